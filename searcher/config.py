@@ -1,0 +1,246 @@
+"""The configuration: one YAML file, every key checked.
+
+`load_config(None)` finds the file the way git finds its repository: the file
+named by `SEARCHER_CONFIG`, else `searcher.yaml` in the current folder or the
+nearest parent that has one, else the defaults. Paths in the file are relative
+to the file. An unknown key or a bad value is a `ConfigError` that names the
+file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+CONFIG_NAME = "searcher.yaml"
+CONFIG_ENV = "SEARCHER_CONFIG"
+
+#: Corpus formats a file extension can be mapped to ("auto" looks at the content).
+FORMATS = ("auto", "archive-page", "plain-text", "jsonl", "csv", "tsv")
+
+#: The article fields a JSON lines key or CSV column can fill, and the keys tried
+#: by default, in order. A key can be a dotted path into nested JSON ("meta.date").
+DEFAULT_RECORD_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "id": ("id", "doc_id", "docid", "article_id", "guid", "uuid"),
+    "title": ("title", "headline", "heading"),
+    "body": ("body", "text", "content", "article", "story"),
+    "caption": ("caption",),
+    "credit": ("credit",),
+    "dateline": ("dateline", "places", "place", "location"),
+    "source": ("source", "outlet", "publisher", "site"),
+    "category": ("category", "categories", "section", "topics", "topic"),
+    "date": ("date", "published", "published_at", "pubdate", "datetime", "timestamp"),
+    "url": ("url", "link", "href"),
+}
+
+#: Query-time weights of the fields searched by default (BM25F field boosts).
+DEFAULT_BOOSTS: Mapping[str, float] = {"title": 3.0, "caption": 1.5, "dateline": 1.0, "body": 1.0}
+BOOSTABLE_FIELDS = ("title", "caption", "body", "dateline", "source", "category")
+
+ON_DUPLICATE = ("keep-first", "keep-last")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting searcher reads; build one with `load_config`."""
+
+    path: Path | None = None  # the file it came from; None for the defaults
+    corpus: tuple[Path, ...] = ()
+    index: Path = field(default_factory=lambda: Path.cwd() / "index")
+    on_duplicate: str = "keep-first"
+    workers: int | None = None  # None: as many as the machine has, when the corpus is big enough
+    formats: Mapping[str, str] = field(default_factory=dict)  # ".txt" -> "plain-text"
+    record_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_RECORD_FIELDS))
+    limit: int = 10
+    passages: int = 2
+    passage_chars: int = 300
+    boosts: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BOOSTS))
+
+    def with_index(self, index: str | os.PathLike[str] | None) -> Config:
+        """This configuration with another index folder (None keeps this one)."""
+        return self if index is None else replace(self, index=Path(index).absolute())
+
+    def reader_fingerprint(self) -> str:
+        """What, in this configuration, changes the articles read from the same files."""
+        formats = sorted(self.formats.items())
+        fields = sorted((k, list(v)) for k, v in self.record_fields.items())
+        return repr((formats, fields, self.on_duplicate))
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The configuration file that applies in `start` (default: the current folder)."""
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    folder = (start or Path.cwd()).absolute()
+    for candidate in (folder, *folder.parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and check a configuration file; with None, the one `find_config` finds, else the defaults."""
+    found = Path(path) if path is not None else find_config()
+    if found is None:
+        return Config()
+    return _parse(found)
+
+
+# -- reading and checking ---------------------------------------------------------------
+
+
+def _parse(path: Path) -> Config:
+    import yaml  # only the commands that read a config pay for pyyaml
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the configuration file: {error}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{where}: not valid YAML: {problem}") from None
+    checker = _Checker(path, _key_lines(node))
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
+    return checker.config(data)
+
+
+def _key_lines(node: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
+    """The line (1-based) of every key in the YAML document, by its key path."""
+    import yaml
+
+    lines: dict[tuple[str, ...], int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = (*prefix, str(key_node.value))
+            lines[key] = key_node.start_mark.line + 1
+            lines.update(_key_lines(value_node, key))
+    return lines
+
+
+class _Checker:
+    """Turns the parsed YAML into a `Config`, naming file, line and key in every error."""
+
+    def __init__(self, path: Path, lines: dict[tuple[str, ...], int]) -> None:
+        self.path = path
+        self.lines = lines
+
+    def fail(self, keys: tuple[str, ...], message: str) -> ConfigError:
+        line = self.lines.get(keys) or self.lines.get(keys[:1])
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(f"{where}: {'.'.join(keys)}: {message}")
+
+    def known(self, mapping: dict[str, Any], allowed: tuple[str, ...], prefix: tuple[str, ...] = ()) -> None:
+        for key in mapping:
+            if key not in allowed:
+                keys = (*prefix, str(key))
+                raise self.fail(keys, f"unknown key (known keys: {', '.join(allowed)})")
+
+    def mapping(self, value: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(keys, f"expected a mapping of keys to values, got {_describe(value)}")
+        return value
+
+    def integer(self, value: Any, keys: tuple[str, ...], minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(keys, f"expected a whole number of at least {minimum}, got {_describe(value)}")
+        return value
+
+    def choice(self, value: Any, keys: tuple[str, ...], choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.fail(keys, f"expected one of {', '.join(choices)}, got {_describe(value)}")
+        return value
+
+    def path_value(self, value: Any, keys: tuple[str, ...]) -> Path:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(keys, f"expected a path, got {_describe(value)}")
+        path = Path(os.path.expanduser(value))
+        return path if path.is_absolute() else (self.path.absolute().parent / path)
+
+    def names(self, value: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
+            raise self.fail(keys, f"expected a key name or a list of key names, got {_describe(value)}")
+        return tuple(items)
+
+    def config(self, data: dict[str, Any]) -> Config:
+        top = ("corpus", "index", "on_duplicate", "workers", "formats", "fields", "search")
+        self.known(data, top)
+        settings: dict[str, Any] = {"path": self.path.absolute()}
+
+        if "corpus" in data:
+            corpus = data["corpus"]
+            items = corpus if isinstance(corpus, list) else [corpus]
+            settings["corpus"] = tuple(self.path_value(item, ("corpus",)) for item in items)
+        if "index" in data:
+            settings["index"] = self.path_value(data["index"], ("index",))
+        if "on_duplicate" in data:
+            settings["on_duplicate"] = self.choice(data["on_duplicate"], ("on_duplicate",), ON_DUPLICATE)
+        if "workers" in data:
+            workers = data["workers"]
+            settings["workers"] = None if workers == "auto" else self.integer(workers, ("workers",), 1)
+
+        formats = self.mapping(data.get("formats"), ("formats",))
+        checked_formats = {}
+        for ext, fmt in formats.items():
+            keys = ("formats", str(ext))
+            if not isinstance(ext, str) or not ext.startswith(".") or len(ext) < 2:
+                raise self.fail(keys, "expected a file extension such as .txt")
+            checked_formats[ext.lower()] = self.choice(fmt, keys, FORMATS)
+        settings["formats"] = checked_formats
+
+        fields = self.mapping(data.get("fields"), ("fields",))
+        self.known(fields, tuple(DEFAULT_RECORD_FIELDS), ("fields",))
+        record_fields = dict(DEFAULT_RECORD_FIELDS)
+        for name, value in fields.items():
+            record_fields[name] = self.names(value, ("fields", name))
+        settings["record_fields"] = record_fields
+
+        search = self.mapping(data.get("search"), ("search",))
+        self.known(search, ("limit", "passages", "passage_chars", "boosts"), ("search",))
+        if "limit" in search:
+            settings["limit"] = self.integer(search["limit"], ("search", "limit"), 1)
+        if "passages" in search:
+            settings["passages"] = self.integer(search["passages"], ("search", "passages"), 0)
+        if "passage_chars" in search:
+            settings["passage_chars"] = self.integer(search["passage_chars"], ("search", "passage_chars"), 80)
+        if "boosts" in search:
+            boosts = self.mapping(search["boosts"], ("search", "boosts"))
+            self.known(boosts, BOOSTABLE_FIELDS, ("search", "boosts"))
+            checked = {}
+            for name, value in boosts.items():
+                keys = ("search", "boosts", name)
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise self.fail(keys, f"expected a number of 0 or more, got {_describe(value)}")
+                checked[name] = float(value)
+            # Fields left out keep their default weight; a weight of 0 stops searching the field.
+            merged = {**DEFAULT_BOOSTS, **checked}
+            settings["boosts"] = {name: weight for name, weight in merged.items() if weight > 0}
+            if not settings["boosts"]:
+                raise self.fail(("search", "boosts"), "at least one field needs a weight above 0")
+        return Config(**settings)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return repr(value)

@@ -1,0 +1,111 @@
+"""Dates as news corpora write them, and date bounds as queries write them.
+
+Article dates are naive datetimes in UTC: an aware date is converted, a date
+with no time is midnight.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from email.utils import parsedate_to_datetime
+
+# Formats tried after ISO 8601, most common in news first.
+_FORMATS = (
+    "%d-%b-%Y %H:%M:%S.%f",  # Reuters-21578: 26-FEB-1987 15:01:01.79
+    "%d-%b-%Y %H:%M:%S",
+    "%d-%b-%Y",
+    "%m/%d/%Y",  # US style, as the TIME collection writes it
+    "%m/%d/%y",
+    "%d %B %Y",  # 28 November 2016
+    "%d %b %Y",
+    "%B %d, %Y",  # November 28, 2016
+    "%b %d, %Y",
+    "%b. %d, %Y",
+    "%Y/%m/%d",
+    "%Y%m%d",
+)
+
+
+def parse_date(text: str) -> dt.datetime:
+    """Parse a date as news corpora write it; raises ValueError when it can't."""
+    value = " ".join(str(text).split())
+    if not value:
+        raise ValueError("empty date")
+    parsed = _parse(value)
+    if parsed is None:
+        # Scraped dates often carry junk after the date ("27-MAR-1987 00:02:59.13&#5;&#5;RM"):
+        # try again with what comes before the first character no date format uses.
+        head = _DATE_CHARS.match(value)
+        if head and head.group().strip() != value:
+            parsed = _parse(head.group().strip())
+    if parsed is None:
+        raise ValueError(f"unrecognised date {value!r}")
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+_DATE_CHARS = re.compile(r"[\w\s:.,/+-]+")
+
+
+def _parse(value: str) -> dt.datetime | None:
+    return _parse_iso(value) or _parse_formats(value) or _parse_rfc2822(value)
+
+
+def _parse_iso(value: str) -> dt.datetime | None:
+    if not re.match(r"\d{4}-\d{2}", value):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _parse_formats(value: str) -> dt.datetime | None:
+    for fmt in _FORMATS:
+        try:
+            parsed = dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if "%y" in fmt and parsed.year > dt.date.today().year + 1:
+            # strptime puts 69-99 in the 1900s and 00-68 in the 2000s; a news date
+            # is never in the future, so "08/30/63" is 1963.
+            parsed = parsed.replace(year=parsed.year - 100)
+        return parsed
+    return None
+
+
+def _parse_rfc2822(value: str) -> dt.datetime | None:
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+_BOUND = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_date_bound(text: str, *, end: bool) -> dt.datetime:
+    """A query's date bound ("2016", "2016-11" or "2016-11-28") as the first or last moment it covers.
+
+    Raises ValueError with a reason when the text is not such a date.
+    """
+    match = _BOUND.match(text)
+    if not match:
+        raise ValueError(f"invalid date {text!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+    year = int(match.group(1))
+    month = int(match.group(2)) if match.group(2) else None
+    day = int(match.group(3)) if match.group(3) else None
+    try:
+        if month is None:
+            first, last = dt.datetime(year, 1, 1), dt.datetime(year, 12, 31)
+        elif day is None:
+            first = dt.datetime(year, month, 1)
+            last = dt.datetime(year, month, calendar.monthrange(year, month)[1])
+        else:
+            first = last = dt.datetime(year, month, day)
+    except (ValueError, calendar.IllegalMonthError):
+        raise ValueError(f"invalid date {text!r} (no such month or day)") from None
+    return dt.datetime.combine(last, dt.time.max) if end else first

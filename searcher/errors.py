@@ -1,0 +1,82 @@
+"""The one exception hierarchy and the one exit-code table.
+
+Library code raises a `SearcherError` subclass; the command line turns it into
+one line on stderr and the exit code `exit_code_for` gives. Anything else that
+escapes is a bug in searcher and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of the `searcher` command, like grep's."""
+
+    OK = 0  # found something, or the command did its work
+    NOT_FOUND = 1  # a search or `show` found nothing
+    ERROR = 2  # bad input, bad configuration, no index, a locked index...
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
+
+class SearcherError(Exception):
+    """Base of every error searcher raises on purpose.
+
+    `hint` says what to do about it, in a few words.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ConfigError(SearcherError):
+    """The configuration file is unreadable, has an unknown key or a bad value."""
+
+
+class CorpusError(SearcherError):
+    """The corpus to index is missing or unusable as a whole.
+
+    Single bad files are not errors: they are reported as `Problem`s and skipped.
+    """
+
+
+class IndexNotFoundError(SearcherError):
+    """There is no index where one was expected."""
+
+    def __init__(self, message: str, *, hint: str | None = "run `searcher index` to build it") -> None:
+        super().__init__(message, hint=hint)
+
+
+class IndexFormatError(SearcherError):
+    """The folder holds something that is not an index this version can read."""
+
+    def __init__(
+        self, message: str, *, hint: str | None = "run `searcher index --rebuild` to build it again"
+    ) -> None:
+        super().__init__(message, hint=hint)
+
+
+class IndexLockedError(SearcherError):
+    """Another process is writing to the index."""
+
+
+class QueryError(SearcherError):
+    """A query that cannot be parsed; `position` is the 0-based offset of the problem."""
+
+    def __init__(self, message: str, position: int | None = None, *, hint: str | None = None) -> None:
+        if position is not None:
+            message = f"{message} at position {position}"
+        super().__init__(message, hint=hint)
+        self.position = position
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """The exit code for an exception that reached the command line."""
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    return ExitCode.ERROR

@@ -1,0 +1,185 @@
+"""The plain data searcher hands out: articles, hits, passages and reports.
+
+These are frozen dataclasses with no Whoosh object inside, so a caller can keep
+them after the index is closed, pickle them or turn them into JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, as read from the corpus or stored in the index."""
+
+    id: str
+    title: str = ""
+    body: str = ""
+    caption: str = ""  # the photo caption, without its credit
+    credit: str = ""  # the photo credit, e.g. "George Ourfalian/AFP"
+    dateline: tuple[str, ...] = ()  # the places the story was filed from
+    source: str = ""  # the outlet, e.g. "Asharq Al-Awsat"
+    categories: tuple[str, ...] = ()
+    date: dt.datetime | None = None
+    url: str = ""
+    path: str = ""  # the file the article was read from
+    line: int | None = None  # its line in that file (JSON lines, CSV), when known
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict of every field (dates as ISO 8601 strings)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "dateline": list(self.dateline),
+            "date": self.date.isoformat() if self.date else None,
+            "categories": list(self.categories),
+            "url": self.url,
+            "caption": self.caption,
+            "credit": self.credit,
+            "body": self.body,
+            "path": self.path,
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class Span:
+    """A matched term in a passage: `text[start:end]` matched index term `term`."""
+
+    start: int
+    end: int
+    term: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of an article's text with the query's matches as character spans.
+
+    `score` orders passages: its integer part is the number of distinct query
+    terms the passage holds, the fraction grows with their weight (idf).
+    `index` is the passage's position among the article's passages.
+    """
+
+    text: str
+    spans: tuple[Span, ...] = ()
+    score: float = 0.0
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One article found by a search, with its best passages."""
+
+    id: str
+    rank: int  # 1 for the best hit
+    score: float  # the BM25F score
+    article: Article
+    title: Passage  # the whole title, with its matches
+    passages: tuple[Passage, ...] = ()
+
+
+class Results(list[Hit]):
+    """The hits of a search, best first: a list of `Hit` with a few facts about the search.
+
+    `total` counts every matching article (not only the returned ones).
+    `matched` is "all" when every query word had to match, or "any" when no article
+    had all of them and searcher fell back to articles with any of them.
+    `query` is the parsed query, for people who want to see what was searched.
+    """
+
+    def __init__(self, hits: list[Hit] = (), *, total: int = 0, matched: Literal["all", "any"] = "all",
+                 query: str = "") -> None:
+        super().__init__(hits)
+        self.total = total
+        self.matched = matched
+        self.query = query
+
+    def __repr__(self) -> str:
+        return f"Results({list.__repr__(self)}, total={self.total}, matched={self.matched!r})"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one file or line of the corpus.
+
+    An "error" means the file or line was skipped; a "warning" means it was indexed
+    anyway (for example a file decoded as cp1252).
+    """
+
+    path: str
+    message: str
+    line: int | None = None
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0  # articles already in the index as they are in the corpus
+    files_read: int = 0  # files parsed in this run (new or changed)
+    files_unchanged: int = 0
+    files_removed: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def skipped(self) -> int:
+        """Files or lines skipped because of an error."""
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "files_read": self.files_read,
+            "files_unchanged": self.files_unchanged,
+            "files_removed": self.files_removed,
+            "seconds": round(self.seconds, 3),
+            "problems": [
+                {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
+                for p in self.problems
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """A summary of an index, for `searcher stats`."""
+
+    path: str
+    articles: int
+    fields: tuple[str, ...]
+    size_bytes: int
+    last_update: dt.datetime | None
+    corpus: tuple[str, ...]
+    segments: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "articles": self.articles,
+            "fields": list(self.fields),
+            "size_bytes": self.size_bytes,
+            "last_update": self.last_update.isoformat(timespec="seconds") if self.last_update else None,
+            "corpus": list(self.corpus),
+            "segments": self.segments,
+        }

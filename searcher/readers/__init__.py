@@ -1,0 +1,149 @@
+"""Reading a corpus: files and folders of news articles, in every supported format.
+
+`read_corpus(path, config)` yields the articles of a file or folder (read
+recursively, in sorted path order). Each file's format comes from its extension
+(`config.formats` can override it) and, for .txt files, from its content:
+
+- archive pages (see `archive_page`), other .txt files as plain text (first line
+  the title, the rest the body);
+- JSON lines and CSV/TSV, one article per line or row (see `records`).
+
+Nothing stops the reading: a bad file or line becomes a `Problem`, passed to
+`on_problem` (by default logged as a warning), and the rest is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+from typing import Callable, Iterable, Iterator
+
+from ..config import Config
+from ..model import Article, Problem
+from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_page
+from .files import CorpusFile, UnreadableFile, clean_text, corpus_files, decode, display_path
+from .records import read_csv, read_jsonl
+
+__all__ = ["read_corpus", "read_file", "parse_file", "corpus_files", "CorpusFile", "duplicate_problem", "location", "place"]
+
+OnProblem = Callable[[Problem], None]
+_log = logging.getLogger("searcher")
+
+
+def read_corpus(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    config: Config | None = None,
+    on_problem: OnProblem | None = None,
+) -> Iterator[Article]:
+    """Every article under `paths`, each id once (see `config.on_duplicate`)."""
+    config = config or Config()
+    on_problem = on_problem or _log_problem
+    roots = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    files, problems = corpus_files(roots, dict(config.formats))
+    for problem in problems:
+        on_problem(problem)
+
+    if config.on_duplicate == "keep-first":
+        first_place: dict[str, str] = {}
+        for file in files:
+            for article in read_file(file, config, on_problem):
+                here = location(article)
+                kept = first_place.setdefault(article.id, here)
+                if kept == here:
+                    yield article
+                else:
+                    on_problem(duplicate_problem(article.id, article.path, article.line, kept, config.on_duplicate))
+    else:
+        # keep-last: a first pass finds where each id is last seen.
+        last_place = {
+            article.id: location(article) for file in files for article in read_file(file, config, _ignore)
+        }
+        for file in files:
+            for article in read_file(file, config, on_problem):
+                kept = last_place[article.id]
+                if kept == location(article):
+                    yield article
+                else:
+                    on_problem(duplicate_problem(article.id, article.path, article.line, kept, config.on_duplicate))
+
+
+def read_file(file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterator[Article]:
+    """The articles of one corpus file; problems go to `on_problem`."""
+    try:
+        data = file.path.read_bytes()
+    except OSError as error:
+        on_problem(Problem(file.display, f"cannot read file: {error.strerror or error}"))
+        return
+    yield from parse_file(data, file, config, on_problem)
+
+
+def parse_file(data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterator[Article]:
+    """The articles in `data`, the bytes of `file`."""
+    try:
+        text, warning = decode(data)
+    except UnreadableFile as error:
+        on_problem(Problem(file.display, f"{error}; file skipped"))
+        return
+    if warning:
+        on_problem(Problem(file.display, warning, severity="warning"))
+
+    def report(line: int | None, message: str, severity: str) -> None:
+        on_problem(Problem(file.display, message, line, severity))  # type: ignore[arg-type]
+
+    fmt = file.format if file.format != "auto" else _sniff(text)
+    fields = config.record_fields
+    if fmt == "jsonl":
+        articles: Iterable[Article] = read_jsonl(text, fields, file.default_id, report)
+    elif fmt in ("csv", "tsv"):
+        articles = read_csv(text, fields, file.default_id, report, delimiter="\t" if fmt == "tsv" else ",")
+    elif fmt == "archive-page":
+        try:
+            articles = [parse_archive_page(clean_text(text), file.default_id)]
+        except NotAnArticle as error:
+            report(None, f"{error}; file skipped", "error")
+            return
+    else:
+        articles = [_plain_text(clean_text(text), file.default_id)]
+    path = str(file.path)
+    for article in articles:
+        yield replace(article, path=path)
+
+
+def _sniff(text: str) -> str:
+    if text.lstrip().startswith("{"):
+        return "jsonl"
+    return "archive-page" if looks_like_archive_page(text) else "plain-text"
+
+
+def _plain_text(text: str, default_id: str) -> Article:
+    title, _, body = text.strip().partition("\n")
+    return Article(id=default_id, title=title.strip(), body=body.strip())
+
+
+def location(article: Article) -> str:
+    """Where an article was read, as "path:line" or "path"."""
+    return place(article.path, article.line)
+
+
+def place(path: str, line: int | None) -> str:
+    """A place in the corpus, as "path:line" or "path"."""
+    where = display_path(path) if path else "?"
+    return f"{where}:{line}" if line is not None else where
+
+
+def duplicate_problem(article_id: str, path: str, line: int | None, kept: str, policy: str) -> Problem:
+    """The report of a duplicate id: the article at (path, line) was skipped, the one at `kept` is indexed."""
+    if policy == "keep-first":
+        message = f"duplicate id {article_id!r}, first seen at {kept}; this one skipped (on_duplicate: keep-first)"
+    else:
+        message = f"duplicate id {article_id!r}, seen again at {kept}; this one skipped (on_duplicate: keep-last)"
+    return Problem(display_path(path), message, line)
+
+
+def _log_problem(problem: Problem) -> None:
+    _log.warning("%s", problem)
+
+
+def _ignore(problem: Problem) -> None:
+    pass

@@ -1,0 +1,139 @@
+"""Finding a corpus's files and decoding their bytes into text."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from ..errors import CorpusError
+from ..model import Problem
+
+#: File extensions read by default, and the format each is read as.
+DEFAULT_FORMATS = {
+    ".txt": "auto",
+    ".text": "auto",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+}
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A file of the corpus: where it is, and the corpus root it was found under."""
+
+    path: Path  # absolute
+    root: Path  # absolute; equal to path when the file itself was given
+    format: str  # one of config.FORMATS
+
+    @property
+    def relative(self) -> PurePosixPath:
+        """The path under its root (its name when the file was given itself)."""
+        if self.path == self.root:
+            return PurePosixPath(self.path.name)
+        return PurePosixPath(self.path.relative_to(self.root).as_posix())
+
+    @property
+    def default_id(self) -> str:
+        """The id of an article that has none: the file's path under its root, without extension."""
+        return str(self.relative.with_suffix(""))
+
+    @property
+    def display(self) -> str:
+        return display_path(self.path)
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as people want to read it: relative to the current folder when it is under it."""
+    path = Path(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def corpus_files(
+    roots: Iterable[str | os.PathLike[str]], formats: dict[str, str] | None = None
+) -> tuple[list[CorpusFile], list[Problem]]:
+    """Every file to read under `roots`, sorted by path, and the problems met while looking.
+
+    Folders are read recursively; hidden files and folders (names starting with a dot)
+    and files whose extension is not a corpus format are left out. A file named
+    directly is read whatever its extension. A root that does not exist is a
+    `CorpusError`: the user named something that is not there.
+    """
+    extensions = {**DEFAULT_FORMATS, **(formats or {})}
+    found: dict[Path, CorpusFile] = {}
+    problems: list[Problem] = []
+    for root in roots:
+        root_path = Path(os.path.abspath(root))
+        if not root_path.exists():
+            raise CorpusError(f"corpus not found: {root}", hint="check the path, or `corpus:` in searcher.yaml")
+        if root_path.is_file():
+            fmt = extensions.get(root_path.suffix.lower(), "auto")
+            found.setdefault(root_path, CorpusFile(root_path, root_path, fmt))
+            continue
+
+        def report(error: OSError) -> None:
+            problems.append(Problem(display_path(error.filename or root_path), f"cannot read folder: {error.strerror}"))
+
+        for folder, subfolders, names in os.walk(root_path, onerror=report):
+            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+            for name in names:
+                if name.startswith("."):
+                    continue
+                fmt = extensions.get(os.path.splitext(name)[1].lower())
+                if fmt is None:
+                    continue
+                path = Path(folder, name)
+                found.setdefault(path, CorpusFile(path, root_path, fmt))
+    return [found[path] for path in sorted(found, key=str)], problems
+
+
+class UnreadableFile(Exception):
+    """A file that can't be read as text: the message says why."""
+
+
+# Control characters that have no place in article text: C0 but tab and newline, DEL, C1.
+# Removing them keeps NULs out of the index and escape sequences out of terminals.
+_CONTROL = {c: None for c in (*range(32), *range(0x7F, 0xA0)) if chr(c) not in "\t\n"}
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """The text in `data` with newlines normalised, and a warning when it was not UTF-8.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are read as such; other bytes that
+    are not valid UTF-8 are read as cp1252, the usual encoding of old Western news files.
+    Raises UnreadableFile for an empty or binary file.
+    """
+    warning = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(f"not valid UTF-16 ({error.reason})") from None
+    else:
+        if b"\x00" in data[:8192]:
+            raise UnreadableFile("binary file (NUL bytes), not text")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            text = data.decode("cp1252", errors="replace")
+            warning = f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); read as cp1252"
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
+    if sample and controls > len(sample) * 0.05:
+        raise UnreadableFile("binary file (control characters), not text")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise UnreadableFile("empty file")
+    return text, warning
+
+
+def clean_text(text: str) -> str:
+    """Text without the control characters that don't belong in an article (NULs, escapes)."""
+    return text.translate(_CONTROL) if not text.isprintable() else text

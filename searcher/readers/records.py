@@ -1,0 +1,173 @@
+"""Records: articles as JSON lines or CSV/TSV rows, with their keys mapped to fields.
+
+Which key fills which field comes from the configuration's `fields:` (a list of
+keys tried in order, see config.DEFAULT_RECORD_FIELDS). A broken line or row is
+reported with its line number and skipped; the others are still read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from typing import Any, Callable, Iterator, Mapping
+
+from ..dates import parse_date
+from ..model import Article
+from .archive_page import split_dateline
+from .files import clean_text
+
+#: report(line, message, severity)
+Report = Callable[[int | None, str, str], None]
+
+# The date part of a wire dateline ("Feb 26", "26 Feb", "1987").
+_DATE_PART = re.compile(r"^(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)", re.IGNORECASE)
+
+
+def read_jsonl(text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report) -> Iterator[Article]:
+    """The articles of a JSON lines file, one object per line."""
+    for number, line in enumerate(io.StringIO(text), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except RecursionError:
+            report(number, "JSON nested too deeply; line skipped", "error")
+            continue
+        except ValueError as error:
+            report(number, f"invalid JSON ({_json_reason(error)}); line skipped", "error")
+            continue
+        if not isinstance(record, dict):
+            report(number, f"expected a JSON object, got {type(record).__name__}; line skipped", "error")
+            continue
+        article = record_to_article(record, fields, f"{default_id}:{number}", number, report)
+        if article is not None:
+            yield article
+
+
+def read_csv(
+    text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, delimiter: str = ","
+) -> Iterator[Article]:
+    """The articles of a CSV (or TSV) file whose first row names the columns."""
+    _allow_long_fields()
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as error:
+        report(reader.line_num, f"unreadable header row ({error}); file skipped", "error")
+        return
+    header = [name.strip() for name in header]
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            # A broken quote swallows the rest of the file: csv can't resync after it.
+            report(start, f"unreadable CSV row ({error}); the rest of the file skipped", "error")
+            return
+        number, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            report(number, f"row has {len(row)} columns, the header has {len(header)}; row skipped", "error")
+            continue
+        article = record_to_article(dict(zip(header, row)), fields, f"{default_id}:{number}", number, report)
+        if article is not None:
+            yield article
+
+
+def record_to_article(
+    record: Mapping[str, Any], fields: Mapping[str, tuple[str, ...]], default_id: str, line: int, report: Report
+) -> Article | None:
+    """An Article from one record, or None (reported) when it has no text."""
+
+    def value(name: str) -> Any:
+        for key in fields[name]:
+            found = _lookup(record, key)
+            if found not in (None, "", []):
+                return found
+        return None
+
+    def text(name: str, joiner: str = "\n\n") -> str:
+        found = value(name)
+        if found is None:
+            return ""
+        if isinstance(found, list) and all(isinstance(item, (str, int, float)) for item in found):
+            return clean_text(joiner.join(str(item) for item in found)).strip()
+        if isinstance(found, (str, int, float)) and not isinstance(found, bool):
+            return clean_text(str(found)).strip()
+        report(line, f"field {name!r} is {type(found).__name__}, expected text; ignored", "warning")
+        return ""
+
+    def names(name: str) -> tuple[str, ...]:
+        found = value(name)
+        items = found if isinstance(found, list) else [found] if found is not None else []
+        return tuple(clean_text(str(item)).strip() for item in items if isinstance(item, (str, int, float)) and str(item).strip())
+
+    title, body = text("title"), text("body")
+    if not title and not body:
+        report(line, "no title or text (looked for keys: " + ", ".join(fields["title"] + fields["body"]) + "); skipped", "error")
+        return None
+    date = None
+    raw_date = text("date")
+    if raw_date:
+        try:
+            date = parse_date(raw_date)
+        except ValueError:
+            report(line, f"unrecognised date {raw_date!r}; indexed without a date", "warning")
+    dateline = value("dateline")
+    places = _dateline_places(dateline) if isinstance(dateline, str) else names("dateline")
+    return Article(
+        id=text("id", joiner=",") or default_id,
+        title=title,
+        body=body,
+        caption=text("caption"),
+        credit=text("credit"),
+        dateline=places,
+        source=text("source", joiner=", "),
+        categories=names("category"),
+        date=date,
+        url=text("url"),
+        line=line,
+    )
+
+
+def _lookup(record: Mapping[str, Any], key: str) -> Any:
+    if key in record:
+        return record[key]
+    current: Any = record
+    for part in key.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def _dateline_places(dateline: str) -> tuple[str, ...]:
+    """Places from a dateline string: "BUENOS AIRES, Feb 26 -" gives ("BUENOS AIRES",)."""
+    places, _ = split_dateline(dateline.strip() + " x")  # "Moscow, Beirut –" form
+    if places:
+        return places
+    parts = [part.strip(" -–—\t") for part in re.split(r"[,;/]", dateline)]
+    return tuple(part for part in parts if part and not _DATE_PART.match(part))
+
+
+def _json_reason(error: ValueError) -> str:
+    return getattr(error, "msg", None) or str(error)
+
+
+def _allow_long_fields() -> None:
+    # csv refuses fields over 128 KiB by default; an article body can be longer.
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:
+            limit //= 2

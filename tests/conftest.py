@@ -1,0 +1,47 @@
+"""Shared fixtures: the real corpora in ../shared/data.
+
+The corpora are found at $SEARCHER_DATA, else ../shared/data beside the repository.
+When they are missing, the tests that need them skip, saying so; with
+SEARCHER_REQUIRE_DATA=1 (as .ci/run sets) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_CORPUS = REPO / "corpus"
+SAMPLE = SAMPLE_CORPUS / "asharq-al-awsat-55363386.txt"
+DATA = Path(os.environ.get("SEARCHER_DATA") or REPO.parent / "shared" / "data")
+
+
+def require_data(*parts: str) -> Path:
+    """The path of a file or folder of the shared test data, or skip (fail when it is required)."""
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        reason = f"test data not found: {path} (set SEARCHER_DATA to the folder of ../shared/data)"
+        if os.environ.get("SEARCHER_REQUIRE_DATA") == "1":
+            pytest.fail(reason + "; SEARCHER_REQUIRE_DATA=1 makes this a failure")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def time_docs() -> Path:
+    return require_data("time", "docs.jsonl")
+
+
+@pytest.fixture(scope="session")
+def bbc_docs() -> Path:
+    return require_data("bbc", "bbc-news.jsonl")
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never pick up a searcher.yaml or SEARCHER_CONFIG from the machine they run on."""
+    monkeypatch.delenv("SEARCHER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)

@@ -1,0 +1,115 @@
+"""The configuration file: found like git finds its repository, every key checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searcher import ConfigError, load_config
+from searcher.config import DEFAULT_BOOSTS, find_config
+
+from .conftest import REPO
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    config = load_config(None)
+    assert config.path is None
+    assert config.index == tmp_path / "index"
+    assert config.corpus == ()
+    assert dict(config.boosts) == dict(DEFAULT_BOOSTS)
+
+
+def test_the_repository_config_points_at_corpus_and_index() -> None:
+    config = load_config(REPO / "searcher.yaml")
+    assert config.corpus == (REPO / "corpus",)
+    assert config.index == REPO / "index"
+
+
+def test_found_in_a_parent_folder_with_paths_relative_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "searcher.yaml", "corpus: [news, more/wire.jsonl]\nindex: data/ix\n")
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    config = load_config(None)
+    assert config.path == tmp_path / "searcher.yaml"
+    assert config.corpus == (tmp_path / "news", tmp_path / "more" / "wire.jsonl")
+    assert config.index == tmp_path / "data" / "ix"
+
+
+def test_environment_variable_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "searcher.yaml", "index: here\n")
+    other = write(tmp_path / "elsewhere" / "conf.yaml", "index: there\n")
+    monkeypatch.setenv("SEARCHER_CONFIG", str(other))
+    assert find_config() == other
+    assert load_config(None).index == tmp_path / "elsewhere" / "there"
+
+
+def test_every_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "searcher.yaml",
+        """
+corpus: news
+index: ix
+on_duplicate: keep-last
+workers: 1
+formats: {.TXT: plain-text, .data: jsonl}
+fields:
+  id: story_id
+  body: [story, text]
+search:
+  limit: 20
+  passages: 3
+  passage_chars: 200
+  boosts: {title: 5, body: 1, caption: 0}
+""",
+    )
+    config = load_config(path)
+    assert config.on_duplicate == "keep-last" and config.workers == 1
+    assert dict(config.formats) == {".txt": "plain-text", ".data": "jsonl"}
+    assert config.record_fields["id"] == ("story_id",) and config.record_fields["body"] == ("story", "text")
+    assert config.record_fields["title"][0] == "title"  # keys left out keep their defaults
+    assert (config.limit, config.passages, config.passage_chars) == (20, 3, 200)
+    assert dict(config.boosts) == {"title": 5.0, "dateline": 1.0, "body": 1.0}  # 0 turns a field off
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("corpus: news\nserach: {limit: 3}\n", "searcher.yaml:2: serach: unknown key"),
+        ("search:\n  limit: ten\n", "searcher.yaml:2: search.limit: expected a whole number of at least 1, got 'ten'"),
+        ("search:\n  boosts:\n    headline: 2\n", "searcher.yaml:3: search.boosts.headline: unknown key"),
+        ("on_duplicate: newest\n", "on_duplicate: expected one of keep-first, keep-last, got 'newest'"),
+        ("fields:\n  id: 7\n", "fields.id: expected a key name or a list of key names, got 7"),
+        ("fields:\n  author: byline\n", "fields.author: unknown key"),
+        ("formats:\n  txt: jsonl\n", "formats.txt: expected a file extension such as .txt"),
+        ("workers: 0\n", "workers: expected a whole number of at least 1, got 0"),
+        ("index: [a, b]\n", "index: expected a path, got a list"),
+        ("search: [1, 2]\n", "search: expected a mapping of keys to values, got a list"),
+        ("corpus: news\n  bad indent: x\n", "not valid YAML"),
+        ("- just\n- a list\n", "the configuration must be a mapping"),
+    ],
+)
+def test_bad_configs_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path / "searcher.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_yaml_is_read_safely(tmp_path: Path) -> None:
+    path = write(tmp_path / "searcher.yaml", "index: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")

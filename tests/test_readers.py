@@ -1,0 +1,201 @@
+"""Reading corpora: JSON lines and CSV on real data, encodings, bad files, duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from searcher import Config, Problem, read_corpus
+from searcher.config import DEFAULT_RECORD_FIELDS
+from searcher.dates import parse_date
+
+
+
+def read(path: Path | list[Path], config: Config | None = None) -> tuple[list, list[Problem]]:
+    problems: list[Problem] = []
+    return list(read_corpus(path, config, on_problem=problems.append)), problems
+
+
+def test_time_collection(time_docs: Path) -> None:
+    articles, problems = read(time_docs)
+    assert problems == []
+    assert len(articles) == 423
+    assert len({a.id for a in articles}) == 423
+    first = articles[0]
+    assert first.id == "017"
+    assert first.body.startswith("THE ALLIES AFTER NASSAU IN DECEMBER 1960")
+    assert first.date == dt.datetime(1963, 1, 4)  # "01/04/63": a 1963 magazine, not 2063
+    assert first.line == 1
+    assert all(a.date and a.date.year == 1963 for a in articles)
+
+
+def test_bbc_news(bbc_docs: Path) -> None:
+    articles, problems = read(bbc_docs)
+    assert problems == []
+    assert len(articles) == 2225
+    first = articles[0]
+    assert (first.id, first.title, first.categories) == ("business/001", "Ad sales boost Time Warner profit", ("business",))
+    assert first.body.startswith("Quarterly profits at US media giant TimeWarner jumped 76%")
+    assert {a.categories[0] for a in articles} == {"business", "entertainment", "politics", "sport", "tech"}
+
+
+def test_csv_with_mapped_columns(tmp_path: Path) -> None:
+    path = tmp_path / "wire.csv"
+    path.write_text(
+        'story_id,headline,story,published,outlet,link,section\n'
+        'a1,Refugees reach Idlib,"Thousands arrived, tired.\nMore came.",2016-11-28T10:00:00Z,AFP,http://x/1,world\n'
+        'a2,Second story,Text two,28 November 2016,Reuters,,\n',
+        encoding="utf-8",
+    )
+    fields = dict(DEFAULT_RECORD_FIELDS, id=("story_id",), title=("headline",), body=("story",), source=("outlet",),
+                  date=("published",), url=("link",), category=("section",))
+    articles, problems = read(path, Config(record_fields=fields))
+    assert problems == []
+    a1, a2 = articles
+    assert (a1.id, a1.title, a1.body) == ("a1", "Refugees reach Idlib", "Thousands arrived, tired.\nMore came.")
+    assert (a1.source, a1.url, a1.categories, a1.date) == ("AFP", "http://x/1", ("world",), dt.datetime(2016, 11, 28, 10))
+    assert (a1.line, a2.line) == (2, 4)  # lines in the file, the quoted newline counted
+    assert a2.date == dt.datetime(2016, 11, 28) and a2.url == "" and a2.categories == ()
+
+
+def test_bad_csv_rows_are_reported_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("id,title,body\n1,One,Body one\n2,Two\n3,Three,Body three,extra\n4,Four,Body four\n", encoding="utf-8")
+    articles, problems = read(path)
+    assert [a.id for a in articles] == ["1", "4"]
+    assert [(p.line, p.severity) for p in problems] == [(3, "error"), (4, "error")]
+    assert "2 columns, the header has 3" in problems[0].message
+
+
+def test_unclosed_quote_in_csv(tmp_path: Path) -> None:
+    path = tmp_path / "quote.csv"
+    path.write_text('id,title,body\n1,One,Body one\n2,"Two,Body two\n3,Three,Body three\n', encoding="utf-8")
+    articles, problems = read(path)
+    assert [a.id for a in articles] == ["1"]
+    assert problems and problems[0].line == 3 and "skipped" in problems[0].message
+
+
+def test_broken_json_lines_are_reported_and_the_rest_read(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    lines = [
+        json.dumps({"id": "1", "title": "One", "body": "First"}),
+        '{"id": "2", "title": "Two", "body": ',  # truncated
+        "[1, 2, 3]",  # not an object
+        json.dumps({"id": "4", "date": "2016-11-28"}),  # no text
+        "",
+        json.dumps({"id": "6", "headline": "Six", "text": "Sixth", "date": "yesterday-ish"}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    articles, problems = read(path)
+    assert [(a.id, a.title, a.body) for a in articles] == [("1", "One", "First"), ("6", "Six", "Sixth")]
+    assert [(p.line, p.severity) for p in problems] == [(2, "error"), (3, "error"), (4, "error"), (6, "warning")]
+    assert all(p.path.endswith("feed.jsonl") for p in problems)
+    assert "invalid JSON" in problems[0].message
+    assert "expected a JSON object" in problems[1].message
+    assert "no title or text" in problems[2].message
+    assert "unrecognised date" in problems[3].message
+
+
+def test_cp1252_file_is_read_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "old.txt"
+    path.write_bytes("Café talks in Idlíb\n\nThe envoy’s “last” offer – rejected.\n".encode("cp1252"))
+    articles, problems = read(path)
+    assert articles[0].title == "Café talks in Idlíb"
+    assert articles[0].body == "The envoy’s “last” offer – rejected."
+    assert len(problems) == 1 and problems[0].severity == "warning" and "cp1252" in problems[0].message
+
+
+def test_empty_and_binary_files_are_skipped_and_the_rest_read(tmp_path: Path) -> None:
+    (tmp_path / "a-empty.txt").write_text("  \n\n", encoding="utf-8")
+    (tmp_path / "b-binary.txt").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "c-good.txt").write_text("A title\n\nA body.", encoding="utf-8")
+    articles, problems = read(tmp_path)
+    assert [a.id for a in articles] == ["c-good"]
+    assert [(Path(p.path).name, p.message.split(";")[0]) for p in problems] == [
+        ("a-empty.txt", "empty file"),
+        ("b-binary.txt", "binary file (NUL bytes), not text"),
+    ]
+
+
+def test_folders_are_read_recursively_in_sorted_order(tmp_path: Path) -> None:
+    for name in ["b/2.txt", "a/z.txt", "a/1.txt", ".hidden/x.txt", "a/.secret.txt", "a/photo.jpg"]:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Title {name}\n\nBody.", encoding="utf-8")
+    articles, problems = read(tmp_path)
+    assert problems == []
+    assert [a.id for a in articles] == ["a/1", "a/z", "b/2"]
+
+
+def test_duplicate_ids_keep_first_by_default_and_name_both_places(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "7", "title": "First copy"}) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"id": "8", "title": "Other"}) + "\n" + json.dumps({"id": "7", "title": "Second copy"}) + "\n",
+        encoding="utf-8",
+    )
+    articles, problems = read(tmp_path)
+    assert [(a.id, a.title) for a in articles] == [("7", "First copy"), ("8", "Other")]
+    [problem] = problems
+    assert (Path(problem.path).name, problem.line) == ("b.jsonl", 2)
+    assert "a.jsonl:1" in problem.message and "keep-first" in problem.message
+
+    articles, problems = read(tmp_path, Config(on_duplicate="keep-last"))
+    assert sorted((a.id, a.title) for a in articles) == [("7", "Second copy"), ("8", "Other")]
+    [problem] = problems
+    assert (Path(problem.path).name, problem.line) == ("a.jsonl", 1)
+    assert "b.jsonl:2" in problem.message
+
+
+def test_a_file_given_directly_is_read_whatever_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "export.data"
+    path.write_text(json.dumps({"id": "x", "title": "T", "body": "B"}) + "\n", encoding="utf-8")
+    articles, _ = read(path)
+    assert [a.id for a in articles] == ["x"]
+
+
+def test_control_characters_are_removed_from_text(tmp_path: Path) -> None:
+    path = tmp_path / "dirty.jsonl"
+    path.write_text(json.dumps({"id": "1", "title": "Evil\u001b[31m title", "body": "NUL\u0000 here"}) + "\n", encoding="utf-8")
+    [article], _ = read(path)
+    assert article.title == "Evil[31m title" and article.body == "NUL here"
+
+
+def test_reuters_style_datelines_and_lists(tmp_path: Path) -> None:
+    path = tmp_path / "wire.jsonl"
+    record = {"id": "6", "date": "26-FEB-1987 15:14:36.41", "title": "GRAIN", "body": "Text",
+              "topics": ["grain", "wheat"], "dateline": "BUENOS AIRES, Feb 26 -"}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    [article], problems = read(path)
+    assert problems == []
+    assert article.dateline == ("BUENOS AIRES",)
+    assert article.categories == ("grain", "wheat")
+    assert article.date == dt.datetime(1987, 2, 26, 15, 14, 36, 410000)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2016-11-28", dt.datetime(2016, 11, 28)),
+        ("2016-11-28T10:00:00+02:00", dt.datetime(2016, 11, 28, 8)),
+        ("Mon, 28 Nov 2016 10:00:00 GMT", dt.datetime(2016, 11, 28, 10)),
+        ("26-FEB-1987 15:01:01.79", dt.datetime(1987, 2, 26, 15, 1, 1, 790000)),
+        ("27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM", dt.datetime(1987, 3, 27, 0, 2, 59, 130000)),
+        ("08/30/63", dt.datetime(1963, 8, 30)),
+        ("November 28, 2016", dt.datetime(2016, 11, 28)),
+    ],
+)
+def test_dates(text: str, expected: dt.datetime) -> None:
+    assert parse_date(text) == expected
+
+
+def test_unreadable_file_is_reported(tmp_path: Path) -> None:
+    # A link to a file that is gone fails to read for every user, root included.
+    (tmp_path / "good.txt").write_text("Title\n\nBody", encoding="utf-8")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted-since.txt")
+    articles, problems = read(tmp_path)
+    assert [a.id for a in articles] == ["good"]
+    assert len(problems) == 1
+    assert problems[0].path.endswith("gone.txt") and "cannot read file" in problems[0].message
