@@ -1,4 +1,4 @@
-"""Shared fixtures: the real corpora in ../shared/data.
+"""Shared fixtures: the real corpora in ../shared/data, and indexes built from them once.
 
 The corpora are found at $SEARCHER_DATA, else ../shared/data beside the repository.
 When they are missing, the tests that need them skip, saying so; with
@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from searcher import Index
+from searcher.config import Config
+from searcher.indexer import update_index
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "corpus"
@@ -38,6 +41,33 @@ def time_docs() -> Path:
 @pytest.fixture(scope="session")
 def bbc_docs() -> Path:
     return require_data("bbc", "bbc-news.jsonl")
+
+
+@pytest.fixture(scope="session")
+def time_index(tmp_path_factory: pytest.TempPathFactory, time_docs: Path) -> Path:
+    folder = tmp_path_factory.mktemp("time-index")
+    update_index(Config(index=folder), [time_docs])
+    return folder
+
+
+@pytest.fixture(scope="session")
+def bbc_index(tmp_path_factory: pytest.TempPathFactory, bbc_docs: Path) -> Path:
+    folder = tmp_path_factory.mktemp("bbc-index")
+    update_index(Config(index=folder), [bbc_docs])
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sample-index")
+    update_index(Config(index=folder), [SAMPLE_CORPUS])
+    return folder
+
+
+@pytest.fixture
+def sample(sample_index: Path):  # type: ignore[no-untyped-def]
+    with Index.open(sample_index) as index:
+        yield index
 
 
 @pytest.fixture(autouse=True)

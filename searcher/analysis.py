@@ -1,0 +1,94 @@
+"""Text analysis: how article text and query text become index terms.
+
+- Words are runs of letters and digits; "1.5", "U.S." and "O'Brien" stay whole, and
+  "1,300" is one number.
+- Case and accents are folded ("IDLIB" and "Idlíb" are "idlib"), possessives
+  dropped ("Russia's" is "russia"), acronyms lose their dots ("U.S." is "us").
+- Text fields are then stemmed with the Porter stemmer ("refugees" is "refuge").
+  Fields holding names (dateline, source, category) are not stemmed.
+- No stop words are removed: phrases like "Bank of England" stay exact, and
+  relevance measurements on news (see ANCHORS.md) lose nothing by keeping them.
+
+Query text goes through the same analyzers, so query and index agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from whoosh.analysis import Filter, RegexTokenizer, StemFilter
+from whoosh.support.charset import accent_map
+
+# A number with thousands separators, or a word: letters/digits joined by dots or apostrophes.
+TOKEN_PATTERN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\w+(?:[.'’]\w+)*"
+
+_ACRONYM = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
+_FOLD_TABLE = accent_map  # letters NFKD does not decompose: ø, ł, đ, æ, ...
+
+
+def fold(word: str) -> str:
+    """Case- and accent-folded form of a word: "Idlíb" -> "idlib", "Straße" -> "strasse"."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.translate(_FOLD_TABLE).lower()
+
+
+def normalize_word(word: str) -> str:
+    """The index form of a token before stemming."""
+    word = fold(word)
+    if "'" in word or "’" in word:
+        word = word.replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        word = word.rstrip("'")
+    if "," in word:
+        word = word.replace(",", "")  # "1,300" -> "1300"
+    elif "." in word and _ACRONYM.match(word):
+        word = word.replace(".", "")  # "u.s" -> "us"
+    return word
+
+
+class NormalizeFilter(Filter):
+    """Folds case and accents, drops possessives and acronym dots (see `normalize_word`)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    # Whoosh pickles the schema, analyzers included, into every commit: leave the cache out.
+    def __getstate__(self) -> dict[str, object]:
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._cache = {}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        cache = self._cache
+        for token in tokens:
+            text = token.text
+            normal = cache.get(text)
+            if normal is None:
+                normal = normalize_word(text)
+                if len(cache) < 100_000:
+                    cache[text] = normal
+            if normal:
+                token.text = normal
+                yield token
+
+
+def text_analyzer():  # type: ignore[no-untyped-def]
+    """The analyzer of article text (title, caption, body): normalized and stemmed."""
+    return RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter() | StemFilter(cachesize=100_000)
+
+
+def name_analyzer():  # type: ignore[no-untyped-def]
+    """The analyzer of names (places, sources, categories): normalized, not stemmed."""
+    return RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter()

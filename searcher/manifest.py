@@ -1,0 +1,83 @@
+"""The manifest: what the index holds, file by file, so re-indexing does only what changed.
+
+For every corpus file it records the size, modification time and content hash,
+and the (id, line, fingerprint) of each article read from it. It sits in the
+index folder as `searcher-files.json`, written after each commit and tagged with
+that commit's generation: a manifest whose generation is not the index's (a
+crash between the two writes) is not trusted, and the indexer rebuilds the
+picture from the index itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FILE_NAME = "searcher-files.json"
+VERSION = 1
+
+
+@dataclass
+class FileState:
+    """One corpus file as last indexed."""
+
+    size: int
+    mtime_ns: int
+    sha: str
+    root: str  # the corpus path it was found under (ids of articles without one depend on it)
+    format: str
+    articles: list[tuple[str, int | None, str]]  # (id, line, fingerprint), in file order
+
+
+@dataclass
+class Manifest:
+    generation: int = -1  # the index commit this manifest describes
+    reader: str = ""  # config.reader_fingerprint() the files were read with
+    roots: list[str] = field(default_factory=list)  # the corpus paths indexed so far
+    files: dict[str, FileState] = field(default_factory=dict)  # by absolute path
+
+    @classmethod
+    def load(cls, folder: Path) -> Manifest:
+        """The manifest in an index folder; an empty one when it is missing or unreadable."""
+        try:
+            data = json.loads((folder / FILE_NAME).read_text(encoding="utf-8"))
+            if data.get("version") != VERSION:
+                return cls()
+            files = {
+                path: FileState(
+                    state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"],
+                    [tuple(a) for a in state["articles"]],
+                )
+                for path, state in data["files"].items()
+            }
+            return cls(data["generation"], data["reader"], list(data["roots"]), files)  # type: ignore[arg-type]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return cls()
+
+    def save(self, folder: Path) -> None:
+        """Write the manifest atomically: readers see the old one or the new one, whole."""
+        data = {
+            "version": VERSION,
+            "generation": self.generation,
+            "reader": self.reader,
+            "roots": self.roots,
+            "files": {
+                path: {
+                    "size": s.size, "mtime_ns": s.mtime_ns, "sha": s.sha, "root": s.root, "format": s.format,
+                    "articles": s.articles,
+                }
+                for path, s in sorted(self.files.items())
+            },
+        }
+        fd, temp = tempfile.mkstemp(prefix=".searcher-files-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out, separators=(",", ":"))
+            os.replace(temp, folder / FILE_NAME)
+        except BaseException:
+            if os.path.exists(temp):
+                os.unlink(temp)
+            raise

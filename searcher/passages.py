@@ -1,0 +1,153 @@
+"""Passages: the best pieces of a hit's text, with the matched terms as spans.
+
+An article's body is cut into paragraphs, and a paragraph longer than
+`max_chars` into windows of whole sentences (never cutting a word). Each
+passage is scored by the query terms it holds: first how many distinct terms,
+then their weight (idf, growing slowly with repeats). Passages are data; the
+renderers in `render` turn them into terminal text or HTML.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from typing import Callable, Iterable, Mapping
+
+from .model import Passage, Span
+
+#: analyze(text) -> (start, end, term) of every token of `text`.
+Analyze = Callable[[str], Iterable[tuple[int, int, str]]]
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]+\S)")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+_SPACE = re.compile(r"\s+")
+
+
+def split_passages(text: str, max_chars: int = 300) -> list[tuple[int, int]]:
+    """(start, end) of each passage of `text`: paragraphs, long ones cut into sentence windows."""
+    ranges = []
+    start = 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        ranges.extend(_windows(text, start, match.start(), max_chars))
+        start = match.end()
+    ranges.extend(_windows(text, start, len(text), max_chars))
+    return ranges
+
+
+def _windows(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Cut text[start:end] into windows of at most max_chars, at sentence ends when possible."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    windows = []
+    while start < end:
+        if end - start <= max_chars:
+            windows.append((start, end))
+            break
+        limit = start + max_chars
+        cut = None
+        for match in _SENTENCE_END.finditer(text, start, limit + 1):
+            cut = match.end()  # the last sentence end that fits
+        if cut is None:
+            space = text.rfind(" ", start, limit + 1)
+            if space <= start:  # one word longer than the window: keep it whole
+                found = _SPACE.search(text, limit, end)
+                space = found.start() if found else end
+            cut = space
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        windows.append((start, piece_end))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    return windows
+
+
+def find_matches(text: str, terms: Iterable[str], analyze: Analyze) -> list[Span]:
+    """Spans of the tokens of `text` whose index term is one of `terms`."""
+    wanted = set(terms)
+    if not wanted or not text:
+        return []
+    return [Span(start, end, term) for start, end, term in analyze(text) if term in wanted]
+
+
+def whole_text(text: str, terms: Iterable[str], analyze: Analyze) -> Passage:
+    """`text` as one passage (a title, say), whitespace collapsed, with its matches."""
+    spans = find_matches(text, terms, analyze)
+    collapsed, spans = _collapse(text, 0, len(text), spans)
+    return Passage(collapsed, tuple(spans), _score(spans, {}), 0)
+
+
+def best_passages(
+    fields: Iterable[tuple[str, str]],
+    terms: Mapping[str, Iterable[str]],
+    weights: Mapping[str, float],
+    analyze: Analyze,
+    count: int,
+    max_chars: int = 300,
+) -> list[Passage]:
+    """The `count` best passages of `fields` ((field name, text) pairs, in reading order).
+
+    `terms` gives each field's index terms to match, `weights` each term's weight.
+    When no passage matches, the first passage (the lead) is returned alone.
+    """
+    if count <= 0:
+        return []
+    candidates: list[Passage] = []
+    lead: Passage | None = None
+    index = 0  # the passage's position in reading order, across fields
+    for fieldname, text in fields:
+        if not text:
+            continue
+        spans = find_matches(text, terms.get(fieldname, ()), analyze)
+        ranges = split_passages(text, max_chars)
+        starts = [start for start, _ in ranges]
+        per_range: list[list[Span]] = [[] for _ in ranges]
+        for span in spans:
+            at = bisect.bisect_right(starts, span.start) - 1
+            if at >= 0 and span.end <= ranges[at][1]:
+                per_range[at].append(span)
+        for (start, end), matched in zip(ranges, per_range):
+            if matched:
+                passage_text, shifted = _collapse(text, start, end, matched)
+                candidates.append(Passage(passage_text, tuple(shifted), _score(matched, weights), index))
+            elif lead is None and fieldname == "body":
+                lead = Passage(_collapse(text, start, end, [])[0], (), 0.0, index)
+            index += 1
+    best = sorted(candidates, key=lambda p: (-p.score, p.index))[:count]
+    return best if best or lead is None else [lead]
+
+
+def _score(spans: list[Span], weights: Mapping[str, float]) -> float:
+    """Distinct terms count first (the integer part); their weight breaks ties (the fraction)."""
+    counts: dict[str, int] = {}
+    for span in spans:
+        counts[span.term] = counts.get(span.term, 0) + 1
+    weight = sum(weights.get(term, 1.0) * (1.0 + math.log(n)) for term, n in counts.items())
+    return len(counts) + weight / (weight + 1.0)
+
+
+def _collapse(text: str, start: int, end: int, spans: list[Span]) -> tuple[str, list[Span]]:
+    """text[start:end] with runs of whitespace made one space, and the spans moved to match."""
+    piece = text[start:end]
+    runs = [(m.start(), m.end()) for m in _SPACE.finditer(piece)]
+    lead = runs[0][1] if runs and runs[0][0] == 0 else 0
+    collapsed = _SPACE.sub(" ", piece).strip()
+    # removed[i]: characters removed before the end of run i.
+    run_ends, removed, total = [], [], lead
+    for run_start, run_end in runs:
+        if run_start == 0:
+            continue
+        total += run_end - run_start - 1
+        run_ends.append(run_end)
+        removed.append(total)
+
+    def moved(offset: int) -> int:
+        at = bisect.bisect_right(run_ends, offset) - 1
+        return offset - (removed[at] if at >= 0 else lead)
+
+    shifted = [Span(moved(s.start - start), moved(s.end - start), s.term) for s in spans]
+    return collapsed, shifted

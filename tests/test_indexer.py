@@ -1,0 +1,224 @@
+"""Indexing runs: incremental updates, bad files, duplicates, recovery, both cores."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from searcher import Article, Index, IndexFormatError, IndexNotFoundError
+from searcher.config import Config
+from searcher.indexer import update_index
+from searcher.manifest import FILE_NAME
+
+from .conftest import SAMPLE
+
+
+def write_story(folder: Path, name: str, title: str, body: str = "Body text.") -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    for n in range(1, 6):
+        write_story(folder, f"story{n}.txt", f"Story number {n}", f"Words of story {n} about Idlib.")
+    shutil.copy(SAMPLE, folder / "asharq.txt")
+    return folder
+
+
+@pytest.fixture
+def config(tmp_path: Path, corpus: Path) -> Config:
+    return Config(index=tmp_path / "index", corpus=(corpus,))
+
+
+def titles(config: Config) -> dict[str, str]:
+    with Index.open(config.index, config) as index:
+        return {hit.id: hit.article.title for hit in index.search("*", limit=None, passages=0)}
+
+
+def test_first_run_indexes_everything(config: Config) -> None:
+    report = update_index(config)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (6, 0, 0, 0)
+    assert report.files_read == 6 and report.problems == []
+    assert len(titles(config)) == 6
+
+
+def test_unchanged_corpus_does_no_work(config: Config) -> None:
+    update_index(config)
+    with Index.open(config.index) as index:
+        generation = index.generation
+    report = update_index(config)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 6)
+    assert (report.files_read, report.files_unchanged) == (0, 6)
+    with Index.open(config.index) as index:
+        assert index.generation == generation  # no commit at all
+
+
+def test_touched_file_is_hashed_not_reindexed(config: Config, corpus: Path) -> None:
+    update_index(config)
+    path = corpus / "story1.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    report = update_index(config)
+    assert (report.added, report.updated, report.removed, report.files_read) == (0, 0, 0, 0)
+    assert report.files_unchanged == 6
+
+
+def test_changed_and_deleted_files_exactly(config: Config, corpus: Path) -> None:
+    update_index(config)
+    write_story(corpus, "story2.txt", "Story number 2, revised")
+    (corpus / "story3.txt").unlink()
+    write_story(corpus, "sub/story6.txt", "Story number 6")
+    report = update_index(config)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 4)
+    assert (report.files_read, report.files_removed) == (2, 1)
+    found = titles(config)
+    assert found["story2"] == "Story number 2, revised"
+    assert "story3" not in found and found["sub/story6"] == "Story number 6"
+    with Index.open(config.index) as index:
+        assert index.search("revised")[0].id == "story2"
+        assert list(index.search("title:\"number 3\"")) == []
+
+
+def test_one_changed_article_inside_a_jsonl_file(tmp_path: Path, time_docs: Path) -> None:
+    corpus = tmp_path / "time.jsonl"
+    lines = time_docs.read_text(encoding="utf-8").splitlines()
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = Config(index=tmp_path / "index")
+    assert update_index(config, [corpus]).added == 423
+    record = json.loads(lines[10])
+    record["text"] += " ADDENDUM ABOUT A XYLOPHONIST."
+    lines[10] = json.dumps(record)
+    del lines[20]
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = update_index(config, [corpus])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 1, 421)
+    with Index.open(config.index) as index:
+        assert [hit.id for hit in index.search("xylophonist")] == [record["id"]]
+        assert len(index) == 422
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(config: Config, corpus: Path) -> None:
+    (corpus / "empty.txt").write_text("", encoding="utf-8")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (corpus / "feed.jsonl").write_text('{"id": "j1", "title": "Good line"}\n{"broken\n', encoding="utf-8")
+    report = update_index(config)
+    assert report.added == 7
+    assert sorted((Path(p.path).name, p.line) for p in report.problems) == [
+        ("binary.txt", None), ("empty.txt", None), ("feed.jsonl", 2),
+    ]
+    assert report.skipped == 3
+    assert "j1" in titles(config)
+
+
+def test_a_bad_file_later_keeps_what_is_indexed(config: Config, corpus: Path) -> None:
+    update_index(config)
+    (corpus / "story1.txt").write_bytes(b"\x00" * 64)  # a story overwritten with junk
+    report = update_index(config)
+    assert report.removed == 1 and report.skipped == 1
+    assert len(titles(config)) == 5
+
+
+def test_duplicates_across_runs(config: Config, corpus: Path) -> None:
+    update_index(config)
+    (corpus / "a-dupe.jsonl").write_text(json.dumps({"id": "55363386", "title": "Same id, other text"}) + "\n")
+    report = update_index(config)
+    # a-dupe.jsonl sorts before asharq.txt: in corpus order it is the first copy.
+    assert (report.updated, report.added) == (1, 0)
+    [problem] = report.problems
+    assert problem.path.endswith("asharq.txt") and "a-dupe.jsonl:1" in problem.message
+    assert titles(config)["55363386"] == "Same id, other text"
+    (corpus / "a-dupe.jsonl").unlink()
+    report = update_index(config)  # the archive page is the only copy again
+    assert report.updated == 1 and report.removed == 0
+    assert titles(config)["55363386"] == "Moscow Wants Entire Aleppo, Idlib Awaits its Fate"
+
+
+def test_lost_manifest_is_rebuilt_from_the_index(config: Config, corpus: Path) -> None:
+    update_index(config)
+    (config.index / FILE_NAME).unlink()
+    write_story(corpus, "story4.txt", "Story number 4, changed while the manifest was gone")
+    report = update_index(config)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 0, 5)
+    assert report.files_read == 6  # every file read again, but only the changed article written
+    assert update_index(config).files_read == 0
+
+
+def test_reader_settings_change_rereads_files(config: Config, tmp_path: Path) -> None:
+    update_index(config)
+    report = update_index(Config(index=config.index, corpus=config.corpus, formats={".txt": "plain-text"}))
+    assert report.files_read == 6
+    # The archive page, read as plain text, has its file name as id and its first line as title.
+    assert (report.added, report.removed, report.unchanged) == (1, 1, 5)
+    found = titles(config)
+    assert "55363386" not in found and found["asharq"].startswith("Middle-east Arab News Opinion")
+
+
+def test_other_corpus_paths_are_left_alone(config: Config, tmp_path: Path) -> None:
+    update_index(config)
+    other = tmp_path / "other"
+    write_story(other, "extra.txt", "An extra story")
+    report = update_index(config, [other])
+    assert (report.added, report.removed) == (1, 0)
+    assert len(titles(config)) == 7
+    with Index.open(config.index) as index:
+        assert len(index.stats().corpus) == 2
+
+
+def test_rebuild(config: Config) -> None:
+    update_index(config)
+    report = update_index(config, rebuild=True)
+    assert (report.added, report.unchanged) == (6, 0)
+    assert len(titles(config)) == 6
+
+
+def test_rebuild_replaces_an_index_of_another_version(config: Config) -> None:
+    update_index(config)
+    marker = config.index / "searcher-index.json"
+    marker.write_text(json.dumps({"schema_version": 0}))
+    with pytest.raises(IndexFormatError, match="schema version 0"):
+        Index.open(config.index)
+    with pytest.raises(IndexFormatError):
+        update_index(config)
+    assert update_index(config, rebuild=True).added == 6
+    assert len(titles(config)) == 6
+
+
+def test_index_in_a_folder_that_is_not_an_index_is_refused(tmp_path: Path, corpus: Path) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "thesis.docx").write_text("precious")
+    with pytest.raises(IndexNotFoundError):
+        Index.open(folder)
+    with pytest.raises(IndexFormatError, match="not empty and not an index"):
+        update_index(Config(index=folder), [corpus])
+    assert (folder / "thesis.docx").read_text() == "precious"
+
+
+def test_both_cores_give_the_same_index_as_one(tmp_path: Path, bbc_docs: Path, bbc_index: Path) -> None:
+    one = Config(index=tmp_path / "one", workers=1)
+    assert update_index(one, [bbc_docs]).added == 2225
+    # bbc_index was built with the default settings: two worker processes on this corpus.
+    with Index.open(bbc_index) as two, Index.open(one.index) as single:
+        assert two.stats().segments >= 2 and single.stats().segments == 1
+        for query in ("Blair election", "England rugby", '"mobile phone"', "film award*"):
+            a, b = two.search(query, limit=10), single.search(query, limit=10)
+            assert a.total == b.total
+            assert [round(h.score, 6) for h in a] == [round(h.score, 6) for h in b]
+
+
+def test_add_replaces_by_id_and_reports(tmp_path: Path) -> None:
+    with Index.create(tmp_path / "ix") as index:
+        report = index.add([Article(id="1", title="One"), Article(id="2", title="Two"), Article(id="1", title="Again")])
+        assert (report.added, report.updated, len(report.problems)) == (2, 0, 1)
+        assert "duplicate id '1'" in report.problems[0].message
+        report = index.add([Article(id="1", title="One, corrected")])
+        assert (report.added, report.updated) == (0, 1)
+        assert len(index) == 2 and index.get("1").title == "One, corrected"
+        assert index.get("3") is None
