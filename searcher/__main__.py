@@ -1,0 +1,5 @@
+"""`python -m searcher` is the `searcher` command."""
+
+from .cli import main
+
+main()

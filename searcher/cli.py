@@ -1,0 +1,250 @@
+"""The `searcher` command: a thin click layer over the library.
+
+Each command makes one library call (`Index.search`, `update_index`, `Index.get`,
+`Index.stats`) and prints its result: rich text for people, JSON lines with
+--json. Errors are `SearcherError`s, printed as one line and mapped to an exit
+code in `SearcherGroup.main`, the one place that does it.
+
+Imports of whoosh and rich happen inside the commands, so `searcher --help`
+starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from typing import Any, Callable
+
+import click
+
+from .errors import ExitCode, IndexNotFoundError, SearcherError, exit_code_for
+
+QUERY_HELP = """\b
+Query syntax:
+  Idlib refugees          all words must match (when no article has them
+                          all, articles with any of them are shown)
+  "1.5 million refugees"  a phrase
+  title:Aleppo            a word in one field: title, caption, body,
+                          dateline (or place), source, category, credit, id
+  Idlib OR Aleppo         AND, OR, NOT and (parentheses); -word excludes
+  refug*                  a trailing wildcard
+  Idleb~  Idleb~2         a fuzzy word (1 or 2 letters off)
+  date:2016-11            a year, month or day; a range with
+                          date:2016-11-01..2016-12-31 (or date:2016..)
+"""
+
+
+class SearcherGroup(click.Group):
+    """A group whose default command is `search`, and which maps errors to exit codes."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # `searcher "Idlib refugees"` means `searcher search "Idlib refugees"`: insert
+        # "search" before the first argument that is neither a group option nor a command.
+        args = list(args)
+        at = 0
+        while at < len(args):
+            arg = args[at]
+            if arg == "--config":
+                at += 2
+            elif arg.startswith("--config="):
+                at += 1
+            else:
+                break
+        if at < len(args) and args[at] not in self.commands and args[at] not in ("--help", "-h", "--version"):
+            args.insert(at, "search")
+        return super().parse_args(ctx, args)
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = int(result) if isinstance(result, int) else ExitCode.OK
+        except click.exceptions.Exit as done:
+            code = done.exit_code
+        except click.ClickException as error:
+            error.show()
+            code = ExitCode.ERROR
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("searcher: interrupted", err=True)
+            code = exit_code_for(KeyboardInterrupt())
+        except SearcherError as error:
+            click.echo(f"searcher: error: {error}", err=True)
+            code = exit_code_for(error)
+        except BrokenPipeError:
+            # The reader went away (searcher ... | head): not an error.
+            sys.stderr.close()
+            code = ExitCode.OK
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def index_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--index PATH, on every command."""
+    return click.option(
+        "--index", "index_path", type=click.Path(file_okay=False), default=None,
+        help="Use the index in this folder instead of the configured one.",
+    )(command)
+
+
+def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--json, on every command that prints data."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line) for tools.")(command)
+
+
+def with_config(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass the configuration (with --index applied) as `config`."""
+
+    @click.pass_context
+    @wraps(command)
+    def wrapper(ctx: click.Context, *args: Any, index_path: str | None = None, **kwargs: Any) -> Any:
+        from .config import load_config
+
+        config = load_config(ctx.find_root().params.get("config_path"))
+        return command(*args, config=config.with_index(index_path), explicit_index=index_path is not None, **kwargs)
+
+    return wrapper
+
+
+@click.group(cls=SearcherGroup, epilog=QUERY_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), envvar="SEARCHER_CONFIG",
+    help="The configuration file (default: $SEARCHER_CONFIG, else searcher.yaml here or in a parent folder).",
+)
+@click.version_option(package_name="searcher", message="searcher %(version)s")
+def cli(config_path: str | None) -> None:
+    """Full-text search over news archives.
+
+    \b
+      searcher "Idlib refugees"          search (builds the index on first use)
+      searcher index [CORPUS...]          index or update the corpus
+      searcher show ID                    print one article
+      searcher stats                      what the index holds
+
+    Exit codes: 0 found, 1 nothing found, 2 error.
+    """
+
+
+@cli.command(epilog=QUERY_HELP)
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="How many articles to show [default: 10].")
+@click.option("--passages", "-p", type=click.IntRange(min=0), default=None, help="Passages per article [default: 2].")
+@index_option
+@json_option
+@with_config
+def search(query: tuple[str, ...], limit: int | None, passages: int | None, as_json: bool, config: Any,
+           explicit_index: bool) -> int:
+    """Search the index for QUERY and show the best articles with their best passages."""
+    from .index import Index
+
+    text = " ".join(query)
+    try:
+        index = Index.open(config.index, config)
+    except IndexNotFoundError:
+        if explicit_index or not config.corpus:
+            raise
+        # The first search builds the configured index, as `searcher index` would.
+        _build(config, reason="No index yet")
+        index = Index.open(config.index, config)
+    with index:
+        results = index.search(text, limit=limit or config.limit, passages=passages)
+    if as_json:
+        from .render import hit_to_dict
+
+        for hit in results:
+            _print_json(hit_to_dict(hit))
+    else:
+        from . import terminal
+
+        err = terminal.console(stderr=True)
+        if not results:
+            err.print(f"No article matches {text!r}.")
+        elif results.matched == "any":
+            err.print("No article has all the words; showing articles with any of them.", style="yellow")
+        terminal.print_results(terminal.console(), results, text)
+    return ExitCode.OK if results else ExitCode.NOT_FOUND
+
+
+@cli.command("index")
+@click.argument("corpus", nargs=-1, type=click.Path(exists=True))
+@click.option("--rebuild", is_flag=True, help="Build the index again from nothing.")
+@index_option
+@json_option
+@with_config
+def index_command(corpus: tuple[str, ...], rebuild: bool, as_json: bool, config: Any, explicit_index: bool) -> int:
+    """Index CORPUS (files and folders; default: the configured corpus).
+
+    Only what changed since the last run is read and written: new and changed files
+    are read, articles of deleted files removed. Bad files are reported and skipped.
+    """
+    report = _build(config, corpus=corpus, rebuild=rebuild, quiet=as_json)
+    if as_json:
+        _print_json(report.to_dict())
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@index_option
+@json_option
+@with_config
+def show(article_id: str, as_json: bool, config: Any, explicit_index: bool) -> int:
+    """Print the article with this ID."""
+    from .index import Index
+
+    with Index.open(config.index, config) as index:
+        article = index.get(article_id)
+    if article is None:
+        click.echo(f"searcher: no article with id {article_id!r}", err=True)
+        return ExitCode.NOT_FOUND
+    if as_json:
+        _print_json(article.to_dict())
+    else:
+        from . import terminal
+
+        terminal.print_article(terminal.console(), article)
+    return ExitCode.OK
+
+
+@cli.command()
+@index_option
+@json_option
+@with_config
+def stats(as_json: bool, config: Any, explicit_index: bool) -> int:
+    """Show what the index holds: articles, fields, size, last update."""
+    from .index import Index
+
+    with Index.open(config.index, config) as index:
+        summary = index.stats()
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        from . import terminal
+
+        terminal.print_stats(terminal.console(), summary)
+    return ExitCode.OK
+
+
+def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, quiet: bool = False,
+           reason: str | None = None) -> Any:
+    """Run the indexer with a progress bar and print its summary (to stderr when `quiet`)."""
+    from . import terminal
+    from .indexer import update_index
+    from .readers.files import display_path
+
+    err = terminal.console(stderr=True)
+    where = display_path(config.index)
+    if reason:
+        err.print(f"{reason}: building {where} from {', '.join(map(display_path, config.corpus))}")
+    report = update_index(config, corpus or None, rebuild=rebuild, progress=terminal.RichProgress(err))
+    terminal.print_report(err if quiet or reason else terminal.console(), err, report, where)
+    return report
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def main() -> None:
+    cli.main(prog_name="searcher")

@@ -1,0 +1,215 @@
+"""Output for people: hits, articles, stats and indexing progress, drawn with rich.
+
+Colours only on a terminal (rich decides, and honours NO_COLOR); article text is
+never read as markup. The progress bar goes to stderr, so that piping stdout
+stays clean, and only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+from rich.padding import Padding
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from .indexer import Progress as IndexProgress
+from .model import Article, Hit, IndexReport, IndexStats, Results
+from .render import passage_to_rich, safe
+
+MATCH = "bold black on yellow"
+META = "dim"
+
+
+def console(stderr: bool = False) -> Console:
+    out = Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+    # Piped output keeps its lines whole, for grep and friends; a terminal wraps them.
+    out.soft_wrap = not out.is_terminal
+    return out
+
+
+def print_indented(out: Console, text: Text, indent: int = 4) -> None:
+    """Print text indented, its wrapped lines too."""
+    if out.soft_wrap:
+        out.print(Text(" " * indent) + text)
+    else:
+        out.print(Padding(text, (0, 0, 0, indent)))
+
+
+def print_results(out: Console, results: Results, query: str) -> None:
+    if not results:
+        return
+    shown = len(results)
+    count = f"{results.total} articles match" if results.total != 1 else "1 article matches"
+    more = f", showing the first {shown}" if shown < results.total else ""
+    out.print(Text(f"{count} {query!r}{more}", style=META))
+    for hit in results:
+        out.print()
+        print_hit(out, hit)
+
+
+def print_hit(out: Console, hit: Hit) -> None:
+    line = Text(f"{hit.rank:>2}. ", style="bold")
+    if hit.title.text:
+        line.append_text(passage_to_rich(hit.title, style="bold", match_style=MATCH))
+    else:
+        line.append(_untitled(hit.article), style="bold italic")
+    out.print(line)
+    print_indented(out, Text(_meta(hit.article, extra=[f"score {hit.score:.2f}"]), style=META))
+    for passage in hit.passages:
+        prefix = Text("Photo: " if _is_caption(hit, passage.text) else "", style=META)
+        print_indented(out, Text.assemble(prefix, passage_to_rich(passage, match_style=MATCH)))
+
+
+def _is_caption(hit: Hit, text: str) -> bool:
+    return bool(hit.article.caption) and text == " ".join(hit.article.caption.split())
+
+
+def print_article(out: Console, article: Article) -> None:
+    out.print(Text(safe(article.title) or _untitled(article), style="bold"))
+    out.print(Text(_meta(article), style=META))
+    if article.url:
+        out.print(Text(safe(article.url), style=META))
+    if article.caption:
+        credit = f" ({article.credit})" if article.credit else ""
+        out.print(Text(f"Photo: {safe(article.caption)}{safe(credit)}", style="italic"))
+    out.print()
+    body = article.body
+    if article.dateline:
+        body = f"{', '.join(article.dateline)} – {body}"
+    out.print(Text(safe(body)))
+
+
+def print_stats(out: Console, stats: IndexStats) -> None:
+    rows = [
+        ("Articles", f"{stats.articles:,}"),
+        ("Index", stats.path),
+        ("Corpus", ", ".join(stats.corpus) or "-"),
+        ("Size on disk", _size(stats.size_bytes)),
+        ("Last update", stats.last_update.strftime("%Y-%m-%d %H:%M:%S") if stats.last_update else "-"),
+        ("Segments", str(stats.segments)),
+        ("Fields", ", ".join(stats.fields)),
+    ]
+    for label, value in rows:
+        out.print(Text.assemble((f"{label + ':':<14}", "bold"), safe(value)))
+
+
+def print_report(out: Console, err: Console, report: IndexReport, where: str) -> None:
+    for problem in report.problems:
+        label = "skipped" if problem.severity == "error" else "warning"
+        err.print(Text(f"{label}: {safe(str(problem))}", style="yellow" if label == "warning" else "red"))
+    skipped = f", {report.skipped} skipped (see above)" if report.skipped else ""
+    what = (
+        f"{report.added:,} added, {report.updated:,} updated, {report.removed:,} removed, "
+        f"{report.unchanged:,} unchanged{skipped}"
+    )
+    files = f"{_count(report.files_read, 'file')} read, {report.files_unchanged} unchanged"
+    if report.files_removed:
+        files += f", {report.files_removed} removed"
+    out.print(f"{where}: {what} in {report.seconds:.1f} s ({files}).")
+
+
+def _meta(article: Article, extra: list[str] = ()) -> str:  # type: ignore[assignment]
+    parts = [
+        article.source,
+        ", ".join(article.dateline),
+        article.date.strftime("%Y-%m-%d") if article.date else "",
+        ", ".join(article.categories),
+        f"id {article.id}",
+        *extra,
+    ]
+    return safe(" · ".join(part for part in parts if part))
+
+
+def _untitled(article: Article) -> str:
+    words = " ".join(article.body.split())
+    return safe(words[:77] + "..." if len(words) > 80 else words) or "(untitled)"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{count} bytes"
+
+
+class RichProgress(IndexProgress):
+    """Indexing progress as a rich bar on stderr: done, rate, time left.
+
+    It refreshes itself (no background thread), so that worker processes forked by
+    the indexer never inherit a thread holding the terminal's lock.
+    """
+
+    def __init__(self, err: Console) -> None:
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[count]}"),
+            TextColumn("{task.fields[rate]}", style="dim"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=err,
+            auto_refresh=False,
+            transient=False,
+            disable=not err.is_terminal,
+        )
+        self._task = None
+        self._unit = ""
+        self._phase_started = 0.0
+        self._last = 0.0
+        self._started = False
+
+    def phase(self, name: str, total: int | None, unit: str) -> None:
+        if not self._started:
+            self._progress.start()
+            self._started = True
+        if self._task is not None:
+            self._progress.update(self._task, total=self._progress.tasks[self._task].completed or 1)
+        self._unit = unit
+        self._task = self._progress.add_task(name, total=total, count="", rate="")
+        self._phase_started = time.monotonic()
+        self._progress.refresh()
+
+    def advance(self, amount: int = 1) -> None:
+        if self._task is None:
+            return
+        self._progress.advance(self._task, amount)
+        now = time.monotonic()
+        if now - self._last >= 0.1:
+            self._last = now
+            done = self._progress.tasks[self._task].completed
+            elapsed = max(now - self._phase_started, 1e-6)
+            rate = done / elapsed
+            if self._unit == "bytes":
+                count, rate_text = f"{done / 1e6:,.1f} MB", f"{rate / 1e6:,.1f} MB/s"
+            else:
+                count, rate_text = f"{done:,.0f} {self._unit}", f"{rate:,.0f}/s"
+            self._progress.update(self._task, count=count, rate=rate_text)
+            self._progress.refresh()
+
+    def finish(self) -> None:
+        if self._started:
+            if self._task is not None:
+                task = self._progress.tasks[self._task]
+                self._progress.update(self._task, total=task.completed or 1, completed=task.completed or 1)
+            self._progress.refresh()
+            self._progress.stop()
+            self._started = False

@@ -1,0 +1,218 @@
+"""The `searcher` command, through click's CliRunner and through the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searcher.cli import cli
+
+from .conftest import SAMPLE
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder set up like the repository: searcher.yaml, corpus/ with the sample, no index yet."""
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "corpus")
+    (tmp_path / "searcher.yaml").write_text("corpus: corpus\nindex: index\n", encoding="utf-8")
+    return tmp_path
+
+
+def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_first_search_builds_the_index_and_finds_the_sample(project: Path) -> None:
+    result = run("Idlib refugees")
+    assert result.exit_code == 0, result.stderr
+    assert "No index yet: building index from corpus" in result.stderr
+    assert "1 added" in result.stderr
+    out = result.stdout
+    assert "1 article matches 'Idlib refugees'" in out
+    assert " 1. Moscow Wants Entire Aleppo, Idlib Awaits its Fate" in out
+    assert "Asharq Al-Awsat · Moscow, Beirut · id 55363386" in out
+    first_passage = out.splitlines()[4]
+    assert "Around 1.5 million refugees have joined them" in first_passage
+    assert "\x1b[" not in out  # no colours when not a terminal
+    assert (project / "index" / "searcher-index.json").exists()
+    # The second search uses the index as it is.
+    again = run("search", "Idlib", "refugees")
+    assert again.exit_code == 0 and again.stderr == ""
+    assert again.stdout == out
+
+
+def test_json_lines(project: Path) -> None:
+    result = run("Idlib", "--json", "--passages", "3")
+    assert result.exit_code == 0
+    [line] = result.stdout.splitlines()
+    hit = json.loads(line)
+    assert (hit["rank"], hit["id"]) == (1, "55363386") and hit["score"] > 0
+    assert hit["title"] == "Moscow Wants Entire Aleppo, Idlib Awaits its Fate"
+    assert [hit["title"][s:e] for s, e in hit["title_spans"]] == ["Idlib"]
+    assert hit["fields"]["source"] == "Asharq Al-Awsat" and hit["fields"]["dateline"] == ["Moscow", "Beirut"]
+    assert hit["fields"]["credit"] == "George Ourfalian/AFP"
+    assert len(hit["passages"]) == 3
+    for passage in hit["passages"]:
+        assert passage["spans"] and all(passage["text"][s:e] == "Idlib" for s, e in passage["spans"])
+
+
+def test_exit_codes(project: Path) -> None:
+    assert run("Idlib").exit_code == 0
+    nothing = run("zebra")
+    assert nothing.exit_code == 1 and nothing.stdout == "" and "No article matches 'zebra'" in nothing.stderr
+    bad = run("Idlib date:2016-13")
+    assert bad.exit_code == 2
+    assert bad.stderr == "searcher: error: invalid date '2016-13' (no such month or day) at position 11\n"
+
+
+def test_any_word_fallback_is_said(project: Path) -> None:
+    result = run("Idlib zebras")
+    assert result.exit_code == 0
+    assert "No article has all the words; showing articles with any of them." in result.stderr
+
+
+def test_no_index_says_how_to_build_one(tmp_path: Path) -> None:
+    result = run("Idlib")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("searcher: error: no index at index (run `searcher index` to build it)")
+    assert "Traceback" not in result.stderr
+    result = run("stats", "--index", str(tmp_path / "missing"))
+    assert result.exit_code == 2 and "no index at missing" in result.stderr
+
+
+def test_config_errors_are_one_line(project: Path) -> None:
+    (project / "searcher.yaml").write_text("corpus: corpus\nserach:\n  limit: 5\n", encoding="utf-8")
+    result = run("Idlib")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("searcher: error: ") and "searcher.yaml:2: serach: unknown key" in lines[0]
+
+
+def test_config_option_and_environment(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    os.chdir(elsewhere)
+    assert run("Idlib").exit_code == 2  # no config here
+    assert run("--config", str(project / "searcher.yaml"), "Idlib").exit_code == 0
+    assert run("Idlib", env={"SEARCHER_CONFIG": str(project / "searcher.yaml")}).exit_code == 0
+
+
+def test_index_command(project: Path, bbc_docs: Path) -> None:
+    result = run("index")
+    assert result.exit_code == 0
+    assert "1 added, 0 updated, 0 removed, 0 unchanged" in result.stdout
+    result = run("index", "--json")
+    report = json.loads(result.stdout)
+    assert (report["added"], report["unchanged"], report["files_read"]) == (0, 1, 0)
+    (project / "corpus" / "bad.jsonl").write_text('{"id": "x", "title": "ok"}\n{nope\n', encoding="utf-8")
+    result = run("index")
+    assert result.exit_code == 0
+    assert "skipped: corpus/bad.jsonl:2: invalid JSON" in result.stderr
+    assert "1 added, 0 updated, 0 removed, 1 unchanged, 1 skipped (see above)" in result.stdout
+    result = run("index", str(bbc_docs), "--index", "bbc", "--json")
+    assert json.loads(result.stdout)["added"] == 2225
+    assert run("stats", "--index", "bbc", "--json").exit_code == 0
+
+
+def test_index_rebuild(project: Path) -> None:
+    run("index")
+    result = run("index", "--rebuild", "--json")
+    assert json.loads(result.stdout)["added"] == 1
+
+
+def test_index_of_a_missing_corpus(project: Path) -> None:
+    result = run("index", "no-such-folder")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_show(project: Path) -> None:
+    run("index")
+    result = run("show", "55363386")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Moscow Wants Entire Aleppo, Idlib Awaits its Fate"
+    assert "Photo: Syrian pro-government troops" in result.stdout and "(George Ourfalian/AFP)" in result.stdout
+    assert "Moscow, Beirut – China and Russia vetoed" in result.stdout
+    article = json.loads(run("show", "55363386", "--json").stdout)
+    assert article["id"] == "55363386" and article["body"].startswith("China and Russia vetoed")
+    missing = run("show", "nope")
+    assert missing.exit_code == 1 and "no article with id 'nope'" in missing.stderr
+
+
+def test_stats(project: Path) -> None:
+    run("index")
+    stats = json.loads(run("stats", "--json").stdout)
+    assert stats["articles"] == 1
+    assert {"title", "body", "caption", "dateline", "source", "category", "date", "url", "path", "id"} <= set(stats["fields"])
+    assert stats["size_bytes"] > 0 and stats["last_update"] and stats["corpus"] == ["corpus"]
+    text = run("stats").stdout
+    assert "Articles:     1" in text and "Corpus:       corpus" in text
+
+
+def test_article_text_is_never_markup_or_escape_codes(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    record = {"id": "x", "title": "[bold red]Breaking[/] :fire: news", "body": "Text with \u001b[2J escape and [link=http://x]y[/link]."}
+    feed.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert run("index", str(feed)).exit_code == 0
+    out = run("breaking").stdout
+    assert "[bold red]Breaking[/] :fire: news" in out
+    assert "[link=http://x]y[/link]" in out and "\x1b" not in out
+
+
+def test_every_command_has_help() -> None:
+    for name, command in cli.commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert command.get_short_help_str() and "--index" in result.stdout, name
+    top = run("--help")
+    assert top.exit_code == 0 and "Query syntax" in top.stdout and "date:2016-11-01..2016-12-31" in top.stdout
+
+
+def test_usage_errors_exit_2(project: Path) -> None:
+    assert run("search").exit_code == 2  # no query
+    assert run("Idlib", "--limit", "0").exit_code == 2
+
+
+# -- the installed script ------------------------------------------------------------------
+
+
+def installed_searcher() -> Path:
+    script = Path(sys.executable).parent / "searcher"
+    assert script.exists(), "the searcher script is not installed: run pip install '.[test]' first"
+    return script
+
+
+def test_installed_script_end_to_end(project: Path) -> None:
+    script = installed_searcher()
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHER_CONFIG"}
+    done = subprocess.run([script, "Idlib refugees"], cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Moscow Wants Entire Aleppo, Idlib Awaits its Fate" in done.stdout
+    assert "Around 1.5 million refugees have joined them" in done.stdout
+    done = subprocess.run([script, "--json", "Idlib refugees"], cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    assert json.loads(done.stdout)["id"] == "55363386"
+    done = subprocess.run([script, "nothing-like-this"], cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    done = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("searcher ")
+
+
+def test_help_imports_neither_whoosh_nor_rich() -> None:
+    code = (
+        "import sys\n"
+        "from searcher.cli import main\n"
+        "sys.argv = ['searcher', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('whoosh', 'rich', 'yaml') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
