@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import click
 
-from .errors import ExitCode, IndexNotFoundError, SearcherError, exit_code_for
+from .errors import ExitCode, IndexNotFoundError, Interrupted, SearcherError, exit_code_for
 
 QUERY_HELP = """\b
 Query syntax:
@@ -69,7 +69,8 @@ class SearcherGroup(click.Group):
             click.echo("searcher: interrupted", err=True)
             code = exit_code_for(KeyboardInterrupt())
         except SearcherError as error:
-            click.echo(f"searcher: error: {error}", err=True)
+            label = "" if isinstance(error, Interrupted) else "error: "
+            click.echo(f"searcher: {label}{error}", err=True)
             code = exit_code_for(error)
         except BrokenPipeError:
             # The reader went away (searcher ... | head): not an error.
@@ -237,7 +238,13 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
     where = display_path(config.index)
     if reason:
         err.print(f"{reason}: building {where} from {', '.join(map(display_path, config.corpus))}")
-    report = update_index(config, corpus or None, rebuild=rebuild, progress=terminal.RichProgress(err))
+    try:
+        report = update_index(config, corpus or None, rebuild=rebuild, progress=terminal.RichProgress(err))
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; nothing of this run was saved, {where} is as it was before",
+            hint="run the same command again to index",
+        ) from None
     terminal.print_report(err if quiet or reason else terminal.console(), err, report, where)
     return report
 

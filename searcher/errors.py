@@ -65,6 +65,10 @@ class IndexLockedError(SearcherError):
     """Another process is writing to the index."""
 
 
+class Interrupted(SearcherError):
+    """The user stopped a run (Ctrl-C); the message says what was kept."""
+
+
 class QueryError(SearcherError):
     """A query that cannot be parsed; `position` is the 0-based offset of the problem."""
 
@@ -77,6 +81,6 @@ class QueryError(SearcherError):
 
 def exit_code_for(error: BaseException) -> ExitCode:
     """The exit code for an exception that reached the command line."""
-    if isinstance(error, KeyboardInterrupt):
+    if isinstance(error, (KeyboardInterrupt, Interrupted)):
         return ExitCode.INTERRUPTED
     return ExitCode.ERROR

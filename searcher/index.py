@@ -15,11 +15,13 @@ import datetime as dt
 import json
 import os
 import pickle
+import signal
 from pathlib import Path
 from typing import Iterable, Iterator, Literal
 
 from whoosh import collectors
 from whoosh import index as whoosh_index
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import CLEAR
 
 from . import scoring
@@ -253,7 +255,7 @@ class Index:
     def _writer(self, workers: int):  # type: ignore[no-untyped-def]
         try:
             if workers > 1:
-                return self._ix.writer(procs=workers, multisegment=True, limitmb=128)
+                return _ParallelWriter(self._ix, procs=workers, multisegment=True, limitmb=128)
             return self._ix.writer(limitmb=256)
         except whoosh_index.LockError:
             raise IndexLockedError(
@@ -285,7 +287,12 @@ class Batch:
         if exc_type is not None:
             writer.cancel()
             return
-        writer.commit(mergetype=CLEAR) if self._clear else writer.commit()
+        try:
+            writer.commit(mergetype=CLEAR) if self._clear else writer.commit()
+        except BaseException:
+            if isinstance(writer, _ParallelWriter):
+                writer.stop_workers()
+            raise
 
     def add(self, article: Article, article_hash: str | None = None) -> Literal["added", "replaced", "duplicate"]:
         """Add an article, replacing the committed one with its id.
@@ -303,6 +310,46 @@ class Batch:
     def delete(self, article_id: str) -> bool:
         """Delete the committed article with this id; True when there was one."""
         return self._may_replace and self._writer.delete_by_term("id", article_id) > 0
+
+
+class _WorkerTask(SubWriterTask):
+    """A Whoosh indexing worker process that leaves Ctrl-C to its parent.
+
+    Without this, Ctrl-C reaches every worker (they share the terminal's process
+    group) and each prints a KeyboardInterrupt traceback; the parent stops them.
+    """
+
+    def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        super().run()
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multiprocessing writer, with quiet workers that really stop on cancel.
+
+    Whoosh's own cancel() only sets a flag in the parent's copy of each worker, so
+    the workers never see it: they wait for more work forever, and the parent hangs
+    on exit waiting for them.
+    """
+
+    def _new_task(self) -> SubWriterTask:
+        task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                           self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def stop_workers(self) -> None:
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join()
+        self.jobqueue.cancel_join_thread()
+
+    def cancel(self) -> None:
+        self.stop_workers()  # before the lock is released, so no worker writes after
+        super().cancel()
 
 
 def _top(searcher, query, limit: int | None):  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ from .errors import CorpusError, IndexFormatError, IndexNotFoundError
 from .index import Index
 from .manifest import FileState, Manifest
 from .model import IndexReport, Problem
-from .readers import CorpusFile, corpus_files, duplicate_problem, parse_file, place, read_file
+from .readers import CorpusFile, corpus_files, duplicate_problem, parse_file, place, read_file, unreadable
 from .schema import fingerprint
 
 #: Below this many articles to write, one process is faster than starting workers.
@@ -202,8 +202,8 @@ def _read_changed(
         try:
             stat = file.path.stat()
         except OSError as error:
-            report.problems.append(Problem(file.display, f"cannot read file: {error.strerror or error}"))
-            states.pop(path, None)
+            # What was indexed from it stays, until the file can be read again.
+            report.problems.append(unreadable(file, error))
             continue
         before = states.get(path)
         if before and before.size == stat.st_size and before.mtime_ns == stat.st_mtime_ns:
@@ -218,8 +218,7 @@ def _read_changed(
         try:
             data = file.path.read_bytes()
         except OSError as error:
-            report.problems.append(Problem(file.display, f"cannot read file: {error.strerror or error}"))
-            states.pop(path, None)
+            report.problems.append(unreadable(file, error))
             progress.advance(stat.st_size)
             continue
         sha = hashlib.blake2b(data, digest_size=16).hexdigest()

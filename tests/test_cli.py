@@ -216,3 +216,27 @@ def test_help_imports_neither_whoosh_nor_rich() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_ctrl_c_stops_indexing_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group, worker processes included."""
+    import signal
+    import time
+
+    from .conftest import require_data
+
+    reuters = require_data("reuters21578", "reuters21578.jsonl")
+    index = tmp_path / "index"
+    command = [installed_searcher(), "index", str(reuters), "--index", str(index)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    time.sleep(6)  # the workers are busy by now: the whole run takes over 30 s
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert err.startswith("searcher: interrupted; nothing of this run was saved")
+    listed = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    assert str(index) not in listed  # no worker left behind
+    done = subprocess.run([installed_searcher(), "stats", "--index", str(index), "--json"], capture_output=True, text=True)
+    assert json.loads(done.stdout)["articles"] == 0  # the index is as it was: empty

@@ -117,12 +117,24 @@ def test_bad_files_are_reported_and_the_rest_indexed(config: Config, corpus: Pat
     assert "j1" in titles(config)
 
 
-def test_a_bad_file_later_keeps_what_is_indexed(config: Config, corpus: Path) -> None:
+def test_a_story_overwritten_with_junk_loses_its_article_and_says_so(config: Config, corpus: Path) -> None:
     update_index(config)
-    (corpus / "story1.txt").write_bytes(b"\x00" * 64)  # a story overwritten with junk
+    (corpus / "story1.txt").write_bytes(b"\x00" * 64)
     report = update_index(config)
     assert report.removed == 1 and report.skipped == 1
+    assert "binary file" in report.problems[0].message
     assert len(titles(config)) == 5
+
+
+def test_a_file_that_cannot_be_read_keeps_its_articles(config: Config, corpus: Path) -> None:
+    update_index(config)
+    story = corpus / "story1.txt"
+    story.unlink()
+    story.symlink_to(corpus / "moved-away.txt")  # listed in the folder, but reading it fails
+    report = update_index(config)
+    assert (report.removed, report.unchanged, report.skipped) == (0, 6, 1)
+    assert "cannot read file" in report.problems[0].message
+    assert titles(config)["story1"] == "Story number 1"
 
 
 def test_duplicates_across_runs(config: Config, corpus: Path) -> None:

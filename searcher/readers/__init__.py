@@ -25,7 +25,7 @@ from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_p
 from .files import CorpusFile, UnreadableFile, clean_text, corpus_files, decode, display_path
 from .records import read_csv, read_jsonl
 
-__all__ = ["read_corpus", "read_file", "parse_file", "corpus_files", "CorpusFile", "duplicate_problem", "location", "place"]
+__all__ = ["read_corpus", "read_file", "parse_file", "corpus_files", "CorpusFile", "duplicate_problem", "location", "place", "unreadable"]
 
 OnProblem = Callable[[Problem], None]
 _log = logging.getLogger("searcher")
@@ -73,9 +73,14 @@ def read_file(file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterat
     try:
         data = file.path.read_bytes()
     except OSError as error:
-        on_problem(Problem(file.display, f"cannot read file: {error.strerror or error}"))
+        on_problem(unreadable(file, error))
         return
     yield from parse_file(data, file, config, on_problem)
+
+
+def unreadable(file: CorpusFile, error: OSError) -> Problem:
+    """The report of a file that can't be read at all."""
+    return Problem(file.display, f"cannot read file: {error.strerror or error}")
 
 
 def parse_file(data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterator[Article]:
