@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Iterable
 
 from whoosh.analysis import Filter, RegexTokenizer, StemFilter
+from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
 # A number with thousands separators, or a word: letters/digits joined by dots or apostrophes.
@@ -86,7 +89,31 @@ class NormalizeFilter(Filter):
 
 def text_analyzer():  # type: ignore[no-untyped-def]
     """The analyzer of article text (title, caption, body): normalized and stemmed."""
-    return RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter() | StemFilter(cachesize=100_000)
+    return RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter() | StemFilter(stemfn=stem, cachesize=100_000)
+
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def stemmed_away(texts: Iterable[str]) -> set[str]:
+    """The words of `texts` that stemming changes ("universities", not "idlib"), normalized.
+
+    The index holds stems only, so a wildcard can't see these words as written; the
+    index keeps a list of them (see index.WordList) for `universit*` to find "university".
+    """
+    found: set[str] = set()
+    for text in texts:
+        for token in set(_TOKEN.findall(text)):
+            word = _stemmed_away(token)
+            if word:
+                found.add(word)
+    return found
+
+
+@lru_cache(maxsize=200_000)
+def _stemmed_away(token: str) -> str:
+    word = normalize_word(token)
+    return word if word and stem(word) != word else ""
 
 
 def name_analyzer():  # type: ignore[no-untyped-def]

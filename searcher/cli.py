@@ -12,13 +12,15 @@ starts fast.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from functools import wraps
 from typing import Any, Callable
 
 import click
 
-from .errors import ExitCode, IndexNotFoundError, Interrupted, SearcherError, exit_code_for
+from .errors import ExitCode, IndexNotFoundError, Interrupted, OutputClosed, SearcherError, exit_code_for
 
 QUERY_HELP = """\b
 Query syntax:
@@ -53,6 +55,8 @@ class SearcherGroup(click.Group):
                 break
         if at < len(args) and args[at] not in self.commands and args[at] not in ("--help", "-h", "--version"):
             args.insert(at, "search")
+        if at < len(args) and args[at] == "search":
+            args[at + 1:] = [_protect_minus_word(arg) for arg in args[at + 1:]]
         return super().parse_args(ctx, args)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
@@ -60,6 +64,7 @@ class SearcherGroup(click.Group):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = int(result) if isinstance(result, int) else ExitCode.OK
+            _flush_stdout()
         except click.exceptions.Exit as done:
             code = done.exit_code
         except click.ClickException as error:
@@ -72,13 +77,32 @@ class SearcherGroup(click.Group):
             label = "" if isinstance(error, Interrupted) else "error: "
             click.echo(f"searcher: {label}{error}", err=True)
             code = exit_code_for(error)
-        except BrokenPipeError:
-            # The reader went away (searcher ... | head): not an error.
-            sys.stderr.close()
+        except OutputClosed:
+            # The reader went away (searcher ... | head): not an error. Later writes,
+            # Python's own flush at exit included, go nowhere.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
             code = ExitCode.OK
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+# Short options of `search`, alone or with their value attached ("-n5").
+_SEARCH_SHORT_OPTION = re.compile(r"-[nph]\d*")
+
+
+def _protect_minus_word(arg: str) -> str:
+    """A query word like "-Aleppo" with a space in front, so click does not take it for options.
+
+    click would read "-Aleppo" as the cluster -A -l -e -p..., and -p takes a value. The
+    space is harmless: the query parser sees "-Aleppo" after whitespace, an exclusion.
+    """
+    if arg.startswith("-") and len(arg) > 1 and arg[1].isalpha() and not _SEARCH_SHORT_OPTION.fullmatch(arg):
+        return " " + arg
+    return arg
 
 
 def index_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,10 +124,20 @@ def with_config(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.pass_context
     @wraps(command)
     def wrapper(ctx: click.Context, *args: Any, index_path: str | None = None, **kwargs: Any) -> Any:
-        from .config import load_config
+        from .config import CONFIG_NAME, load_config
 
         config = load_config(ctx.find_root().params.get("config_path"))
-        return command(*args, config=config.with_index(index_path), explicit_index=index_path is not None, **kwargs)
+        try:
+            return command(*args, config=config.with_index(index_path), explicit_index=index_path is not None, **kwargs)
+        except IndexNotFoundError as error:
+            if config.path is None and index_path is None:
+                # Most likely run outside the project: say why this index was looked for.
+                raise IndexNotFoundError(
+                    error.message,
+                    hint=f"no {CONFIG_NAME} here or in a parent folder; run `searcher index CORPUS` to build "
+                    "an index here, or use --config or --index",
+                ) from None
+            raise
 
     return wrapper
 
@@ -139,27 +173,36 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, as_j
     """Search the index for QUERY and show the best articles with their best passages."""
     from .index import Index
 
-    text = " ".join(query)
+    text = " ".join(part.strip() for part in query)
+    may_build = not explicit_index and bool(config.corpus)
     try:
         index = Index.open(config.index, config)
     except IndexNotFoundError:
-        if explicit_index or not config.corpus:
+        if not may_build:
             raise
         # The first search builds the configured index, as `searcher index` would.
         _build(config, reason="No index yet")
         index = Index.open(config.index, config)
+    if len(index) == 0 and may_build:
+        # An empty index: the first build was interrupted, or the corpus was empty then.
+        index.close()
+        _build(config, reason="The index is empty")
+        index = Index.open(config.index, config)
     with index:
+        empty = len(index) == 0
         results = index.search(text, limit=limit or config.limit, passages=passages)
     if as_json:
         from .render import hit_to_dict
 
         for hit in results:
-            _print_json(hit_to_dict(hit))
+            _print_json(hit_to_dict(hit, results.matched))
     else:
         from . import terminal
 
         err = terminal.console(stderr=True)
-        if not results:
+        if empty:
+            err.print("The index holds no articles (run `searcher index CORPUS`).")
+        elif not results:
             err.print(f"No article matches {text!r}.")
         elif results.matched == "any":
             err.print("No article has all the words; showing articles with any of them.", style="yellow")
@@ -232,7 +275,7 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
     """Run the indexer with a progress bar and print its summary (to stderr when `quiet`)."""
     from . import terminal
     from .indexer import update_index
-    from .readers.files import display_path
+    from .paths import display_path
 
     err = terminal.console(stderr=True)
     where = display_path(config.index)
@@ -250,7 +293,17 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
 
 
 def _print_json(data: dict[str, Any]) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
+    try:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
 
 
 def main() -> None:

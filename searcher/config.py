@@ -68,7 +68,7 @@ class Config:
         """What, in this configuration, changes the articles read from the same files."""
         formats = sorted(self.formats.items())
         fields = sorted((k, list(v)) for k, v in self.record_fields.items())
-        return repr((formats, fields, self.on_duplicate))
+        return repr((formats, fields))
 
 
 def find_config(start: Path | None = None) -> Path | None:

@@ -23,6 +23,9 @@ _FORMATS = (
     "%B %d, %Y",  # November 28, 2016
     "%b %d, %Y",
     "%b. %d, %Y",
+    "%B %d %Y",
+    "%b %d %Y",
+    "%d %B, %Y",
     "%Y/%m/%d",
     "%Y%m%d",
 )

@@ -79,6 +79,14 @@ class QueryError(SearcherError):
         self.position = position
 
 
+class OutputClosed(Exception):
+    """Standard output was closed by its reader (searcher ... | head): not an error.
+
+    Deliberately not an OSError, nor a SearcherError: click turns a broken pipe into
+    exit status 1, and the command line ends quietly with 0 instead.
+    """
+
+
 def exit_code_for(error: BaseException) -> ExitCode:
     """The exit code for an exception that reached the command line."""
     if isinstance(error, (KeyboardInterrupt, Interrupted)):

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import functools
 import os
 import pickle
 import signal
+import struct
+import tempfile
+import zlib
 from pathlib import Path
-from typing import Iterable, Iterator, Literal
+from typing import Any, Callable, Iterable, Iterator, Literal, TypeVar
 
 from whoosh import collectors
 from whoosh import index as whoosh_index
@@ -25,16 +29,35 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import CLEAR
 
 from . import scoring
+from .analysis import stem, stemmed_away
 from .config import Config
 from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, SearcherError
 from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
 from .passages import best_passages, whole_text
-from .query import QueryBuilder, highlight_terms
-from .readers.files import display_path
+from .query import QueryBuilder, Wanted, highlight_terms, resolve_patterns
+from .paths import display_path
 from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 
 MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
 _WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index named MAIN
+T = TypeVar("T")
+
+# What reading a damaged index file raises from inside Whoosh.
+_DAMAGE = (struct.error, EOFError, zlib.error, pickle.UnpicklingError, OSError)
+
+
+def _reads_index(method: Callable[..., T]) -> Callable[..., T]:
+    """Turns errors from damaged or missing index files into IndexFormatError (no traceback)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Index, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except _DAMAGE as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else f"damaged: {error}"
+            raise IndexFormatError(f"cannot read the index at {display_path(self.path)} ({reason})") from None
+
+    return wrapper
 
 
 class Index:
@@ -46,6 +69,7 @@ class Index:
         self._ix = whoosh_ix
         self._searcher = None
         self._queries = QueryBuilder(whoosh_ix.schema, config.boosts)
+        self._words = WordList(path)
         analyzer = whoosh_ix.schema["body"].analyzer
 
         def analyze(text: str) -> Iterator[tuple[int, int, str]]:
@@ -53,6 +77,7 @@ class Index:
                 yield token.startchar, token.endchar, token.text
 
         self._analyze = analyze
+
 
     # -- opening ------------------------------------------------------------------------
 
@@ -123,13 +148,14 @@ class Index:
 
     # -- writing ------------------------------------------------------------------------
 
-    def batch(self, *, workers: int = 1, clear: bool = False) -> Batch:
+    def batch(self, *, workers: int = 1, clear: bool = False, optimize: bool = False) -> Batch:
         """A writing session, committed when the `with` block ends (cancelled on an exception).
 
         `workers` > 1 analyses and writes in that many processes. `clear` removes every
-        article already in the index when the batch commits.
+        article already in the index when the batch commits; `optimize` merges the
+        index's segments, dropping what deleted and replaced articles left behind.
         """
-        return Batch(self, workers=workers, clear=clear)
+        return Batch(self, workers=workers, clear=clear, optimize=optimize)
 
     def add(self, articles: Iterable[Article]) -> IndexReport:
         """Add articles, replacing those with the same id; one commit. Returns what it did."""
@@ -143,7 +169,7 @@ class Index:
                     report.updated += 1
                 else:
                     report.problems.append(Problem(
-                        display_path(article.path) if article.path else "<add>",
+                        article.path or "<add>",
                         f"duplicate id {article.id!r} in one add(); this one skipped",
                         article.line,
                     ))
@@ -151,25 +177,35 @@ class Index:
 
     # -- reading ------------------------------------------------------------------------
 
+    @_reads_index
     def __len__(self) -> int:
         return self._ix.doc_count()
+
+    @property
+    @_reads_index
+    def deleted_count(self) -> int:
+        """Deleted and replaced articles still taking space (until their segment is merged)."""
+        return self._ix.doc_count_all() - self._ix.doc_count()
 
     @property
     def generation(self) -> int:
         """The number of the last commit (changes with every commit)."""
         return self._ix.latest_generation()
 
+    @_reads_index
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
         stored = self._current_searcher().document(id=article_id)
         return from_stored(stored) if stored else None
 
+    @_reads_index
     def fingerprints(self) -> Iterator[tuple[str, str, str]]:
         """(id, path, fingerprint) of every article: what incremental indexing compares."""
         reader = self._current_searcher().reader()
         for _, stored in reader.iter_docs():
             yield stored["id"], stored.get("path", ""), stored.get("fingerprint", "")
 
+    @_reads_index
     def search(self, query: str, limit: int | None = 10, passages: int | None = None) -> Results:
         """The best `limit` articles for `query` (None: all), each with its best passages.
 
@@ -177,18 +213,29 @@ class Index:
         them are returned and `Results.matched` says "any". Raises QueryError for a query
         that can't be parsed.
         """
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
+        if passages is not None and passages < 0:
+            raise ValueError(f"passages must be 0 or more, not {passages}")
         prepared = self._queries.prepare(query)
         passage_count = self.config.passages if passages is None else passages
         searcher = self._current_searcher()
-        used, matched = prepared.all_words, "all"
+        if searcher.doc_count_all() == 0:
+            return Results([], total=0, query=str(prepared.all_words))  # (BM25's idf is undefined here)
+        reader = searcher.reader()
+        words = self._words.words()
+        used, matched = resolve_patterns(prepared.all_words, reader, stem, words), "all"
         found = _top(searcher, used, limit)
         if found.scored_length() == 0 and prepared.any_words is not None:
-            used, matched = prepared.any_words, "any"
+            used, matched = resolve_patterns(prepared.any_words, reader, stem, words), "any"
             found = _top(searcher, used, limit)
-        terms = highlight_terms(used, searcher.reader())
-        weights = {
-            term: searcher.idf(fieldname, term) for fieldname in ("body", "caption") for term in terms.get(fieldname, ())
-        }
+        wanted = highlight_terms(used)
+        weights: dict[str, float] = {}
+        for fieldname in ("body", "caption"):
+            for term in wanted.get(fieldname, Wanted()).terms:
+                weights[term] = searcher.idf(fieldname, term)
+            for phrase in wanted.get(fieldname, Wanted()).phrases:
+                weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
         hits = []
         for rank, found_hit in enumerate(found, start=1):
             article = from_stored(found_hit.fields())
@@ -198,11 +245,11 @@ class Index:
                     rank=rank,
                     score=float(found_hit.score or 0.0),
                     article=article,
-                    title=whole_text(article.title, terms.get("title", ()), self._analyze),
+                    title=whole_text(article.title, wanted.get("title"), self._analyze),
                     passages=tuple(
                         best_passages(
                             [("caption", article.caption), ("body", article.body)],
-                            terms,
+                            wanted,
                             weights,
                             self._analyze,
                             passage_count,
@@ -213,6 +260,7 @@ class Index:
             )
         return Results(hits, total=len(found), matched=matched, query=str(used))  # type: ignore[arg-type]
 
+    @_reads_index
     def stats(self) -> IndexStats:
         from .manifest import Manifest
 
@@ -220,12 +268,12 @@ class Index:
         searcher = self._current_searcher()
         modified = self._ix.last_modified()
         return IndexStats(
-            path=display_path(self.path),
+            path=str(self.path),
             articles=searcher.doc_count(),
             fields=tuple(self._ix.schema.names()),
             size_bytes=size,
             last_update=dt.datetime.fromtimestamp(modified) if modified and modified > 0 else None,
-            corpus=tuple(display_path(root) for root in Manifest.load(self.path).roots),
+            corpus=tuple(Manifest.load(self.path).roots),
             segments=len(list(searcher.reader().leaf_readers())),
         )
 
@@ -267,12 +315,14 @@ class Index:
 class Batch:
     """Adds and deletes articles in one commit; see `Index.batch`."""
 
-    def __init__(self, index: Index, *, workers: int, clear: bool) -> None:
+    def __init__(self, index: Index, *, workers: int, clear: bool, optimize: bool) -> None:
         self._index = index
         self._workers = workers
         self._clear = clear
+        self._optimize = optimize
         self._writer = None
         self._ids: set[str] = set()
+        self._words: set[str] = set()
         # With nothing committed yet, or everything to be cleared, nothing can be replaced.
         self._may_replace = not clear and len(index) > 0
 
@@ -288,7 +338,12 @@ class Batch:
             writer.cancel()
             return
         try:
-            writer.commit(mergetype=CLEAR) if self._clear else writer.commit()
+            # The word list first: if the commit fails, a few extra words do no harm.
+            self._index._words.add(self._words, replace=self._clear)
+            if self._clear:
+                writer.commit(mergetype=CLEAR)
+            else:
+                writer.commit(optimize=self._optimize)
         except BaseException:
             if isinstance(writer, _ParallelWriter):
                 writer.stop_workers()
@@ -303,6 +358,7 @@ class Batch:
         if article.id in self._ids:
             return "duplicate"
         self._ids.add(article.id)
+        self._words.update(stemmed_away((article.title, article.caption, article.body)))
         replaced = self._may_replace and self._writer.delete_by_term("id", article.id) > 0
         self._writer.add_document(**to_document(article, article_hash or fingerprint(article)))
         return "replaced" if replaced else "added"
@@ -368,6 +424,43 @@ def _top(searcher, query, limit: int | None):  # type: ignore[no-untyped-def]
         collector = collectors.TopCollector(limit=limit, usequality=False, replace=0)
     searcher.search_with_collector(query, collector)
     return collector.results()
+
+
+class WordList:
+    """The words that stemming changes, as written in the articles ("universities").
+
+    The index holds stems, so a wildcard matches this list too (see
+    query.resolve_patterns): `universit*` finds "university", indexed as "univers".
+    One sorted word a line in `searcher-words.txt`; it only grows between rebuilds,
+    which costs nothing but a rare extra stem for a wildcard.
+    """
+
+    FILE_NAME = "searcher-words.txt"
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / self.FILE_NAME
+        self._words: list[str] = []
+        self._version: int | None = None
+
+    def words(self) -> list[str]:
+        """The sorted words, read again when the file has changed."""
+        try:
+            version = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return []
+        if version != self._version:
+            self._words = self.path.read_text(encoding="utf-8").split()
+            self._version = version
+        return self._words
+
+    def add(self, new: set[str], *, replace: bool = False) -> None:
+        words = new if replace else set(self.words()) | new
+        if not replace and len(words) == len(self._words):
+            return
+        fd, temp = tempfile.mkstemp(prefix=".searcher-words-", suffix=".tmp", dir=self.path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("\n".join(sorted(words)) + "\n")
+        os.replace(temp, self.path)
 
 
 def _write_marker(folder: Path) -> None:

@@ -18,16 +18,26 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .config import Config
 from .errors import CorpusError, IndexFormatError, IndexNotFoundError
 from .index import Index
 from .manifest import FileState, Manifest
-from .model import IndexReport, Problem
-from .readers import CorpusFile, corpus_files, duplicate_problem, parse_file, place, read_file, unreadable
+from .model import IndexReport
+from .readers import (
+    CorpusFile,
+    choose,
+    corpus_files,
+    duplicate_problem,
+    ignore_problem,
+    parse_file,
+    place,
+    read_file,
+    unreadable,
+)
 from .schema import fingerprint
 
 #: Below this many articles to write, one process is faster than starting workers.
@@ -80,13 +90,22 @@ def update_index(
 
 def _open_for_update(config: Config, rebuild: bool) -> Index:
     try:
-        return Index.open(config.index, config)
+        index = Index.open(config.index, config)
     except IndexNotFoundError:
         return Index.create(config.index, config)
     except IndexFormatError:
-        if rebuild and (Index.exists(config.index) or not config.index.exists()):
-            return Index.create(config.index, config)
+        if rebuild and Index.exists(config.index):
+            return Index.create(config.index, config)  # another version: made again from nothing
         raise
+    if rebuild:
+        # A rebuild replaces the old articles in one commit, so an interrupted rebuild
+        # leaves the old index. If the old index can't even be read, start from nothing.
+        try:
+            index.stats()
+        except IndexFormatError:
+            index.close()
+            return Index.create(config.index, config)
+    return index
 
 
 def _update(
@@ -98,16 +117,14 @@ def _update(
     report: IndexReport,
 ) -> None:
     manifest = Manifest() if rebuild else Manifest.load(index.path)
-    trusted = manifest.generation == index.generation
     if rebuild:
         indexed: dict[str, tuple[str, str]] = {}
-    elif trusted:
-        indexed = {i: (c.path, c.fingerprint) for i, c in _choose(manifest.files, config.on_duplicate).items()}
+    elif manifest.generation == index.generation:
+        indexed = {i: (c.path, c.fingerprint) for i, c in _choose(manifest.files, manifest.policy).items()}
     else:
         # The manifest does not describe this commit (first run, or a crash after a commit):
         # what is indexed comes from the index itself, and every file is read again.
         indexed = {i: (path, fp) for i, path, fp in index.fingerprints()}
-    if not trusted or manifest.reader != config.reader_fingerprint():
         manifest.files = {}
 
     roots = _roots(corpus, config, manifest)
@@ -120,7 +137,14 @@ def _update(
 
     # 3. Which copy of each id is indexed, and what must change in the index.
     chosen = _choose(states, config.on_duplicate, changed, report)
-    to_delete = [article_id for article_id in indexed if article_id not in chosen]
+    owned = _under(roots)
+    # Articles this run can't know about (another corpus path while the manifest was
+    # lost, or added with Index.add) stay: only what the corpus says is gone goes.
+    to_delete = [
+        article_id
+        for article_id, (path, _) in indexed.items()
+        if article_id not in chosen and (path in states or owned(path))
+    ]
     to_write: dict[str, set[tuple[str, int | None]]] = {}
     for article_id, copy in chosen.items():
         before = indexed.get(article_id)
@@ -137,27 +161,46 @@ def _update(
     # 4. Write, commit, and record what was done.
     if to_delete or to_write or rebuild:
         count = sum(len(wanted) for wanted in to_write.values())
-        workers = _workers(config, count)
         by_path = {str(f.path): f for f in files}
         for path in to_write.keys() - by_path.keys():
             # A copy in a file under another corpus path, now the one to index.
             by_path[path] = CorpusFile(Path(path), Path(states[path].root), states[path].format)
+        # Replaced and deleted articles stay on disk until their segment is merged:
+        # merge everything when they would be a quarter of the index.
+        garbage = index.deleted_count + report.updated + report.removed
+        optimize = not rebuild and garbage > 0.25 * (len(index) + index.deleted_count + report.added)
         progress.phase("Indexing", count, "articles")
-        with index.batch(workers=workers, clear=rebuild) as batch:
+        with index.batch(workers=_workers(config, count), clear=rebuild, optimize=optimize) as batch:
             for article_id in to_delete:
                 batch.delete(article_id)
             for path in sorted(to_write):
                 wanted = to_write[path]
-                for article in read_file(by_path[path], config, _ignore):
-                    if (article.id, article.line) in wanted:
-                        batch.add(article, chosen[article.id].fingerprint)
-                        progress.advance()
-            progress.phase("Committing", None, "")
+                for article in read_file(by_path[path], config, ignore_problem):
+                    if (article.id, article.line) not in wanted:
+                        continue
+                    article_hash = fingerprint(article)
+                    if article_hash != chosen[article.id].fingerprint:
+                        # The file changed since it was read a moment ago: index what is
+                        # there now, and make the next run read the file again.
+                        states[path] = replace(states[path], size=-1)
+                    batch.add(article, article_hash)
+                    progress.advance()
+            progress.phase("Finishing", None, "")  # workers finish their share, then the commit
     manifest.generation = index.generation
-    manifest.reader = config.reader_fingerprint()
+    manifest.policy = config.on_duplicate
     manifest.roots = sorted(set(manifest.roots) | {str(root) for root in roots})
     manifest.files = states
     manifest.save(index.path)
+
+
+def _under(roots: list[Path]) -> Callable[[str], bool]:
+    """A test of whether a path is one of `roots` or inside one."""
+    prefixes = [str(root).rstrip(os.sep) for root in roots]
+
+    def under_roots(path: str) -> bool:
+        return any(path == prefix or path.startswith(prefix + os.sep) for prefix in prefixes)
+
+    return under_roots
 
 
 def _roots(corpus: Iterable[str | os.PathLike[str]] | None, config: Config, manifest: Manifest) -> list[Path]:
@@ -178,14 +221,10 @@ def _previous_states(
 ) -> dict[str, FileState]:
     """The manifest's files, less those under `roots` that are gone."""
     present = {str(f.path) for f in files}
-    prefixes = [str(root) for root in roots]
-
-    def under_roots(path: str) -> bool:
-        return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes)
-
+    owned = _under(roots)
     states = {}
     for path, state in manifest.files.items():
-        if path in present or not under_roots(path):
+        if path in present or not owned(path):
             states[path] = state
         else:
             report.files_removed += 1
@@ -195,18 +234,22 @@ def _previous_states(
 def _read_changed(
     files: list[CorpusFile], states: dict[str, FileState], config: Config, progress: Progress, report: IndexReport
 ) -> set[str]:
-    """Read the files that are new or changed, updating `states`; returns their paths."""
+    """Read the files that are new or changed, updating `states`; returns their paths.
+
+    A file is unchanged when its size and time are as recorded and it was read with the
+    same reader settings; when only its time changed, its content hash says so.
+    """
+    reader = config.reader_fingerprint()
     candidates = []
     for file in files:
-        path = str(file.path)
         try:
             stat = file.path.stat()
         except OSError as error:
             # What was indexed from it stays, until the file can be read again.
             report.problems.append(unreadable(file, error))
             continue
-        before = states.get(path)
-        if before and before.size == stat.st_size and before.mtime_ns == stat.st_mtime_ns:
+        before = states.get(str(file.path))
+        if before and before.reader == reader and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             report.files_unchanged += 1
         else:
             candidates.append((file, stat))
@@ -223,23 +266,19 @@ def _read_changed(
             continue
         sha = hashlib.blake2b(data, digest_size=16).hexdigest()
         before = states.get(path)
-        if before and before.sha == sha:
-            states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, *_origin(file), before.articles)  # touched
+        if before and before.reader == reader and before.sha == sha:
+            articles = before.articles  # touched, not changed
             report.files_unchanged += 1
         else:
             articles = [
                 (article.id, article.line, fingerprint(article))
                 for article in parse_file(data, file, config, report.problems.append)
             ]
-            states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, *_origin(file), articles)
             changed.add(path)
             report.files_read += 1
+        states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, str(file.root), file.format, reader, articles)
         progress.advance(stat.st_size)
     return changed
-
-
-def _origin(file: CorpusFile) -> tuple[str, str]:
-    return str(file.root), file.format
 
 
 def _choose(
@@ -255,18 +294,14 @@ def _choose(
     """
     chosen: dict[str, _Copy] = {}
     for path in sorted(states):
-        for article_id, line, article_fingerprint in states[path].articles:
-            copy = _Copy(path, line, article_fingerprint)
-            before = chosen.get(article_id)
-            if before is None:
-                chosen[article_id] = copy
-                continue
-            kept, skipped = (before, copy) if policy == "keep-first" else (copy, before)
-            chosen[article_id] = kept
-            if report is not None and changed is not None and (path in changed or before.path in changed):
-                report.problems.append(
-                    duplicate_problem(article_id, skipped.path, skipped.line, place(kept.path, kept.line), policy)
-                )
+        for article_id, line, article_hash in states[path].articles:
+            outcome = choose(chosen, article_id, _Copy(path, line, article_hash), policy)
+            if outcome and report is not None and changed is not None:
+                kept, skipped = outcome
+                if kept.path in changed or skipped.path in changed:
+                    report.problems.append(
+                        duplicate_problem(article_id, skipped.path, skipped.line, place(kept.path, kept.line), policy)
+                    )
     return chosen
 
 
@@ -274,7 +309,3 @@ def _workers(config: Config, count: int) -> int:
     if count < PARALLEL_MIN_ARTICLES:
         return 1
     return config.workers or min(2, os.cpu_count() or 1)
-
-
-def _ignore(problem: Problem) -> None:
-    pass  # problems were reported when the file was first read in this run

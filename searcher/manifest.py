@@ -29,13 +29,14 @@ class FileState:
     sha: str
     root: str  # the corpus path it was found under (ids of articles without one depend on it)
     format: str
+    reader: str  # config.reader_fingerprint() it was read with
     articles: list[tuple[str, int | None, str]]  # (id, line, fingerprint), in file order
 
 
 @dataclass
 class Manifest:
     generation: int = -1  # the index commit this manifest describes
-    reader: str = ""  # config.reader_fingerprint() the files were read with
+    policy: str = "keep-first"  # the on_duplicate that chose which copies are indexed
     roots: list[str] = field(default_factory=list)  # the corpus paths indexed so far
     files: dict[str, FileState] = field(default_factory=dict)  # by absolute path
 
@@ -48,12 +49,12 @@ class Manifest:
                 return cls()
             files = {
                 path: FileState(
-                    state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"],
+                    state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"], state["reader"],
                     [tuple(a) for a in state["articles"]],
                 )
                 for path, state in data["files"].items()
             }
-            return cls(data["generation"], data["reader"], list(data["roots"]), files)  # type: ignore[arg-type]
+            return cls(data["generation"], data["policy"], list(data["roots"]), files)  # type: ignore[arg-type]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
@@ -62,11 +63,12 @@ class Manifest:
         data = {
             "version": VERSION,
             "generation": self.generation,
-            "reader": self.reader,
+            "policy": self.policy,
             "roots": self.roots,
             "files": {
                 path: {
                     "size": s.size, "mtime_ns": s.mtime_ns, "sha": s.sha, "root": s.root, "format": s.format,
+                    "reader": s.reader,
                     "articles": s.articles,
                 }
                 for path, s in sorted(self.files.items())

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .paths import display_path
+
 
 @dataclass(frozen=True)
 class Article:
@@ -29,8 +31,12 @@ class Article:
     line: int | None = None  # its line in that file (JSON lines, CSV), when known
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict of every field (dates as ISO 8601 strings)."""
-        return {
+        """A JSON-ready dict of every field (dates as ISO 8601 strings).
+
+        `line` is there only when known: the index keeps the file, not the line, so
+        that an article moved within its file needs no re-indexing.
+        """
+        data: dict[str, object] = {
             "id": self.id,
             "title": self.title,
             "source": self.source,
@@ -42,8 +48,10 @@ class Article:
             "credit": self.credit,
             "body": self.body,
             "path": self.path,
-            "line": self.line,
         }
+        if self.line is not None:
+            data["line"] = self.line
+        return data
 
 
 @dataclass(frozen=True)
@@ -61,13 +69,14 @@ class Passage:
 
     `score` orders passages: its integer part is the number of distinct query
     terms the passage holds, the fraction grows with their weight (idf).
-    `index` is the passage's position among the article's passages.
+    `index` is the passage's position among the article's passages (caption first).
     """
 
     text: str
     spans: tuple[Span, ...] = ()
     score: float = 0.0
     index: int = 0
+    field: str = "body"  # the article field it comes from: body, caption or title
 
 
 @dataclass(frozen=True)
@@ -110,13 +119,14 @@ class Problem:
     anyway (for example a file decoded as cp1252).
     """
 
-    path: str
+    path: str  # absolute, as in Article.path
     message: str
     line: int | None = None
     severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        where = display_path(self.path)
+        where = f"{where}:{self.line}" if self.line is not None else where
         return f"{where}: {self.message}"
 
 
@@ -163,7 +173,7 @@ class IndexReport:
 
 @dataclass(frozen=True)
 class IndexStats:
-    """A summary of an index, for `searcher stats`."""
+    """A summary of an index, for `searcher stats` (paths absolute)."""
 
     path: str
     articles: int

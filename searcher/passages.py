@@ -15,6 +15,7 @@ import re
 from typing import Callable, Iterable, Mapping
 
 from .model import Passage, Span
+from .query import Wanted
 
 #: analyze(text) -> (start, end, term) of every token of `text`.
 Analyze = Callable[[str], Iterable[tuple[int, int, str]]]
@@ -66,24 +67,38 @@ def _windows(text: str, start: int, end: int, max_chars: int) -> list[tuple[int,
     return windows
 
 
-def find_matches(text: str, terms: Iterable[str], analyze: Analyze) -> list[Span]:
-    """Spans of the tokens of `text` whose index term is one of `terms`."""
-    wanted = set(terms)
-    if not wanted or not text:
+def find_matches(text: str, wanted: Wanted | None, analyze: Analyze) -> list[Span]:
+    """Spans of `text` that match: tokens whose term is wanted, and whole phrase occurrences.
+
+    A word of a phrase is highlighted only where the phrase is, as one span.
+    """
+    if wanted is None or not text or not (wanted.terms or wanted.phrases):
         return []
-    return [Span(start, end, term) for start, end, term in analyze(text) if term in wanted]
+    tokens = list(analyze(text))
+    spans = [Span(start, end, term) for start, end, term in tokens if term in wanted.terms]
+    for phrase in wanted.phrases:
+        size = len(phrase)
+        for at in range(len(tokens) - size + 1):
+            if all(tokens[at + k][2] == word for k, word in enumerate(phrase)):
+                spans.append(Span(tokens[at][0], tokens[at + size - 1][1], " ".join(phrase)))
+    spans.sort(key=lambda span: (span.start, -span.end))
+    merged: list[Span] = []
+    for span in spans:
+        if not merged or span.start >= merged[-1].end:
+            merged.append(span)  # a word inside a phrase already highlighted is left out
+    return merged
 
 
-def whole_text(text: str, terms: Iterable[str], analyze: Analyze) -> Passage:
+def whole_text(text: str, wanted: Wanted | None, analyze: Analyze, field: str = "title") -> Passage:
     """`text` as one passage (a title, say), whitespace collapsed, with its matches."""
-    spans = find_matches(text, terms, analyze)
+    spans = find_matches(text, wanted, analyze)
     collapsed, spans = _collapse(text, 0, len(text), spans)
-    return Passage(collapsed, tuple(spans), _score(spans, {}), 0)
+    return Passage(collapsed, tuple(spans), _score(spans, {}), 0, field)
 
 
 def best_passages(
     fields: Iterable[tuple[str, str]],
-    terms: Mapping[str, Iterable[str]],
+    wanted: Mapping[str, Wanted],
     weights: Mapping[str, float],
     analyze: Analyze,
     count: int,
@@ -91,7 +106,8 @@ def best_passages(
 ) -> list[Passage]:
     """The `count` best passages of `fields` ((field name, text) pairs, in reading order).
 
-    `terms` gives each field's index terms to match, `weights` each term's weight.
+    `wanted` gives each field's terms and phrases to match, `weights` each term's (or
+    phrase's) weight.
     When no passage matches, the first passage (the lead) is returned alone.
     """
     if count <= 0:
@@ -102,7 +118,7 @@ def best_passages(
     for fieldname, text in fields:
         if not text:
             continue
-        spans = find_matches(text, terms.get(fieldname, ()), analyze)
+        spans = find_matches(text, wanted.get(fieldname), analyze)
         ranges = split_passages(text, max_chars)
         starts = [start for start, _ in ranges]
         per_range: list[list[Span]] = [[] for _ in ranges]
@@ -113,9 +129,9 @@ def best_passages(
         for (start, end), matched in zip(ranges, per_range):
             if matched:
                 passage_text, shifted = _collapse(text, start, end, matched)
-                candidates.append(Passage(passage_text, tuple(shifted), _score(matched, weights), index))
+                candidates.append(Passage(passage_text, tuple(shifted), _score(matched, weights), index, fieldname))
             elif lead is None and fieldname == "body":
-                lead = Passage(_collapse(text, start, end, [])[0], (), 0.0, index)
+                lead = Passage(_collapse(text, start, end, [])[0], (), 0.0, index, fieldname)
             index += 1
     best = sorted(candidates, key=lambda p: (-p.score, p.index))[:count]
     return best if best or lead is None else [lead]

@@ -15,13 +15,17 @@ The syntax (also in the README and `searcher --help`):
 When no article has all the words of a plain-words query, `PreparedQuery.any_words`
 is the same query with any word allowed (articles with more of them rank first);
 field filters such as `date:` or `category:` stay required.
+
+A query written all in capitals ("BORDER DISPUTE ISRAEL AND SYRIA", as pasted from
+a headline or a TIME topic) is plain words: its AND, OR and NOT are words too.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
-from typing import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh.qparser import (
@@ -30,6 +34,7 @@ from whoosh.qparser import (
     FieldAliasPlugin,
     FuzzyTermPlugin,
     MultifieldParser,
+    OperatorsPlugin,
     PlusMinusPlugin,
     TaggingPlugin,
     syntax,
@@ -37,7 +42,7 @@ from whoosh.qparser import (
 
 from .dates import parse_date_bound
 from .errors import QueryError
-from .schema import QUERY_FIELDS
+from .schema import QUERY_FIELDS, STEMMED_FIELDS
 
 FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
 
@@ -45,14 +50,20 @@ FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "to
 # query that falls back to "any word" keeps them required.
 FILTER_FIELDS = frozenset({"date", "id", "category", "source", "dateline", "credit"})
 
-# How much an article gains for each extra word it holds when any word may match.
-ANY_WORD_COORDINATION = 0.9
+# Fuzzy words beyond two edits match almost anything, and slowly.
+MAX_FUZZY_EDITS = 2
+# The weight of a fuzzy word's near misses against the word itself: a rare misspelling
+# must not outrank the word the user typed.
+FUZZY_VARIANT_WEIGHT = 0.3
 
-# Anything that makes a query more than plain words: operators, +/-, parentheses.
-_EXPLICIT = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|(?:^|(?<=[\s(]))[-+](?=\S)|[()]")
+
+# What makes a query more than plain words: operators, +/-, parentheses.
+_OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+_SIGNS = re.compile(r"(?:^|(?<=[\s(]))[-+](?=\S)|[()]")
 _QUOTED = re.compile(r'"[^"]*"?')
-# field:value where field starts with a letter (times such as 10:30 are not fields).
-_FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(+\-]))([^\W\d_][\w]*):(?=[^\s)])')
+# field:value where field starts with a letter (times such as 10:30 are not fields);
+# a field with nothing after it is caught too.
+_FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(+\-]))([^\W\d_][\w]*):(?=[^\s)]|\s|\)|$)')
 
 
 @dataclass(frozen=True)
@@ -70,45 +81,71 @@ class QueryBuilder:
     def __init__(self, schema, boosts: Mapping[str, float]) -> None:  # type: ignore[no-untyped-def]
         self.schema = schema
         self.boosts = dict(boosts)
-        self.fields = set(schema.names())
-        # Field boosts are applied by the weighting model (see scoring), not as query boosts,
-        # and the ^ boost syntax is off for the same reason: Whoosh's pruning ignores them.
-        parser = MultifieldParser(list(self.boosts), schema, group=AndGroup)
+        self.parser = self._parser()
+        self.words_parser = self._parser()  # for all-caps queries: no operators
+        self.words_parser.remove_plugin_class(OperatorsPlugin)
+        self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
+
+    def _parser(self) -> MultifieldParser:
+        # Field boosts are applied by the weighting model (see scoring), not as query
+        # boosts, so the ^ boost syntax is off too.
+        parser = MultifieldParser(list(self.boosts), self.schema, group=AndGroup)
         parser.remove_plugin_class(BoostPlugin)
         parser.add_plugin(FuzzyTermPlugin())
         # "-word" excludes a word, but only at the start of a word: "pro-government" is one word.
         parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
         parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
         parser.add_plugin(DatePlugin())
-        self.parser = parser
-        self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
+        return parser
 
     def prepare(self, text: str) -> PreparedQuery:
         """Parse `text`; raises QueryError (with the position) when it can't be searched."""
-        self._check_fields(text)
-        parsed = self.parser.parse(text)
+        text = self._normalize_fields(text)
+        if text.strip() == "*":
+            return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
+        all_caps = not any(ch.islower() for ch in text)
+        parsed = (self.words_parser if all_caps else self.parser).parse(text)
         _raise_parse_errors(parsed)
         if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
-        return PreparedQuery(text, parsed, self._any_words(text, parsed))
+        unquoted = _QUOTED.sub(" ", text)
+        plain = not _SIGNS.search(unquoted) and (all_caps or not _OPERATORS.search(unquoted))
+        return PreparedQuery(text, parsed, self._any_words(parsed) if plain else None)
 
-    def _check_fields(self, text: str) -> None:
+    def _normalize_fields(self, text: str) -> str:
+        """`text` with field names in lower case ("Title:" is "title:").
+
+        An unknown field, or a field with nothing after it, is a QueryError.
+        """
         unquoted = _QUOTED.sub(lambda m: " " * len(m.group()), text)
         for match in _FIELD_PREFIX.finditer(unquoted):
             name = match.group(1)
+            after = match.end()
+            empty = after >= len(text) or text[after].isspace() or text[after] == ")"
             if name.lower() not in self.known_fields:
+                if empty:
+                    continue  # "Syria: war" is words, not a field
                 known = ", ".join(sorted(set(QUERY_FIELDS)))
                 raise QueryError(f"unknown field {name!r}", match.start(1), hint=f"fields: {known}")
+            if empty:
+                raise QueryError(f"nothing to search for after {name}:", match.start(1),
+                                 hint=f"write {name.lower()}:word or {name.lower()}:\"some words\"")
+            if name != name.lower():
+                text = text[:match.start(1)] + name.lower() + text[match.end(1):]
+        return text
 
-    def _any_words(self, text: str, parsed: wq.Query) -> wq.Query | None:
+    @staticmethod
+    def _any_words(parsed: wq.Query) -> wq.Query | None:
         """The fallback of a plain-words query: any word, filters still required."""
-        if _EXPLICIT.search(_QUOTED.sub(" ", text)) or not isinstance(parsed, wq.And):
+        if not isinstance(parsed, wq.And):
             return None
         filters = [q for q in parsed.subqueries if _query_fields(q) <= FILTER_FIELDS]
         words = [q for q in parsed.subqueries if not _query_fields(q) <= FILTER_FIELDS]
         if len(words) < 2:
             return None
-        any_word = wq.Or(words, scale=ANY_WORD_COORDINATION)
+        # Articles with more of the words rank first because their scores add up. (Whoosh's
+        # coordination bonus, Or(scale=...), is not used: it scores 0 when one word matches.)
+        any_word = wq.Or(words)
         return wq.And([any_word, *filters]) if filters else any_word
 
 
@@ -117,11 +154,7 @@ def _query_fields(query: wq.Query) -> set[str]:
 
 
 def _leaves(query: wq.Query) -> Iterator[wq.Query]:
-    if query.is_leaf():
-        yield query
-    else:
-        for child in query.children():
-            yield from _leaves(child)
+    return (node for node in _walk(query) if node.is_leaf())
 
 
 def _raise_parse_errors(query: wq.Query) -> None:
@@ -129,6 +162,9 @@ def _raise_parse_errors(query: wq.Query) -> None:
         error = getattr(node, "error", None)
         if error:
             raise QueryError(str(error), getattr(node, "startchar", None))
+        if isinstance(node, wq.FuzzyTerm) and not 1 <= node.maxdist <= MAX_FUZZY_EDITS:
+            raise QueryError(f"a fuzzy word allows 1 or {MAX_FUZZY_EDITS} edits, not {node.maxdist:g}",
+                             getattr(node, "startchar", None), hint="write word~ or word~2")
 
 
 def _walk(query: wq.Query) -> Iterator[wq.Query]:
@@ -138,41 +174,83 @@ def _walk(query: wq.Query) -> Iterator[wq.Query]:
             yield from _walk(child)
 
 
-def highlight_terms(query: wq.Query, reader, limit: int = 1000) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
-    """The index terms each field's text should highlight: the query's terms that
-    are not negated, with wildcards and fuzzy words expanded to the terms they match."""
-    terms: dict[str, set[str]] = {}
-    for fieldname, text in _positive_terms(query, reader, limit):
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        terms.setdefault(fieldname, set()).add(text)
-    return terms
+def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words: Sequence[str]) -> wq.Query:  # type: ignore[no-untyped-def]
+    """`query` with its wildcards and fuzzy words replaced by the index terms they stand for.
+
+    - A wildcard on a stemmed field matches words as written, not only stems:
+      "universit*" must find "university", whose stem "univers" it doesn't match. The
+      stems it matches come with the stems of the matching words in `words` (the
+      sorted words that stemming changes, see analysis.stemmed_away).
+    - A fuzzy word keeps its full weight for the word itself, and FUZZY_VARIANT_WEIGHT
+      for its near misses.
+    """
+    if isinstance(query, (wq.Prefix, wq.Wildcard)) and query.fieldname in STEMMED_FIELDS:
+        stems = {_text(term) for term in query._btexts(reader)}
+        stems.update(stem(word) for word in _matching_words(query, words))
+        stems = {term for term in stems if (query.fieldname, term) in reader}
+        return _any_of(query.fieldname, sorted(stems), query.boost)
+    if isinstance(query, wq.FuzzyTerm):
+        variants = sorted({_text(t) for t in query._btexts(reader)} - {query.text})
+        exact = [wq.Term(query.fieldname, query.text)] if (query.fieldname, query.text) in reader else []
+        near = _any_of(query.fieldname, variants, query.boost * FUZZY_VARIANT_WEIGHT)
+        return wq.Or([*exact, near]) if exact and variants else exact[0] if exact else near
+    if query.is_leaf():
+        return query
+    return query.apply(lambda child: resolve_patterns(child, reader, stem, words))
 
 
-def _positive_terms(query: wq.Query, reader, limit: int) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _matching_words(query: wq.Query, words: Sequence[str]) -> list[str]:
+    if isinstance(query, wq.Prefix):
+        start = bisect.bisect_left(words, query.text)
+        end = bisect.bisect_left(words, query.text + "\uffff")
+        return list(words[start:end])
+    pattern = re.compile(re.escape(query.text).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
+    return [word for word in words if pattern.match(word)]
+
+
+def _any_of(fieldname: str, terms: list[str], boost: float) -> wq.Query:
+    if not terms:
+        return wq.NullQuery
+    return wq.Or([wq.Term(fieldname, term) for term in terms], boost=boost)
+
+
+def _text(term: str | bytes) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+@dataclass
+class Wanted:
+    """What to highlight in one field: single terms, and phrases (tuples of terms)."""
+
+    terms: set[str] = field(default_factory=set)
+    phrases: set[tuple[str, ...]] = field(default_factory=set)
+
+
+def highlight_terms(query: wq.Query) -> dict[str, Wanted]:
+    """What each field's text should highlight: the query's terms and phrases that are
+    not negated. Wildcards and fuzzy words must be resolved first (`resolve_patterns`)."""
+    wanted: dict[str, Wanted] = {}
+    for fieldname, item in _positive_terms(query):
+        entry = wanted.setdefault(fieldname, Wanted())
+        if isinstance(item, tuple):
+            entry.phrases.add(item)
+        else:
+            entry.terms.add(item)
+    return wanted
+
+
+def _positive_terms(query: wq.Query) -> Iterator[tuple[str, str | tuple[str, ...]]]:
     if isinstance(query, wq.Not):
         return
     if isinstance(query, wq.AndNot):
-        yield from _positive_terms(query.a, reader, limit)
-        return
-    if isinstance(query, wq.Phrase):
-        for word in query.words:
-            yield query.fieldname, word
-        return
-    if isinstance(query, wq.MultiTerm):  # prefix, wildcard, fuzzy, regex
-        field = query.fieldname
-        if field in reader.schema:
-            for count, text in enumerate(query._btexts(reader)):
-                if count >= limit:
-                    break
-                yield field, text
-        return
-    if isinstance(query, wq.Term):
-        yield query.fieldname, query.text
-        return
-    if not query.is_leaf():
+        yield from _positive_terms(query.a)
+    elif isinstance(query, wq.Phrase):
+        yield query.fieldname, tuple(_text(word) for word in query.words)
+    elif isinstance(query, wq.Term):
+        yield query.fieldname, _text(query.text)
+    elif not query.is_leaf():
         for child in query.children():
-            yield from _positive_terms(child, reader, limit)
+            yield from _positive_terms(child)
 
 
 class DatePlugin(TaggingPlugin):

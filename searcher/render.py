@@ -11,20 +11,10 @@ import html
 from typing import TYPE_CHECKING, Any, Callable
 
 from .model import Hit, Passage
+from .text import safe
 
 if TYPE_CHECKING:
     from rich.text import Text
-
-# Control characters would let article text move the cursor or recolour a terminal.
-# They are cleaned when articles are read; this is the last line of defence for output,
-# replacing each with U+FFFD so that span offsets stay right.
-_UNSAFE = {c: "\ufffd" for c in (*range(32), *range(0x7F, 0xA0)) if chr(c) not in "\t\n"}
-
-
-def safe(text: str) -> str:
-    """Text with control characters replaced, safe to print to a terminal."""
-    return text if text.isprintable() else text.translate(_UNSAFE)
-
 
 def render_spans(passage: Passage, plain: Callable[[str], str], match: Callable[[str], str]) -> str:
     """The passage's text with each unmatched piece passed to `plain` and each match to `match`."""
@@ -56,6 +46,7 @@ def passage_to_rich(passage: Passage, style: str = "", match_style: str = "bold 
 
 def passage_to_dict(passage: Passage) -> dict[str, Any]:
     return {
+        "field": passage.field,
         "text": passage.text,
         "spans": [[span.start, span.end] for span in passage.spans],
         "terms": [span.term for span in passage.spans],
@@ -63,14 +54,18 @@ def passage_to_dict(passage: Passage) -> dict[str, Any]:
     }
 
 
-def hit_to_dict(hit: Hit) -> dict[str, Any]:
-    """One hit as a JSON object: what `searcher search --json` prints, one per line."""
+def hit_to_dict(hit: Hit, matched: str = "all") -> dict[str, Any]:
+    """One hit as a JSON object: what `searcher search --json` prints, one per line.
+
+    `matched` is the search's Results.matched: "any" when no article had all the words.
+    """
     article = hit.article.to_dict()
     del article["body"]  # the passages carry the text that matters; `searcher show ID` has the rest
     fields = {key: value for key, value in article.items() if key not in ("id", "title")}
     return {
         "rank": hit.rank,
         "id": hit.id,
+        "matched": matched,
         "score": round(hit.score, 4),
         "title": hit.title.text,
         "title_spans": [[span.start, span.end] for span in hit.title.spans],

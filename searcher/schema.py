@@ -21,6 +21,8 @@ SCHEMA_VERSION = 1
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
+#: The text fields indexed as stems.
+STEMMED_FIELDS = ("title", "caption", "body")
 #: Other fields a query can name.
 QUERY_FIELDS = TEXT_FIELDS + ("date", "id")
 

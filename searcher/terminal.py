@@ -22,16 +22,26 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from .errors import OutputClosed
 from .indexer import Progress as IndexProgress
 from .model import Article, Hit, IndexReport, IndexStats, Results
-from .render import passage_to_rich, safe
+from .render import passage_to_rich
+from .paths import display_path
+from .text import safe
 
 MATCH = "bold black on yellow"
 META = "dim"
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 here; the command line ends quietly instead, like
+        # any tool whose reader stopped reading (searcher ... | head).
+        raise OutputClosed
+
+
 def console(stderr: bool = False) -> Console:
-    out = Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+    out = _Console(stderr=stderr, markup=False, emoji=False, highlight=False)
     # Piped output keeps its lines whole, for grep and friends; a terminal wraps them.
     out.soft_wrap = not out.is_terminal
     return out
@@ -66,12 +76,8 @@ def print_hit(out: Console, hit: Hit) -> None:
     out.print(line)
     print_indented(out, Text(_meta(hit.article, extra=[f"score {hit.score:.2f}"]), style=META))
     for passage in hit.passages:
-        prefix = Text("Photo: " if _is_caption(hit, passage.text) else "", style=META)
+        prefix = Text("Photo: " if passage.field == "caption" else "", style=META)
         print_indented(out, Text.assemble(prefix, passage_to_rich(passage, match_style=MATCH)))
-
-
-def _is_caption(hit: Hit, text: str) -> bool:
-    return bool(hit.article.caption) and text == " ".join(hit.article.caption.split())
 
 
 def print_article(out: Console, article: Article) -> None:
@@ -92,8 +98,8 @@ def print_article(out: Console, article: Article) -> None:
 def print_stats(out: Console, stats: IndexStats) -> None:
     rows = [
         ("Articles", f"{stats.articles:,}"),
-        ("Index", stats.path),
-        ("Corpus", ", ".join(stats.corpus) or "-"),
+        ("Index", display_path(stats.path)),
+        ("Corpus", ", ".join(map(display_path, stats.corpus)) or "-"),
         ("Size on disk", _size(stats.size_bytes)),
         ("Last update", stats.last_update.strftime("%Y-%m-%d %H:%M:%S") if stats.last_update else "-"),
         ("Segments", str(stats.segments)),
@@ -181,8 +187,7 @@ class RichProgress(IndexProgress):
         if not self._started:
             self._progress.start()
             self._started = True
-        if self._task is not None:
-            self._progress.update(self._task, total=self._progress.tasks[self._task].completed or 1)
+        self._close_task()
         self._unit = unit
         self._task = self._progress.add_task(name, total=total, count="", rate="")
         self._phase_started = time.monotonic()
@@ -195,21 +200,31 @@ class RichProgress(IndexProgress):
         now = time.monotonic()
         if now - self._last >= 0.1:
             self._last = now
-            done = self._progress.tasks[self._task].completed
-            elapsed = max(now - self._phase_started, 1e-6)
-            rate = done / elapsed
-            if self._unit == "bytes":
-                count, rate_text = f"{done / 1e6:,.1f} MB", f"{rate / 1e6:,.1f} MB/s"
-            else:
-                count, rate_text = f"{done:,.0f} {self._unit}", f"{rate:,.0f}/s"
-            self._progress.update(self._task, count=count, rate=rate_text)
+            self._show_counts()
             self._progress.refresh()
 
     def finish(self) -> None:
         if self._started:
-            if self._task is not None:
-                task = self._progress.tasks[self._task]
-                self._progress.update(self._task, total=task.completed or 1, completed=task.completed or 1)
+            self._close_task()
             self._progress.refresh()
             self._progress.stop()
             self._started = False
+
+    def _show_counts(self) -> None:
+        done = self._progress.tasks[self._task].completed
+        rate = done / max(time.monotonic() - self._phase_started, 1e-6)
+        if self._unit == "bytes":
+            count, rate_text = f"{done / 1e6:,.1f} MB", f"{rate / 1e6:,.1f} MB/s"
+        elif self._unit:
+            count, rate_text = f"{done:,.0f} {self._unit}", f"{rate:,.0f}/s"
+        else:
+            count, rate_text = "", ""
+        self._progress.update(self._task, count=count, rate=rate_text)
+
+    def _close_task(self) -> None:
+        """Show the current phase as complete, with its final counts."""
+        if self._task is None:
+            return
+        self._show_counts()
+        done = self._progress.tasks[self._task].completed or 1
+        self._progress.update(self._task, total=done, completed=done)

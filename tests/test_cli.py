@@ -80,12 +80,32 @@ def test_any_word_fallback_is_said(project: Path) -> None:
 
 
 def test_no_index_says_how_to_build_one(tmp_path: Path) -> None:
+    result = run("Idlib")  # no searcher.yaml anywhere
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "searcher: error: no index at index (no searcher.yaml here or in a parent folder; run `searcher index "
+        "CORPUS` to build an index here, or use --config or --index)\n"
+    )
+    (tmp_path / "searcher.yaml").write_text("index: ix\n")  # a project without a corpus
     result = run("Idlib")
     assert result.exit_code == 2
-    assert result.stderr.startswith("searcher: error: no index at index (run `searcher index` to build it)")
-    assert "Traceback" not in result.stderr
+    assert result.stderr == "searcher: error: no index at ix (run `searcher index` to build it)\n"
     result = run("stats", "--index", str(tmp_path / "missing"))
-    assert result.exit_code == 2 and "no index at missing" in result.stderr
+    assert result.exit_code == 2 and "no index at missing (run `searcher index` to build it)" in result.stderr
+
+
+def test_an_empty_index_is_built_by_the_next_search(project: Path) -> None:
+    from searcher import Index
+
+    Index.create(project / "index").close()  # what an interrupted first build leaves
+    result = run("Idlib refugees")
+    assert result.exit_code == 0
+    assert "The index is empty: building index from corpus" in result.stderr
+    assert "Moscow Wants Entire Aleppo" in result.stdout
+    Index.create(project / "elsewhere").close()
+    result = run("Idlib", "--index", "elsewhere")
+    assert result.exit_code == 1
+    assert "The index holds no articles (run `searcher index CORPUS`)." in result.stderr
 
 
 def test_config_errors_are_one_line(project: Path) -> None:
@@ -117,6 +137,11 @@ def test_index_command(project: Path, bbc_docs: Path) -> None:
     assert result.exit_code == 0
     assert "skipped: corpus/bad.jsonl:2: invalid JSON" in result.stderr
     assert "1 added, 0 updated, 0 removed, 1 unchanged, 1 skipped (see above)" in result.stdout
+    (project / "corpus" / "bad.jsonl").write_text('{"id": "x", "title": "ok"}\n{nope\n{"id": "y"}\n', encoding="utf-8")
+    report = json.loads(run("index", "--json").stdout)
+    assert [(p["path"], p["line"]) for p in report["problems"]] == [
+        (str(project / "corpus" / "bad.jsonl"), 2), (str(project / "corpus" / "bad.jsonl"), 3),
+    ]
     result = run("index", str(bbc_docs), "--index", "bbc", "--json")
     assert json.loads(result.stdout)["added"] == 2225
     assert run("stats", "--index", "bbc", "--json").exit_code == 0
@@ -152,7 +177,8 @@ def test_stats(project: Path) -> None:
     stats = json.loads(run("stats", "--json").stdout)
     assert stats["articles"] == 1
     assert {"title", "body", "caption", "dateline", "source", "category", "date", "url", "path", "id"} <= set(stats["fields"])
-    assert stats["size_bytes"] > 0 and stats["last_update"] and stats["corpus"] == ["corpus"]
+    assert stats["size_bytes"] > 0 and stats["last_update"]
+    assert stats["corpus"] == [str(project / "corpus")] and stats["path"] == str(project / "index")
     text = run("stats").stdout
     assert "Articles:     1" in text and "Corpus:       corpus" in text
 
@@ -240,3 +266,45 @@ def test_ctrl_c_stops_indexing_cleanly(tmp_path: Path) -> None:
     assert str(index) not in listed  # no worker left behind
     done = subprocess.run([installed_searcher(), "stats", "--index", str(index), "--json"], capture_output=True, text=True)
     assert json.loads(done.stdout)["articles"] == 0  # the index is as it was: empty
+
+
+def test_json_says_when_any_word_matched(project: Path) -> None:
+    assert json.loads(run("Idlib refugees", "--json").stdout)["matched"] == "all"
+    assert json.loads(run("Idlib zebras", "--json").stdout)["matched"] == "any"
+
+
+def test_minus_word_needs_no_quotes(project: Path) -> None:
+    assert run("Idlib", "-Aleppo").exit_code == 1  # the sample mentions Aleppo
+    assert run("Idlib", "-zebra").exit_code == 0
+
+
+# Whoosh leaves the damaged file open when it fails to read it.
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_damaged_index_is_one_line_and_a_hint(project: Path) -> None:
+    run("index")
+    for segment in (project / "index").glob("MAIN_*.seg"):
+        segment.write_bytes(b"")
+    result = run("Idlib")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("searcher: error: cannot read the index at index (damaged: ")
+    assert result.stderr.rstrip().endswith("(run `searcher index --rebuild` to build it again)")
+    assert len(result.stderr.splitlines()) == 1
+    assert run("index", "--rebuild").exit_code == 0
+    assert run("Idlib").exit_code == 0
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_closed_pipe_is_not_an_error(project: Path, as_json: bool) -> None:
+    script = installed_searcher()
+    run("index")
+    extra = ["--json"] if as_json else []
+    # Many copies of the article, so that the output outgrows the pipe's buffer.
+    feed = project / "corpus" / "many.jsonl"
+    feed.write_text("".join(json.dumps({"id": str(n), "title": "Idlib", "body": "Idlib " * 200}) + "\n" for n in range(400)))
+    run("index")
+    with subprocess.Popen([script, "Idlib", "-n", "400", *extra], cwd=project, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
+        process.stdout.readline()
+        process.stdout.close()  # like `| head -1`
+        assert process.wait(timeout=60) == 0
+        assert process.stderr.read() == b""

@@ -234,3 +234,60 @@ def test_add_replaces_by_id_and_reports(tmp_path: Path) -> None:
         assert (report.added, report.updated) == (0, 1)
         assert len(index) == 2 and index.get("1").title == "One, corrected"
         assert index.get("3") is None
+
+
+def test_lost_manifest_leaves_other_corpus_paths_alone(config: Config, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    write_story(other, "extra.txt", "An extra story")
+    update_index(config)
+    update_index(config, [other])
+    (config.index / FILE_NAME).unlink()
+    report = update_index(config, [other])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 1)
+    assert len(titles(config)) == 7
+
+
+def test_articles_added_with_the_library_survive_an_index_run(config: Config) -> None:
+    update_index(config)
+    with Index.open(config.index) as index:
+        index.add([Article(id="lib1", title="Added by a script")])
+    report = update_index(config)
+    assert report.removed == 0
+    assert titles(config)["lib1"] == "Added by a script"
+
+
+def test_switching_on_duplicate_changes_which_copy_is_indexed(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text(json.dumps({"id": "X", "title": "first copy"}) + "\n")
+    (corpus / "b.jsonl").write_text(json.dumps({"id": "X", "title": "last copy"}) + "\n")
+    first = Config(index=tmp_path / "ix", corpus=(corpus,))
+    update_index(first)
+    assert titles(first)["X"] == "first copy"
+    report = update_index(Config(index=first.index, corpus=(corpus,), on_duplicate="keep-last"))
+    assert report.updated == 1
+    assert titles(first)["X"] == "last copy"
+    assert update_index(Config(index=first.index, corpus=(corpus,), on_duplicate="keep-last")).unchanged == 1
+
+
+def test_repeated_updates_do_not_pile_up_on_disk(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    config = Config(index=tmp_path / "ix", workers=2)
+
+    def write(version: int) -> None:
+        lines = (json.dumps({"id": str(n), "title": f"Story {n}", "body": f"Version {version} of story {n}. " * 20})
+                 for n in range(1500))
+        feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    write(0)
+    update_index(config, [feed])
+    for version in (1, 2, 3):
+        write(version)
+        assert update_index(config, [feed]).updated == 1500
+        with Index.open(config.index) as index:
+            stats = index.stats()
+            assert len(index) == 1500
+            assert index.deleted_count <= 1500 // 4  # merged when the dead weight passed a quarter
+            assert stats.segments <= 3
+    with Index.open(config.index) as index:
+        assert [hit.id for hit in index.search('"version 3 of story 7"')] == ["7"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,7 @@ def test_reuters_style_datelines_and_lists(tmp_path: Path) -> None:
         ("27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM", dt.datetime(1987, 3, 27, 0, 2, 59, 130000)),
         ("08/30/63", dt.datetime(1963, 8, 30)),
         ("November 28, 2016", dt.datetime(2016, 11, 28)),
+        ("November 28 2016", dt.datetime(2016, 11, 28)),
     ],
 )
 def test_dates(text: str, expected: dt.datetime) -> None:
@@ -199,3 +201,30 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     assert [a.id for a in articles] == ["good"]
     assert len(problems) == 1
     assert problems[0].path.endswith("gone.txt") and "cannot read file" in problems[0].message
+
+
+def test_a_text_file_starting_with_a_brace_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "update.txt"
+    path.write_text("{Update} Ceasefire in Idlib\n\nThe truce held overnight.\n", encoding="utf-8")
+    [article], problems = read(path)
+    assert problems == []
+    assert (article.title, article.body) == ("{Update} Ceasefire in Idlib", "The truce held overnight.")
+
+
+def test_a_short_file_with_a_stray_escape_is_text(tmp_path: Path) -> None:
+    path = tmp_path / "short.txt"
+    path.write_text("Title\n\nBody \x1b[31m red\x07", encoding="utf-8")
+    [article], problems = read(path)
+    assert problems == [] and article.body == "Body [31m red"
+
+
+def test_pipes_and_devices_are_skipped(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would wait forever
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
+    (tmp_path / "good.txt").write_text("Title\n\nBody", encoding="utf-8")
+    articles, problems = read(tmp_path)
+    assert [a.id for a in articles] == ["good"]
+    assert sorted((Path(p.path).name, p.message) for p in problems) == [
+        ("pipe.txt", "not a regular file (a pipe, device or socket); skipped"),
+        ("zero.txt", "not a regular file (a pipe, device or socket); skipped"),
+    ]

@@ -278,3 +278,70 @@ def test_known_item_search_on_bbc_titles(bbc_index: Path, bbc_docs: Path) -> Non
             if not results or results[0].id != record["id"]:
                 misses.append((record["title"], ids(results)))
     assert misses == []
+
+
+def test_wildcards_match_words_as_written_not_stems(bbc_index: Path) -> None:
+    with Index.open(bbc_index) as index:
+        # "university" is indexed as the stem "univers", which "universit" doesn't start.
+        assert index.search("universit*").total >= index.search("university").total > 50
+        assert index.search("organiz*").total >= index.search("organization").total > 0
+        assert index.search("un?versit*").total == index.search("universit*").total
+        hit = index.search("universit*", limit=1)[0]
+        assert any(hit.passages[0].text[s.start:s.end].lower().startswith("universit") for s in hit.passages[0].spans)
+        assert list(index.search("zqxw*")) == []
+
+
+def test_field_names_in_any_case(news: Index) -> None:
+    assert sorted(ids(news.search("Title:idlib"))) == sorted(ids(news.search("title:idlib"))) == ["n1", "n2"]
+    assert sorted(ids(news.search("DATE:2016-11"))) == ["n1", "n4"]
+
+
+def test_limits_are_checked(news: Index) -> None:
+    with pytest.raises(ValueError):
+        news.search("idlib", limit=0)
+    with pytest.raises(QueryError, match="1 or 2 edits"):
+        news.search("Idleb~5")
+
+
+def test_all_capitals_are_words_not_operators(news: Index) -> None:
+    # As pasted from a headline or a TIME topic: AND, OR and NOT are words there.
+    assert sorted(ids(news.search("idlib NOT aleppo"))) == ["n1", "n2"]
+    shouted = news.search("IDLIB NOT ALEPPO")
+    assert shouted.matched == "any" and "n3" in ids(shouted)  # no article has "not": any word
+    assert ids(shouted) == ids(news.search("idlib not aleppo".replace("NOT", "not")))
+
+
+def test_any_word_fallback_still_ranks_by_the_words_that_exist(bbc_index: Path) -> None:
+    with Index.open(bbc_index) as index:
+        alone = index.search("asylum", limit=3, passages=0)
+        fallback = index.search("asylum zzyzzx", limit=3, passages=0)
+    assert fallback.matched == "any"
+    assert [h.id for h in fallback] == [h.id for h in alone]
+    assert all(h.score > 0 for h in fallback)
+
+
+def test_fuzzy_word_ranks_the_word_itself_first(bbc_index: Path) -> None:
+    with Index.open(bbc_index) as index:
+        exact = {h.id for h in index.search("Blunkett", limit=None, passages=0)}
+        fuzzy = index.search("Blunkett~2", limit=None, passages=0)
+    assert len(exact) > 20 and len(fuzzy) > len(exact)  # near misses ("blanket") are found too...
+    assert exact <= {h.id for h in fuzzy}
+    assert {h.id for h in fuzzy[:10]} <= exact  # ...but the word itself leads
+
+
+def test_a_phrase_is_highlighted_where_it_is_only(bbc_index: Path) -> None:
+    with Index.open(bbc_index) as index:
+        results = index.search('"mobile phone"', limit=20)
+    for hit in results:
+        for passage in hit.passages + (hit.title,):
+            for span in passage.spans:
+                assert re.fullmatch(r"mobile phones?", passage.text[span.start:span.end], re.IGNORECASE)
+        matched = [p for p in hit.passages if p.spans]
+        assert matched, hit.id  # the passages shown hold the phrase
+
+
+def test_empty_fields_and_lone_star(news: Index) -> None:
+    with pytest.raises(QueryError, match="nothing to search for after title:") as caught:
+        news.search("idlib title:")
+    assert caught.value.position == 6
+    assert news.search("*").total == len(NEWS)

@@ -14,18 +14,24 @@ Nothing stops the reading: a bad file or line becomes a `Problem`, passed to
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import replace
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..config import Config
 from ..model import Article, Problem
 from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_page
-from .files import CorpusFile, UnreadableFile, clean_text, corpus_files, decode, display_path
+from ..text import clean_text
+from ..paths import display_path
+from .files import CorpusFile, UnreadableFile, corpus_files, decode
 from .records import read_csv, read_jsonl
 
-__all__ = ["read_corpus", "read_file", "parse_file", "corpus_files", "CorpusFile", "duplicate_problem", "location", "place", "unreadable"]
+__all__ = [
+    "CorpusFile", "choose", "corpus_files", "duplicate_problem", "ignore_problem", "location", "parse_file", "place",
+    "read_corpus", "read_file", "unreadable",
+]
 
 OnProblem = Callable[[Problem], None]
 _log = logging.getLogger("searcher")
@@ -44,28 +50,40 @@ def read_corpus(
     for problem in problems:
         on_problem(problem)
 
-    if config.on_duplicate == "keep-first":
-        first_place: dict[str, str] = {}
+    chosen: dict[str, tuple[str, int | None]] = {}
+    if config.on_duplicate == "keep-last":
+        # Which copy is last is known only at the end: a first pass finds out.
         for file in files:
-            for article in read_file(file, config, on_problem):
-                here = location(article)
-                kept = first_place.setdefault(article.id, here)
-                if kept == here:
-                    yield article
-                else:
-                    on_problem(duplicate_problem(article.id, article.path, article.line, kept, config.on_duplicate))
-    else:
-        # keep-last: a first pass finds where each id is last seen.
-        last_place = {
-            article.id: location(article) for file in files for article in read_file(file, config, _ignore)
-        }
-        for file in files:
-            for article in read_file(file, config, on_problem):
-                kept = last_place[article.id]
-                if kept == location(article):
-                    yield article
-                else:
-                    on_problem(duplicate_problem(article.id, article.path, article.line, kept, config.on_duplicate))
+            for article in read_file(file, config, ignore_problem):
+                choose(chosen, article.id, (article.path, article.line), config.on_duplicate)
+    for file in files:
+        for article in read_file(file, config, on_problem):
+            here = (article.path, article.line)
+            if config.on_duplicate == "keep-first":
+                choose(chosen, article.id, here, config.on_duplicate)
+            kept = chosen[article.id]
+            if kept == here:
+                yield article
+            else:
+                on_problem(duplicate_problem(article.id, *here, place(*kept), config.on_duplicate))
+
+
+T = TypeVar("T")
+
+
+def choose(chosen: dict[str, T], article_id: str, copy: T, policy: str) -> tuple[T, T] | None:
+    """Offer one copy of an article, in corpus order, to `chosen` (id -> kept copy).
+
+    Returns None for the first copy of an id, else (kept, skipped) as `policy` decides.
+    This is the one place that applies `on_duplicate`, for reading and for indexing.
+    """
+    before = chosen.get(article_id)
+    if before is None:
+        chosen[article_id] = copy
+        return None
+    kept, skipped = (before, copy) if policy == "keep-first" else (copy, before)
+    chosen[article_id] = kept
+    return kept, skipped
 
 
 def read_file(file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterator[Article]:
@@ -80,7 +98,7 @@ def read_file(file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterat
 
 def unreadable(file: CorpusFile, error: OSError) -> Problem:
     """The report of a file that can't be read at all."""
-    return Problem(file.display, f"cannot read file: {error.strerror or error}")
+    return Problem(str(file.path), f"cannot read file: {error.strerror or error}")
 
 
 def parse_file(data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterator[Article]:
@@ -88,13 +106,13 @@ def parse_file(data: bytes, file: CorpusFile, config: Config, on_problem: OnProb
     try:
         text, warning = decode(data)
     except UnreadableFile as error:
-        on_problem(Problem(file.display, f"{error}; file skipped"))
+        on_problem(Problem(str(file.path), f"{error}; file skipped"))
         return
     if warning:
-        on_problem(Problem(file.display, warning, severity="warning"))
+        on_problem(Problem(str(file.path), warning, severity="warning"))
 
     def report(line: int | None, message: str, severity: str) -> None:
-        on_problem(Problem(file.display, message, line, severity))  # type: ignore[arg-type]
+        on_problem(Problem(str(file.path), message, line, severity))  # type: ignore[arg-type]
 
     fmt = file.format if file.format != "auto" else _sniff(text)
     fields = config.record_fields
@@ -116,8 +134,13 @@ def parse_file(data: bytes, file: CorpusFile, config: Config, on_problem: OnProb
 
 
 def _sniff(text: str) -> str:
-    if text.lstrip().startswith("{"):
-        return "jsonl"
+    first_line = text.lstrip().split("\n", 1)[0]
+    if first_line.startswith("{"):
+        try:
+            if isinstance(json.loads(first_line), dict):
+                return "jsonl"
+        except ValueError:
+            pass  # "{Update} Ceasefire in Idlib": a title, not JSON
     return "archive-page" if looks_like_archive_page(text) else "plain-text"
 
 
@@ -143,12 +166,12 @@ def duplicate_problem(article_id: str, path: str, line: int | None, kept: str, p
         message = f"duplicate id {article_id!r}, first seen at {kept}; this one skipped (on_duplicate: keep-first)"
     else:
         message = f"duplicate id {article_id!r}, seen again at {kept}; this one skipped (on_duplicate: keep-last)"
-    return Problem(display_path(path), message, line)
+    return Problem(path, message, line)
 
 
 def _log_problem(problem: Problem) -> None:
     _log.warning("%s", problem)
 
 
-def _ignore(problem: Problem) -> None:
-    pass
+def ignore_problem(problem: Problem) -> None:
+    """An on_problem for a second reading of files whose problems were reported already."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import unicodedata
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from ..errors import CorpusError
 from ..model import Problem
+from ..text import CONTROL_CHARACTERS
 
 #: File extensions read by default, and the format each is read as.
 DEFAULT_FORMATS = {
@@ -42,19 +43,6 @@ class CorpusFile:
         """The id of an article that has none: the file's path under its root, without extension."""
         return str(self.relative.with_suffix(""))
 
-    @property
-    def display(self) -> str:
-        return display_path(self.path)
-
-
-def display_path(path: str | os.PathLike[str]) -> str:
-    """A path as people want to read it: relative to the current folder when it is under it."""
-    path = Path(path)
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
 
 def corpus_files(
     roots: Iterable[str | os.PathLike[str]], formats: dict[str, str] | None = None
@@ -73,13 +61,14 @@ def corpus_files(
         root_path = Path(os.path.abspath(root))
         if not root_path.exists():
             raise CorpusError(f"corpus not found: {root}", hint="check the path, or `corpus:` in searcher.yaml")
-        if root_path.is_file():
-            fmt = extensions.get(root_path.suffix.lower(), "auto")
-            found.setdefault(root_path, CorpusFile(root_path, root_path, fmt))
+        if not root_path.is_dir():
+            if _regular(root_path, problems):
+                fmt = extensions.get(root_path.suffix.lower(), "auto")
+                found.setdefault(root_path, CorpusFile(root_path, root_path, fmt))
             continue
 
         def report(error: OSError) -> None:
-            problems.append(Problem(display_path(error.filename or root_path), f"cannot read folder: {error.strerror}"))
+            problems.append(Problem(str(error.filename or root_path), f"cannot read folder: {error.strerror}"))
 
         for folder, subfolders, names in os.walk(root_path, onerror=report):
             subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
@@ -90,17 +79,27 @@ def corpus_files(
                 if fmt is None:
                     continue
                 path = Path(folder, name)
-                found.setdefault(path, CorpusFile(path, root_path, fmt))
+                if _regular(path, problems):
+                    found.setdefault(path, CorpusFile(path, root_path, fmt))
     return [found[path] for path in sorted(found, key=str)], problems
+
+
+def _regular(path: Path, problems: list[Problem]) -> bool:
+    """False, with a problem reported, for a pipe, a device or a socket: reading one could
+    block forever (a FIFO) or never end (/dev/zero). A path that can't be stat'ed is left
+    for the reader to report."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return True
+    if stat.S_ISREG(mode):
+        return True
+    problems.append(Problem(str(path), "not a regular file (a pipe, device or socket); skipped"))
+    return False
 
 
 class UnreadableFile(Exception):
     """A file that can't be read as text: the message says why."""
-
-
-# Control characters that have no place in article text: C0 but tab and newline, DEL, C1.
-# Removing them keeps NULs out of the index and escape sequences out of terminals.
-_CONTROL = {c: None for c in (*range(32), *range(0x7F, 0xA0)) if chr(c) not in "\t\n"}
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
@@ -124,16 +123,13 @@ def decode(data: bytes) -> tuple[str, str | None]:
         except UnicodeDecodeError as error:
             text = data.decode("cp1252", errors="replace")
             warning = f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); read as cp1252"
+    # Bytes that decode to many control characters are not text. A short file with a
+    # stray escape is text all the same: the readers drop control characters.
     sample = text[:8192]
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
-    if sample and controls > len(sample) * 0.05:
+    controls = sum(1 for ch in sample if ch in CONTROL_CHARACTERS and ch not in "\r\f")
+    if len(sample) >= 256 and controls > len(sample) * 0.05:
         raise UnreadableFile("binary file (control characters), not text")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise UnreadableFile("empty file")
     return text, warning
-
-
-def clean_text(text: str) -> str:
-    """Text without the control characters that don't belong in an article (NULs, escapes)."""
-    return text.translate(_CONTROL) if not text.isprintable() else text

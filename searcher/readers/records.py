@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Mapping
 from ..dates import parse_date
 from ..model import Article
 from .archive_page import split_dateline
-from .files import clean_text
+from ..text import clean_text
 
 #: report(line, message, severity)
 Report = Callable[[int | None, str, str], None]

@@ -1,0 +1,23 @@
+"""Control characters: kept out of the index, and out of the terminal.
+
+C0 controls but tab and newline, DEL and C1 controls have no place in article
+text: NULs break tools downstream, and escape sequences would let an article move
+the cursor or recolour the terminal of whoever reads it.
+"""
+
+from __future__ import annotations
+
+CONTROL_CHARACTERS = frozenset(chr(c) for c in (*range(32), *range(0x7F, 0xA0)) if chr(c) not in "\t\n")
+
+_REMOVE = {ord(ch): None for ch in CONTROL_CHARACTERS}
+_REPLACE = {ord(ch): "\ufffd" for ch in CONTROL_CHARACTERS}
+
+
+def clean_text(text: str) -> str:
+    """Text without control characters (what readers store)."""
+    return text if text.isprintable() else text.translate(_REMOVE)
+
+
+def safe(text: str) -> str:
+    """Text with control characters replaced by U+FFFD, one for one, so offsets into it still hold."""
+    return text if text.isprintable() else text.translate(_REPLACE)
