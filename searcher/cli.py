@@ -30,7 +30,8 @@ Query syntax:
   title:Aleppo            a word in one field: title, caption, body,
                           dateline (or place), source, category, credit, id
   Idlib OR Aleppo         AND, OR, NOT and (parentheses); -word excludes
-  refug*                  a trailing wildcard
+                          (in a query all in capitals, AND/OR/NOT are words)
+  refug*  un?vers*        wildcards, on words as written
   Idleb~  Idleb~2         a fuzzy word (1 or 2 letters off)
   date:2016-11            a year, month or day; a range with
                           date:2016-11-01..2016-12-31 (or date:2016..)

@@ -78,7 +78,6 @@ class Index:
 
         self._analyze = analyze
 
-
     # -- opening ------------------------------------------------------------------------
 
     @classmethod
@@ -199,11 +198,15 @@ class Index:
         return from_stored(stored) if stored else None
 
     @_reads_index
-    def fingerprints(self) -> Iterator[tuple[str, str, str]]:
-        """(id, path, fingerprint) of every article: what incremental indexing compares."""
+    def fingerprints(self) -> list[tuple[str, str, str]]:
+        """(id, path, fingerprint) of every article: what incremental indexing compares.
+
+        It reads every stored article: the indexer needs it only when its manifest is lost.
+        """
         reader = self._current_searcher().reader()
-        for _, stored in reader.iter_docs():
-            yield stored["id"], stored.get("path", ""), stored.get("fingerprint", "")
+        return [
+            (stored["id"], stored.get("path", ""), stored.get("fingerprint", "")) for _, stored in reader.iter_docs()
+        ]
 
     @_reads_index
     def search(self, query: str, limit: int | None = 10, passages: int | None = None) -> Results:

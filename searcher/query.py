@@ -7,7 +7,7 @@ The syntax (also in the README and `searcher --help`):
     title:Aleppo            a word in one field: title, caption, body, dateline (or place),
                             source, category, credit, id
     Idlib OR Aleppo         AND, OR, NOT and parentheses; -word excludes a word
-    refug*                  a trailing wildcard
+    refug*  un?vers*        wildcards, matched against words as written
     Idleb~  Idleb~2         a fuzzy word (1 or 2 edits)
     date:2016-11            a day, month or year; date:2016-11-01..2016-12-31 a range
                             (either end may be left out: date:2016-11..)
