@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from functools import wraps
 from typing import Any, Callable
@@ -57,7 +56,7 @@ class SearcherGroup(click.Group):
         if at < len(args) and args[at] not in self.commands and args[at] not in ("--help", "-h", "--version"):
             args.insert(at, "search")
         if at < len(args) and args[at] == "search":
-            args[at + 1:] = [_protect_minus_word(arg) for arg in args[at + 1:]]
+            args[at + 1:] = _protect_minus_words(args[at + 1:], self.commands["search"])
         return super().parse_args(ctx, args)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
@@ -91,19 +90,23 @@ class SearcherGroup(click.Group):
         return code
 
 
-# Short options of `search`, alone or with their value attached ("-n5").
-_SEARCH_SHORT_OPTION = re.compile(r"-[nph]\d*")
+def _protect_minus_words(args: list[str], command: click.Command) -> list[str]:
+    """Query words starting with "-" ("-Aleppo", '-"crude oil"', "-2004"), with a space in front.
 
-
-def _protect_minus_word(arg: str) -> str:
-    """A query word like "-Aleppo" with a space in front, so click does not take it for options.
-
-    click would read "-Aleppo" as the cluster -A -l -e -p..., and -p takes a value. The
-    space is harmless: the query parser sees "-Aleppo" after whitespace, an exclusion.
+    click would take them for options: "-Aleppo" is the cluster -A -l -e -p..., and -p
+    takes a value. The space is harmless: the query parser sees an exclusion after
+    whitespace. The command's own options (and "-n5") are left alone, and so is
+    everything after "--".
     """
-    if arg.startswith("-") and len(arg) > 1 and arg[1].isalpha() and not _SEARCH_SHORT_OPTION.fullmatch(arg):
-        return " " + arg
-    return arg
+    options = {"-h", "--help"} | {name for param in command.params for name in getattr(param, "opts", ())}
+    protected = []
+    for at, arg in enumerate(args):
+        if arg == "--":
+            return protected + args[at:]
+        name = arg.split("=", 1)[0]
+        is_option = name in options or (len(arg) > 2 and arg[:2] in options and not arg.startswith("--"))
+        protected.append(" " + arg if arg.startswith("-") and len(arg) > 1 and not is_option else arg)
+    return protected
 
 
 def index_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -184,8 +187,9 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, as_j
         # The first search builds the configured index, as `searcher index` would.
         _build(config, reason="No index yet")
         index = Index.open(config.index, config)
-    if len(index) == 0 and may_build:
-        # An empty index: the first build was interrupted, or the corpus was empty then.
+    if may_build and len(index) == 0 and not index.stats().corpus:
+        # Empty and never indexed: the first build was interrupted. (An index of an empty
+        # corpus is left as it is.)
         index.close()
         _build(config, reason="The index is empty")
         index = Index.open(config.index, config)

@@ -122,10 +122,11 @@ def _update(
     elif manifest.generation == index.generation:
         indexed = {i: (c.path, c.fingerprint) for i, c in _choose(manifest.files, manifest.policy).items()}
     else:
-        # The manifest does not describe this commit (first run, or a crash after a commit):
-        # what is indexed comes from the index itself, and every file is read again.
-        indexed = {i: (path, fp) for i, path, fp in index.fingerprints()}
-        manifest.files = {}
+        # The manifest does not describe this commit (first run, a crash after a commit,
+        # Index.add): what is indexed comes from the index itself, every file is read again.
+        known = index.fingerprints()
+        indexed = {i: (path, fp) for i, path, fp in known}
+        manifest.files = _states_from_index(known)
 
     roots = _roots(corpus, config, manifest)
     files, problems = corpus_files(roots, dict(config.formats))
@@ -137,14 +138,7 @@ def _update(
 
     # 3. Which copy of each id is indexed, and what must change in the index.
     chosen = _choose(states, config.on_duplicate, changed, report)
-    owned = _under(roots)
-    # Articles this run can't know about (another corpus path while the manifest was
-    # lost, or added with Index.add) stay: only what the corpus says is gone goes.
-    to_delete = [
-        article_id
-        for article_id, (path, _) in indexed.items()
-        if article_id not in chosen and (path in states or owned(path))
-    ]
+    to_delete = [article_id for article_id in indexed if article_id not in chosen]
     to_write: dict[str, set[tuple[str, int | None]]] = {}
     for article_id, copy in chosen.items():
         before = indexed.get(article_id)
@@ -175,22 +169,53 @@ def _update(
                 batch.delete(article_id)
             for path in sorted(to_write):
                 wanted = to_write[path]
+                written: dict[tuple[str, int | None], str] = {}
                 for article in read_file(by_path[path], config, ignore_problem):
-                    if (article.id, article.line) not in wanted:
-                        continue
-                    article_hash = fingerprint(article)
-                    if article_hash != chosen[article.id].fingerprint:
-                        # The file changed since it was read a moment ago: index what is
-                        # there now, and make the next run read the file again.
-                        states[path] = replace(states[path], size=-1)
-                    batch.add(article, article_hash)
-                    progress.advance()
+                    key = (article.id, article.line)
+                    if key not in wanted and (article.id, None) in wanted:
+                        key = (article.id, None)  # known from the index only, line unknown
+                    if key in wanted and key not in written:
+                        written[key] = fingerprint(article)
+                        batch.add(article, written[key])
+                        progress.advance()
+                states[path] = _as_written(states[path], wanted, written)
             progress.phase("Finishing", None, "")  # workers finish their share, then the commit
     manifest.generation = index.generation
     manifest.policy = config.on_duplicate
     manifest.roots = sorted(set(manifest.roots) | {str(root) for root in roots})
     manifest.files = states
     manifest.save(index.path)
+
+
+def _as_written(
+    state: FileState, wanted: set[tuple[str, int | None]], written: dict[tuple[str, int | None], str]
+) -> FileState:
+    """The file's state, true to what was written from it.
+
+    The file may have changed since it was first read a moment ago: an article then
+    holds other text, or is not where it was. The manifest must not claim what the
+    index does not hold: such entries get what was written (or no fingerprint, so the
+    next run writes them), and the file is read again next run.
+    """
+    entries = [(i, line, fp) for i, line, fp in state.articles if (i, line) in wanted]
+    if all(written.get((i, line)) == fp for i, line, fp in entries):
+        return state
+    articles = [
+        (i, line, written.get((i, line), "") if (i, line) in wanted else fp) for i, line, fp in state.articles
+    ]
+    return replace(state, size=-1, articles=articles)
+
+
+def _states_from_index(known: list[tuple[str, str, str]]) -> dict[str, FileState]:
+    """What the index holds, as file states to be checked: every file will be read again
+    (no size or hash), and articles whose file is gone will be removed."""
+    by_path: dict[str, list[tuple[str, int | None, str]]] = {}
+    for article_id, path, article_hash in known:
+        by_path.setdefault(path, []).append((article_id, None, article_hash))
+    return {
+        path: FileState(-1, -1, "", str(Path(path).parent), "auto", "", articles)
+        for path, articles in by_path.items()
+    }
 
 
 def _under(roots: list[Path]) -> Callable[[str], bool]:

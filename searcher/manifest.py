@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FILE_NAME = "searcher-files.json"
-VERSION = 1
+VERSION = 2  # 2: on_duplicate policy, and the reader settings of each file
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Manifest:
         try:
             data = json.loads((folder / FILE_NAME).read_text(encoding="utf-8"))
             if data.get("version") != VERSION:
-                return cls()
+                return cls(roots=[str(root) for root in data.get("roots", [])])  # the corpus is still the corpus
             files = {
                 path: FileState(
                     state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"], state["reader"],

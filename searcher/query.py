@@ -16,8 +16,9 @@ When no article has all the words of a plain-words query, `PreparedQuery.any_wor
 is the same query with any word allowed (articles with more of them rank first);
 field filters such as `date:` or `category:` stay required.
 
-A query written all in capitals ("BORDER DISPUTE ISRAEL AND SYRIA", as pasted from
-a headline or a TIME topic) is plain words: its AND, OR and NOT are words too.
+A query written all in capitals with several long words ("BORDER DISPUTE ISRAEL AND
+SYRIA", as pasted from a headline or a TIME topic) is plain words: its AND, OR and NOT
+are words too. "EU OR NATO" keeps its operator.
 """
 
 from __future__ import annotations
@@ -33,13 +34,15 @@ from whoosh.qparser import (
     BoostPlugin,
     FieldAliasPlugin,
     FuzzyTermPlugin,
-    MultifieldParser,
+    MultifieldPlugin,
     OperatorsPlugin,
     PlusMinusPlugin,
+    QueryParser,
     TaggingPlugin,
     syntax,
 )
 
+from .analysis import fold
 from .dates import parse_date_bound
 from .errors import QueryError
 from .schema import QUERY_FIELDS, STEMMED_FIELDS
@@ -86,10 +89,11 @@ class QueryBuilder:
         self.words_parser.remove_plugin_class(OperatorsPlugin)
         self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
 
-    def _parser(self) -> MultifieldParser:
+    def _parser(self) -> QueryParser:
         # Field boosts are applied by the weighting model (see scoring), not as query
         # boosts, so the ^ boost syntax is off too.
-        parser = MultifieldParser(list(self.boosts), self.schema, group=AndGroup)
+        parser = _Parser(None, self.schema, group=AndGroup)
+        parser.add_plugin(MultifieldPlugin(list(self.boosts)))
         parser.remove_plugin_class(BoostPlugin)
         parser.add_plugin(FuzzyTermPlugin())
         # "-word" excludes a word, but only at the start of a word: "pro-government" is one word.
@@ -103,13 +107,13 @@ class QueryBuilder:
         text = self._normalize_fields(text)
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
-        all_caps = not any(ch.islower() for ch in text)
-        parsed = (self.words_parser if all_caps else self.parser).parse(text)
+        shouted = _is_shouted(text)
+        parsed = (self.words_parser if shouted else self.parser).parse(text)
         _raise_parse_errors(parsed)
         if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
         unquoted = _QUOTED.sub(" ", text)
-        plain = not _SIGNS.search(unquoted) and (all_caps or not _OPERATORS.search(unquoted))
+        plain = not _SIGNS.search(unquoted) and (shouted or not _OPERATORS.search(unquoted))
         return PreparedQuery(text, parsed, self._any_words(parsed) if plain else None)
 
     def _normalize_fields(self, text: str) -> str:
@@ -147,6 +151,25 @@ class QueryBuilder:
         # coordination bonus, Or(scale=...), is not used: it scores 0 when one word matches.)
         any_word = wq.Or(words)
         return wq.And([any_word, *filters]) if filters else any_word
+
+
+class _Parser(QueryParser):
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
+        # Whoosh runs a wildcard's text through the field's analyzer, stemming it:
+        # "universities*" became "univers*". A wildcard keeps the word as typed (case
+        # and accents folded); resolve_patterns finds the stems it stands for.
+        if termclass in (wq.Prefix, wq.Wildcard) and fieldname in STEMMED_FIELDS:
+            return termclass(fieldname, fold(text), boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def _is_shouted(text: str) -> bool:
+    """A query all in capitals with several long words: pasted natural language, such as
+    "BORDER DISPUTE ISRAEL AND SYRIA", whose AND/OR/NOT are words. "EU OR NATO" is not."""
+    if any(ch.islower() for ch in text):
+        return False
+    long_words = [word for word in re.findall(r"\w+", text) if len(word) >= 5]
+    return len(long_words) >= 3
 
 
 def _query_fields(query: wq.Query) -> set[str]:
@@ -245,7 +268,11 @@ def _positive_terms(query: wq.Query) -> Iterator[tuple[str, str | tuple[str, ...
     if isinstance(query, wq.AndNot):
         yield from _positive_terms(query.a)
     elif isinstance(query, wq.Phrase):
-        yield query.fieldname, tuple(_text(word) for word in query.words)
+        if query.slop > 1:  # "prices oil"~3: the words near each other, highlighted one by one
+            for word in query.words:
+                yield query.fieldname, _text(word)
+        else:
+            yield query.fieldname, tuple(_text(word) for word in query.words)
     elif isinstance(query, wq.Term):
         yield query.fieldname, _text(query.text)
     elif not query.is_leaf():

@@ -17,7 +17,7 @@ from whoosh import fields
 from .analysis import name_analyzer, text_analyzer
 from .model import Article
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the index keeps a word list for wildcards
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")

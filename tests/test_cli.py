@@ -276,6 +276,12 @@ def test_json_says_when_any_word_matched(project: Path) -> None:
 def test_minus_word_needs_no_quotes(project: Path) -> None:
     assert run("Idlib", "-Aleppo").exit_code == 1  # the sample mentions Aleppo
     assert run("Idlib", "-zebra").exit_code == 0
+    assert run("Idlib", '-"crude oil"').exit_code == 0
+    assert run("Idlib", '-"Security Council"').exit_code == 1
+    assert run("Idlib", "-(Aleppo OR zebra)").exit_code == 1
+    assert run("Idlib", "-2004", "-n1", "--passages=1").exit_code == 0
+    result = run("-Aleppo", "Idlib", "--json", "-p", "1")
+    assert result.exit_code == 1 and result.stdout == ""
 
 
 # Whoosh leaves the damaged file open when it fails to read it.

@@ -243,8 +243,45 @@ def test_lost_manifest_leaves_other_corpus_paths_alone(config: Config, tmp_path:
     update_index(config, [other])
     (config.index / FILE_NAME).unlink()
     report = update_index(config, [other])
-    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 1)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 7)
     assert len(titles(config)) == 7
+    # What the lost manifest knew is known again: a file deleted later is noticed.
+    (config.corpus[0] / "story5.txt").unlink()
+    assert update_index(config).removed == 1
+    assert "story5" not in titles(config)
+
+
+def test_lost_manifest_and_an_unreadable_file(config: Config, corpus: Path) -> None:
+    update_index(config)
+    (config.index / FILE_NAME).unlink()
+    story = corpus / "story1.txt"
+    story.unlink()
+    story.symlink_to(corpus / "moved-away.txt")
+    report = update_index(config)
+    assert (report.removed, report.skipped) == (0, 1)
+    assert titles(config)["story1"] == "Story number 1"
+
+
+def test_a_file_changing_between_its_two_readings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.indexer as indexer
+
+    feed = tmp_path / "feed.jsonl"
+    records = [{"id": name, "title": f"Story {name}", "body": f"About {name}."} for name in ("a", "b", "c")]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    real_read_file = indexer.read_file
+
+    def read_after_an_edit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        # Between the first reading and the writing, line 1 is deleted: b and c move up.
+        feed.write_text("".join(json.dumps(r) + "\n" for r in records[1:]), encoding="utf-8")
+        return real_read_file(*args, **kwargs)
+
+    monkeypatch.setattr(indexer, "read_file", read_after_an_edit)
+    update_index(config, [feed])
+    monkeypatch.setattr(indexer, "read_file", real_read_file)
+    report = update_index(config, [feed])  # the next run sets it right
+    assert sorted(titles(config)) == ["b", "c"]
+    assert update_index(config, [feed]).unchanged == 2
 
 
 def test_articles_added_with_the_library_survive_an_index_run(config: Config) -> None:
@@ -291,3 +328,13 @@ def test_repeated_updates_do_not_pile_up_on_disk(tmp_path: Path) -> None:
             assert stats.segments <= 3
     with Index.open(config.index) as index:
         assert [hit.id for hit in index.search('"version 3 of story 7"')] == ["7"]
+
+
+def test_a_manifest_of_another_version_keeps_the_corpus(config: Config) -> None:
+    update_index(config)
+    manifest = config.index / FILE_NAME
+    data = json.loads(manifest.read_text())
+    data["version"] = 1
+    manifest.write_text(json.dumps(data))
+    report = update_index(Config(index=config.index))  # no corpus named: the one indexed before
+    assert (report.files_read, report.unchanged, report.removed) == (6, 6, 0)
