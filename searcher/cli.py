@@ -175,25 +175,8 @@ def cli(config_path: str | None) -> None:
 def search(query: tuple[str, ...], limit: int | None, passages: int | None, as_json: bool, config: Any,
            explicit_index: bool) -> int:
     """Search the index for QUERY and show the best articles with their best passages."""
-    from .index import Index
-
     text = " ".join(part.strip() for part in query)
-    may_build = not explicit_index and bool(config.corpus)
-    try:
-        index = Index.open(config.index, config)
-    except IndexNotFoundError:
-        if not may_build:
-            raise
-        # The first search builds the configured index, as `searcher index` would.
-        _build(config, reason="No index yet")
-        index = Index.open(config.index, config)
-    if may_build and len(index) == 0 and not index.stats().corpus:
-        # Empty and never indexed: the first build was interrupted. (An index of an empty
-        # corpus is left as it is.)
-        index.close()
-        _build(config, reason="The index is empty")
-        index = Index.open(config.index, config)
-    with index:
+    with _open_for_search(config, explicit_index) as index:
         empty = len(index) == 0
         results = index.search(text, limit=limit or config.limit, passages=passages)
     if as_json:
@@ -273,6 +256,33 @@ def stats(as_json: bool, config: Any, explicit_index: bool) -> int:
 
         terminal.print_stats(terminal.console(), summary)
     return ExitCode.OK
+
+
+def _open_for_search(config: Any, explicit_index: bool) -> Any:
+    """The index to search. The first search builds the configured index, as `searcher
+    index` would, and so does a search on an index whose first build was interrupted."""
+    from .index import Index
+
+    may_build = not explicit_index and bool(config.corpus)
+    try:
+        index = Index.open(config.index, config)
+    except IndexNotFoundError:
+        if not may_build:
+            raise
+        _build(config, reason="No index yet")
+        return Index.open(config.index, config)
+    try:
+        # Empty and never indexed: an interrupted first build. (An index of an empty
+        # corpus has its corpus recorded, and is left as it is.)
+        interrupted = may_build and len(index) == 0 and not index.stats().corpus
+    except BaseException:
+        index.close()
+        raise
+    if not interrupted:
+        return index
+    index.close()
+    _build(config, reason="The index is empty")
+    return Index.open(config.index, config)
 
 
 def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, quiet: bool = False,

@@ -110,7 +110,7 @@ class QueryBuilder:
         shouted = _is_shouted(text)
         parsed = (self.words_parser if shouted else self.parser).parse(text)
         _raise_parse_errors(parsed)
-        if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
+        if isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
         unquoted = _QUOTED.sub(" ", text)
         plain = not _SIGNS.search(unquoted) and (shouted or not _OPERATORS.search(unquoted))

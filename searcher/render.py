@@ -16,6 +16,7 @@ from .text import safe
 if TYPE_CHECKING:
     from rich.text import Text
 
+
 def render_spans(passage: Passage, plain: Callable[[str], str], match: Callable[[str], str]) -> str:
     """The passage's text with each unmatched piece passed to `plain` and each match to `match`."""
     pieces, at = [], 0
