@@ -149,10 +149,6 @@ class IndexReport:
         """Files or lines skipped because of an error."""
         return sum(1 for p in self.problems if p.severity == "error")
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
     def to_dict(self) -> dict[str, object]:
         return {
             "added": self.added,

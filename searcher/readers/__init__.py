@@ -29,7 +29,7 @@ from .files import CorpusFile, UnreadableFile, corpus_files, decode
 from .records import read_csv, read_jsonl
 
 __all__ = [
-    "CorpusFile", "choose", "corpus_files", "duplicate_problem", "ignore_problem", "location", "parse_file", "place",
+    "CorpusFile", "choose", "corpus_files", "duplicate_problem", "ignore_problem", "parse_file", "place",
     "read_corpus", "read_file", "unreadable",
 ]
 
@@ -147,11 +147,6 @@ def _sniff(text: str) -> str:
 def _plain_text(text: str, default_id: str) -> Article:
     title, _, body = text.strip().partition("\n")
     return Article(id=default_id, title=title.strip(), body=body.strip())
-
-
-def location(article: Article) -> str:
-    """Where an article was read, as "path:line" or "path"."""
-    return place(article.path, article.line)
 
 
 def place(path: str, line: int | None) -> str:
