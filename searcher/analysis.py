@@ -6,8 +6,8 @@
   dropped ("Russia's" is "russia"), acronyms lose their dots ("U.S." is "us").
 - Text fields are then stemmed with the Porter stemmer ("refugees" is "refuge").
   Fields holding names (dateline, source, category) are not stemmed.
-- No stop words are removed: phrases like "Bank of England" stay exact, and
-  relevance measurements on news (see ANCHORS.md) lose nothing by keeping them.
+- No stop words are removed from the index: phrases like "Bank of England" stay
+  exact. A query's bare words drop the common English ones (`STOP_WORDS`), see query.
 
 Query text goes through the same analyzers, so query and index agree.
 """
@@ -25,6 +25,13 @@ from whoosh.support.charset import accent_map
 
 # A number with thousands separators, or a word: letters/digits joined by dots or apostrophes.
 TOKEN_PATTERN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\w+(?:[.'’]\w+)*"
+
+# Lucene's English stop words (Elasticsearch's `_english_`), the IR standard. Shorter lists
+# than this keep "us" (U.S.) and "may" (Theresa May), which news needs.
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there "
+    "these they this to was will with".split()
+)
 
 _ACRONYM = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
 _FOLD_TABLE = accent_map  # letters NFKD does not decompose: ø, ł, đ, æ, ...

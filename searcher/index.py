@@ -224,13 +224,13 @@ class Index:
         passage_count = self.config.passages if passages is None else passages
         searcher = self._current_searcher()
         if searcher.doc_count_all() == 0:
-            return Results([], total=0, query=str(prepared.all_words))  # (BM25's idf is undefined here)
+            return Results([], total=0, query=str(prepared.query))  # (BM25's idf is undefined here)
         reader = searcher.reader()
         words = self._words.words()
-        used, matched = resolve_patterns(prepared.all_words, reader, stem, words), "all"
+        used, matched = resolve_patterns(prepared.query, reader, stem, words), prepared.matched
         found = _top(searcher, used, limit)
-        if found.scored_length() == 0 and prepared.any_words is not None:
-            used, matched = resolve_patterns(prepared.any_words, reader, stem, words), "any"
+        if found.scored_length() == 0 and prepared.fallback is not None:
+            used, matched = resolve_patterns(prepared.fallback, reader, stem, words), "any"
             found = _top(searcher, used, limit)
         wanted = highlight_terms(used)
         weights: dict[str, float] = {}

@@ -12,9 +12,14 @@ The syntax (also in the README and `searcher --help`):
     date:2016-11            a day, month or year; date:2016-11-01..2016-12-31 a range
                             (either end may be left out: date:2016-11..)
 
-When no article has all the words of a plain-words query, `PreparedQuery.any_words`
-is the same query with any word allowed (articles with more of them rank first);
-field filters such as `date:` or `category:` stay required.
+A plain-words query drops its stop words ("the", "of": analysis.STOP_WORDS) unless
+it has nothing else; phrases keep theirs. Up to MAX_REQUIRED_WORDS words must all
+match; when no article has them all, `PreparedQuery.fallback` is the same query with
+any word allowed (articles with more of them rank first). A longer query (a
+sentence, a headline, a research topic) is ranked over any of its words from the
+start: requiring every word of a sentence finds almost nothing, and ranking does
+better (see the Relevance section of the README). Field filters such as `date:` or
+`category:` stay required.
 
 A query written all in capitals with several long words ("BORDER DISPUTE ISRAEL AND
 SYRIA", as pasted from a headline or a TIME topic) is plain words: its AND, OR and NOT
@@ -26,7 +31,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Literal, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh.qparser import (
@@ -42,7 +47,7 @@ from whoosh.qparser import (
     syntax,
 )
 
-from .analysis import fold
+from .analysis import STOP_WORDS, fold
 from .dates import parse_date_bound
 from .errors import QueryError
 from .schema import QUERY_FIELDS, STEMMED_FIELDS
@@ -52,6 +57,9 @@ FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "to
 # Fields that filter rather than describe what the article is about: a plain-words
 # query that falls back to "any word" keeps them required.
 FILTER_FIELDS = frozenset({"date", "id", "category", "source", "dateline", "credit"})
+
+# Plain-words queries with more words than this rank articles with any of them: see above.
+MAX_REQUIRED_WORDS = 4
 
 # Fuzzy words beyond two edits match almost anything, and slowly.
 MAX_FUZZY_EDITS = 2
@@ -71,11 +79,16 @@ _FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(+\-]))([^\W\d_][\w]*):(?=[^\s)]|\s|\)|
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A parsed query: the query as typed, and its any-word fallback when it has one."""
+    """A parsed query: what to search first, and what to search when that finds nothing.
+
+    `matched` is how `query` treats plain words: "all" must match, or "ranked" (a long
+    query: any of them, best first). `fallback`, when there is one, allows any word.
+    """
 
     text: str
-    all_words: wq.Query
-    any_words: wq.Query | None
+    query: wq.Query
+    fallback: wq.Query | None
+    matched: Literal["all", "ranked"] = "all"
 
 
 class QueryBuilder:
@@ -84,15 +97,18 @@ class QueryBuilder:
     def __init__(self, schema, boosts: Mapping[str, float]) -> None:  # type: ignore[no-untyped-def]
         self.schema = schema
         self.boosts = dict(boosts)
-        self.parser = self._parser()
-        self.words_parser = self._parser()  # for all-caps queries: no operators
-        self.words_parser.remove_plugin_class(OperatorsPlugin)
+        # (shouted, without stop words) -> parser. Shouted (all-caps) queries have no operators.
+        self.parsers = {(shouted, stops): self._parser(shouted, stops) for shouted in (False, True)
+                        for stops in (False, True)}
         self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
 
-    def _parser(self) -> QueryParser:
+    def _parser(self, shouted: bool, without_stop_words: bool) -> QueryParser:
         # Field boosts are applied by the weighting model (see scoring), not as query
         # boosts, so the ^ boost syntax is off too.
         parser = _Parser(None, self.schema, group=AndGroup)
+        parser.stop_words = STOP_WORDS if without_stop_words else frozenset()
+        if shouted:
+            parser.remove_plugin_class(OperatorsPlugin)
         parser.add_plugin(MultifieldPlugin(list(self.boosts)))
         parser.remove_plugin_class(BoostPlugin)
         parser.add_plugin(FuzzyTermPlugin())
@@ -108,13 +124,32 @@ class QueryBuilder:
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
         shouted = _is_shouted(text)
-        parsed = (self.words_parser if shouted else self.parser).parse(text)
-        _raise_parse_errors(parsed)
+        if shouted:
+            text = text.replace("(", " ").replace(")", " ")  # pasted text: "THE BAATH (RENAISSANCE) PARTY"
+        parsed = self._parse(text, shouted, without_stop_words=True)
+        if not _query_fields(parsed) - FILTER_FIELDS:  # only stop words: "to be or not to be"
+            parsed = self._parse(text, shouted, without_stop_words=False)
         if isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
         unquoted = _QUOTED.sub(" ", text)
         plain = not _SIGNS.search(unquoted) and (shouted or not _OPERATORS.search(unquoted))
-        return PreparedQuery(text, parsed, self._any_words(parsed) if plain else None)
+        any_words = self._any_words(parsed) if plain else None
+        if any_words is not None and len(parsed.subqueries) - _filter_count(parsed) > MAX_REQUIRED_WORDS:
+            return PreparedQuery(text, any_words, None, "ranked")
+        return PreparedQuery(text, parsed, any_words)
+
+    def _parse(self, text: str, shouted: bool, without_stop_words: bool) -> wq.Query:
+        parsed = self.parsers[shouted, without_stop_words].parse(text, normalize=False)
+        if isinstance(parsed, wq.And):
+            # A word said twice counts twice, as BM25 weighs query terms ("NUMBER OF
+            # TROOPS ... COMPARED WITH THE NUMBER OF TROOPS"); Whoosh would drop the repeat.
+            counts: dict[wq.Query, int] = {}
+            for sub in parsed.subqueries:
+                counts[sub] = counts.get(sub, 0) + 1
+            parsed = wq.And([sub.with_boost(sub.boost * n) if n > 1 else sub for sub, n in counts.items()])
+        parsed = parsed.normalize()
+        _raise_parse_errors(parsed)
+        return parsed
 
     def _normalize_fields(self, text: str) -> str:
         """`text` with field names in lower case ("Title:" is "title:").
@@ -143,8 +178,8 @@ class QueryBuilder:
         """The fallback of a plain-words query: any word, filters still required."""
         if not isinstance(parsed, wq.And):
             return None
-        filters = [q for q in parsed.subqueries if _query_fields(q) <= FILTER_FIELDS]
-        words = [q for q in parsed.subqueries if not _query_fields(q) <= FILTER_FIELDS]
+        filters = [q for q in parsed.subqueries if _is_filter(q)]
+        words = [q for q in parsed.subqueries if not _is_filter(q)]
         if len(words) < 2:
             return None
         # Articles with more of the words rank first because their scores add up. (Whoosh's
@@ -153,8 +188,22 @@ class QueryBuilder:
         return wq.And([any_word, *filters]) if filters else any_word
 
 
+def _is_filter(query: wq.Query) -> bool:
+    return _query_fields(query) <= FILTER_FIELDS
+
+
+def _filter_count(query: wq.Query) -> int:
+    return sum(1 for q in query.subqueries if _is_filter(q))
+
+
 class _Parser(QueryParser):
+    stop_words: frozenset[str] = frozenset()
+
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
+        # A bare stop word is dropped from every field it would be searched in; phrases
+        # ("Bank of England", source:"The Times") call with removestops=False.
+        if removestops and termclass is wq.Term and fold(text) in self.stop_words:
+            return None
         # Whoosh runs a wildcard's text through the field's analyzer, stemming it:
         # "universities*" became "univers*". A wildcard keeps the word as typed (case
         # and accents folded); resolve_patterns finds the stems it stands for.

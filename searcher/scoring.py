@@ -11,6 +11,7 @@ pruning stays safe. Changing the boosts needs no re-index.
 
 from __future__ import annotations
 
+import math
 from typing import Mapping
 
 from whoosh import scoring
@@ -36,11 +37,18 @@ class BoostedBM25FScorer(scoring.BM25FScorer):
 
 
 class FieldBoostedBM25F(scoring.BM25F):
-    """BM25F whose per-field scores are multiplied by the field boosts."""
+    """BM25F whose per-field scores are multiplied by the field boosts, with Lucene's idf."""
 
     def __init__(self, boosts: Mapping[str, float], **kwargs: float) -> None:
         super().__init__(**kwargs)
         self.boosts = dict(boosts)
+
+    def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
+        # Lucene's (and Robertson's) BM25 idf, always positive. Whoosh's log(N/(df+1)) + 1
+        # gives common words too much weight: on TIME it costs 0.04 MAP (see ANCHORS.md).
+        n = searcher.doc_count_all()
+        df = searcher.doc_frequency(fieldname, text)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def scorer(self, searcher, fieldname, text, qf=1):  # type: ignore[no-untyped-def]
         if not searcher.schema[fieldname].scorable:

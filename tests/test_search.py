@@ -322,7 +322,8 @@ def test_all_capitals_are_words_not_operators(news: Index) -> None:
     # As pasted from a headline or a TIME topic: AND, OR and NOT are words there.
     assert sorted(ids(news.search("idlib NOT aleppo"))) == ["n1", "n2"]
     shouted = news.search("REFUGEES FROM ALEPPO NOT WATCHING IDLIB")
-    assert shouted.matched == "any" and ids(shouted)[0] == "n3"  # no article has "not": any word
+    # "not" and "from" are stop words; five words left is a long query: ranked, not all required
+    assert shouted.matched == "ranked" and ids(shouted)[0] == "n3"
     assert ids(shouted) == ids(news.search("refugees from aleppo not watching idlib"))
 
 
@@ -360,3 +361,39 @@ def test_empty_fields_and_lone_star(news: Index) -> None:
         news.search("idlib title:")
     assert caught.value.position == 6
     assert news.search("*").total == len(NEWS)
+
+
+# -- stop words, long queries, repeated words -------------------------------------------------
+
+
+def test_stop_words_of_plain_queries_are_not_required(news: Index) -> None:
+    plain = news.search("refugees in the camp")
+    assert plain.matched == "all" and ids(plain) == ids(news.search("refugees camp")) == ["n4"]
+
+
+def test_a_query_of_stop_words_only_keeps_them(news: Index) -> None:
+    results = news.search("in the")
+    assert results.matched == "all" and sorted(ids(results)) == ["n1", "n4"]
+
+
+def test_a_phrase_keeps_its_stop_words(news: Index) -> None:
+    assert ids(news.search('"lost the derby"')) == ["n3"]
+    assert ids(news.search('"lost a derby"')) == []
+
+
+def test_up_to_four_words_must_all_match(news: Index) -> None:
+    results = news.search("refugee camp border city")
+    assert results.matched == "all" and ids(results) == ["n4"]
+
+
+def test_a_long_query_ranks_articles_with_any_of_its_words(news: Index) -> None:
+    results = news.search("refugee camp border city rebels")  # no article has all five
+    assert results.matched == "ranked"
+    assert ids(results)[0] == "n4" and "n1" in ids(results) and "n3" in ids(results)
+
+
+def test_a_repeated_word_counts_twice(news: Index) -> None:
+    once = {hit.id: hit.score for hit in news.search("refugee camp border province rebels")}
+    twice = {hit.id: hit.score for hit in news.search("refugee camp border province rebels province rebels")}
+    assert twice["n1"] == pytest.approx(2 * once["n1"])  # n1 has only "province" and "rebels"
+    assert twice["n4"] == pytest.approx(once["n4"])  # n4 has neither
