@@ -31,6 +31,7 @@ __all__ = [
     "QueryError",
     "SearcherError",
     "Span",
+    "evaluate",
     "load_config",
     "read_corpus",
     "update_index",
@@ -49,6 +50,7 @@ _HOMES = {
     "Index": "index",
     "read_corpus": "readers",
     "update_index": "indexer",
+    "evaluate": "evaluation",
     "SearcherError": "errors",
     "ConfigError": "errors",
     "CorpusError": "errors",
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
         QueryError,
         SearcherError,
     )
+    from .evaluation import evaluate
     from .index import Index
     from .indexer import update_index
     from .model import Article, Hit, IndexReport, Passage, Problem, Results, Span

@@ -1,7 +1,7 @@
 """The `searcher` command: a thin click layer over the library.
 
 Each command makes one library call (`Index.search`, `update_index`, `Index.get`,
-`Index.stats`) and prints its result: rich text for people, JSON lines with
+`Index.stats`, `evaluate`) and prints its result: rich text for people, JSON lines with
 --json. Errors are `SearcherError`s, printed as one line and mapped to an exit
 code in `SearcherGroup.main`, the one place that does it.
 
@@ -160,6 +160,7 @@ def cli(config_path: str | None) -> None:
       searcher index [CORPUS...]          index or update the corpus
       searcher show ID                    print one article
       searcher stats                      what the index holds
+      searcher eval QUERIES QRELS         measure the ranking (MAP, nDCG@10...)
 
     Exit codes: 0 found, 1 nothing found, 2 error.
     """
@@ -255,6 +256,48 @@ def stats(as_json: bool, config: Any, explicit_index: bool) -> int:
         from . import terminal
 
         terminal.print_stats(terminal.console(), summary)
+    return ExitCode.OK
+
+
+@cli.command("eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.argument("qrels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="How many articles to rank per query.")
+@click.option("--run", "run_file", type=click.File("w", lazy=True),
+              help="Also write the ranking as a TREC run file (qid Q0 docid rank score tag); - for stdout.")
+@click.option("--tag", default="searcher", show_default=True, help="The run tag in the run file.")
+@click.option("--per-query", is_flag=True, help="Show each query's figures too.")
+@index_option
+@json_option
+@with_config
+def eval_command(queries: str, qrels: str, limit: int, run_file: Any, tag: str, per_query: bool, as_json: bool,
+                 config: Any, explicit_index: bool) -> int:
+    """Measure the ranking: run QUERIES and score them against the judgments in QRELS.
+
+    \b
+    QUERIES: a TSV file (query id<TAB>query text) or TREC topics (<top>, the title
+    is the query). QRELS: TREC judgments, `qid 0 docid grade` per line.
+    Queries are searched as `searcher QUERY` searches them. Prints MAP, nDCG@10,
+    P@10, recall@100 and MRR with trec_eval's definitions (queries without a
+    relevant document left out; ties broken by docid, as trec_eval does).
+    """
+    from .evaluation import evaluate, read_qrels, read_queries
+
+    topics, judgments = read_queries(queries), read_qrels(qrels)
+    with _open_for_search(config, explicit_index) as index:
+        report = evaluate(index, topics, judgments, limit=limit, tag=tag)
+    if run_file is not None:
+        report.write_run(run_file)
+    if as_json:
+        if per_query:
+            for query in report.queries:
+                _print_json(query.to_dict())
+        _print_json(report.to_dict())
+    else:
+        from . import terminal
+
+        terminal.print_evaluation(terminal.console(), report, per_query=per_query)
     return ExitCode.OK
 
 

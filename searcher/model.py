@@ -95,12 +95,13 @@ class Results(list[Hit]):
     """The hits of a search, best first: a list of `Hit` with a few facts about the search.
 
     `total` counts every matching article (not only the returned ones).
-    `matched` is "all" when every query word had to match, or "any" when no article
-    had all of them and searcher fell back to articles with any of them.
+    `matched` is "all" when every query word had to match, "any" when no article
+    had all of them and searcher fell back to articles with any of them, or "ranked"
+    for a long query (more than four words), ranked over any of its words.
     `query` is the parsed query, for people who want to see what was searched.
     """
 
-    def __init__(self, hits: list[Hit] = (), *, total: int = 0, matched: Literal["all", "any"] = "all",
+    def __init__(self, hits: list[Hit] = (), *, total: int = 0, matched: Literal["all", "any", "ranked"] = "all",
                  query: str = "") -> None:
         super().__init__(hits)
         self.total = total

@@ -58,7 +58,8 @@ def passage_to_dict(passage: Passage) -> dict[str, Any]:
 def hit_to_dict(hit: Hit, matched: str = "all") -> dict[str, Any]:
     """One hit as a JSON object: what `searcher search --json` prints, one per line.
 
-    `matched` is the search's Results.matched: "any" when no article had all the words.
+    `matched` is the search's Results.matched: "all", "any" (no article had all the words)
+    or "ranked" (a long query, ranked over any of its words).
     """
     article = hit.article.to_dict()
     del article["body"]  # the passages carry the text that matters; `searcher show ID` has the rest

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from .errors import OutputClosed
 from .indexer import Progress as IndexProgress
+from .evaluation import Report as EvaluationReport
 from .model import Article, Hit, IndexReport, IndexStats, Results
 from .render import passage_to_rich
 from .paths import display_path
@@ -124,6 +125,35 @@ def print_report(out: Console, err: Console, report: IndexReport, where: str) ->
     out.print(f"{where}: {what} in {report.seconds:.1f} s ({files}).")
 
 
+def print_evaluation(out: Console, report: EvaluationReport, per_query: bool = False) -> None:
+    """The measures of an evaluation run as a table; with `per_query`, one row per query first."""
+    from rich.table import Table
+
+    from .evaluation import MEASURE_NAMES, MEASURES
+
+    if per_query:
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        # Figures keep their width; the query text is cut to what is left.
+        table.add_column("query", no_wrap=True, min_width=5)
+        for name in MEASURES:
+            table.add_column(MEASURE_NAMES[name], justify="right", no_wrap=True, min_width=7)
+        table.add_column("found", justify="right", no_wrap=True, min_width=5)
+        table.add_column("text", overflow="ellipsis", no_wrap=True, max_width=max(10, out.width - 62))
+        for query in report.queries:
+            table.add_row(safe(query.qid), *(f"{query.measures[name]:.4f}" for name in MEASURES),
+                          f"{query.relevant_retrieved}/{query.relevant}", safe(query.query))
+        out.print(table)
+        out.print()
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in MEASURES:
+        table.add_column(MEASURE_NAMES[name], justify="right")
+    table.add_row(*(f"{report.means[name]:.4f}" for name in MEASURES))
+    out.print(table)
+    left_out = f"; {_count(len(report.unjudged), 'query')} without relevant documents left out" if report.unjudged else ""
+    out.print(Text(f"{_count(len(report.queries), 'query')}, top {report.limit:,}{left_out} "
+                   "(trec_eval definitions)", style=META))
+
+
 def _meta(article: Article, extra: list[str] = ()) -> str:  # type: ignore[assignment]
     parts = [
         article.source,
@@ -142,7 +172,9 @@ def _untitled(article: Article) -> str:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+    if n == 1:
+        return f"{n:,} {noun}"
+    return f"{n:,} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{n:,} {noun}s"
 
 
 def _size(count: int) -> str:
