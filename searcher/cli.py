@@ -260,19 +260,20 @@ def stats(as_json: bool, config: Any, explicit_index: bool) -> int:
 
 
 @cli.command("eval")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
-@click.argument("qrels", type=click.Path(exists=True, dir_okay=False))
+@click.argument("queries", type=click.Path())
+@click.argument("qrels", type=click.Path())
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True,
               help="How many articles to rank per query.")
-@click.option("--run", "run_file", type=click.File("w", lazy=True),
-              help="Also write the ranking as a TREC run file (qid Q0 docid rank score tag); - for stdout.")
+@click.option("--run", "run_path", type=click.Path(),
+              help="Also write the ranking as a TREC run file (qid Q0 docid rank score tag); - for stdout "
+                   "(the figures then go to stderr).")
 @click.option("--tag", default="searcher", show_default=True, help="The run tag in the run file.")
 @click.option("--per-query", is_flag=True, help="Show each query's figures too.")
 @index_option
 @json_option
 @with_config
-def eval_command(queries: str, qrels: str, limit: int, run_file: Any, tag: str, per_query: bool, as_json: bool,
-                 config: Any, explicit_index: bool) -> int:
+def eval_command(queries: str, qrels: str, limit: int, run_path: str | None, tag: str, per_query: bool,
+                 as_json: bool, config: Any, explicit_index: bool) -> int:
     """Measure the ranking: run QUERIES and score them against the judgments in QRELS.
 
     \b
@@ -282,22 +283,44 @@ def eval_command(queries: str, qrels: str, limit: int, run_file: Any, tag: str, 
     P@10, recall@100 and MRR with trec_eval's definitions (queries without a
     relevant document left out; ties broken by docid, as trec_eval does).
     """
-    from .evaluation import evaluate, read_qrels, read_queries
+    from .evaluation import EvaluationInputError, evaluate, read_qrels, read_queries
 
     topics, judgments = read_queries(queries), read_qrels(qrels)
-    with _open_for_search(config, explicit_index) as index:
-        report = evaluate(index, topics, judgments, limit=limit, tag=tag)
-    if run_file is not None:
-        report.write_run(run_file)
+    run_file = None
+    if run_path not in (None, "-"):
+        try:  # before the run, so that a bad path doesn't cost a whole evaluation
+            run_file = open(run_path, "w", encoding="utf-8")
+        except OSError as error:
+            raise EvaluationInputError(f"{run_path}: can't write the run file ({error.strerror})") from None
+    try:
+        with _open_for_search(config, explicit_index) as index:
+            report = evaluate(index, topics, judgments, limit=limit, tag=tag)
+        if run_path == "-":
+            try:
+                report.write_run(sys.stdout)
+            except BrokenPipeError:
+                raise OutputClosed from None
+        elif run_file is not None:
+            try:
+                report.write_run(run_file)
+                run_file.close()
+            except OSError as error:
+                raise EvaluationInputError(f"{run_path}: can't write the run file ({error.strerror})") from None
+    finally:
+        if run_file is not None:
+            run_file.close()
+    to_stderr = run_path == "-"  # stdout holds the run
     if as_json:
-        if per_query:
-            for query in report.queries:
-                _print_json(query.to_dict())
-        _print_json(report.to_dict())
+        lines = [query.to_dict() for query in report.queries] if per_query else []
+        for line in [*lines, report.to_dict()]:
+            if to_stderr:
+                click.echo(json.dumps(line, ensure_ascii=False), err=True)
+            else:
+                _print_json(line)
     else:
         from . import terminal
 
-        terminal.print_evaluation(terminal.console(), report, per_query=per_query)
+        terminal.print_evaluation(terminal.console(stderr=to_stderr), report, per_query=per_query)
     return ExitCode.OK
 
 

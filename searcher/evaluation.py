@@ -12,7 +12,9 @@ with anyone else's (and the tests check them against pytrec_eval):
   as the gain, with log2(rank + 1) discounts;
 - queries with no relevant document in the judgments are left out of the means,
   as are queries that have no judgments at all; a judged query that finds
-  nothing scores 0 (trec_eval -c), rather than silently leaving the mean.
+  nothing scores 0 (as with trec_eval -c), rather than silently leaving the mean.
+  Judged queries missing from the queries file can't be run: `Report.not_run`
+  lists them.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from __future__ import annotations
 import math
 import os
 import re
+import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, TextIO
 
-from .errors import SearcherError
+from .errors import QueryError, SearcherError
 
 if TYPE_CHECKING:
     from .index import Index
@@ -69,14 +72,17 @@ class Report:
     limit: int
     unjudged: tuple[str, ...] = ()  # qids left out: no relevant document in the judgments
     tag: str = "searcher"
+    not_run: tuple[str, ...] = ()  # judged qids that the queries file doesn't have
 
     def to_dict(self) -> dict[str, Any]:
-        return {"queries": len(self.queries), "limit": self.limit, "unjudged": list(self.unjudged), **self.means}
+        return {"queries": len(self.queries), "limit": self.limit, "unjudged": list(self.unjudged),
+                "not_run": list(self.not_run), **self.means}
 
     def write_run(self, out: TextIO, tag: str | None = None) -> None:
         """Write the run in TREC format: `qid Q0 docid rank score tag`, one line per document.
 
-        Scores are written in full (repr), so trec_eval sees the same ties we scored.
+        Scores are written in full (repr). A query that found nothing has no lines, so
+        plain trec_eval leaves it out where `evaluate` counts 0 (use trec_eval -c).
         """
         tag = tag or self.tag
         for qid, ranking in self.run.items():
@@ -85,10 +91,17 @@ class Report:
 
 
 def trec_order(ranking: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
-    """`ranking` as trec_eval reads it: score descending, ties by document id descending."""
+    """`ranking` as trec_eval reads it: score descending, ties by document id descending.
+
+    trec_eval keeps scores as C floats (32 bits): scores equal in 32 bits are ties.
+    """
     # Two stable sorts: by id descending, then by score descending.
     by_id = sorted(ranking, key=lambda pair: pair[0], reverse=True)
-    return sorted(by_id, key=lambda pair: pair[1], reverse=True)
+    return sorted(by_id, key=lambda pair: _float32(pair[1]), reverse=True)
+
+
+def _float32(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
 
 
 def score_ranking(ranking: Ranking, judged: Mapping[str, int]) -> dict[str, float]:
@@ -139,7 +152,10 @@ def evaluate(
         if not any(grade >= 1 for grade in judged.values()):
             unjudged.append(qid)
             continue
-        results = index.search(text, limit=limit, passages=0)
+        try:
+            results = index.search(text, limit=limit, passages=0)
+        except QueryError as error:
+            raise QueryError(f"query {qid} ({text[:40]!r}): {error.message}", hint=error.hint) from None
         ranking = trec_order((hit.id, hit.score) for hit in results)
         run[qid] = ranking
         scores.append(
@@ -153,8 +169,13 @@ def evaluate(
                 measures=score_ranking(ranking, judged),
             )
         )
-    means = {name: (sum(q.measures[name] for q in scores) / len(scores) if scores else 0.0) for name in MEASURES}
-    return Report(scores, means, run, limit, tuple(unjudged), tag)
+    if not scores:
+        raise EvaluationInputError("no query has a relevant document in the judgments",
+                                   hint="do the query ids of the two files match?")
+    means = {name: sum(q.measures[name] for q in scores) / len(scores) for name in MEASURES}
+    not_run = tuple(qid for qid, judged in qrels.items()
+                    if qid not in queries and any(grade >= 1 for grade in judged.values()))
+    return Report(scores, means, run, limit, tuple(unjudged), tag, not_run)
 
 
 # -- reading queries and judgments -------------------------------------------------------
@@ -199,6 +220,8 @@ def _read_topics(path: str | os.PathLike[str], text: str) -> dict[str, str]:
         title = re.sub(r"^Topic:\s*", "", parts.get("title", ""), flags=re.I).strip()
         if not qid or not title:
             raise EvaluationInputError(f"{path}:{line}: a topic without <num> or <title>")
+        if qid in queries:
+            raise EvaluationInputError(f"{path}:{line}: topic {qid!r} appears twice")
         queries[qid] = title
     return queries
 
@@ -224,7 +247,7 @@ def read_qrels(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
 
 def _read(path: str | os.PathLike[str]) -> str:
     try:
-        with open(path, encoding="utf-8") as file:
+        with open(path, encoding="utf-8-sig") as file:
             return file.read()
     except FileNotFoundError:
         raise EvaluationInputError(f"{path}: no such file") from None

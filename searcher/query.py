@@ -47,7 +47,7 @@ from whoosh.qparser import (
     syntax,
 )
 
-from .analysis import STOP_WORDS, fold
+from .analysis import STOP_WORDS, TOKEN_PATTERN, fold
 from .dates import parse_date_bound
 from .errors import QueryError
 from .schema import QUERY_FIELDS, STEMMED_FIELDS
@@ -146,7 +146,8 @@ class QueryBuilder:
             counts: dict[wq.Query, int] = {}
             for sub in parsed.subqueries:
                 counts[sub] = counts.get(sub, 0) + 1
-            parsed = wq.And([sub.with_boost(sub.boost * n) if n > 1 else sub for sub, n in counts.items()])
+            parsed = wq.And([sub.with_boost(sub.boost * n) if n > 1 and not _is_filter(sub) else sub
+                             for sub, n in counts.items()])
         parsed = parsed.normalize()
         _raise_parse_errors(parsed)
         return parsed
@@ -196,13 +197,22 @@ def _filter_count(query: wq.Query) -> int:
     return sum(1 for q in query.subqueries if _is_filter(q))
 
 
+_WORD = re.compile(TOKEN_PATTERN)
+
+
+def _all_stop_words(text: str, stop_words: frozenset[str]) -> bool:
+    """Whether `text` ("the", "the,") holds words and all of them are stop words."""
+    words = _WORD.findall(text)
+    return bool(words) and all(fold(word) in stop_words for word in words)
+
+
 class _Parser(QueryParser):
     stop_words: frozenset[str] = frozenset()
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
         # A bare stop word is dropped from every field it would be searched in; phrases
         # ("Bank of England", source:"The Times") call with removestops=False.
-        if removestops and termclass is wq.Term and fold(text) in self.stop_words:
+        if removestops and termclass is wq.Term and self.stop_words and _all_stop_words(text, self.stop_words):
             return None
         # Whoosh runs a wildcard's text through the field's analyzer, stemming it:
         # "universities*" became "univers*". A wildcard keeps the word as typed (case

@@ -150,6 +150,8 @@ def print_evaluation(out: Console, report: EvaluationReport, per_query: bool = F
     table.add_row(*(f"{report.means[name]:.4f}" for name in MEASURES))
     out.print(table)
     left_out = f"; {_count(len(report.unjudged), 'query')} without relevant documents left out" if report.unjudged else ""
+    if report.not_run:
+        left_out += f"; {_count(len(report.not_run), 'judged query')} not in the queries file"
     out.print(Text(f"{_count(len(report.queries), 'query')}, top {report.limit:,}{left_out} "
                    "(trec_eval definitions)", style=META))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searcher import Index, evaluate
+from searcher import Index, QueryError, evaluate
 from searcher.cli import cli
 from searcher.evaluation import EvaluationInputError, read_qrels, read_queries, score_ranking, trec_order
 from tests.conftest import require_data
@@ -187,3 +187,41 @@ def test_eval_command(time_index: Path, tmp_path: Path, time_report) -> None:  #
 
     bad = runner.invoke(cli, ["eval", str(require_data("time", "docs.jsonl")), qrels, "--index", str(time_index)])
     assert bad.exit_code == 2 and "docs.jsonl:1: expected" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_scores_equal_in_32_bits_are_ties_as_in_trec_eval() -> None:
+    qrels = {"1": {"b": 1}}
+    run = {"1": [("a", 10.0000001), ("b", 10.0)]}  # one float32 value: a tie, broken by docid descending
+    ours = {"1": score_ranking(trec_order(run["1"]), qrels["1"])}
+    assert ours["1"]["map"] == 1.0
+    assert_same_as_trec_eval(ours, trec_eval(qrels, run))
+
+
+def test_byte_order_marks_and_missing_queries(time_index: Path, tmp_path: Path, time_topics) -> None:  # type: ignore[no-untyped-def]
+    queries, qrels = time_topics
+    tsv = tmp_path / "q.tsv"
+    tsv.write_text("\ufeff1\t" + queries["1"] + "\n2\t" + queries["2"] + "\n", encoding="utf-8")
+    assert list(read_queries(tsv)) == ["1", "2"]
+    with Index.open(time_index) as index:
+        report = evaluate(index, read_queries(tsv), qrels)
+        assert [q.qid for q in report.queries] == ["1", "2"] and len(report.not_run) == 53
+        with pytest.raises(EvaluationInputError, match="no query has a relevant document"):
+            evaluate(index, {"999": "Kennedy"}, qrels)
+        with pytest.raises(QueryError, match=r"query 1 \('\('\)"):
+            evaluate(index, {"1": "("}, qrels)
+
+
+def test_eval_command_errors_are_one_line(time_index: Path, tmp_path: Path) -> None:
+    queries, qrels = str(require_data("time", "queries.tsv")), str(require_data("time", "qrels.txt"))
+    runner = CliRunner()
+    for args, message in [
+        ([str(tmp_path / "missing.tsv"), qrels], "missing.tsv: no such file"),
+        ([str(tmp_path), qrels], "Is a directory"),
+        ([queries, qrels, "--run", str(tmp_path / "no" / "x.run")], "x.run: can't write the run file"),
+    ]:
+        result = runner.invoke(cli, ["eval", *args, "--index", str(time_index)])
+        assert result.exit_code == 2 and message in result.stderr, result.output
+        assert len(result.stderr.strip().splitlines()) == 1
+    to_stdout = runner.invoke(cli, ["eval", queries, qrels, "--index", str(time_index), "--run", "-", "--json"])
+    assert all(len(line.split()) == 6 for line in to_stdout.stdout.splitlines())  # only the run on stdout
+    assert json.loads(to_stdout.stderr.strip().splitlines()[-1])["queries"] == 55

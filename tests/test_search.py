@@ -397,3 +397,7 @@ def test_a_repeated_word_counts_twice(news: Index) -> None:
     twice = {hit.id: hit.score for hit in news.search("refugee camp border province rebels province rebels")}
     assert twice["n1"] == pytest.approx(2 * once["n1"])  # n1 has only "province" and "rebels"
     assert twice["n4"] == pytest.approx(once["n4"])  # n4 has neither
+
+
+def test_a_stop_word_with_punctuation_is_still_a_stop_word(news: Index) -> None:
+    assert ids(news.search("refugee, the camp")) == ids(news.search("refugee camp")) == ["n4"]
