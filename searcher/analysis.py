@@ -99,7 +99,7 @@ def text_analyzer():  # type: ignore[no-untyped-def]
     return RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter() | StemFilter(stemfn=stem, cachesize=100_000)
 
 
-_TOKEN = re.compile(TOKEN_PATTERN)
+TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def stemmed_away(texts: Iterable[str]) -> set[str]:
@@ -110,7 +110,7 @@ def stemmed_away(texts: Iterable[str]) -> set[str]:
     """
     found: set[str] = set()
     for text in texts:
-        for token in set(_TOKEN.findall(text)):
+        for token in set(TOKEN.findall(text)):
             word = _stemmed_away(token)
             if word:
                 found.add(word)

@@ -313,10 +313,7 @@ def eval_command(queries: str, qrels: str, limit: int, run_path: str | None, tag
     if as_json:
         lines = [query.to_dict() for query in report.queries] if per_query else []
         for line in [*lines, report.to_dict()]:
-            if to_stderr:
-                click.echo(json.dumps(line, ensure_ascii=False), err=True)
-            else:
-                _print_json(line)
+            _print_json(line, to_stderr)
     else:
         from . import terminal
 
@@ -373,9 +370,9 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
     return report
 
 
-def _print_json(data: dict[str, Any]) -> None:
+def _print_json(data: dict[str, Any], to_stderr: bool = False) -> None:
     try:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        (sys.stderr if to_stderr else sys.stdout).write(json.dumps(data, ensure_ascii=False) + "\n")
     except BrokenPipeError:
         raise OutputClosed from None
 

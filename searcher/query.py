@@ -47,7 +47,7 @@ from whoosh.qparser import (
     syntax,
 )
 
-from .analysis import STOP_WORDS, TOKEN_PATTERN, fold
+from .analysis import STOP_WORDS, TOKEN, fold
 from .dates import parse_date_bound
 from .errors import QueryError
 from .schema import QUERY_FIELDS, STEMMED_FIELDS
@@ -133,8 +133,17 @@ class QueryBuilder:
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
         unquoted = _QUOTED.sub(" ", text)
         plain = not _SIGNS.search(unquoted) and (shouted or not _OPERATORS.search(unquoted))
-        any_words = self._any_words(parsed) if plain else None
-        if any_words is not None and len(parsed.subqueries) - _filter_count(parsed) > MAX_REQUIRED_WORDS:
+        if not plain or not isinstance(parsed, wq.And):
+            return PreparedQuery(text, parsed, None)
+        filters = [q for q in parsed.subqueries if _is_filter(q)]
+        words = [q for q in parsed.subqueries if not _is_filter(q)]
+        if len(words) < 2:
+            return PreparedQuery(text, parsed, None)
+        # Any word, filters still required. Articles with more of the words rank first because
+        # their scores add up. (Whoosh's coordination bonus, Or(scale=...), is not used: it
+        # scores 0 when one word matches.)
+        any_words = wq.And([wq.Or(words), *filters]) if filters else wq.Or(words)
+        if len(words) > MAX_REQUIRED_WORDS:
             return PreparedQuery(text, any_words, None, "ranked")
         return PreparedQuery(text, parsed, any_words)
 
@@ -174,35 +183,14 @@ class QueryBuilder:
                 text = text[:match.start(1)] + name.lower() + text[match.end(1):]
         return text
 
-    @staticmethod
-    def _any_words(parsed: wq.Query) -> wq.Query | None:
-        """The fallback of a plain-words query: any word, filters still required."""
-        if not isinstance(parsed, wq.And):
-            return None
-        filters = [q for q in parsed.subqueries if _is_filter(q)]
-        words = [q for q in parsed.subqueries if not _is_filter(q)]
-        if len(words) < 2:
-            return None
-        # Articles with more of the words rank first because their scores add up. (Whoosh's
-        # coordination bonus, Or(scale=...), is not used: it scores 0 when one word matches.)
-        any_word = wq.Or(words)
-        return wq.And([any_word, *filters]) if filters else any_word
-
 
 def _is_filter(query: wq.Query) -> bool:
     return _query_fields(query) <= FILTER_FIELDS
 
 
-def _filter_count(query: wq.Query) -> int:
-    return sum(1 for q in query.subqueries if _is_filter(q))
-
-
-_WORD = re.compile(TOKEN_PATTERN)
-
-
 def _all_stop_words(text: str, stop_words: frozenset[str]) -> bool:
     """Whether `text` ("the", "the,") holds words and all of them are stop words."""
-    words = _WORD.findall(text)
+    words = TOKEN.findall(text)
     return bool(words) and all(fold(word) in stop_words for word in words)
 
 

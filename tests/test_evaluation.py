@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import pytrec_eval  # from pytrec_eval-terrier, in the [test] extra: trec_eval's own code
 from click.testing import CliRunner
 
 from searcher import Index, QueryError, evaluate
@@ -15,7 +16,6 @@ from searcher.cli import cli
 from searcher.evaluation import EvaluationInputError, read_qrels, read_queries, score_ranking, trec_order
 from tests.conftest import require_data
 
-pytrec_eval = pytest.importorskip("pytrec_eval", reason="pytrec_eval-terrier is a test dependency: pip install '.[test]'")
 
 # Our names -> trec_eval's.
 TREC_NAMES = {"map": "map", "ndcg@10": "ndcg_cut_10", "p@10": "P_10", "recall@100": "recall_100", "mrr": "recip_rank"}
