@@ -12,14 +12,15 @@ The syntax (also in the README and `searcher --help`):
     date:2016-11            a day, month or year; date:2016-11-01..2016-12-31 a range
                             (either end may be left out: date:2016-11..)
 
-A plain-words query drops its stop words ("the", "of": analysis.STOP_WORDS) unless
-it has nothing else; phrases keep theirs. Up to MAX_REQUIRED_WORDS words must all
-match; when no article has them all, `PreparedQuery.fallback` is the same query with
-any word allowed (articles with more of them rank first). A longer query (a
-sentence, a headline, a research topic) is ranked over any of its words from the
-start: requiring every word of a sentence finds almost nothing, and ranking does
+Up to MAX_REQUIRED_WORDS words must all match; their stop words ("the", "of":
+analysis.STOP_WORDS) are optional, raising the score of an article that has them. When
+no article has all the words, `PreparedQuery.fallback` is the same query with any word
+allowed (articles with more of them rank first). A longer query (a sentence, a
+headline, a research topic) is ranked over any of its words but its stop words from
+the start: requiring every word of a sentence finds almost nothing, and ranking does
 better (see the Relevance section of the README). Field filters such as `date:` or
-`category:` stay required.
+`category:`, and excluded words, stay as they are; an explicit AND or +word makes the
+whole query match as written. Phrases, fields and exclusions keep their stop words.
 
 A query written all in capitals with several long words ("BORDER DISPUTE ISRAEL AND
 SYRIA", as pasted from a headline or a TIME topic) is plain words: its AND, OR and NOT
@@ -30,10 +31,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Literal, Mapping, Sequence
 
 from whoosh import query as wq
+from whoosh.matching import AndNotMatcher
 from whoosh.qparser import (
     AndGroup,
     BoostPlugin,
@@ -69,8 +71,8 @@ FUZZY_VARIANT_WEIGHT = 0.3
 
 
 # What makes a query more than plain words: operators, +/-, parentheses.
-_OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
-_SIGNS = re.compile(r"(?:^|(?<=[\s(]))[-+](?=\S)|[()]")
+_REQUIRING_OPERATORS = re.compile(r"\b(?:AND|ANDNOT|ANDMAYBE)\b")
+_PLUS = re.compile(r"(?:^|(?<=[\s(]))\+(?=\S)")
 _QUOTED = re.compile(r'"[^"]*"?')
 # field:value where field starts with a letter (times such as 10:30 are not fields);
 # a field with nothing after it is caught too.
@@ -97,16 +99,14 @@ class QueryBuilder:
     def __init__(self, schema, boosts: Mapping[str, float]) -> None:  # type: ignore[no-untyped-def]
         self.schema = schema
         self.boosts = dict(boosts)
-        # (shouted, without stop words) -> parser. Shouted (all-caps) queries have no operators.
-        self.parsers = {(shouted, stops): self._parser(shouted, stops) for shouted in (False, True)
-                        for stops in (False, True)}
+        # shouted -> parser. Shouted (all-caps) queries have no operators.
+        self.parsers = {shouted: self._parser(shouted) for shouted in (False, True)}
         self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
 
-    def _parser(self, shouted: bool, without_stop_words: bool) -> QueryParser:
+    def _parser(self, shouted: bool) -> QueryParser:
         # Field boosts are applied by the weighting model (see scoring), not as query
         # boosts, so the ^ boost syntax is off too.
         parser = _Parser(None, self.schema, group=AndGroup)
-        parser.stop_words = STOP_WORDS if without_stop_words else frozenset()
         if shouted:
             parser.remove_plugin_class(OperatorsPlugin)
         parser.add_plugin(MultifieldPlugin(list(self.boosts)))
@@ -120,35 +120,44 @@ class QueryBuilder:
 
     def prepare(self, text: str) -> PreparedQuery:
         """Parse `text`; raises QueryError (with the position) when it can't be searched."""
+        prepared = self._prepare(text)
+        fallback = prepared.fallback
+        return replace(prepared, query=_with_fixed_exclusions(prepared.query),
+                       fallback=_with_fixed_exclusions(fallback) if fallback is not None else None)
+
+    def _prepare(self, text: str) -> PreparedQuery:
         text = self._normalize_fields(text)
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
         shouted = _is_shouted(text)
         if shouted:
             text = text.replace("(", " ").replace(")", " ")  # pasted text: "THE BAATH (RENAISSANCE) PARTY"
-        parsed = self._parse(text, shouted, without_stop_words=True)
-        if not _query_fields(parsed) - FILTER_FIELDS:  # only stop words: "to be or not to be"
-            parsed = self._parse(text, shouted, without_stop_words=False)
+        parsed = self._parse(text, shouted)
         if isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
         unquoted = _QUOTED.sub(" ", text)
-        plain = not _SIGNS.search(unquoted) and (shouted or not _OPERATORS.search(unquoted))
-        if not plain or not isinstance(parsed, wq.And):
+        # An explicit AND or +word says "all of these": such a query is taken as written.
+        # OR, NOT, -word and parentheses leave the other words free to be ranked.
+        if _PLUS.search(unquoted) or (not shouted and _REQUIRING_OPERATORS.search(unquoted)):
             return PreparedQuery(text, parsed, None)
-        filters = [q for q in parsed.subqueries if _is_filter(q)]
-        words = [q for q in parsed.subqueries if not _is_filter(q)]
-        if len(words) < 2:
+        clauses = _Clauses.of(parsed)
+        if clauses is None:
             return PreparedQuery(text, parsed, None)
-        # Any word, filters still required. Articles with more of the words rank first because
-        # their scores add up. (Whoosh's coordination bonus, Or(scale=...), is not used: it
-        # scores 0 when one word matches.)
-        any_words = wq.And([wq.Or(words), *filters]) if filters else wq.Or(words)
+        words = [q for q in clauses.words if not _is_stop_word(q)]
+        stop_words = [q for q in clauses.words if _is_stop_word(q)]
+        if not words:  # only stop words: "to be or not to be", "The The"
+            return PreparedQuery(text, parsed, clauses.any_word() if len(clauses.words) > 1 else None)
         if len(words) > MAX_REQUIRED_WORDS:
-            return PreparedQuery(text, any_words, None, "ranked")
-        return PreparedQuery(text, parsed, any_words)
+            # Stop words add nothing to a ranked sentence but time.
+            return PreparedQuery(text, clauses.with_words(words).any_word(), None, "ranked")
+        # All the words are required; stop words are not ("refugees in the camp"), but
+        # an article that has them ranks higher ("Will Smith", "IT jobs").
+        required = clauses.with_words(words)
+        query = required.all_words(optional=_StopWords(stop_words) if stop_words else None)
+        return PreparedQuery(text, query, required.any_word() if len(words) > 1 else None)
 
-    def _parse(self, text: str, shouted: bool, without_stop_words: bool) -> wq.Query:
-        parsed = self.parsers[shouted, without_stop_words].parse(text, normalize=False)
+    def _parse(self, text: str, shouted: bool) -> wq.Query:
+        parsed = self.parsers[shouted].parse(text, normalize=False)
         if isinstance(parsed, wq.And):
             # A word said twice counts twice, as BM25 weighs query terms ("NUMBER OF
             # TROOPS ... COMPARED WITH THE NUMBER OF TROOPS"); Whoosh would drop the repeat.
@@ -188,26 +197,100 @@ def _is_filter(query: wq.Query) -> bool:
     return _query_fields(query) <= FILTER_FIELDS
 
 
-def _all_stop_words(text: str, stop_words: frozenset[str]) -> bool:
+@dataclass(frozen=True)
+class _Clauses:
+    """A query's top-level parts: words (or groups) that may be ranked, filters that stay
+    required, and what is excluded (`-word`, `NOT word`)."""
+
+    words: list[wq.Query]
+    filters: list[wq.Query]
+    excluded: wq.Query | None
+
+    @classmethod
+    def of(cls, query: wq.Query) -> "_Clauses | None":
+        """The parts of an AND of clauses, or None for another shape (one word, a lone OR)."""
+        excluded = None
+        if isinstance(query, wq.AndNot):
+            query, excluded = query.a, query.b
+        parts = list(query.subqueries) if isinstance(query, wq.And) else [query]
+        if excluded is None and len(parts) < 2:
+            return None
+        if any(isinstance(part, (wq.Not, wq.AndNot, wq.AndMaybe)) for part in parts):
+            return None
+        return cls([q for q in parts if not _is_filter(q)], [q for q in parts if _is_filter(q)], excluded)
+
+    def with_words(self, words: list[wq.Query]) -> "_Clauses":
+        return _Clauses(words, self.filters, self.excluded)
+
+    def all_words(self, optional: wq.Query | None = None) -> wq.Query:
+        return self._build(wq.And(self.words) if len(self.words) > 1 else self.words[0], optional)
+
+    def any_word(self) -> wq.Query:
+        # Articles with more of the words rank first because their scores add up.
+        # (Whoosh's coordination bonus, Or(scale=...), is not used: it scores 0 when
+        # one word matches.)
+        return self._build(wq.Or(self.words) if len(self.words) > 1 else self.words[0])
+
+    def _build(self, words: wq.Query, optional: wq.Query | None = None) -> wq.Query:
+        query = wq.And([words, *self.filters]) if self.filters else words
+        if optional is not None:
+            query = wq.AndMaybe(query, optional)
+        return wq.AndNot(query, self.excluded) if self.excluded is not None else query
+
+
+class _StopWords(wq.Or):
+    """The stop words of a short query: they raise the score of an article that has
+    them, but are not required and not highlighted."""
+
+
+class _AndNotMatcher(AndNotMatcher):
+    def _find_first(self):  # type: ignore[no-untyped-def]
+        # Whoosh 2.7 skips the first excluded document only when both lists start on
+        # it; when the excluded word starts earlier, the first match was kept:
+        # "refugees -the" found an article with "the".
+        if self.a.is_active() and self.b.is_active() and self.b.id() <= self.a.id():
+            self._find_next()
+
+
+class _AndNot(wq.AndNot):
+    """AndNot with the first-document fix above."""
+
+    def matcher(self, searcher, context=None):  # type: ignore[no-untyped-def]
+        return _AndNotMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
+
+
+def _with_fixed_exclusions(query: wq.Query) -> wq.Query:
+    if isinstance(query, wq.AndNot):
+        return _AndNot(_with_fixed_exclusions(query.a), _with_fixed_exclusions(query.b))
+    return query if query.is_leaf() else query.apply(_with_fixed_exclusions)
+
+
+def _all_stop_words(text: str) -> bool:
     """Whether `text` ("the", "the,") holds words and all of them are stop words."""
     words = TOKEN.findall(text)
-    return bool(words) and all(fold(word) in stop_words for word in words)
+    return bool(words) and all(fold(word) in STOP_WORDS for word in words)
+
+
+def _is_stop_word(clause: wq.Query) -> bool:
+    """Whether a query clause is a bare stop word (searched in one or several fields)."""
+    if getattr(clause, "stop_word", False):
+        return True
+    return isinstance(clause, wq.Or) and bool(clause.subqueries) and all(map(_is_stop_word, clause.subqueries))
 
 
 class _Parser(QueryParser):
-    stop_words: frozenset[str] = frozenset()
-
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
-        # A bare stop word is dropped from every field it would be searched in; phrases
-        # ("Bank of England", source:"The Times") call with removestops=False.
-        if removestops and termclass is wq.Term and self.stop_words and _all_stop_words(text, self.stop_words):
-            return None
         # Whoosh runs a wildcard's text through the field's analyzer, stemming it:
         # "universities*" became "univers*". A wildcard keeps the word as typed (case
         # and accents folded); resolve_patterns finds the stems it stands for.
         if termclass in (wq.Prefix, wq.Wildcard) and fieldname in STEMMED_FIELDS:
             return termclass(fieldname, fold(text), boost=boost)
-        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        query = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        # A bare stop word is marked, for prepare to weigh; phrases ("Bank of England",
+        # source:"The Times") call with removestops=False.
+        if query is not None and removestops and termclass is wq.Term and _all_stop_words(text):
+            query.stop_word = True
+        return query
 
 
 def _is_shouted(text: str) -> bool:
@@ -310,7 +393,7 @@ def highlight_terms(query: wq.Query) -> dict[str, Wanted]:
 
 
 def _positive_terms(query: wq.Query) -> Iterator[tuple[str, str | tuple[str, ...]]]:
-    if isinstance(query, wq.Not):
+    if isinstance(query, (wq.Not, _StopWords)):
         return
     if isinstance(query, wq.AndNot):
         yield from _positive_terms(query.a)

@@ -401,3 +401,39 @@ def test_a_repeated_word_counts_twice(news: Index) -> None:
 
 def test_a_stop_word_with_punctuation_is_still_a_stop_word(news: Index) -> None:
     assert ids(news.search("refugee, the camp")) == ids(news.search("refugee camp")) == ["n4"]
+
+
+def test_stop_words_of_a_short_query_rank_but_are_not_required(news: Index) -> None:
+    # "Will Smith", "IT jobs": the stop word must count, but no article is lost for lacking it.
+    results = news.search("the Idlib")
+    assert results.matched == "all" and set(ids(results)) == {"n1", "n2", "n3"}  # n2 has no "the"
+    alone = {hit.id: hit.score for hit in news.search("Idlib")}
+    scores = {hit.id: hit.score for hit in results}
+    assert scores["n1"] > alone["n1"] and scores["n3"] > alone["n3"]
+    assert scores["n2"] == pytest.approx(alone["n2"])
+    for hit in results:
+        assert all(span.term != "the" for passage in hit.passages for span in passage.spans)
+
+
+def test_a_stop_word_with_a_field_or_a_minus_is_searched(news: Index) -> None:
+    assert ids(news.search("title:in")) == ["n4"]
+    assert ids(news.search("refugees -the")) == []  # both articles about refugees have "the"
+    assert sorted(ids(news.search("idlib -the"))) == ["n2"]
+
+
+def test_a_long_query_with_an_operator_is_ranked_too(news: Index) -> None:
+    results = news.search("oil OR coffee prices fell against the dollar -pound")
+    assert results.matched == "ranked" and ids(results) == []  # n5, the only match, has "pound"
+    results = news.search("oil OR coffee prices fell against the dollar")
+    assert results.matched == "ranked" and ids(results) == ["n5"]
+    assert news.search("oil AND coffee AND prices AND fell AND dollar").total == 0  # AND is taken as written
+
+
+@pytest.mark.parametrize("query, excluded", [("election -labour", "labour"), ("oil -prices", "prices"),
+                                              ("film awards -oscar", "oscar"), ("chelsea OR arsenal -mourinho", "mourinho")])
+def test_an_excluded_word_is_never_in_a_hit(bbc_index: Path, query: str, excluded: str) -> None:
+    # Whoosh 2.7 kept the first match when the excluded word's first article came earlier.
+    with Index.open(bbc_index) as index:
+        found = {hit.id for hit in index.search(query, limit=None, passages=0)}
+        having = {hit.id for hit in index.search(excluded, limit=None, passages=0)}
+    assert found and not found & having
