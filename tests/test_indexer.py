@@ -338,3 +338,26 @@ def test_a_manifest_of_another_version_keeps_the_corpus(config: Config) -> None:
     manifest.write_text(json.dumps(data))
     report = update_index(Config(index=config.index))  # no corpus named: the one indexed before
     assert (report.files_read, report.unchanged, report.removed) == (6, 6, 0)
+
+
+def test_fast_text_fields_index_exactly_what_the_analyzer_gives(bbc_docs: Path) -> None:
+    # ArticleText skips Whoosh's token generators for speed; the postings must not change.
+    from whoosh import fields
+
+    from searcher.analysis import TOKEN, TermCache, normalize_word, stem, text_analyzer
+    from searcher.schema import ArticleText
+
+    analyzer = text_analyzer()
+    plain, fast = fields.TEXT(analyzer=analyzer), ArticleText(analyzer=analyzer)
+    texts = [text for line in bbc_docs.read_text(encoding="utf-8").splitlines()[:400]
+             for text in json.loads(line).values() if isinstance(text, str)]
+    texts += ["U.S. Idlíb’s 1,300 refugees' O'Brien Straße ' ’s", ""]
+    for text in texts:
+        assert sorted(fast.index(text)) == sorted(plain.index(text)), text[:80]
+    # The words stemming changes, for the word list, come with the terms.
+    cache = TermCache()
+    for text in texts:
+        cache.terms(text)
+    words = {normalize_word(token) for text in texts for token in TOKEN.findall(text)}
+    assert cache.stemmed_away == {word for word in words if word and stem(word) != word}
+    assert "universities" in cache.stemmed_away and "idlib" not in cache.stemmed_away
