@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, TypeVar
 from whoosh import collectors
 from whoosh import index as whoosh_index
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import CLEAR
+from whoosh.writing import CLEAR, SegmentWriter
 
 from . import scoring
 from .analysis import TEXT_TERMS, stem
@@ -307,7 +307,7 @@ class Index:
         try:
             if workers > 1:
                 return _ParallelWriter(self._ix, procs=workers, multisegment=True, limitmb=128)
-            return self._ix.writer(limitmb=256)
+            return _SegmentWriter(self._ix, limitmb=256)
         except whoosh_index.LockError:
             raise IndexLockedError(
                 f"the index at {display_path(self.path)} is being written by another process",
@@ -376,6 +376,37 @@ class Batch:
         return self._may_replace and self._writer.delete_by_term("id", article_id) > 0
 
 
+class _SegmentWriter(SegmentWriter):
+    """Whoosh's segment writer, reading each field's lengths once instead of once per
+    posting: writing the postings looked up the field length of every posting's
+    article in the length column (a seek and a read), a seventh of indexing time."""
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            self.fieldwriter.add_postings(self.schema, _Lengths(lengths), self.pool.iter_postings())
+            self.fieldwriter.close()
+        finally:
+            lengths.close()
+
+
+class _Lengths:
+    """The field lengths of a new segment, read once per field."""
+
+    def __init__(self, reader) -> None:  # type: ignore[no-untyped-def]
+        self._reader = reader
+        self._by_field: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._by_field.get(fieldname)
+        if lengths is None:
+            read = self._reader.doc_field_length
+            lengths = [read(doc, fieldname, default) for doc in range(self._reader.doc_count_all())]
+            self._by_field[fieldname] = lengths
+        return lengths[docnum]
+
+
 class _WorkerTask(SubWriterTask):
     """A Whoosh indexing worker process that leaves Ctrl-C to its parent, and hands it
     the words that stemming changed (for the word list) in a file.
@@ -391,10 +422,21 @@ class _WorkerTask(SubWriterTask):
         self.words_path = words_path
 
     def run(self) -> None:
+        # Whoosh's SubWriterTask.run, multisegment only, with our segment writer.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        super().run()
-        if self.running:
-            self.words_path.write_text("\n".join(TEXT_TERMS.stemmed_away), encoding="utf-8")
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = _SegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        segment = writer._finalize_segment()
+        self.words_path.write_text("\n".join(TEXT_TERMS.stemmed_away), encoding="utf-8")
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
 
 
 class _ParallelWriter(MpWriter):

@@ -55,10 +55,22 @@ class ArticleText(fields.TEXT):
 
 
 def _encode_positions(positions: list[int]) -> bytes:
-    # As whoosh.formats.Positions.encode: the count, then the pickled gaps.
+    # As whoosh.formats.Positions.encode: the count, then the pickled gaps. Most
+    # postings have one position: those encodings are made once.
+    if len(positions) == 1:
+        position = positions[0]
+        encoded = _ONE_POSITION.get(position)
+        if encoded is None:
+            encoded = pack_uint(1) + dumps(positions, 2)
+            if position < 100_000:
+                _ONE_POSITION[position] = encoded
+        return encoded
     gaps = [positions[0]]
     gaps.extend(b - a for a, b in zip(positions, positions[1:]))
     return pack_uint(len(gaps)) + dumps(gaps, 2)
+
+
+_ONE_POSITION: dict[int, bytes] = {}
 
 
 def build_schema() -> fields.Schema:
