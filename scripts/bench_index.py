@@ -1,102 +1,112 @@
 #!/usr/bin/env python3
-"""Indexing speed: `searcher index` against a plain Whoosh writer, in one run.
+"""Indexing speed, scale, memory and incremental runs: `searcher index` against plain Whoosh.
 
-    python scripts/bench_index.py [CORPUS.jsonl] [--repeat 3]
+    python scripts/bench_index.py [--corpus bbc reuters reuters-x5] [--repeat 1]
 
-The baseline is Whoosh as its documentation shows it: StemmingAnalyzer, BM25F,
-one writer with limitmb=256, documents read with json. Each engine builds a
-fresh index in a temporary folder; the best of --repeat runs is kept, and the
-figures to quote are the ratios, which hold on a noisy machine.
+For each corpus, both engines build a fresh index in a temporary folder, each in its
+own process: plain Whoosh (see benchlib: StemmingAnalyzer, one writer, limitmb=256)
+and the `searcher index` command, start-up included. The table gives articles/s,
+the ratio to the baseline (the figure to quote: it holds on a noisy machine), the
+index size and the peak RSS of the process and its workers. "reuters-x5" is Reuters
+five times over with suffixed ids (about 108,000 articles), made in the temp folder.
+
+Then, on Reuters: `searcher index` again on the unchanged corpus, and again after
+changing 10 articles of the JSON lines file, each as a share of the full build.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import random
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc" / "bbc-news.jsonl"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
 
 
-def plain_whoosh(corpus: Path, folder: Path) -> int:
-    from whoosh import analysis, fields, index
-
-    stem = analysis.StemmingAnalyzer()
-    schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(analyzer=stem, stored=True),
-        body=fields.TEXT(analyzer=stem, stored=True),
-    )
-    ix = index.create_in(str(folder), schema)
-    writer = ix.writer(limitmb=256)
-    count = 0
-    with corpus.open(encoding="utf-8") as lines:
-        for line in lines:
-            record = json.loads(line)
-            writer.add_document(id=record["id"], title=record.get("title", ""),
-                                body=record.get("body") or record.get("text", ""))
-            count += 1
-    writer.commit()
-    return count
+def build(engine: str, corpus: Path, folder: Path) -> benchlib.Run:
+    if engine == "plain":
+        return benchlib.run_watched([sys.executable, __file__, "--plain", str(corpus), str(folder)])
+    return benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(folder), "--json"])
 
 
-def searcher_library(corpus: Path, folder: Path, workers: int | None) -> int:
-    from searcher.config import Config
-    from searcher.indexer import update_index
-
-    report = update_index(Config(index=folder, workers=workers), [corpus])
-    return report.added
-
-
-def searcher_command(corpus: Path, folder: Path) -> int:
-    script = Path(sys.executable).parent / "searcher"
-    done = subprocess.run([str(script), "index", str(corpus), "--index", str(folder), "--json"],
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)["added"]
-
-
-def size_mb(folder: Path) -> float:
-    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6
+def change_articles(corpus: Path, count: int, seed: int = 7) -> None:
+    """Edit the body of `count` articles of a JSON lines file in place."""
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    for number in random.Random(seed).sample(range(len(lines)), count):
+        record = json.loads(lines[number])
+        record["body"] = (record.get("body") or "") + " Corrected on re-reading."
+        lines[number] = json.dumps(record)
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--corpus", nargs="+", default=["bbc", "reuters", "reuters-x5"])
+    parser.add_argument("--repeat", type=int, default=1, help="builds per engine and corpus; the fastest counts")
+    parser.add_argument("--plain", nargs=2, type=Path, metavar=("CORPUS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    engines = [
-        ("plain Whoosh, one writer (baseline)", lambda folder: plain_whoosh(args.corpus, folder)),
-        ("searcher library, 1 process", lambda folder: searcher_library(args.corpus, folder, 1)),
-        ("searcher library, default (both cores)", lambda folder: searcher_library(args.corpus, folder, None)),
-        ("`searcher index` command, new process", lambda folder: searcher_command(args.corpus, folder)),
-    ]
-    print(f"corpus: {args.corpus} ({args.corpus.stat().st_size / 1e6:.1f} MB), best of {args.repeat}, "
-          f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    rows = []
-    for name, build in engines:
-        best, count, megabytes = float("inf"), 0, 0.0
-        for _ in range(args.repeat):
-            folder = Path(tempfile.mkdtemp(prefix="bench-index-"))
-            try:
-                started = time.perf_counter()
-                count = build(folder)
-                best = min(best, time.perf_counter() - started)
-                megabytes = size_mb(folder)
-            finally:
-                shutil.rmtree(folder)
-        rows.append((name, count, best, megabytes))
-    baseline_rate = rows[0][1] / rows[0][2]
-    print(f"\n| {'engine':<42} | articles | seconds | articles/s | vs baseline | index MB |")
-    print(f"|{'-' * 44}|---------:|--------:|-----------:|------------:|---------:|")
-    for name, count, seconds, megabytes in rows:
-        rate = count / seconds
-        print(f"| {name:<42} | {count:>8,} | {seconds:>7.2f} | {rate:>10,.0f} | {rate / baseline_rate:>10.2f}x | {megabytes:>8.1f} |")
+    if args.plain:
+        print(benchlib.plain_index(*args.plain))
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="bench-index-"))
+    rows, rates, full_seconds = [], {}, {}
+    try:
+        for name in args.corpus:
+            corpus = benchlib.corpus_path(name, work)
+            if name == "reuters":  # a copy, to change articles in later
+                corpus = Path(shutil.copy(corpus, work / "reuters.jsonl"))
+            articles = benchlib.count_lines(corpus)
+            results = {}
+            for engine in ("plain", "searcher"):
+                best = None
+                for _ in range(args.repeat):
+                    folder = work / f"{name}-{engine}"
+                    shutil.rmtree(folder, ignore_errors=True)
+                    folder.mkdir()
+                    run = build(engine, corpus, folder)
+                    if best is None or run.seconds < best[0].seconds:
+                        best = (run, benchlib.folder_mb(folder))
+                results[engine] = best
+            base_rate = articles / results["plain"][0].seconds
+            for engine, label in (("plain", "plain Whoosh (baseline)"), ("searcher", "`searcher index`")):
+                run, megabytes = results[engine]
+                rate = articles / run.seconds
+                rates[name, engine] = rate
+                rows.append([name, label, f"{articles:,}", f"{run.seconds:.1f}", f"{rate:,.0f}",
+                             f"{rate / base_rate:.2f}x", f"{megabytes:.1f}",
+                             f"{megabytes / results['plain'][1]:.2f}x", f"{run.peak_rss_mb:,.0f}"])
+            full_seconds[name] = results["searcher"][0].seconds
+            print(f"{name}: done", file=sys.stderr)
+
+        print(f"{sys.version.split()[0]}, best of {args.repeat}\n")
+        print(benchlib.table(["corpus", "engine", "articles", "seconds", "articles/s", "vs baseline",
+                              "index MB", "size vs baseline", "peak RSS MB"], rows))
+        if ("reuters", "searcher") in rates and ("reuters-x5", "searcher") in rates:
+            print(f"\nscale: reuters-x5 throughput / reuters throughput = "
+                  f"{rates['reuters-x5', 'searcher'] / rates['reuters', 'searcher']:.2f} "
+                  f"(plain Whoosh: {rates['reuters-x5', 'plain'] / rates['reuters', 'plain']:.2f})")
+        if "reuters" in full_seconds:
+            corpus, folder = work / "reuters.jsonl", work / "reuters-searcher"
+            again = build("searcher", corpus, folder)
+            change_articles(corpus, 10)
+            changed = build("searcher", corpus, folder)
+            report = json.loads(changed.stdout)
+            full = full_seconds["reuters"]
+            print("\n" + benchlib.table(["reuters, `searcher index` again", "seconds", "of the full build",
+                                         "articles written"], [
+                ["unchanged corpus", f"{again.seconds:.2f}", f"{again.seconds / full:.1%}",
+                 str(json.loads(again.stdout)["added"] + json.loads(again.stdout)["updated"])],
+                ["10 articles changed", f"{changed.seconds:.2f}", f"{changed.seconds / full:.1%}",
+                 str(report["added"] + report["updated"])],
+            ]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import json
 import functools
 import os
 import pickle
-import signal
 import struct
 import tempfile
 import zlib
@@ -25,8 +24,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, TypeVar
 
 from whoosh import collectors
 from whoosh import index as whoosh_index
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import CLEAR, SegmentWriter
+from whoosh.writing import CLEAR
 
 from . import scoring
 from .analysis import TEXT_TERMS, stem
@@ -36,6 +34,7 @@ from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
 from .passages import best_passages, whole_text
 from .query import QueryBuilder, Wanted, highlight_terms, resolve_patterns
 from .paths import display_path
+from .segments import ParallelWriter, SegmentWriter
 from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 
 MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
@@ -306,8 +305,8 @@ class Index:
     def _writer(self, workers: int):  # type: ignore[no-untyped-def]
         try:
             if workers > 1:
-                return _ParallelWriter(self._ix, procs=workers, multisegment=True, limitmb=128)
-            return _SegmentWriter(self._ix, limitmb=256)
+                return ParallelWriter(self._ix, procs=workers, multisegment=True, limitmb=128)
+            return SegmentWriter(self._ix, limitmb=256)
         except whoosh_index.LockError:
             raise IndexLockedError(
                 f"the index at {display_path(self.path)} is being written by another process",
@@ -345,7 +344,7 @@ class Batch:
             def save_words(words: set[str]) -> None:
                 self._index._words.add(words | TEXT_TERMS.stemmed_away, replace=self._clear)
 
-            if isinstance(writer, _ParallelWriter):
+            if isinstance(writer, ParallelWriter):
                 writer.before_commit = save_words
             else:
                 save_words(set())
@@ -354,7 +353,7 @@ class Batch:
             else:
                 writer.commit(optimize=self._optimize)
         except BaseException:
-            if isinstance(writer, _ParallelWriter):
+            if isinstance(writer, ParallelWriter):
                 writer.stop_workers()
             raise
 
@@ -374,115 +373,6 @@ class Batch:
     def delete(self, article_id: str) -> bool:
         """Delete the committed article with this id; True when there was one."""
         return self._may_replace and self._writer.delete_by_term("id", article_id) > 0
-
-
-class _SegmentWriter(SegmentWriter):
-    """Whoosh's segment writer, reading each field's lengths once instead of once per
-    posting: writing the postings looked up the field length of every posting's
-    article in the length column (a seek and a read), a seventh of indexing time."""
-
-    def _flush_segment(self) -> None:
-        self.perdocwriter.close()
-        lengths = self.per_document_reader()
-        try:
-            self.fieldwriter.add_postings(self.schema, _Lengths(lengths), self.pool.iter_postings())
-            self.fieldwriter.close()
-        finally:
-            lengths.close()
-
-
-class _Lengths:
-    """The field lengths of a new segment, read once per field."""
-
-    def __init__(self, reader) -> None:  # type: ignore[no-untyped-def]
-        self._reader = reader
-        self._by_field: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self._by_field.get(fieldname)
-        if lengths is None:
-            read = self._reader.doc_field_length
-            lengths = [read(doc, fieldname, default) for doc in range(self._reader.doc_count_all())]
-            self._by_field[fieldname] = lengths
-        return lengths[docnum]
-
-
-class _WorkerTask(SubWriterTask):
-    """A Whoosh indexing worker process that leaves Ctrl-C to its parent, and hands it
-    the words that stemming changed (for the word list) in a file.
-
-    Without the first, Ctrl-C reaches every worker (they share the terminal's process
-    group) and each prints a KeyboardInterrupt traceback; the parent stops them. The
-    words go through a file because the parent joins its workers before it reads their
-    queue, and a worker can't exit with more than a pipe's worth of data unread.
-    """
-
-    def __init__(self, *args: Any, words_path: Path) -> None:
-        super().__init__(*args)
-        self.words_path = words_path
-
-    def run(self) -> None:
-        # Whoosh's SubWriterTask.run, multisegment only, with our segment writer.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        ix = self.storage.open_index(self.indexname)
-        writer = self.writer = _SegmentWriter(ix, _lk=False, **self.kwargs)
-        while self.running:
-            job = self.jobqueue.get()
-            if job is None:
-                break
-            self._process_file(*job)
-        if not self.running:
-            writer.cancel()
-            return
-        segment = writer._finalize_segment()
-        self.words_path.write_text("\n".join(TEXT_TERMS.stemmed_away), encoding="utf-8")
-        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
-
-
-class _ParallelWriter(MpWriter):
-    """Whoosh's multiprocessing writer, with quiet workers that really stop on cancel,
-    and `before_commit(words)`, called with the workers' words before the commit.
-
-    Whoosh's own cancel() only sets a flag in the parent's copy of each worker, so
-    the workers never see it: they wait for more work forever, and the parent hangs
-    on exit waiting for them.
-    """
-
-    before_commit: Callable[[set[str]], None] | None = None
-
-    def _new_task(self) -> SubWriterTask:
-        words_path = Path(self.storage.folder) / f".searcher-words-{os.getpid()}-{len(self.tasks)}.tmp"
-        task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                           self.multisegment, words_path=words_path)
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _commit_toc(self, segments):  # type: ignore[no-untyped-def]
-        # Called once every worker has finished and written its words.
-        words: set[str] = set()
-        for task in self.tasks:
-            try:
-                words.update(task.words_path.read_text(encoding="utf-8").split())
-                task.words_path.unlink()
-            except FileNotFoundError:
-                pass
-        if self.before_commit is not None:
-            self.before_commit(words)
-        super()._commit_toc(segments)
-
-    def stop_workers(self) -> None:
-        for task in self.tasks:
-            if task.is_alive():
-                task.terminate()
-        for task in self.tasks:
-            task.join()
-            task.words_path.unlink(missing_ok=True)
-        self.jobqueue.cancel_join_thread()
-
-    def cancel(self) -> None:
-        self.stop_workers()  # before the lock is released, so no worker writes after
-        super().cancel()
 
 
 def _top(searcher, query, limit: int | None):  # type: ignore[no-untyped-def]

@@ -361,3 +361,34 @@ def test_fast_text_fields_index_exactly_what_the_analyzer_gives(bbc_docs: Path) 
     words = {normalize_word(token) for text in texts for token in TOKEN.findall(text)}
     assert cache.stemmed_away == {word for word in words if word and stem(word) != word}
     assert "universities" in cache.stemmed_away and "idlib" not in cache.stemmed_away
+
+
+@pytest.mark.parametrize("limitmb", [256, 1])  # 1 MB: the pool writes runs to disk and merges them
+def test_our_segment_writer_writes_the_postings_whoosh_writes(bbc_docs: Path, tmp_path: Path, limitmb: int) -> None:
+    from whoosh import index as whoosh_index
+
+    from searcher.readers import CorpusFile, read_file
+    from searcher.schema import build_schema, to_document
+    from searcher.segments import SegmentWriter
+
+    articles = list(read_file(CorpusFile(bbc_docs, bbc_docs.parent, "jsonl"), Config(), lambda problem: None))[:600]
+    postings = []
+    for name, make_writer in (("whoosh", lambda ix: ix.writer(limitmb=256)),
+                              ("ours", lambda ix: SegmentWriter(ix, limitmb=limitmb))):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), build_schema())
+        with make_writer(ix) as writer:
+            for article in articles:
+                writer.add_document(**to_document(article))
+        with ix.reader() as reader:
+            postings.append({(field, text): [(m.id(), m.weight(), m.value()) for m in _each(reader.postings(field, text))]
+                             for field, text in reader.all_terms()})
+            lengths = [reader.doc_field_length(doc, "body") for doc in range(reader.doc_count())]
+        postings[-1]["lengths"] = lengths
+    assert len(postings[0]) > 10_000 and postings[0] == postings[1]
+
+
+def _each(matcher):  # type: ignore[no-untyped-def]
+    while matcher.is_active():
+        yield matcher
+        matcher.next()

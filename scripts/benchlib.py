@@ -1,0 +1,199 @@
+"""What the benchmark scripts share: the corpora, the plain Whoosh baseline, and
+running a command while watching its memory.
+
+The baseline is Whoosh as its documentation shows it: StemmingAnalyzer, BM25F, one
+writer with limitmb=256, query words through QueryParser, top 10, no highlighting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(os.environ.get("SEARCHER_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+CORPORA = {
+    "bbc": DATA / "bbc" / "bbc-news.jsonl",
+    "reuters": DATA / "reuters21578" / "reuters21578.jsonl",
+}
+SEARCHER = Path(sys.executable).parent / "searcher"
+
+
+def corpus_path(name: str, folder: Path) -> Path:
+    """A corpus by name: "bbc", "reuters", or "reuters-x5" (Reuters five times over,
+    ids suffixed, about 108,000 articles, written into `folder`)."""
+    if name in CORPORA:
+        return CORPORA[name]
+    base, _, times = name.partition("-x")
+    if base not in CORPORA or not times.isdigit():
+        raise SystemExit(f"unknown corpus {name!r}: bbc, reuters, reuters-x5")
+    path = folder / f"{name}.jsonl"
+    if not path.exists():
+        lines = CORPORA[base].read_text(encoding="utf-8").splitlines()
+        with path.open("w", encoding="utf-8") as out:
+            for copy in range(1, int(times) + 1):
+                for line in lines:
+                    record = json.loads(line)
+                    record["id"] = f"{record['id']}-{copy}"
+                    out.write(json.dumps(record) + "\n")
+    return path
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as data:
+        return sum(1 for _ in data)
+
+
+# -- the plain Whoosh baseline ---------------------------------------------------------
+
+
+def plain_schema():  # type: ignore[no-untyped-def]
+    from whoosh import analysis, fields
+
+    stem = analysis.StemmingAnalyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=stem, stored=True),
+        body=fields.TEXT(analyzer=stem, stored=True),
+    )
+
+
+def plain_index(corpus: Path, folder: Path) -> int:
+    """Index `corpus` the plain Whoosh way; returns the number of articles."""
+    from whoosh import index
+
+    ix = index.create_in(str(folder), plain_schema())
+    writer = ix.writer(limitmb=256)
+    count = 0
+    with corpus.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            writer.add_document(id=str(record["id"]), title=record.get("title") or "",
+                                body=record.get("body") or record.get("text") or "")
+            count += 1
+    writer.commit()
+    return count
+
+
+def plain_search(searcher, parser, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The plain Whoosh search: the query through QueryParser, top 10, stored ids."""
+    return [hit["id"] for hit in searcher.search(parser.parse(text), limit=10)]
+
+
+def plain_parser(ix):  # type: ignore[no-untyped-def]
+    from whoosh import qparser
+
+    return qparser.MultifieldParser(["title", "body"], ix.schema, group=qparser.OrGroup)
+
+
+# -- queries ---------------------------------------------------------------------------
+
+
+def query_set(corpus: Path, titles: int = 200, short: int = 50, seed: int = 2026) -> list[str]:
+    """`titles` article titles and `short` one- and two-word queries made of title
+    words, drawn from `corpus` with a fixed seed."""
+    rng = random.Random(seed)
+    records = [json.loads(line) for line in corpus.open(encoding="utf-8")]
+    all_titles = [r["title"] for r in records if len((r.get("title") or "").split()) >= 2]
+    chosen = rng.sample(all_titles, titles)
+    words = sorted({w.strip(".,:;'\"()").lower() for t in all_titles for w in t.split()
+                    if len(w) > 3 and w.isalpha()})
+    queries = [t.lower() for t in chosen]  # as typed: all-capital Reuters titles would be "shouted"
+    for i in range(short):
+        queries.append(" ".join(rng.sample(words, 1 + i % 2)))
+    return queries
+
+
+# -- running and measuring -------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+
+
+def run_watched(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run `command`, sampling the summed RSS of it and its children every 50 ms."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
+    peak = 0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(process.pid))
+            done.wait(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+    return Run(seconds, peak / 1e6, stdout)
+
+
+def _tree_rss(pid: int) -> int:
+    """Bytes of RSS of `pid` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child, parent = int(entry), int(fields[1])
+        children.setdefault(parent, []).append(child)
+        rss[child] = int(fields[21]) * page
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, numbers right-aligned."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    numeric = [all(_is_number(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
+             "|" + "|".join("-" * (w + 1) + (":" if n else "-") for w, n in zip(widths, numeric)) + "|"]
+    for row in rows:
+        cells = [str(c).rjust(w) if n else str(c).ljust(w) for c, w, n in zip(row, widths, numeric)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _is_number(text: str) -> bool:
+    return bool(text) and text.replace(",", "").replace(".", "").replace("x", "").replace("%", "").lstrip("-").isdigit()

@@ -1,0 +1,235 @@
+"""How new segments are written: Whoosh's segment writer and multiprocessing writer,
+with the parts that made indexing slow or fragile replaced.
+
+- `PostingPool` keeps postings grouped by term, in compact arrays, instead of one
+  tuple per posting sorted at the end (and spilled to disk past a memory limit).
+- `SegmentWriter` reads each field's lengths once per segment.
+- `ParallelWriter`'s workers ignore Ctrl-C, stop on cancel, and hand back the words
+  that stemming changed (for index.WordList).
+
+The index module is the only user; Whoosh's writers stay behind it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+from array import array
+from heapq import merge
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from whoosh import writing
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
+
+from .analysis import TEXT_TERMS
+
+
+_Term = tuple[str, bytes]  # (field name, term text)
+
+
+class PostingPool:
+    """The postings of a segment being written, grouped by term.
+
+    Whoosh's PostingPool keeps one tuple per posting (about 200 bytes), sorts them
+    all at the end, and past `limitmb` pickles them one by one to sorted runs on
+    disk and merges those back: on Reuters that was a third of indexing time. Here
+    each term holds its article numbers and weights in arrays, and its encoded
+    values in a list (most are shared: see schema._encode_positions), about 25
+    bytes a posting; only the terms are sorted. Past `limitmb` the terms are written
+    to a run, term by term, and the runs are merged term by term.
+    """
+
+    def __init__(self, tempstore, segment, limitmb: int = 128, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+        self.tempstore = tempstore
+        self.fieldnames: set[str] = set()
+        self._limit = limitmb * 1024 * 1024
+        self._size = 0
+        self._terms: dict[_Term, tuple[array, array, list[bytes | None]]] = {}
+        self._runs: list[str] = []
+        self._last_docnum = -1
+        self._ordered = True  # whether articles came in order, as writers add them
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, text, docnum, weight, value = item
+        postings = self._terms.get((fieldname, text))
+        if postings is None:
+            postings = self._terms[fieldname, text] = (array("I"), array("f"), [])
+            self.fieldnames.add(fieldname)
+            self._size += 250 + len(text)
+        postings[0].append(docnum)
+        postings[1].append(weight)
+        postings[2].append(value)
+        if docnum < self._last_docnum:
+            self._ordered = False
+        self._last_docnum = docnum
+        self._size += 16 if value is None or len(value) < 8 else 60 + len(value)
+        if self._size > self._limit:
+            self._save_run()
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
+        """Every posting, by field, term and article number."""
+        for (fieldname, text), (docnums, weights, values) in self._sorted_terms():
+            if self._ordered:
+                for docnum, weight, value in zip(docnums, weights, values):
+                    yield fieldname, text, docnum, weight, value
+            else:
+                yield from sorted((fieldname, text, d, w, v) for d, w, v in zip(docnums, weights, values))
+
+    def cleanup(self) -> None:
+        for run in self._runs:
+            self.tempstore.delete_file(run)
+        self._runs = []
+        self._terms = {}
+
+    def _sorted_terms(self) -> Iterator[tuple[_Term, tuple[array, array, list[bytes | None]]]]:
+        current = sorted(self._terms.items())
+        if not self._runs:
+            yield from current
+            return
+        # The same term from several runs: the earlier run holds the earlier articles.
+        runs = [self._read_run(run) for run in self._runs] + [iter(current)]
+        term, joined = None, None
+        for next_term, postings in merge(*runs, key=lambda item: item[0]):
+            if next_term != term:
+                if joined is not None:
+                    yield term, joined  # type: ignore[misc]
+                term, joined = next_term, (array("I"), array("f"), [])
+            joined[0].extend(postings[0])
+            joined[1].extend(postings[1])
+            joined[2].extend(postings[2])
+        if joined is not None:
+            yield term, joined  # type: ignore[misc]
+
+    def _save_run(self) -> None:
+        name = f"{random_name()}.run"
+        with self.tempstore.create_file(name).raw_file() as out:
+            for item in sorted(self._terms.items()):
+                pickle.dump(item, out, pickle.HIGHEST_PROTOCOL)
+        self._runs.append(name)
+        self._terms = {}
+        self._size = 0
+
+    def _read_run(self, name: str) -> Iterator[tuple[_Term, tuple[array, array, list[bytes | None]]]]:
+        with self.tempstore.open_file(name).raw_file() as data:
+            while True:
+                try:
+                    yield pickle.load(data)
+                except EOFError:
+                    return
+
+
+class SegmentWriter(writing.SegmentWriter):
+    """Whoosh's segment writer with our PostingPool, reading each field's lengths
+    once instead of once per posting: writing the postings looked up the field
+    length of every posting's article in the length column (a seek and a read), a
+    seventh of indexing time."""
+
+    def __init__(self, ix, limitmb: int = 128, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            self.fieldwriter.add_postings(self.schema, _Lengths(lengths), self.pool.iter_postings())
+            self.fieldwriter.close()
+        finally:
+            lengths.close()
+
+
+class _Lengths:
+    """The field lengths of a new segment, read once per field."""
+
+    def __init__(self, reader) -> None:  # type: ignore[no-untyped-def]
+        self._reader = reader
+        self._by_field: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._by_field.get(fieldname)
+        if lengths is None:
+            read = self._reader.doc_field_length
+            lengths = [read(doc, fieldname, default) for doc in range(self._reader.doc_count_all())]
+            self._by_field[fieldname] = lengths
+        return lengths[docnum]
+
+
+class _WorkerTask(SubWriterTask):
+    """A Whoosh indexing worker process that leaves Ctrl-C to its parent, and hands it
+    the words that stemming changed (for the word list) in a file.
+
+    Without the first, Ctrl-C reaches every worker (they share the terminal's process
+    group) and each prints a KeyboardInterrupt traceback; the parent stops them. The
+    words go through a file because the parent joins its workers before it reads their
+    queue, and a worker can't exit with more than a pipe's worth of data unread.
+    """
+
+    def __init__(self, *args: Any, words_path: Path) -> None:
+        super().__init__(*args)
+        self.words_path = words_path
+
+    def run(self) -> None:
+        # Whoosh's SubWriterTask.run, multisegment only, with our segment writer.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        segment = writer._finalize_segment()
+        self.words_path.write_text("\n".join(TEXT_TERMS.stemmed_away), encoding="utf-8")
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+class ParallelWriter(MpWriter):
+    """Whoosh's multiprocessing writer, with quiet workers that really stop on cancel,
+    and `before_commit(words)`, called with the workers' words before the commit.
+
+    Whoosh's own cancel() only sets a flag in the parent's copy of each worker, so
+    the workers never see it: they wait for more work forever, and the parent hangs
+    on exit waiting for them.
+    """
+
+    before_commit: Callable[[set[str]], None] | None = None
+
+    def _new_task(self) -> SubWriterTask:
+        words_path = Path(self.storage.folder) / f".searcher-words-{os.getpid()}-{len(self.tasks)}.tmp"
+        task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                           self.multisegment, words_path=words_path)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _commit_toc(self, segments):  # type: ignore[no-untyped-def]
+        # Called once every worker has finished and written its words.
+        words: set[str] = set()
+        for task in self.tasks:
+            try:
+                words.update(task.words_path.read_text(encoding="utf-8").split())
+                task.words_path.unlink()
+            except FileNotFoundError:
+                pass
+        if self.before_commit is not None:
+            self.before_commit(words)
+        super()._commit_toc(segments)
+
+    def stop_workers(self) -> None:
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join()
+            task.words_path.unlink(missing_ok=True)
+        self.jobqueue.cancel_join_thread()
+
+    def cancel(self) -> None:
+        self.stop_workers()  # before the lock is released, so no worker writes after
+        super().cancel()
