@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from whoosh import writing
+from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 
@@ -71,12 +72,18 @@ class PostingPool:
 
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         """Every posting, by field, term and article number."""
-        for (fieldname, text), (docnums, weights, values) in self._sorted_terms():
-            if self._ordered:
-                for docnum, weight, value in zip(docnums, weights, values):
-                    yield fieldname, text, docnum, weight, value
-            else:
-                yield from sorted((fieldname, text, d, w, v) for d, w, v in zip(docnums, weights, values))
+        for (fieldname, text), (docnums, weights, values) in self.iter_terms():
+            for docnum, weight, value in zip(docnums, weights, values):
+                yield fieldname, text, docnum, weight, value
+
+    def iter_terms(self) -> Iterator[tuple[_Term, tuple[array, array, list[bytes | None]]]]:
+        """Every term with its postings, by field and term; postings by article number."""
+        for term, postings in self._sorted_terms():
+            if not self._ordered:
+                ordered = sorted(zip(*postings))
+                postings = (array("I", [p[0] for p in ordered]), array("f", [p[1] for p in ordered]),
+                            [p[2] for p in ordered])
+            yield term, postings
 
     def cleanup(self) -> None:
         for run in self._runs:
@@ -135,10 +142,48 @@ class SegmentWriter(writing.SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
-            self.fieldwriter.add_postings(self.schema, _Lengths(lengths), self.pool.iter_postings())
+            if isinstance(self.fieldwriter, W3FieldWriter) and isinstance(self.pool, PostingPool):
+                _write_terms(self.fieldwriter, self.schema, _Lengths(lengths), self.pool.iter_terms())
+            else:
+                self.fieldwriter.add_postings(self.schema, _Lengths(lengths), self.pool.iter_postings())
             self.fieldwriter.close()
         finally:
             lengths.close()
+
+
+def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms) -> None:  # type: ignore[no-untyped-def]
+    """What FieldWriter.add_postings does, a block of postings at a time.
+
+    Whoosh's add_postings makes four calls and a dozen checks for each posting; here
+    each block of a term's postings (up to the codec's block size) is put in the
+    postings writer's buffer at once, with the statistics its add_posting would
+    keep, and written by the writer itself. The bytes written are the same.
+    """
+    fieldname = None
+    for (name, text), (docnums, weights, values) in terms:
+        if name != fieldname:
+            if fieldname is not None:
+                fieldwriter.finish_field()
+            fieldname = name
+            fieldwriter.start_field(name, schema[name])
+            field_lengths = lengths.of(name)
+        fieldwriter.start_term(text)
+        postings = fieldwriter._postwriter
+        size = postings._blocklimit
+        for start in range(0, len(docnums), size):
+            if start:
+                postings._write_block()  # the block before, full; the last one is left to finish_term
+            ids = docnums[start:start + size]
+            postings._ids = ids
+            postings._weights = block_weights = weights[start:start + size]
+            postings._values = [value for value in values[start:start + size] if value]
+            found = [length for length in map(field_lengths.__getitem__, ids) if length]
+            postings._minlength = min(found) if found else None
+            postings._maxlength = max(found) if found else 0
+            postings._maxweight = max(0, max(block_weights))
+        fieldwriter.finish_term()
+    if fieldname is not None:
+        fieldwriter.finish_field()
 
 
 class _Lengths:
@@ -149,12 +194,16 @@ class _Lengths:
         self._by_field: dict[str, list[int]] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        return self.of(fieldname)[docnum]
+
+    def of(self, fieldname: str) -> list[int]:
+        """The length of the field in each article of the segment, 0 when it has none."""
         lengths = self._by_field.get(fieldname)
         if lengths is None:
             read = self._reader.doc_field_length
-            lengths = [read(doc, fieldname, default) for doc in range(self._reader.doc_count_all())]
+            lengths = [read(doc, fieldname, 0) for doc in range(self._reader.doc_count_all())]
             self._by_field[fieldname] = lengths
-        return lengths[docnum]
+        return lengths
 
 
 class _WorkerTask(SubWriterTask):
