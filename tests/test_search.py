@@ -437,3 +437,19 @@ def test_an_excluded_word_is_never_in_a_hit(bbc_index: Path, query: str, exclude
         found = {hit.id for hit in index.search(query, limit=None, passages=0)}
         having = {hit.id for hit in index.search(excluded, limit=None, passages=0)}
     assert found and not found & having
+
+
+def test_dates_are_searched_by_day_and_keep_their_time(tmp_path: Path) -> None:
+    corpus = tmp_path / "wire.jsonl"
+    records = [{"id": "late", "title": "Late", "body": "Filed before midnight.", "date": "2016-11-30T23:59:30"},
+               {"id": "early", "title": "Early", "body": "Filed after midnight.", "date": "2016-12-01T00:00:10"}]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    config = Config(index=tmp_path / "index")
+    update_index(config, [corpus])
+    with Index.open(config.index, config) as index:
+        assert ids(index.search("date:2016-11-30")) == ["late"]
+        assert ids(index.search("date:2016-12-01")) == ["early"]
+        assert ids(index.search("date:2016-11")) == ["late"]
+        assert sorted(ids(index.search("date:2016-11-30..2016-12-01"))) == ["early", "late"]
+        assert ids(index.search("date:..2016-11-29")) == []
+        assert index.get("late").date.isoformat().startswith("2016-11-30T23:59:30")
