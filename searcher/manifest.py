@@ -1,7 +1,8 @@
 """The manifest: what the index holds, file by file, so re-indexing does only what changed.
 
 For every corpus file it records the size, modification time and content hash,
-and the (id, line, fingerprint) of each article read from it. It sits in the
+and the (id, line, fingerprint) of each article read from it (and for JSON
+lines, a hash of each article's line). It sits in the
 index folder as `searcher-files.json`, written after each commit and tagged with
 that commit's generation: a manifest whose generation is not the index's (a
 crash between the two writes) is not trusted, and the indexer rebuilds the
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FILE_NAME = "searcher-files.json"
-VERSION = 2  # 2: on_duplicate policy, and the reader settings of each file
+VERSION = 3  # 2: on_duplicate policy, and the reader settings of each file; 3: line hashes
 
 
 @dataclass
@@ -31,6 +32,9 @@ class FileState:
     format: str
     reader: str  # config.reader_fingerprint() it was read with
     articles: list[tuple[str, int | None, str]]  # (id, line, fingerprint), in file order
+    # For JSON lines: a hash of each article's line, as `articles`, so that a changed
+    # file's unchanged lines need not be parsed again. Empty for other formats.
+    line_hashes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -50,7 +54,7 @@ class Manifest:
             files = {
                 path: FileState(
                     state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"], state["reader"],
-                    [tuple(a) for a in state["articles"]],
+                    [tuple(a) for a in state["articles"]], state.get("line_hashes", []),
                 )
                 for path, state in data["files"].items()
             }
@@ -70,6 +74,7 @@ class Manifest:
                     "size": s.size, "mtime_ns": s.mtime_ns, "sha": s.sha, "root": s.root, "format": s.format,
                     "reader": s.reader,
                     "articles": s.articles,
+                    "line_hashes": s.line_hashes,
                 }
                 for path, s in sorted(self.files.items())
             },

@@ -400,3 +400,45 @@ def _each(matcher):  # type: ignore[no-untyped-def]
     while matcher.is_active():
         yield matcher
         matcher.next()
+
+
+def test_a_changed_json_lines_file_parses_only_its_changed_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.readers.records as records
+
+    feed = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"id": f"s{n}", "title": f"Story {n}", "body": f"Body {n}."}) for n in range(50)]
+    lines.append(json.dumps({"title": "No id", "body": "Named after its line."}))
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [feed])
+
+    parsed: list[int] = []
+    real = records.record_to_article
+
+    def counting(record, fields, default_id, line, report):  # type: ignore[no-untyped-def]
+        parsed.append(line)
+        return real(record, fields, default_id, line, report)
+
+    monkeypatch.setattr(records, "record_to_article", counting)
+    lines[7] = json.dumps({"id": "s7", "title": "Story 7", "body": "Corrected: a quince harvest."})
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = update_index(config, [feed])
+    assert (report.updated, report.added, report.unchanged) == (1, 0, 50)
+    assert sorted(set(parsed)) == [8]  # parsed to find what changed, and again to index it
+
+    # A line added at the top moves every line: articles with ids are known by their
+    # line's hash; the one without an id is named after its line, so it is new.
+    parsed.clear()
+    lines.insert(0, json.dumps({"id": "s-new", "title": "Breaking", "body": "A new story."}))
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = update_index(config, [feed])
+    assert (report.added, report.removed, report.unchanged) == (2, 1, 50)
+    assert sorted(set(parsed)) == [1, 52]
+    with Index.open(config.index, config) as index:
+        assert [hit.id for hit in index.search("quince")] == ["s7"]
+    from searcher.manifest import Manifest
+
+    [state] = Manifest.load(config.index).files.values()
+    assert [(i, line) for i, line, _ in state.articles][:3] == [("s-new", 1), ("s0", 2), ("s1", 3)]
+    monkeypatch.undo()
+    assert update_index(config, [feed]).unchanged == 52

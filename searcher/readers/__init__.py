@@ -18,7 +18,7 @@ import json
 import logging
 import os
 from dataclasses import replace
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Container, Iterable, Iterator, TypeVar
 
 from ..config import Config
 from ..model import Article, Problem
@@ -26,11 +26,11 @@ from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_p
 from ..text import clean_text
 from ..paths import display_path
 from .files import CorpusFile, UnreadableFile, corpus_files, decode
-from .records import read_csv, read_jsonl
+from .records import json_lines, read_csv, read_jsonl
 
 __all__ = [
-    "CorpusFile", "choose", "corpus_files", "duplicate_problem", "ignore_problem", "parse_file", "place",
-    "read_corpus", "read_file", "unreadable",
+    "CorpusFile", "choose", "corpus_files", "decode", "duplicate_problem", "file_format", "ignore_problem",
+    "json_lines", "parse_file", "parse_text", "place", "read_corpus", "read_file", "unreadable",
 ]
 
 OnProblem = Callable[[Problem], None]
@@ -86,14 +86,17 @@ def choose(chosen: dict[str, T], article_id: str, copy: T, policy: str) -> tuple
     return kept, skipped
 
 
-def read_file(file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterator[Article]:
-    """The articles of one corpus file; problems go to `on_problem`."""
+def read_file(
+    file: CorpusFile, config: Config, on_problem: OnProblem, lines: Container[int] | None = None
+) -> Iterator[Article]:
+    """The articles of one corpus file; problems go to `on_problem`. With `lines`, only
+    the articles that start on those lines (JSON lines and CSV; other files are read whole)."""
     try:
         data = file.path.read_bytes()
     except OSError as error:
         on_problem(unreadable(file, error))
         return
-    yield from parse_file(data, file, config, on_problem)
+    yield from parse_file(data, file, config, on_problem, lines)
 
 
 def unreadable(file: CorpusFile, error: OSError) -> Problem:
@@ -101,8 +104,10 @@ def unreadable(file: CorpusFile, error: OSError) -> Problem:
     return Problem(str(file.path), f"cannot read file: {error.strerror or error}")
 
 
-def parse_file(data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem) -> Iterator[Article]:
-    """The articles in `data`, the bytes of `file`."""
+def parse_file(
+    data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem, lines: Container[int] | None = None
+) -> Iterator[Article]:
+    """The articles in `data`, the bytes of `file` (see `read_file` for `lines`)."""
     try:
         text, warning = decode(data)
     except UnreadableFile as error:
@@ -110,16 +115,23 @@ def parse_file(data: bytes, file: CorpusFile, config: Config, on_problem: OnProb
         return
     if warning:
         on_problem(Problem(str(file.path), warning, severity="warning"))
+    yield from parse_text(text, file, config, on_problem, lines)
+
+
+def parse_text(
+    text: str, file: CorpusFile, config: Config, on_problem: OnProblem, lines: Container[int] | None = None
+) -> Iterator[Article]:
+    """The articles in `text`, the decoded content of `file`."""
 
     def report(line: int | None, message: str, severity: str) -> None:
         on_problem(Problem(str(file.path), message, line, severity))  # type: ignore[arg-type]
 
-    fmt = file.format if file.format != "auto" else _sniff(text)
+    fmt = file_format(file, text)
     fields = config.record_fields
     if fmt == "jsonl":
-        articles: Iterable[Article] = read_jsonl(text, fields, file.default_id, report)
+        articles: Iterable[Article] = read_jsonl(text, fields, file.default_id, report, lines)
     elif fmt in ("csv", "tsv"):
-        articles = read_csv(text, fields, file.default_id, report, delimiter="\t" if fmt == "tsv" else ",")
+        articles = read_csv(text, fields, file.default_id, report, delimiter="\t" if fmt == "tsv" else ",", lines=lines)
     elif fmt == "archive-page":
         try:
             articles = [parse_archive_page(clean_text(text), file.default_id)]
@@ -131,6 +143,12 @@ def parse_file(data: bytes, file: CorpusFile, config: Config, on_problem: OnProb
     path = str(file.path)
     for article in articles:
         yield replace(article, path=path)
+
+
+def file_format(file: CorpusFile, text: str) -> str:
+    """The format of `file`, whose decoded content is `text`: jsonl, csv, tsv,
+    archive-page or text."""
+    return file.format if file.format != "auto" else _sniff(text)
 
 
 def _sniff(text: str) -> str:

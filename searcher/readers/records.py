@@ -12,7 +12,7 @@ import io
 import json
 import re
 import sys
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Container, Iterator, Mapping
 
 from ..dates import parse_date
 from ..model import Article
@@ -26,10 +26,12 @@ Report = Callable[[int | None, str, str], None]
 _DATE_PART = re.compile(r"^(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)", re.IGNORECASE)
 
 
-def read_jsonl(text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report) -> Iterator[Article]:
-    """The articles of a JSON lines file, one object per line."""
-    for number, line in enumerate(io.StringIO(text), start=1):
-        if not line.strip():
+def read_jsonl(
+    text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, lines: Container[int] | None = None
+) -> Iterator[Article]:
+    """The articles of a JSON lines file, one object per line (only `lines`, when given)."""
+    for number, line in enumerate(json_lines(text), start=1):
+        if (lines is not None and number not in lines) or not line.strip():
             continue
         try:
             record = json.loads(line)
@@ -47,10 +49,17 @@ def read_jsonl(text: str, fields: Mapping[str, tuple[str, ...]], default_id: str
             yield article
 
 
+def json_lines(text: str) -> Iterator[str]:
+    """The lines of a JSON lines file, numbered from 1 as the reader numbers them."""
+    return iter(io.StringIO(text))
+
+
 def read_csv(
-    text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, delimiter: str = ","
+    text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, delimiter: str = ",",
+    lines: Container[int] | None = None,
 ) -> Iterator[Article]:
-    """The articles of a CSV (or TSV) file whose first row names the columns."""
+    """The articles of a CSV (or TSV) file whose first row names the columns (only
+    those whose row starts on one of `lines`, when given)."""
     _allow_long_fields()
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
@@ -72,7 +81,7 @@ def read_csv(
             report(start, f"unreadable CSV row ({error}); the rest of the file skipped", "error")
             return
         number, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
+        if (lines is not None and number not in lines) or not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             report(number, f"row has {len(row)} columns, the header has {len(header)}; row skipped", "error")
