@@ -27,19 +27,18 @@ from .errors import CorpusError, IndexFormatError, IndexNotFoundError
 from .index import Index
 from .manifest import FileState, Manifest
 from .model import IndexReport
-from .readers.files import UnreadableFile
 from .readers import (
     CorpusFile,
     choose,
     corpus_files,
-    decode,
+    decode_file,
     duplicate_problem,
     file_format,
     ignore_problem,
-    json_lines,
-    parse_file,
+    parse_text,
     place,
     read_file,
+    text_lines,
     unreadable,
 )
 from .schema import fingerprint
@@ -301,7 +300,9 @@ def _read_changed(
             report.files_unchanged += 1
         else:
             same_reader = before if before and before.reader == reader else None
-            articles, line_hashes = _parse_changed(data, file, config, same_reader, report)
+            text = decode_file(data, file, report.problems.append)
+            del data  # a big file is in memory once, not twice
+            articles, line_hashes = _parse_changed(text, file, config, same_reader, report) if text else ([], [])
             changed.add(path)
             report.files_read += 1
         states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, str(file.root), file.format, reader, articles,
@@ -311,7 +312,7 @@ def _read_changed(
 
 
 def _parse_changed(
-    data: bytes, file: CorpusFile, config: Config, before: FileState | None, report: IndexReport
+    text: str, file: CorpusFile, config: Config, before: FileState | None, report: IndexReport
 ) -> tuple[list[tuple[str, int | None, str]], list[str]]:
     """The (id, line, fingerprint) of each article of a new or changed file, and for
     JSON lines the hash of each article's line.
@@ -320,14 +321,10 @@ def _parse_changed(
     only new and changed lines are parsed, so that changing ten articles of a file of
     20,000 costs ten parses, not 20,000.
     """
-    try:
-        text, _ = decode(data)
-    except UnreadableFile:
-        text = None  # parse_file reports it
     hashes: list[str] = []
     reused: dict[int, tuple[str, int | None, str]] = {}
-    if text is not None and file_format(file, text) == "jsonl":
-        hashes = [_line_hash(line) for line in json_lines(text)]
+    if file_format(file, text) == "jsonl":
+        hashes = [_line_hash(line) for line in text_lines(text)]
         if before is not None and before.line_hashes:
             # (An empty fingerprint means "not as indexed": such a line is parsed again.)
             known = {h: article for article, h in zip(before.articles, before.line_hashes) if h and article[2]}
@@ -338,7 +335,7 @@ def _parse_changed(
                     reused[number] = (old[0], number, old[2])
     parsed = [
         (article.id, article.line, fingerprint(article))
-        for article in parse_file(data, file, config, report.problems.append, _AllBut(reused) if reused else None)
+        for article in parse_text(text, file, config, report.problems.append, _AllBut(reused) if reused else None)
     ]
     articles = sorted([*parsed, *reused.values()], key=lambda article: article[1] or 0)
     return articles, [hashes[line - 1] if hashes and line else "" for _, line, _ in articles]

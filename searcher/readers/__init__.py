@@ -26,11 +26,11 @@ from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_p
 from ..text import clean_text
 from ..paths import display_path
 from .files import CorpusFile, UnreadableFile, corpus_files, decode
-from .records import json_lines, read_csv, read_jsonl
+from .records import read_csv, read_jsonl, text_lines
 
 __all__ = [
-    "CorpusFile", "choose", "corpus_files", "decode", "duplicate_problem", "file_format", "ignore_problem",
-    "json_lines", "parse_file", "parse_text", "place", "read_corpus", "read_file", "unreadable",
+    "CorpusFile", "choose", "corpus_files", "decode_file", "duplicate_problem", "file_format", "ignore_problem",
+    "parse_file", "parse_text", "text_lines", "place", "read_corpus", "read_file", "unreadable",
 ]
 
 OnProblem = Callable[[Problem], None]
@@ -96,7 +96,10 @@ def read_file(
     except OSError as error:
         on_problem(unreadable(file, error))
         return
-    yield from parse_file(data, file, config, on_problem, lines)
+    text = decode_file(data, file, on_problem)
+    del data  # a big file is in memory once, not twice
+    if text is not None:
+        yield from parse_text(text, file, config, on_problem, lines)
 
 
 def unreadable(file: CorpusFile, error: OSError) -> Problem:
@@ -108,14 +111,21 @@ def parse_file(
     data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem, lines: Container[int] | None = None
 ) -> Iterator[Article]:
     """The articles in `data`, the bytes of `file` (see `read_file` for `lines`)."""
+    text = decode_file(data, file, on_problem)
+    if text is not None:
+        yield from parse_text(text, file, config, on_problem, lines)
+
+
+def decode_file(data: bytes, file: CorpusFile, on_problem: OnProblem) -> str | None:
+    """The text of `file`, whose bytes are `data`; None (and a problem) when it isn't text."""
     try:
         text, warning = decode(data)
     except UnreadableFile as error:
         on_problem(Problem(str(file.path), f"{error}; file skipped"))
-        return
+        return None
     if warning:
         on_problem(Problem(str(file.path), warning, severity="warning"))
-    yield from parse_text(text, file, config, on_problem, lines)
+    return text
 
 
 def parse_text(
