@@ -101,7 +101,8 @@ TOKEN = re.compile(TOKEN_PATTERN)
 
 
 class TermCache:
-    """Article text to index terms, the fast way: what `text_analyzer` gives, term for term.
+    """Article text to index terms, the fast way: what `text_analyzer` gives, term for
+    term (or `name_analyzer`, with `stemmed=False`).
 
     Indexing spends most of its analysis time passing each token through a chain of
     generators. Here a regex finds the words and one dict lookup per word gives its
@@ -110,9 +111,10 @@ class TermCache:
     the index's word list needs, so they cost no second pass over the text.
     """
 
-    def __init__(self, limit: int = 300_000) -> None:
+    def __init__(self, limit: int = 300_000, stemmed: bool = True) -> None:
         self._terms: dict[str, str] = {}
         self._limit = limit
+        self._stemmed = stemmed
         #: Normalized words that stemming changes, as seen by this process (it only grows).
         self.stemmed_away: set[str] = set()
 
@@ -128,7 +130,7 @@ class TermCache:
 
     def _learn(self, token: str) -> str:
         word = normalize_word(token)
-        term = stem(word) if word else ""
+        term = stem(word) if word and self._stemmed else word
         if term != word:
             self.stemmed_away.add(word)
         if len(self._terms) >= self._limit:
@@ -137,8 +139,9 @@ class TermCache:
         return term
 
 
-#: The one cache of this process, shared by every index written in it.
+#: The caches of this process, shared by every index written in it.
 TEXT_TERMS = TermCache()
+NAME_TERMS = TermCache(limit=50_000, stemmed=False)
 
 
 def name_analyzer():  # type: ignore[no-untyped-def]

@@ -31,6 +31,9 @@ _FORMATS = (
 )
 
 
+_LAST_FORMAT = _FORMATS[0]
+
+
 def parse_date(text: str) -> dt.datetime:
     """Parse a date as news corpora write it; raises ValueError when it can't."""
     value = " ".join(str(text).split())
@@ -67,11 +70,13 @@ def _parse_iso(value: str) -> dt.datetime | None:
 
 
 def _parse_formats(value: str) -> dt.datetime | None:
-    for fmt in _FORMATS:
+    global _LAST_FORMAT
+    for fmt in (_LAST_FORMAT, *_FORMATS):
         try:
             parsed = dt.datetime.strptime(value, fmt)
         except ValueError:
             continue
+        _LAST_FORMAT = fmt  # a corpus writes its dates one way: try that first next time
         if "%y" in fmt and parsed.year > dt.date.today().year + 1:
             # strptime puts 69-99 in the 1900s and 00-68 in the 2000s; a news date
             # is never in the future, so "08/30/63" is 1963.

@@ -17,7 +17,7 @@ from pickle import dumps
 from whoosh import fields
 from whoosh.system import pack_uint
 
-from .analysis import TEXT_TERMS, name_analyzer, text_analyzer
+from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 from .model import Article
 
 SCHEMA_VERSION = 3  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate
@@ -38,11 +38,13 @@ class ArticleText(fields.TEXT):
     where indexing spends most of its Python work.
     """
 
+    term_cache = TEXT_TERMS
+
     def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
         if not isinstance(value, str):
             return super().index(value, **kwargs)
         positions: dict[str, list[int]] = {}
-        for position, term in enumerate(TEXT_TERMS.terms(value)):
+        for position, term in enumerate(self.term_cache.terms(value)):
             if term:
                 found = positions.get(term)
                 if found is None:
@@ -73,6 +75,12 @@ def _encode_positions(positions: list[int]) -> bytes:
 _ONE_POSITION: dict[int, bytes] = {}
 
 
+class NameText(ArticleText):
+    """ArticleText for names (places, sources, categories): `name_analyzer`'s terms."""
+
+    term_cache = NAME_TERMS
+
+
 class ArticleDate(fields.DATETIME):
     """A DATETIME field indexed by day; the stored value keeps the time.
 
@@ -83,9 +91,18 @@ class ArticleDate(fields.DATETIME):
     """
 
     def index(self, num, **kwargs):  # type: ignore[no-untyped-def]
-        if isinstance(num, dt.datetime):
-            num = dt.datetime(num.year, num.month, num.day)
-        return super().index(num, **kwargs)
+        if not isinstance(num, dt.datetime):
+            return super().index(num, **kwargs)
+        day = dt.date(num.year, num.month, num.day)
+        terms = _DAY_TERMS.get(day)
+        if terms is None:
+            terms = list(super().index(dt.datetime(num.year, num.month, num.day), **kwargs))
+            if len(_DAY_TERMS) < 100_000:
+                _DAY_TERMS[day] = terms
+        return terms
+
+
+_DAY_TERMS: dict[dt.date, list] = {}
 
 
 def build_schema() -> fields.Schema:
@@ -96,10 +113,10 @@ def build_schema() -> fields.Schema:
         title=ArticleText(analyzer=text, stored=True),
         caption=ArticleText(analyzer=text, stored=True),
         body=ArticleText(analyzer=text, stored=True),
-        credit=fields.TEXT(analyzer=names, stored=True),
-        dateline=fields.TEXT(analyzer=names, stored=True),
-        source=fields.TEXT(analyzer=names, stored=True),
-        category=fields.TEXT(analyzer=names, stored=True),
+        credit=NameText(analyzer=names, stored=True),
+        dateline=NameText(analyzer=names, stored=True),
+        source=NameText(analyzer=names, stored=True),
+        category=NameText(analyzer=names, stored=True),
         date=ArticleDate(stored=True),
         url=fields.STORED(),
         path=fields.ID(stored=True),

@@ -70,6 +70,30 @@ class PostingPool:
         if self._size > self._limit:
             self._save_run()
 
+    def add_field(self, fieldname: str, docnum: int, items, boost: float) -> int:  # type: ignore[no-untyped-def]
+        """Add one field of one article: `items` are field.index()'s (term, frequency,
+        weight, value). Returns the sum of the frequencies, the field's length."""
+        terms = self._terms
+        length = size = 0
+        for text, freq, weight, value in items:
+            postings = terms.get((fieldname, text))
+            if postings is None:
+                postings = terms[fieldname, text] = (array("I"), array("f"), [])
+                size += 250 + len(text)
+            postings[0].append(docnum)
+            postings[1].append(weight * boost)
+            postings[2].append(value)
+            length += freq
+            size += 16 if value is None or len(value) < 8 else 60 + len(value)
+        self.fieldnames.add(fieldname)
+        if docnum < self._last_docnum:
+            self._ordered = False
+        self._last_docnum = docnum
+        self._size += size
+        if self._size > self._limit:
+            self._save_run()
+        return length
+
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         """Every posting, by field, term and article number."""
         for (fieldname, text), (docnums, weights, values) in self.iter_terms():
@@ -137,6 +161,41 @@ class SegmentWriter(writing.SegmentWriter):
     def __init__(self, ix, limitmb: int = 128, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        # Whoosh's add_document, a field at a time into the pool, for schemas without
+        # term vectors or separate spelling words (ours).
+        self._plain = not any(field.vector or field.separate_spelling() for _, field in self.schema.items())
+
+    def add_document(self, **fields: Any) -> None:
+        if not self._plain:
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter, schema, docnum, pool = self.perdocwriter, self.schema, self.docnum, self.pool
+        docboost = self._doc_boost(fields)
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdocwriter.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    length = pool.add_field(name, docnum, field.index(value), self._field_boost(fields, name, docboost))
+                    if not field.scorable:
+                        length = 0
+                stored = fields.get("_stored_" + name, value)
+                perdocwriter.add_field(name, field, stored if field.stored else None, length)
+                column = field.column_type
+                if column and stored is not None:
+                    perdocwriter.add_column_value(name, column, field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -157,9 +157,11 @@ def record_to_article(
 def _lookup(record: Mapping[str, Any], key: str) -> Any:
     if key in record:
         return record[key]
+    if "." not in key:
+        return None
     current: Any = record
     for part in key.split("."):
-        if not isinstance(current, Mapping) or part not in current:
+        if not isinstance(current, dict) or part not in current:
             return None
         current = current[part]
     return current
