@@ -82,7 +82,8 @@ class Manifest:
         fd, temp = tempfile.mkstemp(prefix=".searcher-files-", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, separators=(",", ":"))
+                # dumps, not dump: dump streams through json's pure-Python encoder, 10x slower.
+                out.write(json.dumps(data, separators=(",", ":")))
             os.replace(temp, folder / FILE_NAME)
         except BaseException:
             if os.path.exists(temp):
