@@ -22,11 +22,10 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal, TypeVar
 
-from whoosh import collectors
 from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR
 
-from . import scoring
+from . import matching, scoring
 from .analysis import TEXT_TERMS, stem
 from .config import Config
 from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, SearcherError
@@ -227,10 +226,10 @@ class Index:
         reader = searcher.reader()
         words = self._words.words()
         used, matched = resolve_patterns(prepared.query, reader, stem, words), prepared.matched
-        found = _top(searcher, used, limit)
-        if found.scored_length() == 0 and prepared.fallback is not None:
+        found, total = matching.top(searcher, used, limit, self._lengths)
+        if total == 0 and prepared.fallback is not None:
             used, matched = resolve_patterns(prepared.fallback, reader, stem, words), "any"
-            found = _top(searcher, used, limit)
+            found, total = matching.top(searcher, used, limit, self._lengths)
         wanted = highlight_terms(used)
         weights: dict[str, float] = {}
         for fieldname in ("body", "caption"):
@@ -239,13 +238,13 @@ class Index:
             for phrase in wanted.get(fieldname, Wanted()).phrases:
                 weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
         hits = []
-        for rank, found_hit in enumerate(found, start=1):
-            article = from_stored(found_hit.fields())
+        for rank, (docnum, score) in enumerate(found, start=1):
+            article = from_stored(searcher.stored_fields(docnum))
             hits.append(
                 Hit(
                     id=article.id,
                     rank=rank,
-                    score=float(found_hit.score or 0.0),
+                    score=float(score or 0.0),
                     article=article,
                     title=whole_text(article.title, wanted.get("title"), self._analyze),
                     passages=tuple(
@@ -260,7 +259,7 @@ class Index:
                     ),
                 )
             )
-        return Results(hits, total=len(found), matched=matched, query=str(used))  # type: ignore[arg-type]
+        return Results(hits, total=total, matched=matched, query=str(used))  # type: ignore[arg-type]
 
     @_reads_index
     def stats(self) -> IndexStats:
@@ -300,6 +299,7 @@ class Index:
             self._searcher = None
         if self._searcher is None:
             self._searcher = self._ix.searcher(weighting=scoring.weighting(self.config.boosts))
+            self._lengths = matching.Lengths()
         return self._searcher
 
     def _writer(self, workers: int):  # type: ignore[no-untyped-def]
@@ -373,24 +373,6 @@ class Batch:
     def delete(self, article_id: str) -> bool:
         """Delete the committed article with this id; True when there was one."""
         return self._may_replace and self._writer.delete_by_term("id", article_id) > 0
-
-
-def _top(searcher, query, limit: int | None):  # type: ignore[no-untyped-def]
-    """The top `limit` matches of `query`, scored exhaustively.
-
-    Whoosh's top-N pruning (block quality and matcher replacement) relies on upper
-    bounds that are wrong in Whoosh 2.7: a union of more than two clauses in a segment
-    under 5,000 articles bounds its score by its best clause instead of their sum, and
-    a boosted clause ignores its boost. Pruned searches lost articles that belonged in
-    the top 10 (BBC News, "England rugby": the 4th best hit was missing), so pruning
-    is off: every match is scored, and the total count comes for free.
-    """
-    if limit is None:
-        collector = collectors.UnlimitedCollector()
-    else:
-        collector = collectors.TopCollector(limit=limit, usequality=False, replace=0)
-    searcher.search_with_collector(query, collector)
-    return collector.results()
 
 
 class WordList:
