@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Iterator
 
 from whoosh.analysis import Filter, RegexTokenizer, StemFilter
 from whoosh.lang.porter import stem
@@ -127,6 +128,17 @@ class TermCache:
             return [known[token] for token in tokens]
         except KeyError:
             return [known.get(token) or self._learn(token) for token in tokens]
+
+    def tokens(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, term) of each token of `text` that has a term."""
+        known = self._terms
+        for match in TOKEN.finditer(text):
+            token = match.group()
+            term = known.get(token)
+            if term is None:
+                term = self._learn(token)
+            if term:
+                yield match.start(), match.end(), term
 
     def _learn(self, token: str) -> str:
         word = normalize_word(token)

@@ -20,7 +20,7 @@ import struct
 import tempfile
 import zlib
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Literal, TypeVar
+from typing import Any, Callable, Iterable, Literal, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR
@@ -68,13 +68,9 @@ class Index:
         self._searcher = None
         self._queries = QueryBuilder(whoosh_ix.schema, config.boosts)
         self._words = WordList(path)
-        analyzer = whoosh_ix.schema["body"].analyzer
-
-        def analyze(text: str) -> Iterator[tuple[int, int, str]]:
-            for token in analyzer(text, chars=True, mode="index"):
-                yield token.startchar, token.endchar, token.text
-
-        self._analyze = analyze
+        # Passages find the query's terms in stored text with the indexing analysis
+        # (analysis.TermCache: the analyzer's terms, from a cache of words seen).
+        self._analyze = TEXT_TERMS.tokens
 
     # -- opening ------------------------------------------------------------------------
 

@@ -146,16 +146,20 @@ def _term_scores(term: wq.Term, searcher, context, lengths: Lengths) -> Scores: 
     if type(matcher) is not W3LeafMatcher or not isinstance(scorer, BoostedBM25FScorer):
         return _boosted(_matcher_scores(term, searcher, context), 1.0)
     field_lengths = lengths.of(searcher.reader(), term.fieldname)
-    score = scorer._score
+    # BM25 (whoosh.scoring.bm25) times the field and query boosts, with the per-term
+    # parts computed once: idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b * length / avgfl).
+    k1, b = scorer.K1, scorer.B
+    scale = scorer.idf * (k1 + 1) * scorer.boost * boost
+    fixed, per_length = k1 * (1 - b), k1 * b / scorer.avgfl
     scores: Scores = {}
     while matcher.is_active():
         # A block at a time (Whoosh's codec, W3LeafMatcher): its ids and weights.
         matcher._read_ids()
         matcher._read_weights()
-        for docnum, weight in zip(matcher._ids, matcher._weights):
-            scores[docnum] = score(weight, field_lengths[docnum])
+        scores.update({docnum: scale * tf / (tf + fixed + per_length * field_lengths[docnum])
+                       for docnum, tf in zip(matcher._ids, matcher._weights)})
         matcher._next_block()
-    return _boosted(scores, boost)
+    return scores
 
 
 def _matcher_scores(query: wq.Query, searcher, context) -> Scores:  # type: ignore[no-untyped-def]

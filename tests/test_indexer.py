@@ -354,6 +354,9 @@ def test_fast_text_fields_index_exactly_what_the_analyzer_gives(bbc_docs: Path) 
     texts += ["U.S. Idlíb’s 1,300 refugees' O'Brien Straße ' ’s", ""]
     for text in texts:
         assert sorted(fast.index(text)) == sorted(plain.index(text)), text[:80]
+        # Passages find terms with the same cache, character offsets included.
+        tokens = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index")]
+        assert list(TermCache().tokens(text)) == tokens
     # The words stemming changes, for the word list, come with the terms.
     cache = TermCache()
     for text in texts:
