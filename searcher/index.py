@@ -33,7 +33,6 @@ from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
 from .passages import best_passages, whole_text
 from .query import QueryBuilder, Wanted, highlight_terms, resolve_patterns
 from .paths import display_path
-from .segments import ParallelWriter, SegmentWriter
 from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 
 MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
@@ -299,6 +298,9 @@ class Index:
         return self._searcher
 
     def _writer(self, workers: int):  # type: ignore[no-untyped-def]
+        # Imported here: searching needs none of it (multiprocessing included).
+        from .segments import ParallelWriter, SegmentWriter
+
         try:
             if workers > 1:
                 return ParallelWriter(self._ix, procs=workers, multisegment=True, limitmb=128)
@@ -340,7 +342,7 @@ class Batch:
             def save_words(words: set[str]) -> None:
                 self._index._words.add(words | TEXT_TERMS.stemmed_away, replace=self._clear)
 
-            if isinstance(writer, ParallelWriter):
+            if hasattr(writer, "before_commit"):  # segments.ParallelWriter
                 writer.before_commit = save_words
             else:
                 save_words(set())
@@ -349,7 +351,7 @@ class Batch:
             else:
                 writer.commit(optimize=self._optimize)
         except BaseException:
-            if isinstance(writer, ParallelWriter):
+            if hasattr(writer, "stop_workers"):  # segments.ParallelWriter
                 writer.stop_workers()
             raise
 
