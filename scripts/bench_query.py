@@ -33,6 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default="reuters-x5")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--titles", type=int, default=200, help="queries made of article titles")
+    parser.add_argument("--short", type=int, default=50, help="one- and two-word queries")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the indexes in this folder")
     parser.add_argument("--profile", type=Path, help="write a cProfile of searcher's queries to this file")
     args = parser.parse_args()
@@ -41,7 +43,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     try:
         corpus = benchlib.corpus_path(args.corpus, work)
-        plain_folder, searcher_folder = work / f"{args.corpus}-plain", work / f"{args.corpus}-searcher"
+        name = Path(args.corpus).stem
+        plain_folder, searcher_folder = work / f"{name}-plain", work / f"{name}-searcher"
         if not (plain_folder / "_MAIN_1.toc").exists() and not list(plain_folder.glob("_MAIN_*.toc")):
             shutil.rmtree(plain_folder, ignore_errors=True)
             plain_folder.mkdir()
@@ -50,13 +53,13 @@ def main() -> None:
         if not (searcher_folder / "searcher-index.json").exists():
             print(f"building the searcher index of {corpus.name}...", file=sys.stderr)
             benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(searcher_folder)])
-        queries = benchlib.query_set(corpus)
+        queries = benchlib.query_set(corpus, args.titles, args.short)
         times = measure(plain_folder, searcher_folder, queries, args.rounds, args.profile)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{args.corpus}: {len(queries)} queries, median of {args.rounds} rounds each, warm\n")
+    print(f"{Path(args.corpus).name}: {len(queries)} queries, median of {args.rounds} rounds each, warm\n")
     base = {name: benchlib.percentile(values, 0.95) for name, values in times.items()}
     rows = []
     for name, values in times.items():

@@ -28,9 +28,11 @@ SEARCHER = Path(sys.executable).parent / "searcher"
 
 def corpus_path(name: str, folder: Path) -> Path:
     """A corpus by name: "bbc", "reuters", or "reuters-x5" (Reuters five times over,
-    ids suffixed, about 108,000 articles, written into `folder`)."""
+    ids suffixed, about 108,000 articles, written into `folder`), or a JSON lines file."""
     if name in CORPORA:
         return CORPORA[name]
+    if Path(name).is_file():
+        return Path(name)
     base, _, times = name.partition("-x")
     if base not in CORPORA or not times.isdigit():
         raise SystemExit(f"unknown corpus {name!r}: bbc, reuters, reuters-x5")
@@ -102,7 +104,7 @@ def query_set(corpus: Path, titles: int = 200, short: int = 50, seed: int = 2026
     rng = random.Random(seed)
     records = [json.loads(line) for line in corpus.open(encoding="utf-8")]
     all_titles = [r["title"] for r in records if len((r.get("title") or "").split()) >= 2]
-    chosen = rng.sample(all_titles, titles)
+    chosen = rng.sample(all_titles, min(titles, len(all_titles)))
     words = sorted({w.strip(".,:;'\"()").lower() for t in all_titles for w in t.split()
                     if len(w) > 3 and w.isalpha()})
     queries = [t.lower() for t in chosen]  # as typed: all-capital Reuters titles would be "shouted"

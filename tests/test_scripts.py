@@ -1,0 +1,48 @@
+"""The benchmark scripts still run: each on a small corpus this test writes (no timings asserted)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+WORDS = "oil coffee wheat bank rates prices exports talks strike shares profit loss dollar yen".split()
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    corpus = tmp_path_factory.mktemp("tiny") / "tiny.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for n in range(60):
+            words = [WORDS[(n * k) % len(WORDS)] for k in range(1, 6)]
+            out.write(json.dumps({"id": f"t{n}", "title": " ".join(words[:3]), "body": " ".join(words * 4),
+                                  "date": f"1987-03-{1 + n % 28:02d}"}) + "\n")
+    return corpus
+
+
+def run(script: str, *args: str) -> str:
+    done = subprocess.run([sys.executable, str(SCRIPTS / script), *args], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_bench_index_runs(tiny_corpus: Path) -> None:
+    out = run("bench_index.py", "--corpus", str(tiny_corpus))
+    assert "| tiny.jsonl | `searcher index`        |       60 |" in out
+    assert "| 10 articles changed" in out and out.rstrip().endswith("|")
+
+
+def test_bench_query_runs(tiny_corpus: Path) -> None:
+    out = run("bench_query.py", "--corpus", str(tiny_corpus), "--rounds", "1", "--titles", "20", "--short", "5")
+    assert "tiny.jsonl: 25 queries" in out and "| searcher, top 10 with 2 passages each |" in out
+
+
+def test_bench_startup_runs(tiny_corpus: Path) -> None:
+    out = run("bench_startup.py", "--corpus", str(tiny_corpus), "--runs", "1")
+    assert re.search(r"\| oil prices +\| +\d+ \| +\d+ \| [\d.]+x \|", out)
+    assert "whoosh, rich or yaml among them: none" in out
