@@ -210,15 +210,20 @@ class SegmentWriter(writing.SegmentWriter):
             lengths.close()
 
 
+_COMPRESS_FROM = 8  # postings in a term, below which its block is not compressed
+
+
 def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms) -> None:  # type: ignore[no-untyped-def]
     """What FieldWriter.add_postings does, a block of postings at a time.
 
     Whoosh's add_postings makes four calls and a dozen checks for each posting; here
     each block of a term's postings (up to the codec's block size) is put in the
     postings writer's buffer at once, with the statistics its add_posting would
-    keep, and written by the writer itself. The bytes written are the same.
+    keep, and written by the writer itself. The bytes written are the same, but for
+    small blocks, left uncompressed.
     """
     fieldname = None
+    compression = fieldwriter._codec._compression
     for (name, text), (docnums, weights, values) in terms:
         if name != fieldname:
             if fieldname is not None:
@@ -229,6 +234,11 @@ def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms)
         fieldwriter.start_term(text)
         postings = fieldwriter._postwriter
         size = postings._blocklimit
+        # Whoosh compresses every block (its "don't bother under 20 bytes" is dead code);
+        # a term in a few articles makes a block of a few dozen bytes that zlib only
+        # makes longer, at a fifth of the writing time. Each block says whether it is
+        # compressed, so readers take either.
+        postings._compression = compression if len(docnums) >= _COMPRESS_FROM else 0
         for start in range(0, len(docnums), size):
             if start:
                 postings._write_block()  # the block before, full; the last one is left to finish_term
