@@ -26,7 +26,7 @@ from .config import Config
 from .errors import CorpusError, IndexFormatError, IndexNotFoundError
 from .index import Index
 from .manifest import FileState, Manifest
-from .model import IndexReport
+from .model import Article, IndexReport
 from .readers import (
     CorpusFile,
     choose,
@@ -45,6 +45,8 @@ from .schema import fingerprint
 
 #: Below this many articles to write, one process is faster than starting workers.
 PARALLEL_MIN_ARTICLES = 1000
+#: The same, for a first build, in bytes of corpus (about a thousand short articles).
+PARALLEL_MIN_BYTES = 1_000_000
 
 
 class Progress:
@@ -137,6 +139,12 @@ def _update(
 
     # 1-2. Which files are new or changed, and what they hold.
     states = _previous_states(manifest, roots, files, report)
+    if not indexed and not states and config.on_duplicate == "keep-first":
+        # Nothing indexed yet: every article is new, and the first copy of an id is
+        # the one to index, so articles are written as they are read, in one pass.
+        _index_while_reading(index, files, states, config, rebuild, progress, report)
+        _save_manifest(index, manifest, config, roots, states)
+        return
     changed = _read_changed(files, states, config, progress, report)
 
     # 3. Which copy of each id is indexed, and what must change in the index.
@@ -184,11 +192,53 @@ def _update(
                         progress.advance()
                 states[path] = _as_written(states[path], wanted, written)
             progress.phase("Finishing", None, "")  # workers finish their share, then the commit
+    _save_manifest(index, manifest, config, roots, states)
+
+
+def _save_manifest(
+    index: Index, manifest: Manifest, config: Config, roots: list[Path], states: dict[str, FileState]
+) -> None:
     manifest.generation = index.generation
     manifest.policy = config.on_duplicate
     manifest.roots = sorted(set(manifest.roots) | {str(root) for root in roots})
     manifest.files = states
     manifest.save(index.path)
+
+
+def _index_while_reading(
+    index: Index,
+    files: list[CorpusFile],
+    states: dict[str, FileState],
+    config: Config,
+    rebuild: bool,
+    progress: Progress,
+    report: IndexReport,
+) -> None:
+    """Read and write every article in one pass (an empty index, on_duplicate keep-first)."""
+    chosen: dict[str, tuple[str, int | None]] = {}
+    size = sum(_size(file) for file in files)
+    workers = 1 if size < PARALLEL_MIN_BYTES else config.workers or min(2, os.cpu_count() or 1)
+    with index.batch(workers=workers, clear=rebuild, optimize=False) as batch:
+
+        def write(article: Article, article_hash: str) -> None:
+            outcome = choose(chosen, article.id, (article.path, article.line), "keep-first")
+            if outcome:
+                kept, _ = outcome
+                report.problems.append(duplicate_problem(article.id, article.path, article.line, place(*kept),
+                                                         "keep-first"))
+            else:
+                batch.add(article, article_hash)
+                report.added += 1
+
+        _read_changed(files, states, config, progress, report, on_article=write, phase="Indexing")
+        progress.phase("Finishing", None, "")  # workers finish their share, then the commit
+
+
+def _size(file: CorpusFile) -> int:
+    try:
+        return file.path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _as_written(
@@ -261,12 +311,19 @@ def _previous_states(
 
 
 def _read_changed(
-    files: list[CorpusFile], states: dict[str, FileState], config: Config, progress: Progress, report: IndexReport
+    files: list[CorpusFile],
+    states: dict[str, FileState],
+    config: Config,
+    progress: Progress,
+    report: IndexReport,
+    on_article: Callable[[Article, str], None] | None = None,
+    phase: str = "Reading",
 ) -> set[str]:
     """Read the files that are new or changed, updating `states`; returns their paths.
 
     A file is unchanged when its size and time are as recorded and it was read with the
     same reader settings; when only its time changed, its content hash says so.
+    `on_article(article, fingerprint)` receives each article parsed.
     """
     reader = config.reader_fingerprint()
     candidates = []
@@ -284,7 +341,7 @@ def _read_changed(
             candidates.append((file, stat))
 
     changed = set()
-    progress.phase("Reading", sum(stat.st_size for _, stat in candidates), "bytes")
+    progress.phase(phase, sum(stat.st_size for _, stat in candidates), "bytes")
     for file, stat in candidates:
         path = str(file.path)
         try:
@@ -302,7 +359,9 @@ def _read_changed(
             same_reader = before if before and before.reader == reader else None
             text = decode_file(data, file, report.problems.append)
             del data  # a big file is in memory once, not twice
-            articles, line_hashes = _parse_changed(text, file, config, same_reader, report) if text else ([], [])
+            articles, line_hashes = (
+                _parse_changed(text, file, config, same_reader, report, on_article) if text else ([], [])
+            )
             changed.add(path)
             report.files_read += 1
         states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, str(file.root), file.format, reader, articles,
@@ -312,7 +371,12 @@ def _read_changed(
 
 
 def _parse_changed(
-    text: str, file: CorpusFile, config: Config, before: FileState | None, report: IndexReport
+    text: str,
+    file: CorpusFile,
+    config: Config,
+    before: FileState | None,
+    report: IndexReport,
+    on_article: Callable[[Article, str], None] | None = None,
 ) -> tuple[list[tuple[str, int | None, str]], list[str]]:
     """The (id, line, fingerprint) of each article of a new or changed file, and for
     JSON lines the hash of each article's line.
@@ -333,10 +397,12 @@ def _parse_changed(
                 # An article without an id is named after its line: moved, it is another article.
                 if old and (old[1] == number or old[0] != f"{file.default_id}:{old[1]}"):
                     reused[number] = (old[0], number, old[2])
-    parsed = [
-        (article.id, article.line, fingerprint(article))
-        for article in parse_text(text, file, config, report.problems.append, _AllBut(reused) if reused else None)
-    ]
+    parsed = []
+    for article in parse_text(text, file, config, report.problems.append, _AllBut(reused) if reused else None):
+        article_hash = fingerprint(article)
+        parsed.append((article.id, article.line, article_hash))
+        if on_article is not None:
+            on_article(article, article_hash)
     articles = sorted([*parsed, *reused.values()], key=lambda article: article[1] or 0)
     return articles, [hashes[line - 1] if hashes and line else "" for _, line, _ in articles]
 

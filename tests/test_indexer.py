@@ -276,6 +276,9 @@ def test_a_file_changing_between_its_two_readings(tmp_path: Path, monkeypatch: p
         feed.write_text("".join(json.dumps(r) + "\n" for r in records[1:]), encoding="utf-8")
         return real_read_file(*args, **kwargs)
 
+    update_index(config, [feed])  # a first build reads once; an update reads twice
+    records[2]["body"] = "About c, corrected."
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     monkeypatch.setattr(indexer, "read_file", read_after_an_edit)
     update_index(config, [feed])
     monkeypatch.setattr(indexer, "read_file", real_read_file)
