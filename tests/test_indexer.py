@@ -302,8 +302,12 @@ def test_switching_on_duplicate_changes_which_copy_is_indexed(tmp_path: Path) ->
     (corpus / "a.jsonl").write_text(json.dumps({"id": "X", "title": "first copy"}) + "\n")
     (corpus / "b.jsonl").write_text(json.dumps({"id": "X", "title": "last copy"}) + "\n")
     first = Config(index=tmp_path / "ix", corpus=(corpus,))
-    update_index(first)
+    report = update_index(first)
+    [duplicate] = report.problems
+    assert duplicate.path.endswith("b.jsonl") and duplicate.line == 1 and "first seen at" in duplicate.message
     assert titles(first)["X"] == "first copy"
+    again = update_index(first)
+    assert (again.unchanged, again.problems) == (1, [])
     report = update_index(Config(index=first.index, corpus=(corpus,), on_duplicate="keep-last"))
     assert report.updated == 1
     assert titles(first)["X"] == "last copy"
