@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from whoosh.analysis import Filter, RegexTokenizer, StemFilter
 from whoosh.lang.porter import stem
@@ -129,13 +129,24 @@ class TermCache:
         except KeyError:
             return [known.get(token) or self._learn(token) for token in tokens]
 
-    def tokens(self, text: str) -> Iterator[tuple[int, int, str]]:
-        """(start, end, term) of each token of `text` that has a term."""
+    def tokens(self, text: str, only: set[str] | None = None) -> Iterator[tuple[int, int, str]]:
+        """(start, end, term) of each token of `text` that has a term.
+
+        With `only` (`term_keys` of the terms looked for), a word not yet in the cache
+        whose term can't be one of them is not stemmed: its term is given as "". A
+        first search in a new process meets mostly new words, and stemming them all
+        was a tenth of its time.
+        """
         known = self._terms
         for match in TOKEN.finditer(text):
             token = match.group()
             term = known.get(token)
             if term is None:
+                if only is not None:
+                    word = normalize_word(token)
+                    if word and word[:1] not in only and _key(word) not in only:
+                        yield match.start(), match.end(), ""
+                        continue
                 term = self._learn(token)
             if term:
                 yield match.start(), match.end(), term
@@ -149,6 +160,20 @@ class TermCache:
             self._terms.clear()  # bounded memory on a corpus of endless distinct words
         self._terms[token] = term
         return term
+
+
+def term_keys(terms: Iterable[str]) -> set[str]:
+    """What `TermCache.tokens(only=...)` needs to know of the terms looked for.
+
+    A stem keeps its word's first two letters, but for the y that Porter turns into
+    i ("eyed" is "ei"); checked on the 148,454 distinct words of BBC, Reuters and
+    TIME. A stem shorter than two letters is known by its first letter.
+    """
+    return {_key(term) if len(term) >= 2 else term[:1] for term in terms if term}
+
+
+def _key(word: str) -> str:
+    return word[0] + ("i" if word[1:2] == "y" else word[1:2])
 
 
 #: The caches of this process, shared by every index written in it.

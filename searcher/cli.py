@@ -178,8 +178,8 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, as_j
     """Search the index for QUERY and show the best articles with their best passages."""
     text = " ".join(part.strip() for part in query)
     with _open_for_search(config, explicit_index) as index:
-        empty = len(index) == 0
         results = index.search(text, limit=limit or config.limit, passages=passages)
+        empty = not results and len(index) == 0
     if as_json:
         from .render import hit_to_dict
 

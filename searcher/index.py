@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, TypeVar
 
 from whoosh import index as whoosh_index
-from whoosh.writing import CLEAR
 
 from . import matching, scoring
 from .analysis import TEXT_TERMS, stem
@@ -31,7 +30,7 @@ from .config import Config
 from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, SearcherError
 from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
 from .passages import best_passages, whole_text
-from .query import QueryBuilder, Wanted, highlight_terms, resolve_patterns
+from .query import QueryBuilder, Wanted, has_patterns, highlight_terms, resolve_patterns
 from .paths import display_path
 from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 
@@ -171,7 +170,9 @@ class Index:
 
     @_reads_index
     def __len__(self) -> int:
-        return self._ix.doc_count()
+        # The searcher's reader, not a new one: opening a reader copies each segment's
+        # term table into memory.
+        return self._current_searcher().doc_count()
 
     @property
     @_reads_index
@@ -219,7 +220,8 @@ class Index:
         if searcher.doc_count_all() == 0:
             return Results([], total=0, query=str(prepared.query))  # (BM25's idf is undefined here)
         reader = searcher.reader()
-        words = self._words.words()
+        # The word list serves wildcards only: a plain search doesn't read it.
+        words = self._words.words() if has_patterns(prepared.query) else []
         used, matched = resolve_patterns(prepared.query, reader, stem, words), prepared.matched
         found, total = matching.top(searcher, used, limit, self._lengths)
         if total == 0 and prepared.fallback is not None:
@@ -347,6 +349,8 @@ class Batch:
             else:
                 save_words(set())
             if self._clear:
+                from whoosh.writing import CLEAR  # here: searching needs none of whoosh.writing
+
                 writer.commit(mergetype=CLEAR)
             else:
                 writer.commit(optimize=self._optimize)

@@ -14,11 +14,14 @@ import math
 import re
 from typing import Callable, Iterable, Mapping
 
+from .analysis import term_keys
 from .model import Passage, Span
 from .query import Wanted
 
-#: analyze(text) -> (start, end, term) of every token of `text`.
-Analyze = Callable[[str], Iterable[tuple[int, int, str]]]
+#: analyze(text, only) -> (start, end, term) of every token of `text`; with `only`
+#: (analysis.term_keys of the wanted terms), a token whose term can't be wanted may
+#: come with "" (see analysis.TermCache.tokens).
+Analyze = Callable[[str, "set[str] | None"], Iterable[tuple[int, int, str]]]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]+\S)")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
@@ -74,7 +77,7 @@ def find_matches(text: str, wanted: Wanted | None, analyze: Analyze) -> list[Spa
     """
     if wanted is None or not text or not (wanted.terms or wanted.phrases):
         return []
-    tokens = list(analyze(text))
+    tokens = list(analyze(text, term_keys([*wanted.terms, *(word for phrase in wanted.phrases for word in phrase)])))
     spans = [Span(start, end, term) for start, end, term in tokens if term in wanted.terms]
     for phrase in wanted.phrases:
         size = len(phrase)

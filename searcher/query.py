@@ -352,6 +352,11 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
     return query.apply(lambda child: resolve_patterns(child, reader, stem, words))
 
 
+def has_patterns(query: wq.Query) -> bool:
+    """Whether `query` has a wildcard (which resolve_patterns matches against words)."""
+    return any(isinstance(node, (wq.Prefix, wq.Wildcard)) for node in _walk(query))
+
+
 def _matching_words(query: wq.Query, words: Sequence[str]) -> list[str]:
     if isinstance(query, wq.Prefix):
         start = bisect.bisect_left(words, query.text)

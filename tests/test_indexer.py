@@ -351,7 +351,7 @@ def test_fast_text_fields_index_exactly_what_the_analyzer_gives(bbc_docs: Path) 
     # ArticleText skips Whoosh's token generators for speed; the postings must not change.
     from whoosh import fields
 
-    from searcher.analysis import TOKEN, TermCache, normalize_word, stem, text_analyzer
+    from searcher.analysis import TOKEN, TermCache, _key, normalize_word, stem, term_keys, text_analyzer
     from searcher.schema import ArticleText
 
     analyzer = text_analyzer()
@@ -371,6 +371,15 @@ def test_fast_text_fields_index_exactly_what_the_analyzer_gives(bbc_docs: Path) 
     words = {normalize_word(token) for text in texts for token in TOKEN.findall(text)}
     assert cache.stemmed_away == {word for word in words if word and stem(word) != word}
     assert "universities" in cache.stemmed_away and "idlib" not in cache.stemmed_away
+    # Passages skip stemming words whose term can't be wanted: that must never skip a
+    # word whose term is wanted.
+    for word in filter(None, words):
+        keys = term_keys([stem(word)])
+        assert word[:1] in keys or _key(word) in keys, word
+    only = term_keys(["refuge", "minist", "ei"])
+    for text in texts[:50]:
+        wanted = [(s, e) for s, e, term in TermCache().tokens(text) if term in ("refuge", "minist", "ei")]
+        assert [(s, e) for s, e, term in TermCache().tokens(text, only) if term in ("refuge", "minist", "ei")] == wanted
 
 
 @pytest.mark.parametrize("limitmb", [256, 1])  # 1 MB: the pool writes runs to disk and merges them
