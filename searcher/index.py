@@ -178,7 +178,8 @@ class Index:
     @_reads_index
     def deleted_count(self) -> int:
         """Deleted and replaced articles still taking space (until their segment is merged)."""
-        return self._ix.doc_count_all() - self._ix.doc_count()
+        searcher = self._current_searcher()
+        return searcher.doc_count_all() - searcher.doc_count()
 
     @property
     def generation(self) -> int:
