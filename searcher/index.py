@@ -358,6 +358,8 @@ class Batch:
         except BaseException:
             if hasattr(writer, "stop_workers"):  # segments.ParallelWriter
                 writer.stop_workers()
+            if not writer.is_closed:
+                writer.cancel()  # releases the write lock; nothing of this batch is committed
             raise
 
     def add(self, article: Article, article_hash: str | None = None) -> Literal["added", "replaced", "duplicate"]:

@@ -257,7 +257,8 @@ def _as_written(
     articles = [
         (i, line, written.get((i, line), "") if (i, line) in wanted else fp) for i, line, fp in state.articles
     ]
-    return replace(state, size=-1, articles=articles)
+    # No line hashes: a line that changed between the readings must be parsed next time.
+    return replace(state, size=-1, articles=articles, line_hashes=[])
 
 
 def _states_from_index(known: list[tuple[str, str, str]]) -> dict[str, FileState]:
@@ -389,7 +390,8 @@ def _parse_changed(
     reused: dict[int, tuple[str, int | None, str]] = {}
     if file_format(file, text) == "jsonl":
         hashes = [_line_hash(line) for line in text_lines(text)]
-        if before is not None and before.line_hashes:
+        # (Under another corpus root, an article without an id has another name.)
+        if before is not None and before.line_hashes and before.root == str(file.root):
             # (An empty fingerprint means "not as indexed": such a line is parsed again.)
             known = {h: article for article, h in zip(before.articles, before.line_hashes) if h and article[2]}
             for number, line_hash in enumerate(hashes, start=1):

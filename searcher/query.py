@@ -209,15 +209,19 @@ class _Clauses:
     @classmethod
     def of(cls, query: wq.Query) -> "_Clauses | None":
         """The parts of an AND of clauses, or None for another shape (one word, a lone OR)."""
-        excluded = None
+        excluded = []
         if isinstance(query, wq.AndNot):
-            query, excluded = query.a, query.b
+            query, excluded = query.a, [query.b]
         parts = list(query.subqueries) if isinstance(query, wq.And) else [query]
-        if excluded is None and len(parts) < 2:
+        # "-word" comes as AND NOT, "NOT word" as a NOT inside the AND: both exclude.
+        excluded += [part.query for part in parts if isinstance(part, wq.Not)]
+        parts = [part for part in parts if not isinstance(part, wq.Not)]
+        if not excluded and len(parts) < 2 or not parts:
             return None
-        if any(isinstance(part, (wq.Not, wq.AndNot, wq.AndMaybe)) for part in parts):
+        if any(isinstance(part, (wq.AndNot, wq.AndMaybe)) for part in parts):
             return None
-        return cls([q for q in parts if not _is_filter(q)], [q for q in parts if _is_filter(q)], excluded)
+        out = (excluded[0] if len(excluded) == 1 else wq.Or(excluded)) if excluded else None
+        return cls([q for q in parts if not _is_filter(q)], [q for q in parts if _is_filter(q)], out)
 
     def with_words(self, words: list[wq.Query]) -> "_Clauses":
         return _Clauses(words, self.filters, self.excluded)
@@ -272,10 +276,10 @@ def _all_stop_words(text: str) -> bool:
 
 
 def _is_stop_word(clause: wq.Query) -> bool:
-    """Whether a query clause is a bare stop word (searched in one or several fields)."""
-    if getattr(clause, "stop_word", False):
-        return True
-    return isinstance(clause, wq.Or) and bool(clause.subqueries) and all(map(_is_stop_word, clause.subqueries))
+    """Whether a query clause is a bare stop word: an OR over the default fields, each a
+    stop word. A stop word given a field (`title:the`) is a single term, and searched."""
+    return (isinstance(clause, wq.Or) and len(clause.subqueries) > 1
+            and all(getattr(sub, "stop_word", False) for sub in clause.subqueries))
 
 
 class _Parser(QueryParser):

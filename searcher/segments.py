@@ -26,6 +26,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 
 from .analysis import TEXT_TERMS
+from .errors import SearcherError
 
 
 _Term = tuple[str, bytes]  # (field name, term text)
@@ -210,7 +211,7 @@ class SegmentWriter(writing.SegmentWriter):
             lengths.close()
 
 
-_COMPRESS_FROM = 8  # postings in a term, below which its block is not compressed
+_COMPRESS_FROM = 8  # postings of a term, below which its blocks are not compressed
 
 
 def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms) -> None:  # type: ignore[no-untyped-def]
@@ -220,7 +221,7 @@ def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms)
     each block of a term's postings (up to the codec's block size) is put in the
     postings writer's buffer at once, with the statistics its add_posting would
     keep, and written by the writer itself. The bytes written are the same, but for
-    small blocks, left uncompressed.
+    the blocks of rare terms, left uncompressed.
     """
     fieldname = None
     compression = fieldwriter._codec._compression
@@ -235,9 +236,10 @@ def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms)
         postings = fieldwriter._postwriter
         size = postings._blocklimit
         # Whoosh compresses every block (its "don't bother under 20 bytes" is dead code);
-        # a term in a few articles makes a block of a few dozen bytes that zlib only
-        # makes longer, at a fifth of the writing time. Each block says whether it is
-        # compressed, so readers take either.
+        # a term in a few articles makes one block of a few dozen bytes that zlib only
+        # makes longer, at a fifth of the writing time. So the blocks of a term with
+        # fewer than _COMPRESS_FROM postings are left as they are. Each block says
+        # whether it is compressed, so readers take either.
         postings._compression = compression if len(docnums) >= _COMPRESS_FROM else 0
         for start in range(0, len(docnums), size):
             if start:
@@ -327,14 +329,19 @@ class ParallelWriter(MpWriter):
         return task
 
     def _commit_toc(self, segments):  # type: ignore[no-untyped-def]
-        # Called once every worker has finished and written its words.
+        # Called once every worker has finished and written its words. A worker that
+        # failed (an error, the out-of-memory killer) left no segment: Whoosh would
+        # commit without its articles, and the manifest would say they are indexed.
+        failed = [task for task in self.tasks if task.exitcode != 0 or not task.words_path.exists()]
+        if failed:
+            raise SearcherError(
+                f"an indexing worker stopped (exit code {failed[0].exitcode}); nothing of this run was saved",
+                hint="run the same command again; if it fails again, set workers: 1 in searcher.yaml",
+            )
         words: set[str] = set()
         for task in self.tasks:
-            try:
-                words.update(task.words_path.read_text(encoding="utf-8").split())
-                task.words_path.unlink()
-            except FileNotFoundError:
-                pass
+            words.update(task.words_path.read_text(encoding="utf-8").split())
+            task.words_path.unlink()
         if self.before_commit is not None:
             self.before_commit(words)
         super()._commit_toc(segments)

@@ -458,3 +458,47 @@ def test_a_changed_json_lines_file_parses_only_its_changed_lines(tmp_path: Path,
     assert [(i, line) for i, line, _ in state.articles][:3] == [("s-new", 1), ("s0", 2), ("s1", 3)]
     monkeypatch.undo()
     assert update_index(config, [feed]).unchanged == 52
+
+
+def test_a_failing_worker_fails_the_run_and_saves_nothing(bbc_docs: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from searcher import SearcherError
+    from searcher.segments import SegmentWriter
+
+    real = SegmentWriter.add_document
+
+    def failing(self, **fields):  # type: ignore[no-untyped-def]
+        if fields["id"] == "business/100":  # in a worker process (forked with this patch)
+            raise MemoryError("simulated")
+        return real(self, **fields)
+
+    config = Config(index=tmp_path / "ix", workers=2)
+    monkeypatch.setattr(SegmentWriter, "add_document", failing)
+    with pytest.raises(SearcherError, match="an indexing worker stopped"):
+        update_index(config, [bbc_docs])
+    monkeypatch.undo()
+    assert not list(config.index.glob(".searcher-words-*"))  # workers' files cleaned up
+    orphans = {path.name for path in config.index.glob("MAIN_*") if path.name != "MAIN_WRITELOCK"}
+    with Index.open(config.index, config) as index:
+        assert len(index) == 0  # nothing committed
+    report = update_index(config, [bbc_docs])  # and the lock was released
+    assert report.added == 2225
+    # The failed run's segment files were never committed; the next commit removes them.
+    assert not orphans & {path.name for path in config.index.iterdir()}
+
+
+def test_lines_without_ids_are_named_after_the_current_root(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    feed = corpus / "sub" / "news.jsonl"
+    lines = [json.dumps({"title": f"Story {n}", "body": f"Body {n}."}) for n in range(5)]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [corpus])
+    lines[2] = json.dumps({"title": "Story 2", "body": "Body 2, corrected."})
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    update_index(config, [feed])  # the file itself, not its folder: ids change with the root
+    with Index.open(config.index, config) as index:
+        found = sorted(hit.id for hit in index.search("*", limit=None, passages=0))
+    assert len({article_id.rsplit(":", 1)[0] for article_id in found}) == 1, found
+    assert len(found) == 5

@@ -417,6 +417,7 @@ def test_stop_words_of_a_short_query_rank_but_are_not_required(news: Index) -> N
 
 def test_a_stop_word_with_a_field_or_a_minus_is_searched(news: Index) -> None:
     assert ids(news.search("title:in")) == ["n4"]
+    assert ids(news.search("refugees title:in")) == ["n4"]  # n3 has refugees, but no "in" in its title
     assert ids(news.search("refugees -the")) == []  # both articles about refugees have "the"
     assert sorted(ids(news.search("idlib -the"))) == ["n2"]
 
@@ -427,6 +428,13 @@ def test_a_long_query_with_an_operator_is_ranked_too(news: Index) -> None:
     results = news.search("oil OR coffee prices fell against the dollar")
     assert results.matched == "ranked" and ids(results) == ["n5"]
     assert news.search("oil AND coffee AND prices AND fell AND dollar").total == 0  # AND is taken as written
+    # NOT excludes as -word does, and leaves the other words ranked.
+    with_not = news.search("refugee camp border city rebels NOT football")
+    with_minus = news.search("refugee camp border city rebels -football")
+    assert with_not.matched == with_minus.matched == "ranked"
+    assert ids(with_not) == ids(with_minus) and "n3" not in ids(with_not) and ids(with_not)[0] == "n4"
+    assert news.search("refugees in the camp NOT syria").matched == "all"
+    assert ids(news.search("refugees in the camp NOT syria")) == ["n4"]  # "in" and "the" not required
 
 
 @pytest.mark.parametrize("query, excluded", [("election -labour", "labour"), ("oil -prices", "prices"),
