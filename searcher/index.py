@@ -64,6 +64,7 @@ class Index:
         self.config = config
         self._ix = whoosh_ix
         self._searcher = None
+        self._lengths = matching.Lengths()  # of the searcher's segments; new with each searcher
         self._queries = QueryBuilder(whoosh_ix.schema, config.boosts)
         self._words = WordList(path)
         # Passages find the query's terms in stored text with the indexing analysis
@@ -333,6 +334,8 @@ class Batch:
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
+        from .segments import ParallelWriter  # (imported already: _writer made the writer)
+
         writer, self._writer = self._writer, None
         if writer is None:
             return
@@ -345,7 +348,7 @@ class Batch:
             def save_words(words: set[str]) -> None:
                 self._index._words.add(words | TEXT_TERMS.stemmed_away, replace=self._clear)
 
-            if hasattr(writer, "before_commit"):  # segments.ParallelWriter
+            if isinstance(writer, ParallelWriter):
                 writer.before_commit = save_words
             else:
                 save_words(set())
@@ -356,7 +359,7 @@ class Batch:
             else:
                 writer.commit(optimize=self._optimize)
         except BaseException:
-            if hasattr(writer, "stop_workers"):  # segments.ParallelWriter
+            if isinstance(writer, ParallelWriter):
                 writer.stop_workers()
             if not writer.is_closed:
                 writer.cancel()  # releases the write lock; nothing of this batch is committed

@@ -20,7 +20,7 @@ import heapq
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.matching import NullMatcherClass, WrappingMatcher
 from whoosh.util.numeric import byte_to_length
 
@@ -47,20 +47,15 @@ class Lengths:
 
 
 def _read_lengths(reader, fieldname: str) -> list[int]:  # type: ignore[no-untyped-def]
+    # The segment's length column (Whoosh's codec: one byte an article), read at once.
     count = reader.doc_count_all()
-    column = reader._perdoc._cached_reader(f"_{fieldname}_len", _lengths_column())
+    column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
     if column is None:
         return [1] * count
     raw = column._dbfile.get(column._basepos, column._count) if column._count else b""
     lengths = [_LENGTHS[byte] for byte in raw]
     lengths.extend([1] * (count - len(lengths)))
     return lengths
-
-
-def _lengths_column():  # type: ignore[no-untyped-def]
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
 
 
 def top(searcher, query: wq.Query, limit: int | None, lengths: Lengths) -> tuple[list[tuple[int, float]], int]:  # type: ignore[no-untyped-def]
@@ -144,7 +139,7 @@ def _term_scores(term: wq.Term, searcher, context, lengths: Lengths) -> Scores: 
         return {}
     scorer = getattr(matcher, "scorer", None)
     if type(matcher) is not W3LeafMatcher or not isinstance(scorer, BoostedBM25FScorer):
-        return _boosted(_matcher_scores(term, searcher, context), 1.0)
+        return _matcher_scores(term, searcher, context)  # its own matcher applies the boost
     field_lengths = lengths.of(searcher.reader(), term.fieldname)
     # BM25 (whoosh.scoring.bm25) times the field and query boosts, with the per-term
     # parts computed once: idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b * length / avgfl).

@@ -216,7 +216,7 @@ class _Clauses:
         # "-word" comes as AND NOT, "NOT word" as a NOT inside the AND: both exclude.
         excluded += [part.query for part in parts if isinstance(part, wq.Not)]
         parts = [part for part in parts if not isinstance(part, wq.Not)]
-        if not excluded and len(parts) < 2 or not parts:
+        if not parts or (not excluded and len(parts) < 2):
             return None
         if any(isinstance(part, (wq.AndNot, wq.AndMaybe)) for part in parts):
             return None
