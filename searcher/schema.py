@@ -153,6 +153,12 @@ def to_document(article: Article, article_hash: str | None = None) -> dict[str, 
     }
     if article.date is not None:
         document["date"] = article.date
+    # An empty field is left out: Whoosh would index and store it for nothing (most
+    # articles have no caption, credit or url), and from_stored reads it back as "".
+    for name in ("caption", "credit", "dateline", "source", "category", "url"):
+        if not document[name]:
+            del document[name]
+            document.pop(f"_stored_{name}", None)
     return document
 
 

@@ -13,6 +13,8 @@ from searcher import Config, Problem, read_corpus
 from searcher.config import DEFAULT_RECORD_FIELDS
 from searcher.dates import parse_date
 
+from .conftest import require_data
+
 
 
 def read(path: Path | list[Path], config: Config | None = None) -> tuple[list, list[Problem]]:
@@ -184,6 +186,8 @@ def test_reuters_style_datelines_and_lists(tmp_path: Path) -> None:
         ("Mon, 28 Nov 2016 10:00:00 GMT", dt.datetime(2016, 11, 28, 10)),
         ("26-FEB-1987 15:01:01.79", dt.datetime(1987, 2, 26, 15, 1, 1, 790000)),
         ("27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM", dt.datetime(1987, 3, 27, 0, 2, 59, 130000)),
+        ("5-mar-1987 1:02:03", dt.datetime(1987, 3, 5, 1, 2, 3)),
+        ("05-Mar-1987", dt.datetime(1987, 3, 5)),
         ("08/30/63", dt.datetime(1963, 8, 30)),
         ("November 28, 2016", dt.datetime(2016, 11, 28)),
         ("November 28 2016", dt.datetime(2016, 11, 28)),
@@ -191,6 +195,21 @@ def test_reuters_style_datelines_and_lists(tmp_path: Path) -> None:
 )
 def test_dates(text: str, expected: dt.datetime) -> None:
     assert parse_date(text) == expected
+
+
+def test_wire_dates_read_fast_as_strptime_reads_them() -> None:
+    from searcher.dates import _parse_wire
+
+    lines = require_data("reuters21578", "reuters21578.jsonl").read_text(encoding="utf-8").splitlines()
+    dates = [json.loads(line)["date"] for line in lines]
+    for text in dates:
+        value = " ".join(text.split())
+        try:
+            slow = dt.datetime.strptime(value, "%d-%b-%Y %H:%M:%S.%f")
+        except ValueError:
+            slow = None
+        assert _parse_wire(value) == slow, value
+    assert _parse_wire("31-FEB-1987 10:00:00.1") is None  # no such day, as strptime says
 
 
 def test_unreadable_file_is_reported(tmp_path: Path) -> None:
