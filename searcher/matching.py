@@ -21,7 +21,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.matching import NullMatcherClass, WrappingMatcher
+from whoosh.matching import FilterMatcher, NullMatcherClass, WrappingMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .scoring import BoostedBM25FScorer
@@ -137,6 +137,10 @@ def _term_scores(term: wq.Term, searcher, context, lengths: Lengths) -> Scores: 
         boost, matcher = matcher.boost, matcher.child
     if isinstance(matcher, NullMatcherClass):
         return {}
+    # A segment with deleted (or replaced) articles filters them out of every term.
+    deleted: frozenset[int] = frozenset()
+    if type(matcher) is FilterMatcher and matcher._exclude and matcher.boost == 1.0:
+        deleted, matcher = matcher._ids, matcher.child
     scorer = getattr(matcher, "scorer", None)
     if type(matcher) is not W3LeafMatcher or not isinstance(scorer, BoostedBM25FScorer):
         return _matcher_scores(term, searcher, context)  # its own matcher applies the boost
@@ -152,7 +156,7 @@ def _term_scores(term: wq.Term, searcher, context, lengths: Lengths) -> Scores: 
         matcher._read_ids()
         matcher._read_weights()
         scores.update({docnum: scale * tf / (tf + fixed + per_length * field_lengths[docnum])
-                       for docnum, tf in zip(matcher._ids, matcher._weights)})
+                       for docnum, tf in zip(matcher._ids, matcher._weights) if docnum not in deleted})
         matcher._next_block()
     return scores
 

@@ -495,3 +495,33 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
                     assert score == pytest.approx(theirs[docnum], rel=1e-9), text
                 compared += total
     assert compared > 10_000
+
+
+def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path: Path) -> None:
+    from whoosh import collectors
+
+    from searcher import matching
+
+    lines = bbc_docs.read_text(encoding="utf-8").splitlines()[:400]
+    corpus = tmp_path / "bbc.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [corpus])
+    for number in range(0, 400, 13):  # replaced articles stay in their segment, deleted
+        record = json.loads(lines[number])
+        record["body"] += " Updated: the government and the economy."
+        lines[number] = json.dumps(record)
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    update_index(config, [corpus])
+    with Index.open(config.index, config) as index:
+        assert index.deleted_count > 0
+        searcher = index._current_searcher()
+        for text in ("government economy", "updated", "the", "film OR music -award"):
+            query = index._queries.prepare(text).query
+            ours, total = matching.top(searcher, query, None, matching.Lengths())
+            collector = collectors.UnlimitedCollector()
+            searcher.search_with_collector(query, collector)
+            theirs = {hit.docnum: hit.score for hit in collector.results()}
+            assert total == len(theirs) and {docnum for docnum, _ in ours} == set(theirs), text
+            for docnum, score in ours:
+                assert score == pytest.approx(theirs[docnum], rel=1e-9), text
