@@ -30,15 +30,17 @@ def corpus_path(name: str, folder: Path) -> Path:
     """A corpus by name: "bbc", "reuters", or "reuters-x5" (Reuters five times over,
     ids suffixed, about 108,000 articles, written into `folder`), or a JSON lines file."""
     if name in CORPORA:
+        if not CORPORA[name].exists():
+            raise SystemExit(f"{CORPORA[name]} not found: set SEARCHER_DATA to the folder of ../shared/data")
         return CORPORA[name]
     if Path(name).is_file():
         return Path(name)
     base, _, times = name.partition("-x")
     if base not in CORPORA or not times.isdigit():
-        raise SystemExit(f"unknown corpus {name!r}: bbc, reuters, reuters-x5")
+        raise SystemExit(f"unknown corpus {name!r}: bbc, reuters, reuters-x5, or a JSON lines file")
     path = folder / f"{name}.jsonl"
     if not path.exists():
-        lines = CORPORA[base].read_text(encoding="utf-8").splitlines()
+        lines = corpus_path(base, folder).read_text(encoding="utf-8").splitlines()
         with path.open("w", encoding="utf-8") as out:
             for copy in range(1, int(times) + 1):
                 for line in lines:

@@ -29,7 +29,8 @@ Query syntax:
   title:Aleppo            a word in one field: title, caption, body,
                           dateline (or place), source, category, credit, id
   Idlib OR Aleppo         AND, OR, NOT and (parentheses); -word excludes
-                          (in a query all in capitals, AND/OR/NOT are words)
+                          (in a query all in capitals with several long
+                          words, as pasted from a headline, they are words)
   refug*  un?vers*        wildcards, on words as written
   Idleb~  Idleb~2         a fuzzy word (1 or 2 letters off)
   date:2016-11            a year, month or day; a range with

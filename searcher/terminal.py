@@ -60,9 +60,10 @@ def print_results(out: Console, results: Results, query: str) -> None:
     if not results:
         return
     shown = len(results)
-    count = f"{results.total} articles match" if results.total != 1 else "1 article matches"
+    count = f"{results.total:,} articles match" if results.total != 1 else "1 article matches"
+    how = {"any": " (any of its words)", "ranked": " (ranked by its words)"}.get(results.matched, "")
     more = f", showing the first {shown}" if shown < results.total else ""
-    out.print(Text(f"{count} {query!r}{more}", style=META))
+    out.print(Text(f"{count} {query!r}{how}{more}", style=META))
     for hit in results:
         out.print()
         print_hit(out, hit)

@@ -77,6 +77,8 @@ def test_any_word_fallback_is_said(project: Path) -> None:
     result = run("Idlib zebras")
     assert result.exit_code == 0
     assert "No article has all the words; showing articles with any of them." in result.stderr
+    # The count on standard output says it too, for output piped without stderr.
+    assert "1 article matches 'Idlib zebras' (any of its words)" in result.stdout
 
 
 def test_no_index_says_how_to_build_one(tmp_path: Path) -> None:
