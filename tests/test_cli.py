@@ -254,11 +254,19 @@ def test_ctrl_c_stops_indexing_cleanly(tmp_path: Path) -> None:
     from .conftest import require_data
 
     reuters = require_data("reuters21578", "reuters21578.jsonl")
+    # Reuters twice over (ids suffixed): a run of over 10 s, so that Ctrl-C comes mid-run.
+    corpus = tmp_path / "reuters-x2.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for copy in (1, 2):
+            for line in reuters.read_text(encoding="utf-8").splitlines():
+                record = json.loads(line)
+                record["id"] = f"{record['id']}-{copy}"
+                out.write(json.dumps(record) + "\n")
     index = tmp_path / "index"
-    command = [installed_searcher(), "index", str(reuters), "--index", str(index)]
+    command = [installed_searcher(), "index", str(corpus), "--index", str(index)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
-    time.sleep(6)  # the workers are busy by now: the whole run takes over 30 s
+    time.sleep(4)  # the workers are busy by now
     os.killpg(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130
