@@ -175,7 +175,8 @@ def _update(
         garbage = index.deleted_count + report.updated + report.removed
         optimize = not rebuild and garbage > 0.25 * (len(index) + index.deleted_count + report.added)
         progress.phase("Indexing", count, "articles")
-        with index.batch(workers=_workers(config, count), clear=rebuild, optimize=optimize) as batch:
+        small = count < PARALLEL_MIN_ARTICLES
+        with index.batch(workers=_workers(config, small), clear=rebuild, optimize=optimize) as batch:
             for article_id in to_delete:
                 batch.delete(article_id)
             for path in sorted(to_write):
@@ -216,9 +217,8 @@ def _index_while_reading(
 ) -> None:
     """Read and write every article in one pass (an empty index, on_duplicate keep-first)."""
     chosen: dict[str, tuple[str, int | None]] = {}
-    size = sum(_size(file) for file in files)
-    workers = 1 if size < PARALLEL_MIN_BYTES else config.workers or min(2, os.cpu_count() or 1)
-    with index.batch(workers=workers, clear=rebuild, optimize=False) as batch:
+    small = sum(_size(file) for file in files) < PARALLEL_MIN_BYTES
+    with index.batch(workers=_workers(config, small), clear=rebuild, optimize=False) as batch:
 
         def write(article: Article, article_hash: str) -> None:
             outcome = choose(chosen, article.id, (article.path, article.line), "keep-first")
@@ -447,7 +447,9 @@ def _choose(
     return chosen
 
 
-def _workers(config: Config, count: int) -> int:
-    if count < PARALLEL_MIN_ARTICLES:
+def _workers(config: Config, small: bool) -> int:
+    """Processes to write with: one for a small job, where starting workers costs more
+    than they save; else the configured number, by default both cores."""
+    if small:
         return 1
     return config.workers or min(2, os.cpu_count() or 1)

@@ -30,7 +30,7 @@ from .records import read_csv, read_jsonl, text_lines
 
 __all__ = [
     "CorpusFile", "choose", "corpus_files", "decode_file", "duplicate_problem", "file_format", "ignore_problem",
-    "parse_file", "parse_text", "text_lines", "place", "read_corpus", "read_file", "unreadable",
+    "parse_text", "text_lines", "place", "read_corpus", "read_file", "unreadable",
 ]
 
 OnProblem = Callable[[Problem], None]
@@ -105,15 +105,6 @@ def read_file(
 def unreadable(file: CorpusFile, error: OSError) -> Problem:
     """The report of a file that can't be read at all."""
     return Problem(str(file.path), f"cannot read file: {error.strerror or error}")
-
-
-def parse_file(
-    data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem, lines: Container[int] | None = None
-) -> Iterator[Article]:
-    """The articles in `data`, the bytes of `file` (see `read_file` for `lines`)."""
-    text = decode_file(data, file, on_problem)
-    if text is not None:
-        yield from parse_text(text, file, config, on_problem, lines)
 
 
 def decode_file(data: bytes, file: CorpusFile, on_problem: OnProblem) -> str | None:
