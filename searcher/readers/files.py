@@ -129,7 +129,8 @@ def decode(data: bytes) -> tuple[str, str | None]:
     controls = sum(1 for ch in sample if ch in CONTROL_CHARACTERS and ch not in "\r\f")
     if len(sample) >= 256 and controls > len(sample) * 0.05:
         raise UnreadableFile("binary file (control characters), not text")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if "\r" in text:  # one scan, where two replaces would each scan (and copy) a big file
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text or text.isspace():  # (not strip(): that copies the whole text)
         raise UnreadableFile("empty file")
     return text, warning
