@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Container, Iterable
+from typing import Callable, Container, Iterable, NamedTuple
 
 from .config import Config
 from .errors import CorpusError, IndexFormatError, IndexNotFoundError
@@ -47,6 +47,8 @@ from .schema import fingerprint
 PARALLEL_MIN_ARTICLES = 1000
 #: The same, for a first build, in bytes of corpus (about a thousand short articles).
 PARALLEL_MIN_BYTES = 1_000_000
+#: Up to this many articles parsed while reading are kept for writing (more are read again).
+KEEP_PARSED_ARTICLES = 1000
 
 
 class Progress:
@@ -62,8 +64,7 @@ class Progress:
         """The run is over (also after an error)."""
 
 
-@dataclass(frozen=True)
-class _Copy:
+class _Copy(NamedTuple):  # (a tuple: made for every article of the corpus on every run)
     """Where one article is, and what it holds."""
 
     path: str
@@ -145,7 +146,8 @@ def _update(
         _index_while_reading(index, files, states, config, rebuild, progress, report)
         _save_manifest(index, manifest, config, roots, states)
         return
-    changed = _read_changed(files, states, config, progress, report)
+    parsed = _Parsed(limit=KEEP_PARSED_ARTICLES)
+    changed = _read_changed(files, states, config, progress, report, on_article=parsed.add)
 
     # 3. Which copy of each id is indexed, and what must change in the index.
     chosen = _choose(states, config.on_duplicate, changed, report)
@@ -182,18 +184,49 @@ def _update(
             for path in sorted(to_write):
                 wanted = to_write[path]
                 written: dict[tuple[str, int | None], str] = {}
-                lines = None if any(line is None for _, line in wanted) else {line for _, line in wanted}
-                for article in read_file(by_path[path], config, ignore_problem, lines):
+                articles = parsed.of(path, wanted)
+                if articles is None:
+                    lines = None if any(line is None for _, line in wanted) else {line for _, line in wanted}
+                    articles = ((article, None) for article in read_file(by_path[path], config, ignore_problem, lines))
+                for article, article_hash in articles:
                     key = (article.id, article.line)
                     if key not in wanted and (article.id, None) in wanted:
                         key = (article.id, None)  # known from the index only, line unknown
                     if key in wanted and key not in written:
-                        written[key] = fingerprint(article)
+                        written[key] = article_hash or fingerprint(article)
                         batch.add(article, written[key])
                         progress.advance()
                 states[path] = _as_written(states[path], wanted, written)
             progress.phase("Finishing", None, "")  # workers finish their share, then the commit
     _save_manifest(index, manifest, config, roots, states)
+
+
+class _Parsed:
+    """The articles parsed while reading, kept for writing when they are few, so that a
+    handful of changed articles costs no second reading, decoding and parsing of their
+    files. Past `limit` none are kept (memory stays bounded) and files are read again."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._count = 0
+        self._by_path: dict[str, dict[tuple[str, int | None], tuple[Article, str]]] | None = {}
+
+    def add(self, article: Article, article_hash: str) -> None:
+        if self._by_path is None:
+            return
+        self._count += 1
+        if self._count > self._limit:
+            self._by_path = None
+            return
+        self._by_path.setdefault(article.path, {})[article.id, article.line] = (article, article_hash)
+
+    def of(self, path: str, wanted: set[tuple[str, int | None]]) -> list[tuple[Article, str]] | None:
+        """The (article, fingerprint) of each wanted (id, line) of `path`, in file order;
+        None unless every one was kept."""
+        kept = (self._by_path or {}).get(path, {})
+        if not all(key in kept for key in wanted):
+            return None
+        return [kept[key] for key in sorted(wanted, key=lambda key: key[1] or 0)]
 
 
 def _save_manifest(
@@ -437,6 +470,9 @@ def _choose(
     chosen: dict[str, _Copy] = {}
     for path in sorted(states):
         for article_id, line, article_hash in states[path].articles:
+            if article_id not in chosen:  # the usual case, without a call
+                chosen[article_id] = _Copy(path, line, article_hash)
+                continue
             outcome = choose(chosen, article_id, _Copy(path, line, article_hash), policy)
             if outcome and report is not None and changed is not None:
                 kept, skipped = outcome

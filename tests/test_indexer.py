@@ -279,12 +279,31 @@ def test_a_file_changing_between_its_two_readings(tmp_path: Path, monkeypatch: p
     update_index(config, [feed])  # a first build reads once; an update reads twice
     records[2]["body"] = "About c, corrected."
     feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    monkeypatch.setattr(indexer, "KEEP_PARSED_ARTICLES", 0)  # (a few are written as first read)
     monkeypatch.setattr(indexer, "read_file", read_after_an_edit)
     update_index(config, [feed])
     monkeypatch.setattr(indexer, "read_file", real_read_file)
     report = update_index(config, [feed])  # the next run sets it right
     assert sorted(titles(config)) == ["b", "c"]
     assert update_index(config, [feed]).unchanged == 2
+
+
+def test_a_few_changed_articles_are_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.indexer as indexer
+
+    feed = tmp_path / "feed.jsonl"
+    records = [{"id": f"n{n}", "title": f"Story {n}", "body": f"About {n}."} for n in range(50)]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [feed])
+    records[7]["body"] = "About seven, corrected."
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    second_readings = []
+    monkeypatch.setattr(indexer, "read_file", lambda *args, **kwargs: second_readings.append(args) or iter(()))
+    report = update_index(config, [feed])
+    assert (report.updated, report.unchanged, second_readings) == (1, 49, [])
+    with Index.open(config.index) as index:
+        assert [hit.id for hit in index.search("corrected")] == ["n7"]
 
 
 def test_articles_added_with_the_library_survive_an_index_run(config: Config) -> None:
