@@ -33,6 +33,9 @@ from .passages import best_passages, whole_text
 from .query import QueryBuilder, Wanted, has_patterns, highlight_terms, resolve_patterns
 from .paths import display_path
 from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
+from .storage import read_in_place
+
+read_in_place()
 
 MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
 _WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index named MAIN

@@ -1,0 +1,51 @@
+"""Reading segments in place: the same bytes as Whoosh's copying BufferFile, without the copy."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+
+from searcher import Index
+from searcher.config import Config
+from searcher.indexer import update_index
+from searcher.storage import SegmentPart, _View
+
+
+def test_a_view_reads_seeks_and_reads_lines_as_bytesio_does() -> None:
+    rng = random.Random(5)
+    data = bytes(rng.choice(b"ab\n\x00\xff") for _ in range(10_000))
+    view, copy = _View(memoryview(data)), io.BytesIO(data)
+    for _ in range(2_000):
+        operation = rng.choice(["read", "readline", "seek", "seek_end", "seek_here"])
+        size = rng.choice([-1, 0, 1, 7, 300, 5_000, 20_000])
+        if operation == "read":
+            assert view.read(size) == copy.read(size)
+        elif operation == "readline":
+            assert view.readline(size) == copy.readline(size)
+        elif operation == "seek":
+            position = rng.randrange(0, 12_000)
+            assert view.seek(position) == copy.seek(position)
+        elif operation == "seek_end":
+            offset = -rng.randrange(0, 100)
+            assert view.seek(offset, 2) == copy.seek(offset, 2)
+        else:
+            offset = rng.randrange(-50, 50)
+            if copy.tell() + offset >= 0:
+                assert view.seek(offset, 1) == copy.seek(offset, 1)
+        assert view.tell() == copy.tell()
+
+
+def test_an_open_index_reads_its_segments_in_place(tmp_path: Path) -> None:
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"n{n}", "title": f"Oil story {n}", "body": "Crude prices."}) + "\n"
+                              for n in range(30)), encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [corpus])
+    with Index.open(config.index, config) as index:
+        assert len(index.search("oil", limit=50)) == 30
+        with index._ix.searcher() as searcher:
+            reader = searcher.leaf_searchers()[0][0].reader()
+            part = reader._storage.open_file(next(n for n in reader._storage.list() if n.endswith(".pst")))
+            assert isinstance(part, SegmentPart) and not isinstance(part.file, io.BytesIO)
