@@ -283,7 +283,7 @@ def test_a_file_changing_between_its_two_readings(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(indexer, "read_file", read_after_an_edit)
     update_index(config, [feed])
     monkeypatch.setattr(indexer, "read_file", real_read_file)
-    report = update_index(config, [feed])  # the next run sets it right
+    update_index(config, [feed])  # the next run sets it right
     assert sorted(titles(config)) == ["b", "c"]
     assert update_index(config, [feed]).unchanged == 2
 
