@@ -352,22 +352,33 @@ def _open_for_search(config: Any, explicit_index: bool) -> Any:
 def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, quiet: bool = False,
            reason: str | None = None) -> Any:
     """Run the indexer with a progress bar and print its summary (to stderr when `quiet`)."""
-    from . import terminal
     from .indexer import update_index
+    from .model import Problem
     from .paths import display_path
 
-    err = terminal.console(stderr=True)
     where = display_path(config.index)
+    # For a tool (--json, stderr not a terminal) there is nothing to draw: plain lines
+    # on stderr, and rich is not even imported.
+    plain = quiet and not reason and not sys.stderr.isatty()
+    if not plain:
+        from . import terminal
+
+        err = terminal.console(stderr=True)
     if reason:
         err.print(f"{reason}: building {where} from {', '.join(map(display_path, config.corpus))}")
     try:
-        report = update_index(config, corpus or None, rebuild=rebuild, progress=terminal.RichProgress(err))
+        report = update_index(config, corpus or None, rebuild=rebuild,
+                              progress=None if plain else terminal.RichProgress(err))
     except KeyboardInterrupt:
         raise Interrupted(
             f"interrupted; nothing of this run was saved, {where} is as it was before",
             hint="run the same command again to index",
         ) from None
-    terminal.print_report(err if quiet or reason else terminal.console(), err, report, where)
+    if plain:
+        sys.stderr.write("".join(f"{line}\n" for line in [*map(Problem.labelled, report.problems),
+                                                          report.summary(where)]))
+    else:
+        terminal.print_report(err if quiet or reason else terminal.console(), err, report, where)
     return report
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .paths import display_path
+from .text import safe
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,11 @@ class Problem:
         where = f"{where}:{self.line}" if self.line is not None else where
         return f"{where}: {self.message}"
 
+    def labelled(self) -> str:
+        """The problem as the command line reports it: "skipped: ..." or "warning: ...",
+        terminal escapes in file names or text made harmless."""
+        return f"{'skipped' if self.severity == 'error' else 'warning'}: {safe(str(self))}"
+
 
 @dataclass
 class IndexReport:
@@ -149,6 +155,17 @@ class IndexReport:
     def skipped(self) -> int:
         """Files or lines skipped because of an error."""
         return sum(1 for p in self.problems if p.severity == "error")
+
+    def summary(self, where: str) -> str:
+        """One line on what the run did to the index at `where`."""
+        skipped = f", {self.skipped} skipped (see above)" if self.skipped else ""
+        files = f"{self.files_read:,} file{'' if self.files_read == 1 else 's'} read, {self.files_unchanged} unchanged"
+        if self.files_removed:
+            files += f", {self.files_removed} removed"
+        return (
+            f"{where}: {self.added:,} added, {self.updated:,} updated, {self.removed:,} removed, "
+            f"{self.unchanged:,} unchanged{skipped} in {self.seconds:.1f} s ({files})."
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {

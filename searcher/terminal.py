@@ -113,17 +113,8 @@ def print_stats(out: Console, stats: IndexStats) -> None:
 
 def print_report(out: Console, err: Console, report: IndexReport, where: str) -> None:
     for problem in report.problems:
-        label = "skipped" if problem.severity == "error" else "warning"
-        err.print(Text(f"{label}: {safe(str(problem))}", style="yellow" if label == "warning" else "red"))
-    skipped = f", {report.skipped} skipped (see above)" if report.skipped else ""
-    what = (
-        f"{report.added:,} added, {report.updated:,} updated, {report.removed:,} removed, "
-        f"{report.unchanged:,} unchanged{skipped}"
-    )
-    files = f"{_count(report.files_read, 'file')} read, {report.files_unchanged} unchanged"
-    if report.files_removed:
-        files += f", {report.files_removed} removed"
-    out.print(f"{where}: {what} in {report.seconds:.1f} s ({files}).")
+        err.print(Text(problem.labelled(), style="red" if problem.severity == "error" else "yellow"))
+    out.print(report.summary(where))
 
 
 def print_evaluation(out: Console, report: EvaluationReport, per_query: bool = False) -> None:

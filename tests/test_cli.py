@@ -246,6 +246,25 @@ def test_help_imports_neither_whoosh_nor_rich() -> None:
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_index_for_a_tool_imports_no_rich_and_reports_problems_on_stderr(tmp_path: Path) -> None:
+    corpus = tmp_path / "feed.jsonl"
+    corpus.write_text('{"id": "a", "title": "Oil"}\nnot json\n', encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from searcher.cli import main\n"
+        f"sys.argv = ['searcher', 'index', {str(corpus)!r}, '--index', {str(tmp_path / 'ix')!r}, '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('rich' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report, imported_rich = done.stdout.strip().splitlines()
+    assert json.loads(report)["added"] == 1 and imported_rich == "False"
+    problem, summary = done.stderr.splitlines()
+    assert problem.startswith("skipped: ") and "feed.jsonl:2: invalid JSON" in problem
+    assert ": 1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped (see above) in " in summary
+
+
 def test_ctrl_c_stops_indexing_cleanly(tmp_path: Path) -> None:
     """Ctrl-C reaches the whole process group, worker processes included."""
     import signal
