@@ -29,8 +29,8 @@ def read_jsonl(
     text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, lines: Container[int] | None = None
 ) -> Iterator[Article]:
     """The articles of a JSON lines file, one object per line (only `lines`, when given)."""
-    for number, line in enumerate(text_lines(text), start=1):
-        if (lines is not None and number not in lines) or not line.strip():
+    for number, line in numbered_lines(text, lines):
+        if not line.strip():
             continue
         try:
             record = json.loads(line)
@@ -59,6 +59,19 @@ def text_lines(text: str) -> Iterator[str]:
             return
         yield text[start:stop + 1]
         start = stop + 1
+
+
+def numbered_lines(text: str, lines: Container[int] | None = None) -> Iterator[tuple[int, str]]:
+    """(number, line) for the lines of `text`, as text_lines numbers them from 1 (only
+    those in `lines`, when given: the others are stepped over without being copied)."""
+    find, start, end, number = text.find, 0, len(text), 0
+    while start < end:
+        number += 1
+        stop = find("\n", start)
+        stop = end if stop < 0 else stop + 1
+        if lines is None or number in lines:
+            yield number, text[start:stop]
+        start = stop
 
 
 def read_csv(
