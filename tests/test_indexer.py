@@ -306,6 +306,42 @@ def test_a_few_changed_articles_are_read_once(tmp_path: Path, monkeypatch: pytes
         assert [hit.id for hit in index.search("corrected")] == ["n7"]
 
 
+@pytest.mark.parametrize("encoding, newline", [
+    ("utf-8", "\n"), ("utf-8-sig", "\n"), ("utf-8", "\r\n"), ("utf-16", "\n"), ("cp1252", "\r\n"),
+])
+def test_a_changed_line_is_found_in_every_encoding(tmp_path: Path, encoding: str, newline: str) -> None:
+    feed = tmp_path / "feed.jsonl"
+    records = [{"id": f"n{n}", "title": f"Café story {n}", "body": f"About {n}."} for n in range(30)]
+
+    def write() -> None:
+        lines = [json.dumps(r, ensure_ascii=False) for r in records]
+        feed.write_bytes((newline.join(lines) + newline).encode(encoding))
+
+    write()
+    config = Config(index=tmp_path / "ix")
+    assert update_index(config, [feed]).added == 30
+    records[7]["body"] = "About seven, corrected."
+    records.insert(3, {"id": "new", "title": "A new story", "body": "Inserted."})  # every later line moves
+    write()
+    report = update_index(config, [feed])
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 29)
+    with Index.open(config.index) as index:
+        assert [hit.id for hit in index.search("corrected")] == ["n7"]
+        assert index.get("n12").title == "Café story 12"
+    assert update_index(config, [feed]).unchanged == 31
+
+
+def test_new_line_endings_alone_change_no_article(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"id": f"n{n}", "title": f"Story {n}"}) for n in range(5)]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [feed])
+    feed.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    report = update_index(config, [feed])
+    assert (report.files_unchanged, report.unchanged, report.updated) == (1, 5, 0)
+
+
 def test_articles_added_with_the_library_survive_an_index_run(config: Config) -> None:
     update_index(config)
     with Index.open(config.index) as index:
