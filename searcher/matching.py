@@ -20,16 +20,15 @@ import heapq
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher, NullMatcherClass, WrappingMatcher
-from whoosh.util.numeric import byte_to_length
 
 from .scoring import BoostedBM25FScorer
+from .storage import field_lengths
 
 Scores = dict[int, float]
 
 # Whoosh reads a missing length as 1 (BM25FScorer.dfl); byte 0 is "no length".
-_LENGTHS = [1] + [byte_to_length(byte) for byte in range(1, 256)]
 
 
 class Lengths:
@@ -47,15 +46,8 @@ class Lengths:
 
 
 def _read_lengths(reader, fieldname: str) -> list[int]:  # type: ignore[no-untyped-def]
-    # The segment's length column (Whoosh's codec: one byte an article), read at once.
-    count = reader.doc_count_all()
-    column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    if column is None:
-        return [1] * count
-    raw = column._dbfile.get(column._basepos, column._count) if column._count else b""
-    lengths = [_LENGTHS[byte] for byte in raw]
-    lengths.extend([1] * (count - len(lengths)))
-    return lengths
+    # (An article without the field scores as if it were one word long.)
+    return field_lengths(reader._perdoc, fieldname, reader.doc_count_all(), missing=1)
 
 
 def top(searcher, query: wq.Query, limit: int | None, lengths: Lengths) -> tuple[list[tuple[int, float]], int]:  # type: ignore[no-untyped-def]

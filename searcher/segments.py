@@ -27,9 +27,14 @@ from whoosh.util import random_name
 
 from .analysis import TEXT_TERMS
 from .errors import SearcherError
+from .storage import field_lengths
 
 
 _Term = tuple[str, bytes]  # (field name, term text)
+
+
+def _first(item: tuple[bytes, object]) -> bytes:
+    return item[0]
 
 
 class PostingPool:
@@ -49,16 +54,20 @@ class PostingPool:
         self.fieldnames: set[str] = set()
         self._limit = limitmb * 1024 * 1024
         self._size = 0
-        self._terms: dict[_Term, tuple[array, array, list[bytes | None]]] = {}
+        # By field, then term: a posting costs no (field, term) tuple to look up.
+        self._terms: dict[str, dict[bytes, tuple[array, array, list[bytes | None]]]] = {}
         self._runs: list[str] = []
         self._last_docnum = -1
         self._ordered = True  # whether articles came in order, as writers add them
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, text, docnum, weight, value = item
-        postings = self._terms.get((fieldname, text))
+        terms = self._terms.get(fieldname)
+        if terms is None:
+            terms = self._terms[fieldname] = {}
+        postings = terms.get(text)
         if postings is None:
-            postings = self._terms[fieldname, text] = (array("I"), array("f"), [])
+            postings = terms[text] = (array("I"), array("f"), [])
             self.fieldnames.add(fieldname)
             self._size += 250 + len(text)
         postings[0].append(docnum)
@@ -74,12 +83,14 @@ class PostingPool:
     def add_field(self, fieldname: str, docnum: int, items, boost: float) -> int:  # type: ignore[no-untyped-def]
         """Add one field of one article: `items` are field.index()'s (term, frequency,
         weight, value). Returns the sum of the frequencies, the field's length."""
-        terms = self._terms
+        terms = self._terms.get(fieldname)
+        if terms is None:
+            terms = self._terms[fieldname] = {}
         length = size = 0
         for text, freq, weight, value in items:
-            postings = terms.get((fieldname, text))
+            postings = terms.get(text)
             if postings is None:
-                postings = terms[fieldname, text] = (array("I"), array("f"), [])
+                postings = terms[text] = (array("I"), array("f"), [])
                 size += 250 + len(text)
             postings[0].append(docnum)
             postings[1].append(weight * boost)
@@ -117,7 +128,7 @@ class PostingPool:
         self._terms = {}
 
     def _sorted_terms(self) -> Iterator[tuple[_Term, tuple[array, array, list[bytes | None]]]]:
-        current = sorted(self._terms.items())
+        current = self._in_order()
         if not self._runs:
             yield from current
             return
@@ -135,10 +146,15 @@ class PostingPool:
         if joined is not None:
             yield term, joined  # type: ignore[misc]
 
+    def _in_order(self) -> list[tuple[_Term, tuple[array, array, list[bytes | None]]]]:
+        """The terms in memory, by field and term."""
+        return [((fieldname, text), postings) for fieldname, terms in sorted(self._terms.items())
+                for text, postings in sorted(terms.items(), key=_first)]
+
     def _save_run(self) -> None:
         name = f"{random_name()}.run"
         with self.tempstore.create_file(name).raw_file() as out:
-            for item in sorted(self._terms.items()):
+            for item in self._in_order():
                 pickle.dump(item, out, pickle.HIGHEST_PROTOCOL)
         self._runs.append(name)
         self._terms = {}
@@ -271,8 +287,7 @@ class _Lengths:
         """The length of the field in each article of the segment, 0 when it has none."""
         lengths = self._by_field.get(fieldname)
         if lengths is None:
-            read = self._reader.doc_field_length
-            lengths = [read(doc, fieldname, 0) for doc in range(self._reader.doc_count_all())]
+            lengths = field_lengths(self._reader, fieldname, self._reader.doc_count_all(), missing=0)
             self._by_field[fieldname] = lengths
         return lengths
 
