@@ -129,21 +129,22 @@ def parse_text(
 
     fmt = file_format(file, text)
     fields = config.record_fields
+    path = str(file.path)
     if fmt == "jsonl":
-        articles: Iterable[Article] = read_jsonl(text, fields, file.default_id, report, lines)
-    elif fmt in ("csv", "tsv"):
-        articles = read_csv(text, fields, file.default_id, report, delimiter="\t" if fmt == "tsv" else ",", lines=lines)
-    elif fmt == "archive-page":
+        yield from read_jsonl(text, fields, file.default_id, report, lines, path)
+        return
+    if fmt in ("csv", "tsv"):
+        yield from read_csv(text, fields, file.default_id, report, "\t" if fmt == "tsv" else ",", lines, path)
+        return
+    if fmt == "archive-page":
         try:
-            articles = [parse_archive_page(clean_text(text), file.default_id)]
+            article = parse_archive_page(clean_text(text), file.default_id)
         except NotAnArticle as error:
             report(None, f"{error}; file skipped", "error")
             return
     else:
-        articles = [_plain_text(clean_text(text), file.default_id)]
-    path = str(file.path)
-    for article in articles:
-        yield replace(article, path=path)
+        article = _plain_text(clean_text(text), file.default_id)
+    yield replace(article, path=path)
 
 
 def file_format(file: CorpusFile, text: str) -> str:

@@ -26,9 +26,10 @@ _DATE_PART = re.compile(r"^(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|
 
 
 def read_jsonl(
-    text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, lines: Container[int] | None = None
+    text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, lines: Container[int] | None = None,
+    path: str = "",
 ) -> Iterator[Article]:
-    """The articles of a JSON lines file, one object per line (only `lines`, when given)."""
+    """The articles of a JSON lines file (at `path`), one object per line (only `lines`, when given)."""
     for number, line in numbered_lines(text, lines):
         if not line.strip():
             continue
@@ -43,7 +44,7 @@ def read_jsonl(
         if not isinstance(record, dict):
             report(number, f"expected a JSON object, got {type(record).__name__}; line skipped", "error")
             continue
-        article = record_to_article(record, fields, f"{default_id}:{number}", number, report)
+        article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path)
         if article is not None:
             yield article
 
@@ -76,10 +77,10 @@ def numbered_lines(text: str, lines: Container[int] | None = None) -> Iterator[t
 
 def read_csv(
     text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, delimiter: str = ",",
-    lines: Container[int] | None = None,
+    lines: Container[int] | None = None, path: str = "",
 ) -> Iterator[Article]:
-    """The articles of a CSV (or TSV) file whose first row names the columns (only
-    those whose row starts on one of `lines`, when given)."""
+    """The articles of a CSV (or TSV) file (at `path`) whose first row names the columns
+    (only those whose row starts on one of `lines`, when given)."""
     _allow_long_fields()
     reader = csv.reader(text_lines(text), delimiter=delimiter, strict=True)
     try:
@@ -106,13 +107,14 @@ def read_csv(
         if len(row) != len(header):
             report(number, f"row has {len(row)} columns, the header has {len(header)}; row skipped", "error")
             continue
-        article = record_to_article(dict(zip(header, row)), fields, f"{default_id}:{number}", number, report)
+        article = record_to_article(dict(zip(header, row)), fields, f"{default_id}:{number}", number, report, path)
         if article is not None:
             yield article
 
 
 def record_to_article(
-    record: Mapping[str, Any], fields: Mapping[str, tuple[str, ...]], default_id: str, line: int, report: Report
+    record: Mapping[str, Any], fields: Mapping[str, tuple[str, ...]], default_id: str, line: int, report: Report,
+    path: str = "",
 ) -> Article | None:
     """An Article from one record, or None (reported) when it has no text."""
 
@@ -163,6 +165,7 @@ def record_to_article(
         categories=names("category"),
         date=date,
         url=text("url"),
+        path=path,
         line=line,
     )
 
