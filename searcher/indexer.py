@@ -15,7 +15,6 @@ paths indexed before are left alone.
 
 from __future__ import annotations
 
-import codecs
 import gc
 import hashlib
 import os
@@ -34,11 +33,10 @@ from .readers import (
     CorpusFile,
     choose,
     corpus_files,
-    decode_file,
     duplicate_problem,
-    file_format,
     ignore_problem,
-    parse_text,
+    json_lines_of,
+    parse_data,
     place,
     read_file,
     unreadable,
@@ -400,7 +398,9 @@ def _read_changed(
             report.problems.append(unreadable(file, error))
             progress.advance(stat.st_size)
             continue
-        hashes = _line_hashes(data) if _maybe_json_lines(file, data) else None
+        json_lines = json_lines_of(file, data)
+        blake2b = hashlib.blake2b
+        hashes = None if json_lines is None else [blake2b(line, digest_size=8).hexdigest() for line in json_lines]
         # (Of JSON lines, the hash of the lines' hashes: it changes with any byte, newlines
         # aside, and costs no second pass over the file.)
         sha = hashlib.sha256(data if hashes is None else "".join(hashes).encode()).hexdigest()
@@ -410,13 +410,11 @@ def _read_changed(
             report.files_unchanged += 1
         else:
             same_reader = before if before and before.reader == reader else None
-            text = decode_file(data, file, report.problems.append)
-            del data  # a big file is in memory once, not twice
-            articles, line_hashes = (
-                _parse_changed(text, file, config, same_reader, report, on_article, hashes) if text else ([], [])
-            )
+            articles, line_hashes = _parse_changed(data, json_lines, hashes, file, config, same_reader, report,
+                                                   on_article)
             changed.add(path)
             report.files_read += 1
+        del data, json_lines  # before the next file is read
         states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, str(file.root), file.format, reader, articles,
                                  line_hashes)
         progress.advance(stat.st_size)
@@ -424,69 +422,42 @@ def _read_changed(
 
 
 def _parse_changed(
-    text: str,
+    data: bytes,
+    json_lines: list[bytes] | None,
+    hashes: list[str] | None,
     file: CorpusFile,
     config: Config,
     before: FileState | None,
     report: IndexReport,
     on_article: Callable[[Article, str], None] | None = None,
-    hashes: list[str] | None = None,
 ) -> tuple[list[tuple[str, int | None, str]], list[str]]:
-    """The (id, line, fingerprint) of each article of a new or changed file, and for
-    JSON lines the hash of each article's line (`hashes`: of each line, when known).
+    """The (id, line, fingerprint) of each article of a new or changed file (`data`; for
+    JSON lines, its `json_lines` and their `hashes`), and the hash of each one's line.
 
     A line of JSON lines whose hash was seen before holds the article seen before:
     only new and changed lines are parsed, so that changing ten articles of a file of
     20,000 costs ten parses, not 20,000.
     """
+    hashes = hashes or []
     reused: dict[int, tuple[str, int | None, str]] = {}
-    if file_format(file, text) != "jsonl":
-        hashes = []
-    else:
-        if hashes is None or len(hashes) != text.count("\n") + (not text.endswith("\n")):
-            # (UTF-16 is hashed as UTF-8, which keeps "\n" one byte. Hashes whose
-            # count is not the text's would name the wrong lines: made from the text.)
-            hashes = _line_hashes(text.encode("utf-8"))
-        # (Under another corpus root, an article without an id has another name.)
-        if before is not None and before.line_hashes and before.root == str(file.root):
-            # (An empty fingerprint means "not as indexed": such a line is parsed again.)
-            known = {h: article for article, h in zip(before.articles, before.line_hashes) if h and article[2]}
-            for number, line_hash in enumerate(hashes, start=1):
-                old = known.get(line_hash)
-                # An article without an id is named after its line: moved, it is another article.
-                if old and (old[1] == number or old[0] != f"{file.default_id}:{old[1]}"):
-                    reused[number] = (old[0], number, old[2])
+    # (Under another corpus root, an article without an id has another name.)
+    if hashes and before is not None and before.line_hashes and before.root == str(file.root):
+        # (An empty fingerprint means "not as indexed": such a line is parsed again.)
+        known = {h: article for article, h in zip(before.articles, before.line_hashes) if h and article[2]}
+        for number, line_hash in enumerate(hashes, start=1):
+            old = known.get(line_hash)
+            # An article without an id is named after its line: moved, it is another article.
+            if old and (old[1] == number or old[0] != f"{file.default_id}:{old[1]}"):
+                reused[number] = (old[0], number, old[2])
     parsed = []
     to_parse = {number for number in range(1, len(hashes) + 1) if number not in reused} if reused else None
-    for article in parse_text(text, file, config, report.problems.append, to_parse):
+    for article in parse_data(data, file, config, report.problems.append, to_parse, json_lines):
         article_hash = fingerprint(article)
         parsed.append((article.id, article.line, article_hash))
         if on_article is not None:
             on_article(article, article_hash)
     articles = sorted([*parsed, *reused.values()], key=lambda article: article[1] or 0)
     return articles, [hashes[line - 1] if hashes and line else "" for _, line, _ in articles]
-
-
-def _maybe_json_lines(file: CorpusFile, data: bytes) -> bool:
-    """Whether a file's bytes may be JSON lines to hash line by line (the sniffing on the
-    decoded text decides; UTF-16, where "\n" is two bytes, is hashed after decoding)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return False
-    head = data[:4096].removeprefix(codecs.BOM_UTF8)
-    return file.format == "jsonl" or (file.format == "auto" and head.lstrip()[:1] == b"{")
-
-
-def _line_hashes(data: bytes) -> list[str]:
-    """A hash of each line of `data` (a file's bytes, in an encoding where "\n" is one
-    byte), numbered as the readers number the lines of its text."""
-    data = data.removeprefix(codecs.BOM_UTF8)
-    if b"\r" in data:  # as decoding does
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    lines = data.split(b"\n")
-    if not lines[-1]:
-        lines.pop()  # the text's last line ends with "\n": no line after it
-    blake2b = hashlib.blake2b
-    return [blake2b(line, digest_size=8).hexdigest() for line in lines]
 
 
 def _choose(

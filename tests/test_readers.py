@@ -111,6 +111,32 @@ def test_cp1252_file_is_read_and_reported(tmp_path: Path) -> None:
     assert len(problems) == 1 and problems[0].severity == "warning" and "cp1252" in problems[0].message
 
 
+def test_a_json_line_in_another_encoding_is_that_lines_problem(tmp_path: Path) -> None:
+    # One line pasted from an old cp1252 file into a UTF-8 feed: the other lines keep
+    # their accents, and the warning names the line.
+    lines = [json.dumps({"id": str(n), "title": title}, ensure_ascii=False).encode(encoding)
+             for n, (title, encoding) in enumerate([("Idlíb talks", "utf-8"), ("Café envoy’s offer", "cp1252"),
+                                                    ("Aleppo’s café", "utf-8"), ("Crème", "cp1252")], start=1)]
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    articles, problems = read(path)
+    assert [a.title for a in articles] == ["Idlíb talks", "Café envoy’s offer", "Aleppo’s café", "Crème"]
+    assert [(p.line, p.severity) for p in problems] == [(2, "warning")]
+    assert "read as cp1252" in problems[0].message and "(and 1 more line)" in problems[0].message
+
+
+def test_json_lines_files_that_are_not_text_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a-empty.jsonl").write_bytes(b"\xef\xbb\xbf \n\n")
+    (tmp_path / "b-binary.jsonl").write_bytes(b'{"id": "x"}\n' + bytes(range(256)) * 4)
+    (tmp_path / "c-good.txt").write_bytes(b'\xef\xbb\xbf{"id": "c1", "title": "Sniffed as JSON lines"}\r\n')
+    articles, problems = read(tmp_path)
+    assert [(a.id, a.title) for a in articles] == [("c1", "Sniffed as JSON lines")]
+    assert [(Path(p.path).name, p.message) for p in problems] == [
+        ("a-empty.jsonl", "empty file; file skipped"),
+        ("b-binary.jsonl", "binary file (NUL bytes), not text; file skipped"),
+    ]
+
+
 def test_empty_and_binary_files_are_skipped_and_the_rest_read(tmp_path: Path) -> None:
     (tmp_path / "a-empty.txt").write_text("  \n\n", encoding="utf-8")
     (tmp_path / "b-binary.txt").write_bytes(bytes(range(256)) * 4)

@@ -14,23 +14,25 @@ Nothing stops the reading: a bad file or line becomes a `Problem`, passed to
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import os
+import re
 from dataclasses import replace
-from typing import Callable, Container, Iterable, Iterator, TypeVar
+from typing import Callable, Collection, Container, Iterable, Iterator, TypeVar
 
 from ..config import Config
 from ..model import Article, Problem
 from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_page
 from ..text import clean_text
 from ..paths import display_path
-from .files import CorpusFile, UnreadableFile, corpus_files, decode
-from .records import read_csv, read_jsonl, text_lines
+from .files import UTF16_BOMS, CorpusFile, UnreadableFile, check_bytes, corpus_files, decode
+from .records import byte_lines, decoded_lines, numbered_lines, read_csv, read_jsonl, text_lines
 
 __all__ = [
     "CorpusFile", "choose", "corpus_files", "decode_file", "duplicate_problem", "file_format", "ignore_problem",
-    "parse_text", "text_lines", "place", "read_corpus", "read_file", "unreadable",
+    "json_lines_of", "parse_data", "parse_text", "text_lines", "place", "read_corpus", "read_file", "unreadable",
 ]
 
 OnProblem = Callable[[Problem], None]
@@ -87,7 +89,7 @@ def choose(chosen: dict[str, T], article_id: str, copy: T, policy: str) -> tuple
 
 
 def read_file(
-    file: CorpusFile, config: Config, on_problem: OnProblem, lines: Container[int] | None = None
+    file: CorpusFile, config: Config, on_problem: OnProblem, lines: Collection[int] | None = None
 ) -> Iterator[Article]:
     """The articles of one corpus file; problems go to `on_problem`. With `lines`, only
     the articles that start on those lines (JSON lines and CSV; other files are read whole)."""
@@ -96,10 +98,66 @@ def read_file(
     except OSError as error:
         on_problem(unreadable(file, error))
         return
-    text = decode_file(data, file, on_problem)
-    del data  # a big file is in memory once, not twice
-    if text is not None:
-        yield from parse_text(text, file, config, on_problem, lines)
+    yield from parse_data(data, file, config, on_problem, lines)
+
+
+def parse_data(
+    data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem, lines: Collection[int] | None = None,
+    json_lines: list[bytes] | None = None,
+) -> Iterator[Article]:
+    """The articles in `data`, the bytes of `file` (with `lines`, as read_file).
+
+    JSON lines are decoded a line at a time (`json_lines`: what json_lines_of gave, when
+    known): a line in another encoding is that line's problem, not the file's, and
+    only the lines wanted are decoded at all. Other files are decoded whole.
+    """
+    if json_lines is None:
+        json_lines = json_lines_of(file, data)
+    if json_lines is None:
+        text = decode_file(data, file, on_problem)
+        del data  # a big file is in memory once, not twice
+        if text is not None:
+            yield from parse_text(text, file, config, on_problem, lines)
+        return
+    try:
+        check_bytes(data)
+    except UnreadableFile as error:
+        on_problem(Problem(str(file.path), f"{error}; file skipped"))
+        return
+    del data
+    if lines is None:
+        numbered: Iterable[tuple[int, bytes]] = enumerate(json_lines, start=1)
+    else:
+        numbered = ((number, json_lines[number - 1]) for number in sorted(lines) if 0 < number <= len(json_lines))
+    report = _reporter(file, on_problem)
+    yield from read_jsonl(decoded_lines(numbered, report), config.record_fields, file.default_id, report,
+                          str(file.path))
+
+
+def json_lines_of(file: CorpusFile, data: bytes) -> list[bytes] | None:
+    """The lines of `data` (see byte_lines) if `file` is JSON lines to be read from its
+    bytes; None for a file decoded whole (other formats, and UTF-16, whose newline
+    is two bytes)."""
+    if data.startswith(UTF16_BOMS):
+        return None
+    if file.format == "jsonl" or (file.format == "auto" and _starts_with_object(data)):
+        return byte_lines(data)
+    return None
+
+
+def _starts_with_object(data: bytes) -> bool:
+    """Whether the first line of `data` is a JSON object (as _sniff, on bytes)."""
+    start = _SPACE.match(data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0).end()
+    if data[start:start + 1] != b"{":
+        return False
+    end = data.find(b"\n", start)
+    try:
+        return isinstance(json.loads(data[start:end if end >= 0 else len(data)]), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+_SPACE = re.compile(rb"\s*")
 
 
 def unreadable(file: CorpusFile, error: OSError) -> Problem:
@@ -124,14 +182,12 @@ def parse_text(
 ) -> Iterator[Article]:
     """The articles in `text`, the decoded content of `file`."""
 
-    def report(line: int | None, message: str, severity: str) -> None:
-        on_problem(Problem(str(file.path), message, line, severity))  # type: ignore[arg-type]
-
+    report = _reporter(file, on_problem)
     fmt = file_format(file, text)
     fields = config.record_fields
     path = str(file.path)
     if fmt == "jsonl":
-        yield from read_jsonl(text, fields, file.default_id, report, lines, path)
+        yield from read_jsonl(numbered_lines(text, lines), fields, file.default_id, report, path)
         return
     if fmt in ("csv", "tsv"):
         yield from read_csv(text, fields, file.default_id, report, "\t" if fmt == "tsv" else ",", lines, path)
@@ -145,6 +201,15 @@ def parse_text(
     else:
         article = _plain_text(clean_text(text), file.default_id)
     yield replace(article, path=path)
+
+
+def _reporter(file: CorpusFile, on_problem: OnProblem) -> Callable[[int | None, str, str], None]:
+    """report(line, message, severity) for the problems of `file`."""
+
+    def report(line: int | None, message: str, severity: str) -> None:
+        on_problem(Problem(str(file.path), message, line, severity))  # type: ignore[arg-type]
+
+    return report
 
 
 def file_format(file: CorpusFile, text: str) -> str:

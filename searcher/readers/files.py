@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 from dataclasses import dataclass
@@ -102,6 +103,11 @@ class UnreadableFile(Exception):
     """A file that can't be read as text: the message says why."""
 
 
+#: How much of a file the tests for binary content look at.
+_HEAD = 8192
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def decode(data: bytes) -> tuple[str, str | None]:
     """The text in `data` with newlines normalised, and a warning when it was not UTF-8.
 
@@ -110,27 +116,44 @@ def decode(data: bytes) -> tuple[str, str | None]:
     Raises UnreadableFile for an empty or binary file.
     """
     warning = None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(UTF16_BOMS):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as error:
             raise UnreadableFile(f"not valid UTF-16 ({error.reason})") from None
     else:
-        if b"\x00" in data[:8192]:
-            raise UnreadableFile("binary file (NUL bytes), not text")
+        _refuse_nul_bytes(data)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             text = data.decode("cp1252", errors="replace")
             warning = f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); read as cp1252"
-    # Bytes that decode to many control characters are not text. A short file with a
-    # stray escape is text all the same: the readers drop control characters.
-    sample = text[:8192]
-    controls = sum(1 for ch in sample if ch in CONTROL_CHARACTERS and ch not in "\r\f")
-    if len(sample) >= 256 and controls > len(sample) * 0.05:
-        raise UnreadableFile("binary file (control characters), not text")
+    _refuse_control_characters(text[:_HEAD])
     if "\r" in text:  # one scan, where two replaces would each scan (and copy) a big file
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text or text.isspace():  # (not strip(): that copies the whole text)
         raise UnreadableFile("empty file")
     return text, warning
+
+
+def check_bytes(data: bytes) -> None:
+    """What decode() checks, for bytes that are decoded a line at a time rather than
+    whole (JSON lines): raises UnreadableFile for a binary or an empty file."""
+    _refuse_nul_bytes(data)
+    _refuse_control_characters(data[:_HEAD].decode("utf-8", errors="replace"))
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if len(data) == start or data[start:].isspace():
+        raise UnreadableFile("empty file")
+
+
+def _refuse_nul_bytes(data: bytes) -> None:
+    if b"\x00" in data[:_HEAD]:
+        raise UnreadableFile("binary file (NUL bytes), not text")
+
+
+def _refuse_control_characters(sample: str) -> None:
+    # Bytes that decode to many control characters are not text. A short file with a
+    # stray escape is text all the same: the readers drop control characters.
+    controls = sum(1 for ch in sample if ch in CONTROL_CHARACTERS and ch not in "\r\f")
+    if len(sample) >= 256 and controls > len(sample) * 0.05:
+        raise UnreadableFile("binary file (control characters), not text")

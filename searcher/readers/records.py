@@ -7,11 +7,12 @@ reported with its line number and skipped; the others are still read.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
 import sys
-from typing import Any, Callable, Container, Iterator, Mapping
+from typing import Any, Callable, Container, Iterable, Iterator, Mapping
 
 from ..dates import parse_date
 from ..model import Article
@@ -26,11 +27,11 @@ _DATE_PART = re.compile(r"^(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|
 
 
 def read_jsonl(
-    text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, lines: Container[int] | None = None,
+    numbered: Iterable[tuple[int, str]], fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report,
     path: str = "",
 ) -> Iterator[Article]:
-    """The articles of a JSON lines file (at `path`), one object per line (only `lines`, when given)."""
-    for number, line in numbered_lines(text, lines):
+    """The articles of the (number, line) lines of a JSON lines file (at `path`), one object a line."""
+    for number, line in numbered:
         if not line.strip():
             continue
         try:
@@ -47,6 +48,37 @@ def read_jsonl(
         article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path)
         if article is not None:
             yield article
+
+
+def byte_lines(data: bytes) -> list[bytes]:
+    """The lines of a file's bytes, without their newlines, numbered from 1 as the lines
+    of its decoded text (a BOM dropped, CRLF and CR read as newlines). For encodings
+    whose newline is one byte: UTF-8, cp1252, ASCII."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines = data.split(b"\n")
+    if not lines[-1]:
+        lines.pop()  # the last line ends with a newline: no line after it
+    return lines
+
+
+def decoded_lines(numbered: Iterable[tuple[int, bytes]], report: Report) -> Iterator[tuple[int, str]]:
+    """(number, text) of (number, bytes) lines: UTF-8, or where a line is not valid UTF-8,
+    cp1252 (reported once, at the end, with the first such line and how many)."""
+    first, count = None, 0
+    for number, line in numbered:
+        try:
+            yield number, line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if first is None:
+                first = (number, f"byte 0x{line[error.start]:02x} at column {error.start + 1}")
+            count += 1
+            yield number, line.decode("cp1252", errors="replace")
+    if first is not None:
+        more = f" (and {count - 1:,} more line{'s' if count > 2 else ''})" if count > 1 else ""
+        report(first[0], f"not valid UTF-8 ({first[1]}){more}; read as cp1252", "warning")
 
 
 def text_lines(text: str) -> Iterator[str]:
