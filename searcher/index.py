@@ -24,13 +24,11 @@ from typing import Any, Callable, Iterable, Literal, TypeVar
 
 from whoosh import index as whoosh_index
 
-from . import matching, scoring
+from . import scoring
 from .analysis import TEXT_TERMS, stem
 from .config import Config
 from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, SearcherError
 from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
-from .passages import best_passages, whole_text
-from .query import QueryBuilder, Wanted, has_patterns, highlight_terms, resolve_patterns
 from .paths import display_path
 from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 from .storage import read_in_place
@@ -67,8 +65,9 @@ class Index:
         self.config = config
         self._ix = whoosh_ix
         self._searcher = None
-        self._lengths = matching.Lengths()  # of the searcher's segments; new with each searcher
-        self._queries = QueryBuilder(whoosh_ix.schema, config.boosts)
+        # Made by the first search: an index run needs none of the query machinery.
+        self._lengths = None  # matching.Lengths of the searcher's segments; new with each searcher
+        self._query_builder = None  # see _queries
         self._words = WordList(path)
         # Passages find the query's terms in stored text with the indexing analysis
         # (analysis.TermCache: the analyzer's terms, from a cache of words seen).
@@ -219,12 +218,18 @@ class Index:
             raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
         if passages is not None and passages < 0:
             raise ValueError(f"passages must be 0 or more, not {passages}")
+        from . import matching
+        from .passages import best_passages, whole_text
+        from .query import Wanted, has_patterns, highlight_terms, resolve_patterns
+
         prepared = self._queries.prepare(query)
         passage_count = self.config.passages if passages is None else passages
         searcher = self._current_searcher()
         if searcher.doc_count_all() == 0:
             return Results([], total=0, query=str(prepared.query))  # (BM25's idf is undefined here)
         reader = searcher.reader()
+        if self._lengths is None:
+            self._lengths = matching.Lengths()
         # The word list serves wildcards only: a plain search doesn't read it.
         words = self._words.words() if has_patterns(prepared.query) else []
         used, matched = resolve_patterns(prepared.query, reader, stem, words), prepared.matched
@@ -294,6 +299,15 @@ class Index:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def _queries(self):  # type: ignore[no-untyped-def]
+        """The query.QueryBuilder, made by the first search."""
+        if self._query_builder is None:
+            from .query import QueryBuilder
+
+            self._query_builder = QueryBuilder(self._ix.schema, self.config.boosts)
+        return self._query_builder
+
     def _current_searcher(self):  # type: ignore[no-untyped-def]
         """A Whoosh searcher on the last commit, reopened when the index has changed."""
         if self._searcher is not None and not self._searcher.up_to_date():
@@ -301,7 +315,7 @@ class Index:
             self._searcher = None
         if self._searcher is None:
             self._searcher = self._ix.searcher(weighting=scoring.weighting(self.config.boosts))
-            self._lengths = matching.Lengths()
+            self._lengths = None
         return self._searcher
 
     def _writer(self, workers: int):  # type: ignore[no-untyped-def]
@@ -377,13 +391,23 @@ class Batch:
         if article.id in self._ids:
             return "duplicate"
         self._ids.add(article.id)
-        replaced = self._may_replace and self._writer.delete_by_term("id", article.id) > 0
+        replaced = self._may_replace and self._delete(article.id)
         self._writer.add_document(**to_document(article, article_hash or fingerprint(article)))
         return "replaced" if replaced else "added"
 
     def delete(self, article_id: str) -> bool:
         """Delete the committed article with this id; True when there was one."""
-        return self._may_replace and self._writer.delete_by_term("id", article_id) > 0
+        return self._may_replace and self._delete(article_id)
+
+    def _delete(self, article_id: str) -> bool:
+        # Whoosh's delete_by_term, less the query it builds: an index run would import
+        # the whole of whoosh.query for that alone.
+        reader = self._writer.searcher().reader()
+        if ("id", article_id) not in reader:
+            return False
+        for docnum in reader.postings("id", article_id).all_ids():
+            self._writer.delete_document(docnum)
+        return True
 
 
 class WordList:

@@ -398,7 +398,7 @@ def _read_changed(
             report.problems.append(unreadable(file, error))
             progress.advance(stat.st_size)
             continue
-        json_lines = json_lines_of(file, data)
+        data, json_lines = json_lines_of(file, data)
         blake2b = hashlib.blake2b
         hashes = None if json_lines is None else [blake2b(line, digest_size=8).hexdigest() for line in json_lines]
         # (Of JSON lines, the hash of the lines' hashes: it changes with any byte, newlines

@@ -27,7 +27,7 @@ from ..model import Article, Problem
 from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_page
 from ..text import clean_text
 from ..paths import display_path
-from .files import UTF16_BOMS, CorpusFile, UnreadableFile, check_bytes, corpus_files, decode
+from .files import HEAD, UTF16_BOMS, CorpusFile, UnreadableFile, check_lines, corpus_files, decode
 from .records import byte_lines, decoded_lines, numbered_lines, read_csv, read_jsonl, text_lines
 
 __all__ = [
@@ -98,21 +98,21 @@ def read_file(
     except OSError as error:
         on_problem(unreadable(file, error))
         return
-    yield from parse_data(data, file, config, on_problem, lines)
+    data, json_lines = json_lines_of(file, data)
+    yield from parse_data(data, file, config, on_problem, lines, json_lines)
 
 
 def parse_data(
     data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem, lines: Collection[int] | None = None,
     json_lines: list[bytes] | None = None,
 ) -> Iterator[Article]:
-    """The articles in `data`, the bytes of `file` (with `lines`, as read_file).
+    """The articles in `data`, the bytes of `file` (with `lines`, as read_file), or for
+    JSON lines, in `json_lines`, with `data` their head (see json_lines_of).
 
-    JSON lines are decoded a line at a time (`json_lines`: what json_lines_of gave, when
-    known): a line in another encoding is that line's problem, not the file's, and
-    only the lines wanted are decoded at all. Other files are decoded whole.
+    JSON lines are decoded a line at a time: a line in another encoding is that line's
+    problem, not the file's, and only the lines wanted are decoded at all. Other files
+    are decoded whole.
     """
-    if json_lines is None:
-        json_lines = json_lines_of(file, data)
     if json_lines is None:
         text = decode_file(data, file, on_problem)
         del data  # a big file is in memory once, not twice
@@ -120,11 +120,10 @@ def parse_data(
             yield from parse_text(text, file, config, on_problem, lines)
         return
     try:
-        check_bytes(data)
+        check_lines(data, json_lines)
     except UnreadableFile as error:
         on_problem(Problem(str(file.path), f"{error}; file skipped"))
         return
-    del data
     if lines is None:
         numbered: Iterable[tuple[int, bytes]] = enumerate(json_lines, start=1)
     else:
@@ -134,15 +133,16 @@ def parse_data(
                           str(file.path))
 
 
-def json_lines_of(file: CorpusFile, data: bytes) -> list[bytes] | None:
-    """The lines of `data` (see byte_lines) if `file` is JSON lines to be read from its
-    bytes; None for a file decoded whole (other formats, and UTF-16, whose newline
-    is two bytes)."""
-    if data.startswith(UTF16_BOMS):
-        return None
-    if file.format == "jsonl" or (file.format == "auto" and _starts_with_object(data)):
-        return byte_lines(data)
-    return None
+def json_lines_of(file: CorpusFile, data: bytes) -> tuple[bytes, list[bytes] | None]:
+    """For JSON lines read from their bytes: the head of `data` (all parse_data needs
+    besides) and its lines (see byte_lines), so that a big file is in memory once.
+    For a file decoded whole (other formats, and UTF-16, whose newline is two bytes):
+    (data, None)."""
+    if not data.startswith(UTF16_BOMS) and (
+        file.format == "jsonl" or (file.format == "auto" and _starts_with_object(data))
+    ):
+        return data[:HEAD], byte_lines(data)
+    return data, None
 
 
 def _starts_with_object(data: bytes) -> bool:

@@ -104,7 +104,7 @@ class UnreadableFile(Exception):
 
 
 #: How much of a file the tests for binary content look at.
-_HEAD = 8192
+HEAD = 8192
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -128,7 +128,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
         except UnicodeDecodeError as error:
             text = data.decode("cp1252", errors="replace")
             warning = f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); read as cp1252"
-    _refuse_control_characters(text[:_HEAD])
+    _refuse_control_characters(text[:HEAD])
     if "\r" in text:  # one scan, where two replaces would each scan (and copy) a big file
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text or text.isspace():  # (not strip(): that copies the whole text)
@@ -136,18 +136,18 @@ def decode(data: bytes) -> tuple[str, str | None]:
     return text, warning
 
 
-def check_bytes(data: bytes) -> None:
-    """What decode() checks, for bytes that are decoded a line at a time rather than
-    whole (JSON lines): raises UnreadableFile for a binary or an empty file."""
-    _refuse_nul_bytes(data)
-    _refuse_control_characters(data[:_HEAD].decode("utf-8", errors="replace"))
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    if len(data) == start or data[start:].isspace():
+def check_lines(head: bytes, lines: list[bytes]) -> None:
+    """What decode() checks, for a file decoded a line at a time rather than whole (JSON
+    lines), from its first bytes and its lines (see records.byte_lines): raises
+    UnreadableFile for a binary or an empty file."""
+    _refuse_nul_bytes(head)
+    _refuse_control_characters(head[:HEAD].decode("utf-8", errors="replace"))
+    if all(line.isspace() or not line for line in lines):  # (stops at the first line of text)
         raise UnreadableFile("empty file")
 
 
 def _refuse_nul_bytes(data: bytes) -> None:
-    if b"\x00" in data[:_HEAD]:
+    if b"\x00" in data[:HEAD]:
         raise UnreadableFile("binary file (NUL bytes), not text")
 
 
