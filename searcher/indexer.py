@@ -22,7 +22,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator
 
 from .config import Config
 from .errors import CorpusError, IndexFormatError, IndexNotFoundError
@@ -64,12 +64,9 @@ class Progress:
         """The run is over (also after an error)."""
 
 
-class _Copy(NamedTuple):  # (a tuple: made for every article of the corpus on every run)
-    """Where one article is, and what it holds."""
-
-    path: str
-    line: int | None
-    fingerprint: str
+#: Where one article is, and what it holds: (path, line, fingerprint). A plain tuple:
+#: one is made for every article of the corpus, twice, on every run.
+_Copy = tuple[str, "int | None", str]
 
 
 def update_index(
@@ -137,11 +134,9 @@ def _update(
     report: IndexReport,
 ) -> None:
     manifest = Manifest() if rebuild else Manifest.load(index.path)
-    if rebuild:
-        indexed: dict[str, tuple[str, str]] = {}
-    elif manifest.generation == index.generation:
-        indexed = {i: (c.path, c.fingerprint) for i, c in _choose(manifest.files, manifest.policy).items()}
-    else:
+    from_manifest = not rebuild and manifest.generation == index.generation
+    indexed: dict[str, tuple[str, str]] = {}  # id -> (path, fingerprint) of what the index holds
+    if not rebuild and not from_manifest:
         # The manifest does not describe this commit (first run, a crash after a commit,
         # Index.add): what is indexed comes from the index itself, every file is read again.
         known = index.fingerprints()
@@ -154,7 +149,8 @@ def _update(
 
     # 1-2. Which files are new or changed, and what they hold.
     states = _previous_states(manifest, roots, files, report)
-    if not indexed and not states and config.on_duplicate == "keep-first":
+    nothing_indexed = not any(state.articles for state in manifest.files.values()) if from_manifest else not indexed
+    if nothing_indexed and not states and config.on_duplicate == "keep-first":
         # Nothing indexed yet: every article is new, and the first copy of an id is
         # the one to index, so articles are written as they are read, in one pass.
         _index_while_reading(index, files, states, config, rebuild, progress, report)
@@ -162,17 +158,23 @@ def _update(
         return
     parsed = _Parsed(limit=KEEP_PARSED_ARTICLES)
     changed = _read_changed(files, states, config, progress, report, on_article=parsed.add)
+    if (from_manifest and not changed and states == manifest.files and manifest.policy == config.on_duplicate
+            and {str(root) for root in roots} <= set(manifest.roots)):
+        report.unchanged = len(index)  # nothing changed, and the manifest says so already
+        return
+    if from_manifest:
+        indexed = {i: (path, fp) for i, (path, _, fp) in _choose(manifest.files, manifest.policy).items()}
 
     # 3. Which copy of each id is indexed, and what must change in the index.
     chosen = _choose(states, config.on_duplicate, changed, report)
     to_delete = [article_id for article_id in indexed if article_id not in chosen]
     to_write: dict[str, set[tuple[str, int | None]]] = {}
-    for article_id, copy in chosen.items():
+    for article_id, (path, line, article_hash) in chosen.items():
         before = indexed.get(article_id)
-        if before == (copy.path, copy.fingerprint):
+        if before == (path, article_hash):
             report.unchanged += 1
             continue
-        to_write.setdefault(copy.path, set()).add((article_id, copy.line))
+        to_write.setdefault(path, set()).add((article_id, line))
         if before is None:
             report.added += 1
         else:
@@ -475,14 +477,14 @@ def _choose(
     for path in sorted(states):
         for article_id, line, article_hash in states[path].articles:
             if article_id not in chosen:  # the usual case, without a call
-                chosen[article_id] = _Copy(path, line, article_hash)
+                chosen[article_id] = (path, line, article_hash)
                 continue
-            outcome = choose(chosen, article_id, _Copy(path, line, article_hash), policy)
+            outcome = choose(chosen, article_id, (path, line, article_hash), policy)
             if outcome and report is not None and changed is not None:
-                kept, skipped = outcome
-                if kept.path in changed or skipped.path in changed:
+                (kept_path, kept_line, _), (skipped_path, skipped_line, _) = outcome
+                if kept_path in changed or skipped_path in changed:
                     report.problems.append(
-                        duplicate_problem(article_id, skipped.path, skipped.line, place(kept.path, kept.line), policy)
+                        duplicate_problem(article_id, skipped_path, skipped_line, place(kept_path, kept_line), policy)
                     )
     return chosen
 
