@@ -12,7 +12,8 @@ five times over with suffixed ids (about 108,000 articles), made in the temp fol
 
 Then, on Reuters (or the first corpus when Reuters is not measured): `searcher index`
 again on the unchanged corpus, and again after changing 10 articles of the JSON lines
-file, each as a share of the full build.
+file (each time from the full build's index), the median of --runs runs of each as a
+share of the full build.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import argparse
 import json
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -49,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", nargs="+", default=["bbc", "reuters", "reuters-x5"])
     parser.add_argument("--repeat", type=int, default=1, help="builds per engine and corpus; the fastest counts")
+    parser.add_argument("--runs", type=int, default=5, help="incremental runs of each kind; the median counts")
     parser.add_argument("--plain", nargs=2, type=Path, metavar=("CORPUS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.plain:
@@ -95,18 +98,25 @@ def main() -> None:
                   f"(plain Whoosh: {rates['reuters-x5', 'plain'] / rates['reuters', 'plain']:.2f})")
         if changing in full_seconds:
             corpus, folder = work / "changing.jsonl", work / f"{Path(changing).name}-searcher"
-            again = build("searcher", corpus, folder)
-            change_articles(corpus, 10)
-            changed = build("searcher", corpus, folder)
-            report = json.loads(changed.stdout)
+            pristine, original = work / "pristine-index", work / "original.jsonl"
+            shutil.copytree(folder, pristine)
+            shutil.copy(corpus, original)
+            unchanged = [build("searcher", corpus, folder) for _ in range(args.runs)]
+            changed = []
+            for _ in range(args.runs):  # each from the index of the full build, the same 10 changed
+                shutil.rmtree(folder)
+                shutil.copytree(pristine, folder)
+                shutil.copy(original, corpus)
+                change_articles(corpus, 10)
+                changed.append(build("searcher", corpus, folder))
             full = full_seconds[changing]
-            print("\n" + benchlib.table([f"{Path(changing).name}, `searcher index` again", "seconds", "of the full build",
-                                         "articles written"], [
-                ["unchanged corpus", f"{again.seconds:.2f}", f"{again.seconds / full:.1%}",
-                 str(json.loads(again.stdout)["added"] + json.loads(again.stdout)["updated"])],
-                ["10 articles changed", f"{changed.seconds:.2f}", f"{changed.seconds / full:.1%}",
-                 str(report["added"] + report["updated"])],
-            ]))
+            rows = []
+            for label, runs in (("unchanged corpus", unchanged), ("10 articles changed", changed)):
+                seconds = statistics.median(run.seconds for run in runs)
+                report = json.loads(runs[-1].stdout)
+                rows.append([label, f"{seconds:.2f}", f"{seconds / full:.1%}", str(report["added"] + report["updated"])])
+            print("\n" + benchlib.table([f"{Path(changing).name}, `searcher index` again (median of {args.runs})",
+                                         "seconds", "of the full build", "articles written"], rows))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
