@@ -19,6 +19,8 @@ import gc
 import hashlib
 import os
 import time
+import zlib
+from array import array
 from contextlib import contextmanager
 from dataclasses import replace
 from operator import itemgetter
@@ -402,11 +404,10 @@ def _read_changed(
             progress.advance(stat.st_size)
             continue
         data, json_lines = json_lines_of(file, data)
-        blake2b = hashlib.blake2b
-        hashes = None if json_lines is None else [blake2b(line, digest_size=8).hexdigest() for line in json_lines]
-        # (Of JSON lines, the hash of the lines' hashes: it changes with any byte, newlines
+        hashes = None if json_lines is None else _line_keys(json_lines)
+        # (Of JSON lines, the hash of the lines' keys: it changes with any byte, newlines
         # aside, and costs no second pass over the file.)
-        sha = hashlib.sha256(data if hashes is None else "".join(hashes).encode()).hexdigest()
+        sha = hashlib.sha256(data if hashes is None else array("Q", hashes).tobytes()).hexdigest()
         before = states.get(path)
         if before and before.reader == reader and before.sha == sha:
             articles, line_hashes = before.articles, before.line_hashes  # touched, not changed
@@ -427,7 +428,7 @@ def _read_changed(
 def _parse_changed(
     data: bytes,
     json_lines: list[bytes] | None,
-    hashes: list[str] | None,
+    hashes: list[int] | None,
     file: CorpusFile,
     config: Config,
     before: FileState | None,
@@ -435,7 +436,8 @@ def _parse_changed(
     on_article: Callable[[Article, str], None] | None = None,
 ) -> tuple[list[tuple[str, int | None, str]], list[str]]:
     """The (id, line, fingerprint) of each article of a new or changed file (`data`; for
-    JSON lines, its `json_lines` and their `hashes`), and the hash of each one's line.
+    JSON lines, its `json_lines` and their `hashes`, see _line_keys), and the hash of
+    each one's line (None where it has none).
 
     A line of JSON lines whose hash was seen before holds the article seen before:
     only new and changed lines are parsed, so that changing ten articles of a file of
@@ -446,7 +448,7 @@ def _parse_changed(
     # (Under another corpus root, an article without an id has another name.)
     if hashes and before is not None and before.line_hashes and before.root == str(file.root):
         known = dict(zip(before.line_hashes, before.articles))
-        known.pop("", None)
+        known.pop(None, None)
         for number, line_hash in enumerate(hashes, start=1):
             old = known.get(line_hash)
             # (An empty fingerprint means "not as indexed": such a line is parsed again.
@@ -462,7 +464,18 @@ def _parse_changed(
             on_article(article, article_hash)
     # (Lines of JSON lines are all numbers: the key needs no Python call.)
     articles = sorted([*parsed, *reused.values()], key=itemgetter(1) if hashes else _line_or_zero)
-    return articles, [hashes[line - 1] if hashes and line else "" for _, line, _ in articles]
+    return articles, [hashes[line - 1] if hashes and line else None for _, line, _ in articles]
+
+
+def _line_keys(lines: list[bytes]) -> list[int]:
+    """A 64-bit key for each line: its CRC-32 and Adler-32 side by side.
+
+    Not a cryptographic hash, and it need not be one: it tells the lines a user edited
+    from those left alone (missing an edit would take both sums colliding with those
+    of a line already known), at a sixth of blake2b's cost per line: hashing was a
+    fifth of the time of a small update of Reuters' 21,578 lines.
+    """
+    return [crc << 32 | adler for crc, adler in zip(map(zlib.crc32, lines), map(zlib.adler32, lines))]
 
 
 def _line_or_zero(article: tuple[str, int | None, str]) -> int:

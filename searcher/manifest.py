@@ -19,7 +19,8 @@ from pathlib import Path
 
 FILE_NAME = "searcher-files.json"
 # 2: on_duplicate policy, and the reader settings of each file; 3: line hashes;
-# 4: articles as columns (ids, lines, fingerprints): a third of the time to load.
+# 4: articles as columns (ids, lines, fingerprints), a third of the time to load, and
+# line keys as integers (see indexer._line_keys).
 VERSION = 4
 
 
@@ -36,7 +37,7 @@ class FileState:
     articles: list[tuple[str, int | None, str]]  # (id, line, fingerprint), in file order
     # For JSON lines: a hash of each article's line, as `articles`, so that a changed
     # file's unchanged lines need not be parsed again. Empty for other formats.
-    line_hashes: list[str] = field(default_factory=list)
+    line_hashes: list[int | None] = field(default_factory=list)
 
 
 @dataclass
