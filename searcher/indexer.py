@@ -98,8 +98,8 @@ def update_index(
 def _rare_full_collections() -> Iterator[None]:
     """Python's full garbage collections walk every live object, and an index run keeps
     hundreds of thousands alive (manifest entries, articles in flight): they cost 5-8%
-    of a build. Young objects are collected as usual; full collections (whose trigger
-    is third of the thresholds) come 100 times rarer for the run, workers included."""
+    of a build. Young objects are collected as usual; full collections (the third
+    threshold) come 100 times rarer for the run, in its worker processes too."""
     young, middle, full = gc.get_threshold()
     gc.set_threshold(young, middle, full * 100)
     try:
