@@ -405,9 +405,12 @@ class Batch:
         reader = self._writer.searcher().reader()
         if ("id", article_id) not in reader:
             return False
+        deleted = 0
         for docnum in reader.postings("id", article_id).all_ids():
-            self._writer.delete_document(docnum)
-        return True
+            if not self._writer.is_deleted(docnum):  # (deleted before, or earlier in this batch)
+                self._writer.delete_document(docnum)
+                deleted += 1
+        return deleted > 0
 
 
 class WordList:

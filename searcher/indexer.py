@@ -42,6 +42,7 @@ from .readers import (
     parse_data,
     place,
     read_file,
+    refused_json_lines,
     unreadable,
 )
 from .schema import fingerprint
@@ -309,8 +310,8 @@ def _as_written(
     articles = [
         (i, line, written.get((i, line), "") if (i, line) in wanted else fp) for i, line, fp in state.articles
     ]
-    # No line hashes: a line that changed between the readings must be parsed next time.
-    return replace(state, size=-1, articles=articles, line_hashes=[])
+    # No size, content hash or line keys: the file is read and every line parsed next time.
+    return replace(state, size=-1, sha="", articles=articles, line_hashes=[])
 
 
 def _states_from_index(known: list[tuple[str, str, str]]) -> dict[str, FileState]:
@@ -445,6 +446,9 @@ def _parse_changed(
     """
     hashes = hashes or []
     reused: dict[int, tuple[str, int | None, str]] = {}
+    if json_lines is not None and (problem := refused_json_lines(file, data, json_lines)):
+        report.problems.append(problem)  # not text (any more): none of its articles stays
+        return [], []
     # (Under another corpus root, an article without an id has another name.)
     if hashes and before is not None and before.line_hashes and before.root == str(file.root):
         known = dict(zip(before.line_hashes, before.articles))

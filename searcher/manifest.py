@@ -57,7 +57,7 @@ class Manifest:
             files = {
                 path: FileState(
                     state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"], state["reader"],
-                    list(zip(state["ids"], state["lines"], state["fingerprints"])), state["line_hashes"],
+                    list(zip(state["ids"], state["lines"], state["fingerprints"], strict=True)), state["line_hashes"],
                 )
                 for path, state in data["files"].items()
             }

@@ -8,11 +8,14 @@ times larger, on every `searcher` search and every index run.
 
 `SegmentPart` is that `BufferFile` with a file that reads the memory map in place, so
 only the bytes actually read are touched. `read_in_place()` makes Whoosh's compound
-segments use it; it changes how bytes are read, not which (the same class, the same
-methods, the same results). It is a no-op on a Whoosh fork without that hook.
+segments use it, for every index opened in the process (searcher.index calls it); it
+changes how bytes are read, not which (the same class, the same methods, the same
+results). It is a no-op on a Whoosh fork without that hook.
 """
 
 from __future__ import annotations
+
+from typing import Iterator
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.filedb import compound, structfile
@@ -22,47 +25,61 @@ _LENGTHS = [0] + [byte_to_length(byte) for byte in range(1, 256)]
 
 
 class _View:
-    """A read-only file over a buffer (a memoryview of the map), reading it in place."""
+    """A read-only file over a buffer (a memoryview of the map), reading it in place;
+    it behaves as io.BytesIO does for reading."""
 
     __slots__ = ("_buffer", "_position")
 
     def __init__(self, buffer: memoryview) -> None:
-        self._buffer = buffer
+        self._buffer: memoryview | None = buffer
         self._position = 0
 
     def read(self, size: int | None = -1) -> bytes:
+        buffer = self._open()
         start = self._position
-        end = len(self._buffer) if size is None or size < 0 else min(start + size, len(self._buffer))
+        end = len(buffer) if size is None or size < 0 else min(start + size, len(buffer))
         self._position = max(start, end)
-        return bytes(self._buffer[start:end])
+        return bytes(buffer[start:end])
 
     def readline(self, size: int | None = -1) -> bytes:  # pickle.load may ask for it
-        end = len(self._buffer) if size is None or size < 0 else min(self._position + size, len(self._buffer))
+        buffer = self._open()
+        end = len(buffer) if size is None or size < 0 else min(self._position + size, len(buffer))
         position = self._position
         while position < end:
-            chunk = bytes(self._buffer[position:min(position + 4096, end)])
+            chunk = bytes(buffer[position:min(position + 4096, end)])
             found = chunk.find(b"\n")
             if found >= 0:
                 end = position + found + 1
                 break
             position += len(chunk)
-        return self.read(end - self._position)
+        return self.read(max(end - self._position, 0))
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
 
     def seek(self, position: int, whence: int = 0) -> int:
+        buffer = self._open()
+        if whence == 0 and position < 0:
+            raise ValueError(f"negative seek value {position}")
         if whence == 1:
-            position += self._position
+            position = max(self._position + position, 0)
         elif whence == 2:
-            position += len(self._buffer)
-        if position < 0:
-            raise ValueError(f"negative seek position {position}")
+            position = max(len(buffer) + position, 0)
         self._position = position
         return position
 
     def tell(self) -> int:
+        self._open()
         return self._position
 
     def close(self) -> None:
-        self._buffer = memoryview(b"")  # lets the map close
+        self._buffer = None  # (SegmentPart keeps the buffer, as Whoosh's BufferFile does)
+
+    def _open(self) -> memoryview:
+        if self._buffer is None:
+            raise ValueError("I/O operation on closed file.")
+        return self._buffer
 
 
 class SegmentPart(structfile.BufferFile):

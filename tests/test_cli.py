@@ -273,10 +273,10 @@ def test_ctrl_c_stops_indexing_cleanly(tmp_path: Path) -> None:
     from .conftest import require_data
 
     reuters = require_data("reuters21578", "reuters21578.jsonl")
-    # Reuters twice over (ids suffixed): a run of over 10 s, so that Ctrl-C comes mid-run.
-    corpus = tmp_path / "reuters-x2.jsonl"
+    # Reuters three times over (ids suffixed): a run of over 15 s, so that Ctrl-C comes mid-run.
+    corpus = tmp_path / "reuters-x3.jsonl"
     with corpus.open("w", encoding="utf-8") as out:
-        for copy in (1, 2):
+        for copy in (1, 2, 3):
             for line in reuters.read_text(encoding="utf-8").splitlines():
                 record = json.loads(line)
                 record["id"] = f"{record['id']}-{copy}"
@@ -285,7 +285,11 @@ def test_ctrl_c_stops_indexing_cleanly(tmp_path: Path) -> None:
     command = [installed_searcher(), "index", str(corpus), "--index", str(index)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
-    time.sleep(4)  # the workers are busy by now
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(_children(process.pid)) < 2:
+        time.sleep(0.1)  # until both indexing workers have started
+    time.sleep(1)
+    assert process.poll() is None, "indexing ended before Ctrl-C"
     os.killpg(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130
@@ -295,6 +299,11 @@ def test_ctrl_c_stops_indexing_cleanly(tmp_path: Path) -> None:
     assert str(index) not in listed  # no worker left behind
     done = subprocess.run([installed_searcher(), "stats", "--index", str(index), "--json"], capture_output=True, text=True)
     assert json.loads(done.stdout)["articles"] == 0  # the index is as it was: empty
+
+
+def _children(pid: int) -> list[str]:
+    listed = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return listed.split()
 
 
 def test_json_says_when_any_word_matched(project: Path) -> None:

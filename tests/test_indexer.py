@@ -234,6 +234,13 @@ def test_add_replaces_by_id_and_reports(tmp_path: Path) -> None:
         assert (report.added, report.updated) == (0, 1)
         assert len(index) == 2 and index.get("1").title == "One, corrected"
         assert index.get("3") is None
+        with index.batch() as batch:
+            assert batch.delete("2") is True
+        with index.batch() as batch:
+            assert batch.delete("2") is False  # gone already (deleted, not yet merged away)
+            assert batch.delete("1") is True and batch.delete("1") is False
+        report = index.add([Article(id="2", title="Two, back")])
+        assert (report.added, report.updated) == (1, 0) and len(index) == 1
 
 
 def test_lost_manifest_leaves_other_corpus_paths_alone(config: Config, tmp_path: Path) -> None:
@@ -329,6 +336,38 @@ def test_a_changed_line_is_found_in_every_encoding(tmp_path: Path, encoding: str
         assert [hit.id for hit in index.search("corrected")] == ["n7"]
         assert index.get("n12").title == "Café story 12"
     assert update_index(config, [feed]).unchanged == 31
+
+
+def test_a_json_lines_file_that_turns_binary_keeps_none_of_its_articles(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"id": f"n{n}", "title": f"Story {n}"}).encode() for n in range(5)]
+    feed.write_bytes(b"\n".join(lines) + b"\n")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [feed])
+    feed.write_bytes(b"\n".join([b"\x00" * 20, *lines[1:]]) + b"\n")  # its unchanged lines too
+    report = update_index(config, [feed])
+    assert report.removed == 5 and "binary file" in report.problems[0].message
+    with Index.open(config.index) as index:
+        assert len(index) == 0
+
+
+def test_a_second_reading_that_finds_nothing_is_written_next_run(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.indexer as indexer
+
+    feed = tmp_path / "feed.jsonl"
+    records = [{"id": f"n{n}", "title": f"Story {n}"} for n in range(5)]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [feed])
+    records[2]["title"] = "Story two, corrected"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    monkeypatch.setattr(indexer, "KEEP_PARSED_ARTICLES", 0)
+    monkeypatch.setattr(indexer, "read_file", lambda *args, **kwargs: iter(()))  # e.g. a passing read error
+    update_index(config, [feed])
+    monkeypatch.undo()
+    assert update_index(config, [feed]).updated == 1  # the file as before: its edit is written now
+    assert titles(config)["n2"] == "Story two, corrected"
 
 
 def test_new_line_endings_alone_change_no_article(tmp_path: Path) -> None:

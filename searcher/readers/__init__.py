@@ -32,7 +32,7 @@ from .records import byte_lines, decoded_lines, numbered_lines, read_csv, read_j
 
 __all__ = [
     "CorpusFile", "choose", "corpus_files", "decode_file", "duplicate_problem", "file_format", "ignore_problem",
-    "json_lines_of", "parse_data", "parse_text", "text_lines", "place", "read_corpus", "read_file", "unreadable",
+    "json_lines_of", "parse_data", "parse_text", "refused_json_lines", "text_lines", "place", "read_corpus", "read_file", "unreadable",
 ]
 
 OnProblem = Callable[[Problem], None]
@@ -119,10 +119,9 @@ def parse_data(
         if text is not None:
             yield from parse_text(text, file, config, on_problem, lines)
         return
-    try:
-        check_lines(data, json_lines)
-    except UnreadableFile as error:
-        on_problem(Problem(str(file.path), f"{error}; file skipped"))
+    problem = refused_json_lines(file, data, json_lines)
+    if problem is not None:
+        on_problem(problem)
         return
     if lines is None:
         numbered: Iterable[tuple[int, bytes]] = enumerate(json_lines, start=1)
@@ -131,6 +130,15 @@ def parse_data(
     report = _reporter(file, on_problem)
     yield from read_jsonl(decoded_lines(numbered, report), config.record_fields, file.default_id, report,
                           str(file.path))
+
+
+def refused_json_lines(file: CorpusFile, head: bytes, json_lines: list[bytes]) -> Problem | None:
+    """The problem of a JSON lines file that is not text (binary, empty): see json_lines_of."""
+    try:
+        check_lines(head, json_lines)
+    except UnreadableFile as error:
+        return Problem(str(file.path), f"{error}; file skipped")
+    return None
 
 
 def json_lines_of(file: CorpusFile, data: bytes) -> tuple[bytes, list[bytes] | None]:

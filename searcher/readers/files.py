@@ -142,7 +142,8 @@ def check_lines(head: bytes, lines: list[bytes]) -> None:
     UnreadableFile for a binary or an empty file."""
     _refuse_nul_bytes(head)
     _refuse_control_characters(head[:HEAD].decode("utf-8", errors="replace"))
-    if all(line.isspace() or not line for line in lines):  # (stops at the first line of text)
+    # (As decode's text.isspace(): Unicode spaces too. Stops at the first line of text.)
+    if all(not line or line.decode("utf-8", errors="replace").isspace() for line in lines):
         raise UnreadableFile("empty file")
 
 
