@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import sys
 import time
 import zlib
 from array import array
@@ -408,7 +409,7 @@ def _read_changed(
         hashes = None if json_lines is None else _line_keys(json_lines)
         # (Of JSON lines, the hash of the lines' keys: it changes with any byte, newlines
         # aside, and costs no second pass over the file.)
-        sha = hashlib.sha256(data if hashes is None else array("Q", hashes).tobytes()).hexdigest()
+        sha = hashlib.sha256(data if hashes is None else _key_bytes(hashes)).hexdigest()
         before = states.get(path)
         if before and before.reader == reader and before.sha == sha:
             articles, line_hashes = before.articles, before.line_hashes  # touched, not changed
@@ -469,6 +470,14 @@ def _parse_changed(
     # (Lines of JSON lines are all numbers: the key needs no Python call.)
     articles = sorted([*parsed, *reused.values()], key=itemgetter(1) if hashes else _line_or_zero)
     return articles, [hashes[line - 1] if hashes and line else None for _, line, _ in articles]
+
+
+def _key_bytes(keys: list[int]) -> bytes:
+    """Line keys as bytes to hash, the same on every machine (little-endian)."""
+    packed = array("Q", keys)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
 
 
 def _line_keys(lines: list[bytes]) -> list[int]:

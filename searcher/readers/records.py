@@ -73,7 +73,7 @@ def decoded_lines(numbered: Iterable[tuple[int, bytes]], report: Report) -> Iter
             yield number, line.decode("utf-8")
         except UnicodeDecodeError as error:
             if first is None:
-                first = (number, f"byte 0x{line[error.start]:02x} at column {error.start + 1}")
+                first = (number, f"byte 0x{line[error.start]:02x} at offset {error.start} of the line")
             count += 1
             yield number, line.decode("cp1252", errors="replace")
     if first is not None:
