@@ -368,8 +368,8 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
         err.print(f"{reason}: building {where} from {', '.join(map(display_path, config.corpus))}")
     try:
         report = update_index(config, corpus or None, rebuild=rebuild,
-                              progress=None if plain else terminal.RichProgress(err))
-    except KeyboardInterrupt:
+                              progress=_line_notices() if plain else terminal.RichProgress(err))
+    except KeyboardInterrupt:  # (update_index says what it kept; this is Ctrl-C before it ran)
         raise Interrupted(
             f"interrupted; nothing of this run was saved, {where} is as it was before",
             hint="run the same command again to index",
@@ -380,6 +380,19 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
     else:
         terminal.print_report(err if quiet or reason else terminal.console(), err, report, where)
     return report
+
+
+def _line_notices() -> Any:
+    from .indexer import Progress
+
+    class LineNotices(Progress):
+        """No bar, for tools: notices (waiting for another writer) as lines on stderr."""
+
+        def notice(self, message: str) -> None:
+            sys.stderr.write(f"{message}\n")
+            sys.stderr.flush()
+
+    return LineNotices()
 
 
 def _print_json(data: dict[str, Any], to_stderr: bool = False) -> None:

@@ -53,6 +53,8 @@ class Config:
     index: Path = field(default_factory=lambda: Path.cwd() / "index")
     on_duplicate: str = "keep-first"
     workers: int | None = None  # None: as many as the machine has, when the corpus is big enough
+    lock_wait: float = 30.0  # seconds an index run waits for another one writing the same index
+    commit_every: int = 50_000  # articles: an interrupted index run keeps what it committed
     formats: Mapping[str, str] = field(default_factory=dict)  # ".txt" -> "plain-text"
     record_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_RECORD_FIELDS))
     limit: int = 10
@@ -181,7 +183,7 @@ class _Checker:
         return tuple(items)
 
     def config(self, data: dict[str, Any]) -> Config:
-        top = ("corpus", "index", "on_duplicate", "workers", "formats", "fields", "search")
+        top = ("corpus", "index", "on_duplicate", "workers", "lock_wait", "commit_every", "formats", "fields", "search")
         self.known(data, top)
         settings: dict[str, Any] = {"path": self.path.absolute()}
 
@@ -196,6 +198,13 @@ class _Checker:
         if "workers" in data:
             workers = data["workers"]
             settings["workers"] = None if workers == "auto" else self.integer(workers, ("workers",), 1)
+        if "lock_wait" in data:
+            wait = data["lock_wait"]
+            if isinstance(wait, bool) or not isinstance(wait, (int, float)) or wait < 0:
+                raise self.fail(("lock_wait",), f"expected a number of seconds, 0 or more, got {_describe(wait)}")
+            settings["lock_wait"] = float(wait)
+        if "commit_every" in data:
+            settings["commit_every"] = self.integer(data["commit_every"], ("commit_every",), 1)
 
         formats = self.mapping(data.get("formats"), ("formats",))
         checked_formats = {}

@@ -31,6 +31,7 @@ from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, Sear
 from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
 from .paths import display_path
 from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
+from .locking import WriteLock
 from .storage import read_in_place
 
 read_in_place()
@@ -69,6 +70,8 @@ class Index:
         self._lengths = None  # matching.Lengths of the searcher's segments; new with each searcher
         self._query_builder = None  # see _queries
         self._words = WordList(path)
+        #: The run-long write lock (see locking); batches take it too.
+        self.write_lock = WriteLock(path)
         # Passages find the query's terms in stored text with the indexing analysis
         # (analysis.TermCache: the analyzer's terms, from a cache of words seen).
         self._analyze = TEXT_TERMS.tokens
@@ -343,20 +346,49 @@ class Batch:
         self._optimize = optimize
         self._writer = None
         self._ids: set[str] = set()
-        # With nothing committed yet, or everything to be cleared, nothing can be replaced.
-        self._may_replace = not clear and len(index) > 0
+        self._may_replace = False
+        self._committed = False  # whether commit() was called
 
     def __enter__(self) -> Batch:
-        self._writer = self._index._writer(self._workers)
+        self._index.write_lock.acquire(self._index.config.lock_wait)
+        try:
+            # With nothing committed yet, or everything to be cleared, nothing can be replaced.
+            self._may_replace = not self._clear and len(self._index) > 0
+            self._writer = self._index._writer(self._workers)
+        except BaseException:
+            self._index.write_lock.release()
+            raise
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            # A batch that committed as it went made segments of a like size, which
+            # Whoosh's policy would merge at the end through its slow merge: 20 s of
+            # Reuters written in batches of 2,000. They stay as they are.
+            self._finish(cancel=exc_type is not None, merge=not self._committed)
+        finally:
+            self._index.write_lock.release()
+
+    def commit(self) -> None:
+        """Commit what the batch holds so far and go on in a new writing session, the
+        write lock still held. A batch that clears the index commits once, at its end."""
+        if self._clear:
+            raise ValueError("a batch that clears the index commits once, at its end")
+        self._finish(cancel=False, merge=False)
+        self._ids.clear()
+        self._may_replace = self._committed = True
+        self._writer = self._index._writer(self._workers)
+
+    def _finish(self, cancel: bool, merge: bool = True) -> None:
+        """Commit (or with `cancel`, drop) the writing session. Without `merge`, no
+        segment is merged: Whoosh's policy merges small segments through its own slow
+        merge, which at every commit of a run rewrote the same articles again."""
         from .segments import ParallelWriter  # (imported already: _writer made the writer)
 
         writer, self._writer = self._writer, None
         if writer is None:
             return
-        if exc_type is not None:
+        if cancel:
             writer.cancel()
             return
         try:
@@ -369,10 +401,12 @@ class Batch:
                 writer.before_commit = save_words
             else:
                 save_words(set())
-            if self._clear:
-                from whoosh.writing import CLEAR  # here: searching needs none of whoosh.writing
+            from whoosh.writing import CLEAR, NO_MERGE  # here: searching needs none of whoosh.writing
 
+            if self._clear:
                 writer.commit(mergetype=CLEAR)
+            elif not merge:
+                writer.commit(mergetype=NO_MERGE)
             else:
                 writer.commit(optimize=self._optimize)
         except BaseException:

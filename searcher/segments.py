@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 from array import array
 from heapq import merge
 from pathlib import Path
@@ -305,10 +306,12 @@ class _WorkerTask(SubWriterTask):
     def __init__(self, *args: Any, words_path: Path) -> None:
         super().__init__(*args)
         self.words_path = words_path
+        self.parent_pid = os.getpid()
 
     def run(self) -> None:
         # Whoosh's SubWriterTask.run, multisegment only, with our segment writer.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent(self.parent_pid)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:
@@ -322,6 +325,24 @@ class _WorkerTask(SubWriterTask):
         segment = writer._finalize_segment()
         self.words_path.write_text("\n".join(TEXT_TERMS.stemmed_away), encoding="utf-8")
         self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when its parent dies, however it dies (SIGKILL included).
+
+    A worker whose parent was killed would wait for work forever, holding the index's
+    write lock, which it shares with its parent: the index would stay locked. Linux
+    kills it with its parent (PR_SET_PDEATHSIG); a parent already gone ends it now.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass  # (no prctl in this libc: the check below still holds)
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 class ParallelWriter(MpWriter):

@@ -229,6 +229,9 @@ class RichProgress(IndexProgress):
             self._show_counts()
             self._progress.refresh()
 
+    def notice(self, message: str) -> None:
+        self._progress.console.print(Text(message, style="yellow"))
+
     def finish(self) -> None:
         if self._started:
             self._close_task()
