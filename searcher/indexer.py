@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .config import Config
-from .errors import CorpusError, IndexFormatError, IndexNotFoundError
-from .index import Index
+from .errors import CorpusError, IndexFormatError, IndexNotFoundError, Interrupted
+from .index import Batch, Index
 from .manifest import FileState, Manifest
 from .model import Article, IndexReport
+from .paths import display_path
 from .readers import (
     CorpusFile,
     choose,
@@ -68,6 +69,9 @@ class Progress:
     def finish(self) -> None:
         """The run is over (also after an error)."""
 
+    def notice(self, message: str) -> None:
+        """Something the user should know now, in one line (waiting for another writer)."""
+
 
 #: Where one article is, and what it holds: (path, line, fingerprint). A plain tuple:
 #: one is made for every article of the corpus, twice, on every run.
@@ -86,10 +90,22 @@ def update_index(
     progress = progress or Progress()
     started = time.perf_counter()
     report = IndexReport()
+    committer = _Committer(config.commit_every, enabled=not rebuild, progress=progress)
     try:
         index = _open_for_update(config, rebuild)
         with index, _rare_full_collections():
-            _update(index, config, corpus, rebuild, progress, report)
+            index.write_lock.acquire(config.lock_wait, progress.notice)
+            try:
+                _update(index, config, corpus, rebuild, progress, report, committer)
+            finally:
+                index.write_lock.release()
+    except KeyboardInterrupt:
+        where = display_path(config.index)
+        if not committer.committed:
+            raise Interrupted(f"interrupted; nothing of this run was saved, {where} is as it was before",
+                              hint="run the same command again to index") from None
+        raise Interrupted(f"interrupted; {committer.committed:,} articles of this run were saved in {where}",
+                          hint="run the same command again to index the rest") from None
     finally:
         progress.finish()
     report.seconds = time.perf_counter() - started
@@ -108,6 +124,28 @@ def _rare_full_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(young, middle, full)
+
+
+class _Committer:
+    """Commits a batch every `every` articles written, so that an interrupted run keeps
+    most of its work. The manifest is saved at the end only: a run stopped after a
+    commit leaves one that does not describe the index, and the next run compares
+    every file with what the index holds (index.fingerprints) and writes the rest.
+    A rebuild commits once, so that an interrupted rebuild leaves the old index."""
+
+    def __init__(self, every: int, enabled: bool, progress: Progress) -> None:
+        self._every = every
+        self._enabled = enabled
+        self._progress = progress
+        self._written = 0
+        self.committed = 0  # articles of this run committed so far
+
+    def written(self, batch: Batch) -> None:
+        self._written += 1
+        if self._enabled and self._written % self._every == 0:
+            batch.commit()
+            self.committed = self._written
+            self._progress.notice(f"{self.committed:,} articles of this run saved")
 
 
 def _open_for_update(config: Config, rebuild: bool) -> Index:
@@ -137,6 +175,7 @@ def _update(
     rebuild: bool,
     progress: Progress,
     report: IndexReport,
+    committer: _Committer,
 ) -> None:
     manifest = Manifest() if rebuild else Manifest.load(index.path)
     from_manifest = not rebuild and manifest.generation == index.generation
@@ -158,7 +197,7 @@ def _update(
     if nothing_indexed and not states and config.on_duplicate == "keep-first":
         # Nothing indexed yet: every article is new, and the first copy of an id is
         # the one to index, so articles are written as they are read, in one pass.
-        _index_while_reading(index, files, states, config, rebuild, progress, report)
+        _index_while_reading(index, files, states, config, rebuild, progress, report, committer)
         _save_manifest(index, manifest, config, roots, states)
         return
     parsed = _Parsed(limit=KEEP_PARSED_ARTICLES)
@@ -217,6 +256,7 @@ def _update(
                         written[key] = article_hash or fingerprint(article)
                         batch.add(article, written[key])
                         progress.advance()
+                        committer.written(batch)
                 states[path] = _as_written(states[path], wanted, written)
             progress.phase("Finishing", None, "")  # workers finish their share, then the commit
     _save_manifest(index, manifest, config, roots, states)
@@ -268,6 +308,7 @@ def _index_while_reading(
     rebuild: bool,
     progress: Progress,
     report: IndexReport,
+    committer: _Committer,
 ) -> None:
     """Read and write every article in one pass (an empty index, on_duplicate keep-first)."""
     chosen: dict[str, tuple[str, int | None]] = {}
@@ -283,6 +324,7 @@ def _index_while_reading(
             else:
                 batch.add(article, article_hash)
                 report.added += 1
+                committer.written(batch)
 
         _read_changed(files, states, config, progress, report, on_article=write, phase="Indexing")
         progress.phase("Finishing", None, "")  # workers finish their share, then the commit
