@@ -18,6 +18,7 @@ import os
 import pickle
 import struct
 import tempfile
+import time
 import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, TypeVar
@@ -317,7 +318,17 @@ class Index:
             self._searcher.close()
             self._searcher = None
         if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=scoring.weighting(self.config.boosts))
+            for attempt in range(3):
+                try:
+                    self._searcher = self._ix.searcher(weighting=scoring.weighting(self.config.boosts))
+                    break
+                except FileNotFoundError:
+                    # A commit deletes the segments it merged away: between reading the
+                    # table of contents and opening its segments, one can be gone. The
+                    # next table of contents names what is there.
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.05)
             self._lengths = None
         return self._searcher
 

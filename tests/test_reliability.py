@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from searcher import IndexLockedError
+from searcher import Index, IndexLockedError
 from searcher.config import Config
 from searcher.indexer import update_index
 from searcher.locking import WriteLock
@@ -103,3 +103,37 @@ def test_killing_index_runs_at_20_random_moments_loses_nothing() -> None:
     assert sum(kill["killed"] for kill in kills) >= 15  # most runs were killed mid-way, not after the end
     assert len({kill["articles"] for kill in kills}) >= 5  # at many different points
     assert (summary["survived"], summary["articles"], summary["lost"]) == (20, 2225, 0)
+
+
+def test_searches_during_an_index_run_see_whole_commits_and_never_fail(tmp_path: Path) -> None:
+    """One process indexes (committing every 400 articles) while this one searches in a
+    loop: no search fails, and every count is one the writer committed."""
+    corpus = feed(tmp_path, 400)
+    index = tmp_path / "ix"
+    config = write_config(tmp_path, "commit_every: 400\n")
+    update_index(Config(index=index), [corpus])
+    feed(tmp_path, 4000)  # 3,600 more
+    committed = set(range(400, 4001, 400))
+    log = (tmp_path / "writer.log").open("w")
+    writer = subprocess.Popen([str(SEARCHER), "--config", str(config), "index", str(corpus), "--index", str(index),
+                               "--json"], stdout=log, stderr=subprocess.STDOUT)
+    searches, failures, seen = 0, [], set()
+    with Index.open(index) as reader:  # one long-lived reader, as a library user would keep
+        while writer.poll() is None or searches < 20:
+            try:
+                results = reader.search("oil prices", limit=3)
+                fresh = Index.open(index)  # and a new one each time, as the command line
+                with fresh:
+                    total = fresh.search("story", limit=1).total
+                seen.update((results.total, total))
+                if results.total not in committed or total not in committed:
+                    failures.append(f"counts {results.total} and {total}: not committed counts")
+            except Exception as error:  # noqa: BLE001 - any failure is the finding
+                failures.append(repr(error))
+            searches += 1
+    writer.wait()
+    log.close()
+    assert writer.returncode == 0, (tmp_path / "writer.log").read_text()
+    assert failures == [], failures[:5]
+    assert searches >= 20 and len(seen) >= 3  # the searches saw the index grow, commit by commit
+    assert max(seen) == 4000
