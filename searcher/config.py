@@ -55,6 +55,7 @@ class Config:
     workers: int | None = None  # None: as many as the machine has, when the corpus is big enough
     lock_wait: float = 30.0  # seconds an index run waits for another one writing the same index
     commit_every: int = 50_000  # articles: an interrupted index run keeps what it committed
+    follow_links: bool = False  # follow symbolic links that lead outside the corpus folders
     formats: Mapping[str, str] = field(default_factory=dict)  # ".txt" -> "plain-text"
     record_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_RECORD_FIELDS))
     limit: int = 10
@@ -66,7 +67,7 @@ class Config:
         """This configuration with another index folder (None keeps this one)."""
         return self if index is None else replace(self, index=Path(index).absolute())
 
-    def reader_fingerprint(self) -> str:
+    def reader_fingerprint(self) -> str:  # (follow_links changes which files, not what they hold)
         """What, in this configuration, changes the articles read from the same files."""
         formats = sorted(self.formats.items())
         fields = sorted((k, list(v)) for k, v in self.record_fields.items())
@@ -183,7 +184,8 @@ class _Checker:
         return tuple(items)
 
     def config(self, data: dict[str, Any]) -> Config:
-        top = ("corpus", "index", "on_duplicate", "workers", "lock_wait", "commit_every", "formats", "fields", "search")
+        top = ("corpus", "index", "on_duplicate", "workers", "lock_wait", "commit_every", "follow_links", "formats",
+               "fields", "search")
         self.known(data, top)
         settings: dict[str, Any] = {"path": self.path.absolute()}
 
@@ -205,6 +207,10 @@ class _Checker:
             settings["lock_wait"] = float(wait)
         if "commit_every" in data:
             settings["commit_every"] = self.integer(data["commit_every"], ("commit_every",), 1)
+        if "follow_links" in data:
+            if not isinstance(data["follow_links"], bool):
+                raise self.fail(("follow_links",), f"expected true or false, got {_describe(data['follow_links'])}")
+            settings["follow_links"] = data["follow_links"]
 
         formats = self.mapping(data.get("formats"), ("formats",))
         checked_formats = {}

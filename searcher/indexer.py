@@ -188,7 +188,7 @@ def _update(
         manifest.files = _states_from_index(known)
 
     roots = _roots(corpus, config, manifest)
-    files, problems = corpus_files(roots, dict(config.formats))
+    files, problems = corpus_files(roots, dict(config.formats), config.follow_links)
     report.problems.extend(problems)
 
     # 1-2. Which files are new or changed, and what they hold.

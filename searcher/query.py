@@ -157,7 +157,13 @@ class QueryBuilder:
         return PreparedQuery(text, query, required.any_word() if len(words) > 1 else None)
 
     def _parse(self, text: str, shouted: bool) -> wq.Query:
-        parsed = self.parsers[shouted].parse(text, normalize=False)
+        try:
+            parsed = self.parsers[shouted].parse(text, normalize=False)
+        except (IndexError, ValueError, TypeError, AttributeError, RecursionError):
+            # Whoosh's parser trips over some runs of operators with nothing to apply to
+            # ('" " NOT AND "', found by hypothesis): that is the query's fault, said as such.
+            raise QueryError("the query's operators have nothing to work on",
+                             hint="check its quotes, parentheses and AND/OR/NOT") from None
         if isinstance(parsed, wq.And):
             # A word said twice counts twice, as BM25 weighs query terms ("NUMBER OF
             # TROOPS ... COMPARED WITH THE NUMBER OF TROOPS"); Whoosh would drop the repeat.

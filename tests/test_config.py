@@ -92,6 +92,7 @@ search:
         ("workers: 0\n", "workers: expected a whole number of at least 1, got 0"),
         ("lock_wait: soon\n", "lock_wait: expected a number of seconds, 0 or more, got 'soon'"),
         ("commit_every: 0\n", "commit_every: expected a whole number of at least 1, got 0"),
+        ("follow_links: sometimes\n", "follow_links: expected true or false, got 'sometimes'"),
         ("index: [a, b]\n", "index: expected a path, got a list"),
         ("search: [1, 2]\n", "search: expected a mapping of keys to values, got a list"),
         ("corpus: news\n  bad indent: x\n", "not valid YAML"),

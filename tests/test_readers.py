@@ -267,9 +267,30 @@ def test_pipes_and_devices_are_skipped(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.txt")  # reading it would wait forever
     (tmp_path / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
     (tmp_path / "good.txt").write_text("Title\n\nBody", encoding="utf-8")
-    articles, problems = read(tmp_path)
+    articles, problems = read(tmp_path, Config(follow_links=True))
     assert [a.id for a in articles] == ["good"]
     assert sorted((Path(p.path).name, p.message) for p in problems) == [
         ("pipe.txt", "not a regular file (a pipe, device or socket); skipped"),
         ("zero.txt", "not a regular file (a pipe, device or socket); skipped"),
     ]
+    articles, problems = read(tmp_path)  # by default a link out of the corpus is not followed at all
+    assert [a.id for a in articles] == ["good"]
+    assert [(Path(p.path).name, p.message.split(",")[0]) for p in problems if "zero" in p.path] == [
+        ("zero.txt", "a link to /dev/zero")]
+
+
+def test_links_out_of_the_corpus_are_followed_only_when_the_config_says_so(tmp_path: Path) -> None:
+    corpus, elsewhere = tmp_path / "corpus", tmp_path / "elsewhere"
+    corpus.mkdir(), elsewhere.mkdir()
+    (elsewhere / "far.txt").write_text("Far away\n\nBody", encoding="utf-8")
+    (corpus / "near.txt").write_text("Near\n\nBody", encoding="utf-8")
+    (corpus / "link-to-far.txt").symlink_to(elsewhere / "far.txt")
+    (corpus / "link-to-near.txt").symlink_to(corpus / "near.txt")  # inside: followed
+    (corpus / "folder-link").symlink_to(elsewhere, target_is_directory=True)
+    (corpus / "loop").symlink_to(corpus, target_is_directory=True)  # a loop of links
+    articles, problems = read(corpus)
+    assert sorted(a.id for a in articles) == ["link-to-near", "near"]
+    assert [Path(p.path).name for p in problems] == ["link-to-far.txt"]
+    articles, problems = read(corpus, Config(follow_links=True))
+    assert sorted(a.id for a in articles) == ["folder-link/far", "link-to-far", "link-to-near", "near"]
+    assert problems == []

@@ -48,7 +48,7 @@ def read_corpus(
     config = config or Config()
     on_problem = on_problem or _log_problem
     roots = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    files, problems = corpus_files(roots, dict(config.formats))
+    files, problems = corpus_files(roots, dict(config.formats), config.follow_links)
     for problem in problems:
         on_problem(problem)
 
@@ -208,6 +208,9 @@ def parse_text(
             return
     else:
         article = _plain_text(clean_text(text), file.default_id)
+        if not article.title and not article.body:  # (found by hypothesis: a file of one control character)
+            report(None, "no text, only control characters; file skipped", "error")
+            return
     yield replace(article, path=path)
 
 

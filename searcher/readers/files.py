@@ -46,7 +46,7 @@ class CorpusFile:
 
 
 def corpus_files(
-    roots: Iterable[str | os.PathLike[str]], formats: dict[str, str] | None = None
+    roots: Iterable[str | os.PathLike[str]], formats: dict[str, str] | None = None, follow_links: bool = False
 ) -> tuple[list[CorpusFile], list[Problem]]:
     """Every file to read under `roots`, sorted by path, and the problems met while looking.
 
@@ -54,6 +54,10 @@ def corpus_files(
     and files whose extension is not a corpus format are left out. A file named
     directly is read whatever its extension. A root that does not exist is a
     `CorpusError`: the user named something that is not there.
+
+    Symbolic links are followed only inside the corpus folder: a link to a file
+    elsewhere is reported and skipped, a linked folder is not entered. With
+    `follow_links`, both are followed (each folder once, so a loop of links ends).
     """
     extensions = {**DEFAULT_FORMATS, **(formats or {})}
     found: dict[Path, CorpusFile] = {}
@@ -71,7 +75,15 @@ def corpus_files(
         def report(error: OSError) -> None:
             problems.append(Problem(str(error.filename or root_path), f"cannot read folder: {error.strerror}"))
 
-        for folder, subfolders, names in os.walk(root_path, onerror=report):
+        inside = os.path.realpath(root_path) + os.sep
+        entered: set[tuple[int, int]] = set()
+        for folder, subfolders, names in os.walk(root_path, onerror=report, followlinks=follow_links):
+            if follow_links:
+                folder_stat = os.stat(folder)
+                if (folder_stat.st_dev, folder_stat.st_ino) in entered:
+                    subfolders[:] = []  # a loop of links: been here
+                    continue
+                entered.add((folder_stat.st_dev, folder_stat.st_ino))
             subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
             for name in names:
                 if name.startswith("."):
@@ -80,6 +92,11 @@ def corpus_files(
                 if fmt is None:
                     continue
                 path = Path(folder, name)
+                if not follow_links and path.is_symlink() and not os.path.realpath(path).startswith(inside):
+                    problems.append(Problem(str(path), f"a link to {os.path.realpath(path)}, outside the corpus "
+                                                       "folder; skipped (follow_links: true in searcher.yaml "
+                                                       "follows it)"))
+                    continue
                 if _regular(path, problems):
                     found.setdefault(path, CorpusFile(path, root_path, fmt))
     return [found[path] for path in sorted(found, key=str)], problems
