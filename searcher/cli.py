@@ -19,7 +19,9 @@ from typing import Any, Callable
 
 import click
 
-from .errors import ExitCode, IndexNotFoundError, Interrupted, OutputClosed, SearcherError, exit_code_for
+from .errors import (
+    ExitCode, IndexNotFoundError, Interrupted, OutputClosed, OutputError, SearcherError, exit_code_for, write_output,
+)
 
 QUERY_HELP = """\b
 Query syntax:
@@ -78,17 +80,23 @@ class SearcherGroup(click.Group):
             label = "" if isinstance(error, Interrupted) else "error: "
             click.echo(f"searcher: {label}{error}", err=True)
             code = exit_code_for(error)
+            if isinstance(error, OutputError):
+                _drop_stdout()  # (else Python's own flush at exit fails again, with a traceback)
         except OutputClosed:
             # The reader went away (searcher ... | head): not an error. Later writes,
             # Python's own flush at exit included, go nowhere.
-            try:
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            except (OSError, ValueError):
-                pass
+            _drop_stdout()
             code = ExitCode.OK
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _drop_stdout() -> None:
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _protect_minus_words(args: list[str], command: click.Command) -> list[str]:
@@ -396,17 +404,12 @@ def _line_notices() -> Any:
 
 
 def _print_json(data: dict[str, Any], to_stderr: bool = False) -> None:
-    try:
-        (sys.stderr if to_stderr else sys.stdout).write(json.dumps(data, ensure_ascii=False) + "\n")
-    except BrokenPipeError:
-        raise OutputClosed from None
+    line = json.dumps(data, ensure_ascii=False) + "\n"
+    write_output(lambda: (sys.stderr if to_stderr else sys.stdout).write(line))
 
 
 def _flush_stdout() -> None:
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise OutputClosed from None
+    write_output(sys.stdout.flush)
 
 
 def main() -> None:

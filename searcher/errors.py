@@ -8,6 +8,7 @@ escapes is a bug in searcher and keeps its traceback.
 from __future__ import annotations
 
 import enum
+from typing import Callable
 
 
 class ExitCode(enum.IntEnum):
@@ -77,6 +78,25 @@ class QueryError(SearcherError):
             message = f"{message} at position {position}"
         super().__init__(message, hint=hint)
         self.position = position
+
+
+class OutputError(SearcherError):
+    """Standard output can't be written (a full disk, an I/O error): said in one line."""
+
+    @classmethod
+    def writing(cls, error: OSError) -> OutputError:
+        return cls(f"cannot write the output: {error.strerror or error}")
+
+
+def write_output(write: Callable[[], object]) -> None:
+    """Run `write` (a write or flush of standard output), turning a reader gone away into
+    OutputClosed and any other failure into OutputError."""
+    try:
+        write()
+    except BrokenPipeError:
+        raise OutputClosed from None
+    except OSError as error:
+        raise OutputError.writing(error) from None
 
 
 class OutputClosed(Exception):

@@ -7,7 +7,9 @@ stays clean, and only when stderr is a terminal.
 
 from __future__ import annotations
 
+import sys
 import time
+from typing import IO
 
 from rich.console import Console
 from rich.padding import Padding
@@ -22,7 +24,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from .errors import OutputClosed
+from .errors import OutputClosed, write_output
 from .indexer import Progress as IndexProgress
 from .evaluation import Report as EvaluationReport
 from .model import Article, Hit, IndexReport, IndexStats, Results
@@ -41,8 +43,25 @@ class _Console(Console):
         raise OutputClosed
 
 
+class _Output:
+    """Standard output for rich, its write errors said in one line (errors.write_output)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> None:
+        write_output(lambda: self._stream.write(text))
+
+    def flush(self) -> None:
+        write_output(self._stream.flush)
+
+    def __getattr__(self, name: str) -> object:  # isatty, fileno, encoding...
+        return getattr(self._stream, name)
+
+
 def console(stderr: bool = False) -> Console:
-    out = _Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+    out = _Console(file=None if stderr else _Output(sys.stdout), stderr=stderr, markup=False, emoji=False,
+                   highlight=False)
     # Piped output keeps its lines whole, for grep and friends; a terminal wraps them.
     out.soft_wrap = not out.is_terminal
     return out

@@ -233,6 +233,18 @@ def test_installed_script_end_to_end(project: Path) -> None:
     assert done.returncode == 0 and done.stdout.startswith("searcher ")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux) to fill the output")
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_a_full_disk_is_one_line_not_a_traceback(project: Path, json_flag: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHER_CONFIG"}
+    subprocess.run([installed_searcher(), "index"], cwd=project, env=env, capture_output=True, timeout=120)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([installed_searcher(), *json_flag, "Idlib refugees"], cwd=project, env=env,
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "searcher: error: cannot write the output: No space left on device\n"
+
+
 def test_help_imports_neither_whoosh_nor_rich() -> None:
     code = (
         "import sys\n"
