@@ -28,6 +28,7 @@ __all__ = [
     "IndexFormatError",
     "IndexLockedError",
     "IndexNotFoundError",
+    "IndexWriteError",
     "QueryError",
     "SearcherError",
     "Span",
@@ -57,6 +58,7 @@ _HOMES = {
     "IndexFormatError": "errors",
     "IndexLockedError": "errors",
     "IndexNotFoundError": "errors",
+    "IndexWriteError": "errors",
     "QueryError": "errors",
 }
 
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
         IndexFormatError,
         IndexLockedError,
         IndexNotFoundError,
+        IndexWriteError,
         QueryError,
         SearcherError,
     )

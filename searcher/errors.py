@@ -66,6 +66,14 @@ class IndexLockedError(SearcherError):
     """Another process is writing to the index."""
 
 
+class IndexWriteError(SearcherError):
+    """The index folder can't be written (read-only, full, not ours)."""
+
+    def __init__(self, message: str, *, hint: str | None = "check the folder's space and permissions, "
+                                                           "or index into another folder with --index") -> None:
+        super().__init__(message, hint=hint)
+
+
 class Interrupted(SearcherError):
     """The user stopped a run (Ctrl-C); the message says what was kept."""
 

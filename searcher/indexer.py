@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .config import Config
-from .errors import CorpusError, IndexFormatError, IndexNotFoundError, Interrupted
+from .errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted
 from .index import Batch, Index
 from .manifest import FileState, Manifest
 from .model import Article, IndexReport
@@ -99,6 +99,13 @@ def update_index(
                 _update(index, config, corpus, rebuild, progress, report, committer)
             finally:
                 index.write_lock.release()
+    except OSError as error:
+        # (Corpus files that can't be read are reported as problems: what gets here is the
+        # index folder, read-only or full. Whatever was committed before stays.)
+        saved = "nothing of this run was saved" if not committer.committed else \
+            f"{committer.committed:,} articles of this run were saved"
+        raise IndexWriteError(f"cannot write the index at {display_path(config.index)}: "
+                              f"{error.strerror or error}; {saved}") from None
     except KeyboardInterrupt:
         where = display_path(config.index)
         if not committer.committed:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import IndexLockedError
+from .errors import IndexLockedError, IndexWriteError
 from .paths import display_path
 
 LOCK_NAME = "searcher-writer.lock"
@@ -67,7 +67,12 @@ class WriteLock:
         if self._depth:
             self._depth += 1
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise IndexWriteError(
+                f"cannot write the index at {display_path(self.path.parent)}: {error.strerror or error}"
+            ) from None
         try:
             deadline = time.monotonic() + wait
             announced = False

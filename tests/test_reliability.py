@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from searcher import Index, IndexLockedError
+from searcher import Index, IndexLockedError, IndexWriteError
 from searcher.config import Config
 from searcher.indexer import update_index
 from searcher.locking import WriteLock
@@ -218,3 +218,20 @@ def test_a_messy_corpus_reports_every_bad_file_and_indexes_the_rest(tmp_path: Pa
         assert index.get("secret") is None  # the link out of the corpus was not followed
         assert index.get("m1").body == "Idlíb, café"  # its neighbours' encodings are not its own
         assert index.get("m3").body == "Crème"
+
+
+def test_an_index_folder_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    corpus = feed(tmp_path, 5)
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [corpus])
+    lock = config.index / "searcher-writer.lock"
+    lock.unlink()
+    lock.mkdir()  # what a read-only folder does to opening it for writing (root writes anyway)
+    with pytest.raises(IndexWriteError, match=r"cannot write the index at .*ix: Is a directory"):
+        update_index(config, [feed(tmp_path, 7)])
+    with Index.open(config.index) as index:
+        assert len(index) == 5 and index.search("oil").total == 5  # searching needs no writing
+    done = subprocess.run([str(SEARCHER), "index", str(corpus), "--index", str(config.index)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("searcher: error: cannot write the index at ")
+    assert "Traceback" not in done.stderr
