@@ -397,8 +397,11 @@ def _line_notices() -> Any:
         """No bar, for tools: notices (waiting for another writer) as lines on stderr."""
 
         def notice(self, message: str) -> None:
-            sys.stderr.write(f"{message}\n")
-            sys.stderr.flush()
+            try:
+                sys.stderr.write(f"{message}\n")
+                sys.stderr.flush()
+            except OSError:
+                pass  # (stderr gone: the run goes on)
 
     return LineNotices()
 

@@ -28,11 +28,11 @@ from whoosh import index as whoosh_index
 from . import scoring
 from .analysis import TEXT_TERMS, stem
 from .config import Config
-from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, SearcherError
+from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexWriteError
 from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
 from .paths import display_path
 from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
-from .locking import WriteLock
+from .locking import LOCK_NAME, write_lock
 from .storage import read_in_place
 
 read_in_place()
@@ -72,7 +72,7 @@ class Index:
         self._query_builder = None  # see _queries
         self._words = WordList(path)
         #: The run-long write lock (see locking); batches take it too.
-        self.write_lock = WriteLock(path)
+        self.write_lock = write_lock(path)
         # Passages find the query's terms in stored text with the indexing analysis
         # (analysis.TermCache: the analyzer's terms, from a cache of words seen).
         self._analyze = TEXT_TERMS.tokens
@@ -129,14 +129,18 @@ class Index:
                 f"{where} is not empty and not an index (it holds {strangers[0]!r})",
                 hint="choose an empty folder for the index",
             )
+        lock = write_lock(folder)  # (another process may be writing the index replaced)
+        lock.acquire(config.lock_wait)
         try:
             for name in os.listdir(folder):
-                if name.startswith(ours):
+                if name.startswith(ours) and name != LOCK_NAME:
                     (folder / name).unlink()
             ix = whoosh_index.create_in(str(folder), build_schema())
             _write_marker(folder)
         except OSError as error:
-            raise SearcherError(f"cannot create the index at {where}: {error.strerror or error}") from None
+            raise IndexWriteError(f"cannot create the index at {where}: {error.strerror or error}") from None
+        finally:
+            lock.release()
         return cls(folder, ix, config)
 
     @staticmethod
@@ -386,8 +390,9 @@ class Batch:
         if self._clear:
             raise ValueError("a batch that clears the index commits once, at its end")
         self._finish(cancel=False, merge=False)
-        self._ids.clear()
-        self._may_replace = self._committed = True
+        # (_ids and _may_replace stay: an id is still added once a batch, and a first
+        # build, which committed only new articles, still has none to replace.)
+        self._committed = True
         self._writer = self._index._writer(self._workers)
 
     def _finish(self, cancel: bool, merge: bool = True) -> None:

@@ -31,6 +31,7 @@ from typing import Callable, Iterable, Iterator
 from .config import Config
 from .errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted
 from .index import Batch, Index
+from .locking import write_lock
 from .manifest import FileState, Manifest
 from .model import Article, IndexReport
 from .paths import display_path
@@ -91,29 +92,28 @@ def update_index(
     started = time.perf_counter()
     report = IndexReport()
     committer = _Committer(config.commit_every, enabled=not rebuild, progress=progress)
+    lock = write_lock(config.index)
     try:
+        if not config.index.exists():
+            config.index.mkdir(parents=True)
+        if config.index.is_dir():  # (a file there: _open_for_update says so)
+            # Before anything is read: a run that replaces an index must not do it
+            # under another writer's feet.
+            lock.acquire(config.lock_wait, progress.notice)
         index = _open_for_update(config, rebuild)
         with index, _rare_full_collections():
-            index.write_lock.acquire(config.lock_wait, progress.notice)
-            try:
-                _update(index, config, corpus, rebuild, progress, report, committer)
-            finally:
-                index.write_lock.release()
+            _update(index, config, corpus, rebuild, progress, report, committer)
     except OSError as error:
         # (Corpus files that can't be read are reported as problems: what gets here is the
         # index folder, read-only or full. Whatever was committed before stays.)
-        saved = "nothing of this run was saved" if not committer.committed else \
-            f"{committer.committed:,} articles of this run were saved"
         raise IndexWriteError(f"cannot write the index at {display_path(config.index)}: "
-                              f"{error.strerror or error}; {saved}") from None
+                              f"{error.strerror or error}; {committer.saved()}") from None
     except KeyboardInterrupt:
-        where = display_path(config.index)
-        if not committer.committed:
-            raise Interrupted(f"interrupted; nothing of this run was saved, {where} is as it was before",
-                              hint="run the same command again to index") from None
-        raise Interrupted(f"interrupted; {committer.committed:,} articles of this run were saved in {where}",
-                          hint="run the same command again to index the rest") from None
+        hint = "run the same command again to index the rest" if committer.committed else \
+            "run the same command again to index"
+        raise Interrupted(f"interrupted; {committer.saved()} in {display_path(config.index)}", hint=hint) from None
     finally:
+        lock.release()
         progress.finish()
     report.seconds = time.perf_counter() - started
     return report
@@ -146,6 +146,15 @@ class _Committer:
         self._progress = progress
         self._written = 0
         self.committed = 0  # articles of this run committed so far
+        self.finished = False  # whether the run's last commit is done
+
+    def saved(self) -> str:
+        """What of this run is in the index, for a run that stopped early."""
+        if self.finished:
+            return "every article of this run was saved (the next run checks the files again)"
+        if self.committed:
+            return f"{self.committed:,} articles of this run were saved"
+        return "nothing of this run was saved"
 
     def written(self, batch: Batch) -> None:
         self._written += 1
@@ -266,6 +275,7 @@ def _update(
                         committer.written(batch)
                 states[path] = _as_written(states[path], wanted, written)
             progress.phase("Finishing", None, "")  # workers finish their share, then the commit
+        committer.finished = True
     _save_manifest(index, manifest, config, roots, states)
 
 
@@ -335,6 +345,7 @@ def _index_while_reading(
 
         _read_changed(files, states, config, progress, report, on_article=write, phase="Indexing")
         progress.phase("Finishing", None, "")  # workers finish their share, then the commit
+    committer.finished = True
 
 
 def _size(file: CorpusFile) -> int:

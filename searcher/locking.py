@@ -53,8 +53,19 @@ class Holder:
         return f"pid {self.pid} since {when}"
 
 
+def write_lock(folder: Path) -> WriteLock:
+    """The write lock of the index in `folder`: one object per folder in a process, so
+    that taking it again is re-entrant (a second flock of the same file from this
+    process would wait for the first)."""
+    key = os.path.realpath(folder)
+    lock = _LOCKS.get(key)
+    if lock is None:
+        lock = _LOCKS[key] = WriteLock(Path(folder))
+    return lock
+
+
 class WriteLock:
-    """The write lock of the index in `folder`; re-entrant within one process."""
+    """The write lock of the index in `folder`; re-entrant. Get one with write_lock()."""
 
     def __init__(self, folder: Path) -> None:
         self.path = Path(folder) / LOCK_NAME
@@ -120,6 +131,9 @@ class WriteLock:
     @property
     def held(self) -> bool:
         return self._depth > 0
+
+
+_LOCKS: dict[str, WriteLock] = {}
 
 
 def _read_holder(fd: int) -> Holder | None:

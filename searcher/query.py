@@ -93,6 +93,13 @@ class PreparedQuery:
     matched: Literal["all", "ranked"] = "all"
 
 
+def _raised_in_whoosh(error: BaseException) -> bool:
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and str(frame.tb_frame.f_globals.get("__name__", "")).startswith("whoosh.")
+
+
 class QueryBuilder:
     """Parses query text for one schema and one set of field boosts."""
 
@@ -159,9 +166,12 @@ class QueryBuilder:
     def _parse(self, text: str, shouted: bool) -> wq.Query:
         try:
             parsed = self.parsers[shouted].parse(text, normalize=False)
-        except (IndexError, ValueError, TypeError, AttributeError, RecursionError):
+        except (IndexError, ValueError, TypeError, AttributeError, RecursionError) as error:
             # Whoosh's parser trips over some runs of operators with nothing to apply to
             # ('" " NOT AND "', found by hypothesis): that is the query's fault, said as such.
+            # Raised by searcher's own plugins, it is a bug of ours, and keeps its traceback.
+            if not _raised_in_whoosh(error):
+                raise
             raise QueryError("the query's operators have nothing to work on",
                              hint="check its quotes, parentheses and AND/OR/NOT") from None
         if isinstance(parsed, wq.And):

@@ -371,7 +371,8 @@ class ParallelWriter(MpWriter):
         failed = [task for task in self.tasks if task.exitcode != 0 or not task.words_path.exists()]
         if failed:
             raise SearcherError(
-                f"an indexing worker stopped (exit code {failed[0].exitcode}); nothing of this run was saved",
+                f"an indexing worker stopped (exit code {failed[0].exitcode}); what this run had not committed "
+                "was not saved",
                 hint="run the same command again; if it fails again, set workers: 1 in searcher.yaml",
             )
         words: set[str] = set()

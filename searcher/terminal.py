@@ -249,7 +249,10 @@ class RichProgress(IndexProgress):
             self._progress.refresh()
 
     def notice(self, message: str) -> None:
-        self._progress.console.print(Text(message, style="yellow"))
+        try:
+            self._progress.console.print(Text(message, style="yellow"))
+        except (OutputClosed, OSError):
+            pass  # (stderr gone, as in `searcher index 2>&1 | head`: the run goes on)
 
     def finish(self) -> None:
         if self._started:

@@ -70,6 +70,10 @@ def test_a_second_writer_waits_then_says_who_holds_the_lock(tmp_path: Path) -> N
         assert done.returncode == 2
         assert f"searcher: error: index is locked by pid {holder.pid} since " in done.stderr
         assert "Traceback" not in done.stderr
+        # Making a new index in its place waits for the writer too, then refuses.
+        with pytest.raises(IndexLockedError):
+            Index.create(config.index, Config(index=config.index, lock_wait=0.2))
+        assert (config.index / "searcher-index.json").exists()  # nothing was deleted
     finally:
         holder.kill()
         holder.communicate()

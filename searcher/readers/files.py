@@ -75,7 +75,7 @@ def corpus_files(
         def report(error: OSError) -> None:
             problems.append(Problem(str(error.filename or root_path), f"cannot read folder: {error.strerror}"))
 
-        inside = os.path.realpath(root_path) + os.sep
+        inside = Path(os.path.realpath(root_path))
         entered: set[tuple[int, int]] = set()
         for folder, subfolders, names in os.walk(root_path, onerror=report, followlinks=follow_links):
             if follow_links:
@@ -92,7 +92,7 @@ def corpus_files(
                 if fmt is None:
                     continue
                 path = Path(folder, name)
-                if not follow_links and path.is_symlink() and not os.path.realpath(path).startswith(inside):
+                if not follow_links and path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(inside):
                     problems.append(Problem(str(path), f"a link to {os.path.realpath(path)}, outside the corpus "
                                                        "folder; skipped (follow_links: true in searcher.yaml "
                                                        "follows it)"))
