@@ -1,13 +1,17 @@
 """Indexing a corpus: bringing the index in line with the files, doing only what changed.
 
-`update_index(config, corpus)` is what `searcher index` runs:
+`update_index(config, corpus)` is what `searcher index` runs, holding the index's
+write lock (see locking) from start to end:
 
 1. find the corpus files, and compare each with the manifest (size and time,
    then content hash): unchanged files are not read at all;
-2. read the new and changed files, noting each article's id, line and fingerprint;
+2. read the new and changed files, noting each article's id, line and fingerprint
+   (of JSON lines, only the new and changed lines: the manifest keys every line);
 3. decide which copy of each id is indexed (`on_duplicate`), across all files;
 4. delete the articles that are gone, write the new and changed ones (in several
-   processes when there are many), commit once, then save the manifest.
+   processes when there are many), committing every `commit_every` articles and at
+   the end, then save the manifest. A run stopped between commits keeps what it
+   committed; the next one compares every file with the index and writes the rest.
 
 Files deleted from the corpus lose their articles; files under other corpus
 paths indexed before are left alone.
