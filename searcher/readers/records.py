@@ -84,18 +84,12 @@ def decoded_lines(numbered: Iterable[tuple[int, bytes]], report: Report) -> Iter
 def text_lines(text: str) -> Iterator[str]:
     """The lines of `text`, each with its "\\n" (as io.StringIO gives them, without
     its copy of the text at four bytes a character: 500 MB for a 120 MB file)."""
-    start, end = 0, len(text)
-    while start < end:
-        stop = text.find("\n", start)
-        if stop < 0:
-            yield text[start:]
-            return
-        yield text[start:stop + 1]
-        start = stop + 1
+    for _, line in numbered_lines(text):
+        yield line
 
 
 def numbered_lines(text: str, lines: Container[int] | None = None) -> Iterator[tuple[int, str]]:
-    """(number, line) for the lines of `text`, as text_lines numbers them from 1 (only
+    """(number, line) for the lines of `text` (see text_lines), numbered from 1 (only
     those in `lines`, when given: the others are stepped over without being copied)."""
     find, start, end, number = text.find, 0, len(text), 0
     while start < end:
