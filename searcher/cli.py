@@ -131,6 +131,35 @@ def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line) for tools.")(command)
 
 
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--source, --category, --place, --since, --until: passed as `filters` (metadata.Filters)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, source: tuple[str, ...], category: tuple[str, ...], place: tuple[str, ...],
+                since: str | None, until: str | None, **kwargs: Any) -> Any:
+        from .metadata import Filters
+
+        filters = Filters.parse(source=source, category=category, place=place, since=since, until=until)
+        return command(*args, filters=filters, **kwargs)
+
+    options = [
+        click.option("--source", multiple=True, metavar="NAME", help="Only articles from this source (repeat for any of several)."),
+        click.option("--category", multiple=True, metavar="NAME", help="Only articles in this category (repeatable)."),
+        click.option("--place", multiple=True, metavar="NAME", help="Only articles filed from this place (repeatable)."),
+        click.option("--since", metavar="DATE", help="Only articles published on or after DATE (2016, 2016-11, 2016-11-28)."),
+        click.option("--until", metavar="DATE", help="Only articles published on or before DATE (the whole month for 2016-11)."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def sort_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--sort relevance|newest|oldest."""
+    return click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+                        show_default=True, help="The order of the articles (undated ones last by date).")(command)
+
+
 def with_config(command: Callable[..., Any]) -> Callable[..., Any]:
     """Pass the configuration (with --index applied) as `config`."""
 
@@ -169,6 +198,10 @@ def cli(config_path: str | None) -> None:
       searcher index [CORPUS...]          index or update the corpus
       searcher show ID                    print one article
       searcher stats                      what the index holds
+      searcher timeline QUERY...          matches per month, against all articles
+      searcher words QUERY                what sets the matching articles apart
+      searcher kwic QUERY                 every occurrence, in context
+      searcher export QUERY               all matching articles as JSON lines or CSV
       searcher eval QUERIES QRELS         measure the ranking (MAP, nDCG@10...)
 
     Exit codes: 0 found, 1 nothing found, 2 error.
@@ -179,21 +212,28 @@ def cli(config_path: str | None) -> None:
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="How many articles to show [default: 10].")
 @click.option("--passages", "-p", type=click.IntRange(min=0), default=None, help="Passages per article [default: 2].")
+@filter_options
+@sort_option
+@click.option("--facets", metavar="NAMES", callback=lambda ctx, param, value: _facet_names(value),
+              help="Count the values of these facets (source, category, place; comma-separated) over all matches.")
 @index_option
 @json_option
 @with_config
-def search(query: tuple[str, ...], limit: int | None, passages: int | None, as_json: bool, config: Any,
-           explicit_index: bool) -> int:
+def search(query: tuple[str, ...], limit: int | None, passages: int | None, filters: Any, sort: str,
+           facets: tuple[str, ...], as_json: bool, config: Any, explicit_index: bool) -> int:
     """Search the index for QUERY and show the best articles with their best passages."""
-    text = " ".join(part.strip() for part in query)
+    text = _query_text(query)
     with _open_for_search(config, explicit_index) as index:
-        results = index.search(text, limit=limit or config.limit, passages=passages)
+        results = index.search(text, limit=limit or config.limit, passages=passages, filters=filters, sort=sort,
+                               facets=facets)
         empty = not results and len(index) == 0
     if as_json:
-        from .render import hit_to_dict
+        from .render import facets_to_dict, hit_to_dict
 
         for hit in results:
             _print_json(hit_to_dict(hit, results.matched))
+        if facets:
+            _print_json({**facets_to_dict(results.facets), "total": results.total})
     else:
         from . import terminal
 
@@ -204,8 +244,145 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, as_j
             err.print(f"No article matches {text!r}.")
         elif results.matched == "any":
             err.print("No article has all the words; showing articles with any of them.", style="yellow")
-        terminal.print_results(terminal.console(), results, text)
+        out = terminal.console()
+        terminal.print_results(out, results, text)
+        if results:
+            terminal.print_facets(out, results.facets, results.total)
     return ExitCode.OK if results else ExitCode.NOT_FOUND
+
+
+@cli.command()
+@click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
+@click.option("--by", type=click.Choice(["day", "week", "month", "year"]), default="month", show_default=True,
+              help="The length of each period.")
+@click.option("--per", type=click.Choice(["source", "category", "place"]),
+              help="One series per source, category or place (the 5 with most matches).")
+@filter_options
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one row per query and period).")
+@index_option
+@json_option
+@with_config
+def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, as_csv: bool, as_json: bool,
+             config: Any, explicit_index: bool) -> int:
+    """Attention over time: how many articles match each QUERY in each period, against all.
+
+    \b
+    Each argument is one query: `searcher timeline oil coffee` draws two series,
+    `searcher timeline "crude oil"` one. Periods with no article show as zero.
+    """
+    with _open_for_search(config, explicit_index) as index:
+        chart = index.timeline([query.strip() for query in queries], by, per=per, filters=filters)
+    if as_json or as_csv:
+        from .render import TIMELINE_COLUMNS, timeline_rows
+
+        rows = timeline_rows(chart)
+        if as_csv:
+            _print_csv(TIMELINE_COLUMNS, rows)
+        else:
+            for row in rows:
+                _print_json(row)
+    else:
+        from . import terminal
+
+        terminal.print_timeline(terminal.console(), chart)
+    return ExitCode.OK if any(series.matches for series in chart.series) else ExitCode.NOT_FOUND
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=30, show_default=True, help="How many words.")
+@filter_options
+@index_option
+@json_option
+@with_config
+def words(query: tuple[str, ...], limit: int, filters: Any, as_json: bool, config: Any, explicit_index: bool) -> int:
+    """The words that set the articles matching QUERY apart from the rest (log-likelihood).
+
+    Counts are articles: how many matching articles have the word, how many in
+    the whole index. Words of the query are flagged. Large results are read from
+    their best 2,000 articles.
+    """
+    text = _query_text(query)
+    with _open_for_search(config, explicit_index) as index:
+        terms, total, read = index.top_words(text, limit, filters=filters)
+        articles = len(index)
+    if as_json:
+        from .render import key_term_to_dict
+
+        for term in terms:
+            _print_json(key_term_to_dict(term))
+    else:
+        from . import terminal
+
+        if not total:
+            terminal.console(stderr=True).print(f"No article matches {text!r}.")
+        else:
+            terminal.print_key_terms(terminal.console(), terms, total, read, articles, text)
+    return ExitCode.OK if total else ExitCode.NOT_FOUND
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--width", "-w", type=click.IntRange(min=0), default=40, show_default=True,
+              help="Characters of context on each side (narrowed to fit a terminal).")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="Only the first N matching articles.")
+@filter_options
+@sort_option
+@index_option
+@json_option
+@with_config
+def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, sort: str, as_json: bool,
+         config: Any, explicit_index: bool) -> int:
+    """Keyword in context: every occurrence of QUERY's words in the matching articles,
+    one aligned line each, with the article id."""
+    text = _query_text(query)
+    with _open_for_search(config, explicit_index) as index:
+        lines = list(index.concordance(text, width, filters=filters, sort=sort, limit=limit))
+    if as_json:
+        from .render import concordance_to_dict
+
+        for line in lines:
+            _print_json(concordance_to_dict(line))
+    else:
+        from . import terminal
+
+        if not lines:
+            terminal.console(stderr=True).print(f"No article matches {text!r}.")
+        out = terminal.console()
+        id_width = min(max((len(line.id) for line in lines), default=0), 16)
+        match_width = min(max((len(line.match) for line in lines), default=0), 30)
+        shown = terminal.concordance_width(out, width, id_width, match_width)
+        for line in lines:
+            terminal.print_concordance_line(out, line, shown, id_width, match_width)
+    return ExitCode.OK if lines else ExitCode.NOT_FOUND
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="JSON lines (lists as lists) or CSV (lists joined with '; ').")
+@click.option("--fields", metavar="NAMES", callback=lambda ctx, param, value: _export_fields(value),
+              help="Comma-separated fields [default: rank,score,id,date,title,source,dateline,categories,url,"
+                   "caption,credit,body,path].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Write to this file instead of standard output.")
+@filter_options
+@sort_option
+@index_option
+@with_config
+def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], output: str, filters: Any, sort: str,
+           config: Any, explicit_index: bool) -> int:
+    """Export every article matching QUERY (not only the best 10), for pandas, R or a spreadsheet.
+
+    `searcher export "*" --category coffee` exports a whole category.
+    """
+    from .export import export_hits
+
+    text = _query_text(query)
+    with _open_for_search(config, explicit_index) as index:
+        total, hits = index.matches(text, filters=filters, sort=sort)
+        export_hits(hits, total, output, file_format, fields)
+    return ExitCode.OK if total else ExitCode.NOT_FOUND
 
 
 @cli.command("index")
@@ -404,6 +581,43 @@ def _line_notices() -> Any:
                 pass  # (stderr gone: the run goes on)
 
     return LineNotices()
+
+
+def _query_text(parts: tuple[str, ...]) -> str:
+    return " ".join(part.strip() for part in parts)
+
+
+def _facet_names(value: str | None) -> tuple[str, ...]:
+    from .schema import FACET_FIELDS
+
+    names = tuple(dict.fromkeys(name.strip() for name in (value or "").split(",") if name.strip()))
+    for name in names:
+        if name not in FACET_FIELDS:
+            raise click.BadParameter(f"unknown facet {name!r} (facets: {', '.join(FACET_FIELDS)})")
+    return names
+
+
+def _export_fields(value: str | None) -> tuple[str, ...]:
+    from .render import EXPORT_FIELDS
+
+    if not value:
+        return EXPORT_FIELDS
+    names = tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+    for name in names:
+        if name not in EXPORT_FIELDS:
+            raise click.BadParameter(f"unknown field {name!r} (fields: {', '.join(EXPORT_FIELDS)})")
+    return names
+
+
+def _print_csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_output(lambda: sys.stdout.write(buffer.getvalue()))
 
 
 def _print_json(data: dict[str, Any], to_stderr: bool = False) -> None:

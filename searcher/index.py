@@ -12,16 +12,18 @@ returns.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import functools
+import heapq
+import json
 import os
 import pickle
 import struct
 import tempfile
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
 
 from whoosh import index as whoosh_index
 
@@ -29,17 +31,22 @@ from . import scoring
 from .analysis import TEXT_TERMS, stem
 from .config import Config
 from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexWriteError
-from .model import Article, Hit, IndexReport, IndexStats, Problem, Results
+from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, KeyTerm, Problem, Results, Timeline
 from .paths import display_path
-from .schema import SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
+from .schema import FACET_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 from .locking import LOCK_NAME, write_lock
 from .storage import read_in_place
+
+if TYPE_CHECKING:
+    from .metadata import Filters
 
 read_in_place()
 
 MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
 _WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index named MAIN
 T = TypeVar("T")
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS = ("relevance", "newest", "oldest")
 
 # What reading a damaged index file raises from inside Whoosh.
 _DAMAGE = (struct.error, EOFError, zlib.error, pickle.UnpicklingError, OSError)
@@ -70,6 +77,7 @@ class Index:
         # Made by the first search: an index run needs none of the query machinery.
         self._lengths = None  # matching.Lengths of the searcher's segments; new with each searcher
         self._query_builder = None  # see _queries
+        self._meta = None  # (searcher, metadata.Metadata): see _metadata
         self._words = WordList(path)
         #: The run-long write lock (see locking); batches take it too.
         self.write_lock = write_lock(path)
@@ -215,66 +223,177 @@ class Index:
         ]
 
     @_reads_index
-    def search(self, query: str, limit: int | None = 10, passages: int | None = None) -> Results:
+    def search(self, query: str, limit: int | None = 10, passages: int | None = None, *,
+               filters: Filters | None = None, sort: Sort = "relevance", facets: Sequence[str] = ()) -> Results:
         """The best `limit` articles for `query` (None: all), each with its best passages.
 
         Plain words must all match; when no article has them all, articles with any of
-        them are returned and `Results.matched` says "any". Raises QueryError for a query
-        that can't be parsed.
+        them are returned and `Results.matched` says "any". `filters` keeps only the
+        matches from some sources, categories, places or dates; `sort` orders them by
+        relevance, or "newest" or "oldest" first (undated articles last). `facets`
+        ("source", "category", "place") are counted over all the matches, in
+        `Results.facets`. Raises QueryError for a query that can't be parsed.
         """
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
         if passages is not None and passages < 0:
             raise ValueError(f"passages must be 0 or more, not {passages}")
+        _check_facets(facets)
+        found = self._find(query, filters)
+        counts = {}
+        for facet in facets:
+            table = self._metadata().facet(facet)
+            counts[facet] = [FacetCount(value, count) for value, count in table.count(found.scores)]
+        order = self._order(found.scores, sort, limit)
+        passage_count = self.config.passages if passages is None else passages
+        hits = list(self._hits(found, order, passage_count))
+        return Results(hits, total=len(found.scores), matched=found.matched,  # type: ignore[arg-type]
+                       query=str(found.query), facets=counts)
+
+    @_reads_index
+    def matches(self, query: str, *, filters: Filters | None = None,
+                sort: Sort = "relevance") -> tuple[int, Iterator[Hit]]:
+        """How many articles match `query` (as `search` finds them), and all of them in
+        `sort` order: Hits without passages, read one at a time (for an export).
+
+        The iterator holds the index's searcher: use it while the index is open.
+        """
+        found = self._find(query, filters)
+        order = self._order(found.scores, sort, None)
+        return len(order), self._hits(found, order, None)
+
+    @_reads_index
+    def timeline(self, queries: Sequence[str], by: str = "month", *, per: str | None = None,
+                 filters: Filters | None = None, top: int = 5) -> Timeline:
+        """How many articles match each query in each day, week, month or year, against all
+        the articles of that period (both under `filters`). With `per` (a facet), one
+        series for each of the `top` values with most matches. Every period between the
+        index's first and last dated article (or `filters`' dates) is there, empty or not."""
+        from .timeline import build_timeline
+
+        if per is not None:
+            _check_facets([per])
+        metadata = self._metadata()
+        live = self._live_articles()
+        everything = filters.apply(live, metadata) if filters else live
+        found = [(query, self._find(query, filters).scores) for query in queries]
+        return build_timeline(found, everything, metadata, by, per=per, filters=filters, top=top)
+
+    @_reads_index
+    def top_words(self, query: str, limit: int = 30, *, filters: Filters | None = None,
+                  sample: int = 2000) -> tuple[list[KeyTerm], int, int]:
+        """The words that characterise the articles matching `query` against the whole
+        index (by log-likelihood), most characteristic first; and how many articles
+        match, and how many of them were read (the best `sample` by relevance)."""
         from . import matching
-        from .passages import best_passages, whole_text
-        from .query import Wanted, has_patterns, highlight_terms, resolve_patterns
+        from .keyterms import key_terms
+        from .query import highlight_terms
+
+        found = self._find(query, filters)
+        order = matching.ranked(found.scores, sample)
+        searcher = found.searcher
+        texts = (_article_text(searcher.stored_fields(docnum)) for docnum, _ in order)
+        wanted = highlight_terms(found.query)
+        query_terms = {term for field in wanted.values() for term in field.terms} | {
+            word for field in wanted.values() for phrase in field.phrases for word in phrase}
+        terms = key_terms(texts, len(order), lambda term: searcher.doc_frequency("body", term) or
+                          searcher.doc_frequency("title", term), len(self._live_articles()), query_terms, limit)
+        return terms, len(found.scores), len(order)
+
+    @_reads_index
+    def concordance(self, query: str, width: int = 40, *, filters: Filters | None = None,
+                    sort: Sort = "relevance", limit: int | None = None) -> Iterator[Concordance]:
+        """Every occurrence of the query's words in the matching articles (the first `limit`
+        articles in `sort` order), with `width` characters of text on either side."""
+        from .concordance import occurrences
+        from .query import highlight_terms
+
+        found = self._find(query, filters)
+        order = self._order(found.scores, sort, limit)
+        wanted = highlight_terms(found.query)
+        searcher = found.searcher
+        return (line for rank, (docnum, _) in enumerate(order, start=1)
+                for line in occurrences(from_stored(searcher.stored_fields(docnum)), rank, wanted, self._analyze, width))
+
+    def _find(self, query: str, filters: Filters | None) -> _Found:
+        """Every article matching `query` and `filters`, with its score."""
+        from . import matching
+        from .query import has_patterns, resolve_patterns
 
         prepared = self._queries.prepare(query)
-        passage_count = self.config.passages if passages is None else passages
         searcher = self._current_searcher()
         if searcher.doc_count_all() == 0:
-            return Results([], total=0, query=str(prepared.query))  # (BM25's idf is undefined here)
+            return _Found(searcher, {}, prepared.query, prepared.matched)  # (BM25's idf is undefined here)
         reader = searcher.reader()
         if self._lengths is None:
             self._lengths = matching.Lengths()
         # The word list serves wildcards only: a plain search doesn't read it.
         words = self._words.words() if has_patterns(prepared.query) else []
-        used, matched = resolve_patterns(prepared.query, reader, stem, words), prepared.matched
-        found, total = matching.top(searcher, used, limit, self._lengths)
-        if total == 0 and prepared.fallback is not None:
-            used, matched = resolve_patterns(prepared.fallback, reader, stem, words), "any"
-            found, total = matching.top(searcher, used, limit, self._lengths)
-        wanted = highlight_terms(used)
+        attempts = [(prepared.query, prepared.matched)]
+        if prepared.fallback is not None:
+            attempts.append((prepared.fallback, "any"))
+        for parsed, matched in attempts:
+            used = resolve_patterns(parsed, reader, stem, words)
+            scores = matching.scores(searcher, used, self._lengths)
+            if filters:
+                scores = filters.apply(scores, self._metadata())
+            if scores:
+                break
+        return _Found(searcher, scores, used, matched)
+
+    def _order(self, scores: dict[int, float], sort: Sort, limit: int | None) -> list[tuple[int, float]]:
+        """The best `limit` (None: all) matches in `sort` order."""
+        if sort == "relevance":
+            from . import matching
+
+            return matching.ranked(scores, limit)
+        if sort not in ("newest", "oldest"):
+            raise ValueError(f"sort must be relevance, newest or oldest, not {sort!r}")
+        dates = self._metadata().dates.values
+        sign = -1 if sort == "newest" else 1
+
+        def key(item: tuple[int, float]) -> tuple[int, int, float, int]:
+            date = dates[item[0]]
+            return (0 if date else 1, sign * date, -item[1], item[0])  # undated last; ties by score
+
+        items = scores.items()
+        return sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
+
+    def _hits(self, found: _Found, order: list[tuple[int, float]], passage_count: int | None) -> Iterator[Hit]:
+        """`order`'s articles as Hits, with their best passages (None: no passages, no title spans)."""
+        from .passages import best_passages, whole_text
+        from .query import Wanted, highlight_terms
+
+        searcher = found.searcher
+        wanted = highlight_terms(found.query) if passage_count is not None else {}
         weights: dict[str, float] = {}
         for fieldname in ("body", "caption"):
             for term in wanted.get(fieldname, Wanted()).terms:
                 weights[term] = searcher.idf(fieldname, term)
             for phrase in wanted.get(fieldname, Wanted()).phrases:
                 weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
-        hits = []
-        for rank, (docnum, score) in enumerate(found, start=1):
+        for rank, (docnum, score) in enumerate(order, start=1):
             article = from_stored(searcher.stored_fields(docnum))
-            hits.append(
-                Hit(
-                    id=article.id,
-                    rank=rank,
-                    score=float(score or 0.0),
-                    article=article,
-                    title=whole_text(article.title, wanted.get("title"), self._analyze),
-                    passages=tuple(
-                        best_passages(
-                            [("caption", article.caption), ("body", article.body)],
-                            wanted,
-                            weights,
-                            self._analyze,
-                            passage_count,
-                            self.config.passage_chars,
-                        )
-                    ),
-                )
-            )
-        return Results(hits, total=total, matched=matched, query=str(used))  # type: ignore[arg-type]
+            shown = () if passage_count is None else best_passages(
+                [("caption", article.caption), ("body", article.body)], wanted, weights, self._analyze,
+                passage_count, self.config.passage_chars)
+            yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
+                      title=whole_text(article.title, wanted.get("title"), self._analyze), passages=tuple(shown))
+
+    def _metadata(self):  # type: ignore[no-untyped-def]
+        """metadata.Metadata of the current searcher (dates and facet values, read on first use)."""
+        searcher = self._current_searcher()
+        if self._meta is None or self._meta[0] is not searcher:
+            from .metadata import Metadata
+
+            self._meta = (searcher, Metadata(searcher))
+        return self._meta[1]
+
+    def _live_articles(self) -> dict[int, float]:
+        """Every article in the index, as a map of matches (all scoring 0)."""
+        searcher = self._current_searcher()
+        deleted = self._metadata().dates.deleted
+        return {docnum: 0.0 for docnum in range(searcher.doc_count_all()) if docnum not in deleted}
 
     @_reads_index
     def stats(self) -> IndexStats:
@@ -498,6 +617,26 @@ class WordList:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write("\n".join(sorted(words)) + "\n")
         os.replace(temp, self.path)
+
+
+@dataclass
+class _Found:
+    """What a query matched: article number -> score, and the query that matched them."""
+
+    searcher: Any
+    scores: dict[int, float]
+    query: Any  # the Whoosh query searched (the fallback, when it was used)
+    matched: str
+
+
+def _check_facets(facets: Sequence[str]) -> None:
+    for facet in facets:
+        if facet not in FACET_FIELDS:
+            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACET_FIELDS)})")
+
+
+def _article_text(stored: dict[str, Any]) -> str:
+    return f"{stored.get('title', '')}\n\n{stored.get('caption', '')}\n\n{stored.get('body', '')}"
 
 
 def _write_marker(folder: Path) -> None:

@@ -52,7 +52,13 @@ def _read_lengths(reader, fieldname: str) -> list[int]:  # type: ignore[no-untyp
 
 def top(searcher, query: wq.Query, limit: int | None, lengths: Lengths) -> tuple[list[tuple[int, float]], int]:  # type: ignore[no-untyped-def]
     """The best `limit` (None: all) (article number, score) of `query`, best first
-    (ties: the lower number first, as Whoosh), and how many articles match.
+    (ties: the lower number first, as Whoosh), and how many articles match."""
+    found = scores(searcher, query, lengths)
+    return ranked(found, limit), len(found)
+
+
+def scores(searcher, query: wq.Query, lengths: Lengths) -> Scores:  # type: ignore[no-untyped-def]
+    """Article number -> score of every article that matches `query`.
 
     Every match is scored. Whoosh's own top-N pruning relies on upper bounds that are
     wrong in Whoosh 2.7 (a union of more than two clauses in a small segment is
@@ -60,16 +66,20 @@ def top(searcher, query: wq.Query, limit: int | None, lengths: Lengths) -> tuple
     lost articles that belonged in the top 10 (BBC News, "England rugby").
     """
     context = searcher.context()
-    scores: Scores = {}
+    found: Scores = {}
     for subsearcher, offset in searcher.leaf_searchers():
         segment = _scores(query, subsearcher, context, lengths)
         if offset:
-            scores.update((docnum + offset, score) for docnum, score in segment.items())
+            found.update((docnum + offset, score) for docnum, score in segment.items())
         else:
-            scores.update(segment)
+            found.update(segment)
+    return found
+
+
+def ranked(found: Scores, limit: int | None) -> list[tuple[int, float]]:
+    """The best `limit` (None: all) of `found`, best first (ties: the lower number first, as Whoosh)."""
     key = _rank_key
-    ranked = sorted(scores.items(), key=key) if limit is None else heapq.nsmallest(limit, scores.items(), key=key)
-    return ranked, len(scores)
+    return sorted(found.items(), key=key) if limit is None else heapq.nsmallest(limit, found.items(), key=key)
 
 
 def _rank_key(item: tuple[int, float]) -> tuple[float, int]:

@@ -92,6 +92,14 @@ class Hit:
     passages: tuple[Passage, ...] = ()
 
 
+@dataclass(frozen=True)
+class FacetCount:
+    """One value of a facet (a source, a category, a place) and how many matching articles have it."""
+
+    value: str
+    count: int
+
+
 class Results(list[Hit]):
     """The hits of a search, best first: a list of `Hit` with a few facts about the search.
 
@@ -100,17 +108,90 @@ class Results(list[Hit]):
     had all of them and searcher fell back to articles with any of them, or "ranked"
     for a long query (more than four words), ranked over any of its words.
     `query` is the parsed query, for people who want to see what was searched.
+    `facets` maps each facet asked for to its values over all matching articles,
+    most articles first.
     """
 
     def __init__(self, hits: list[Hit] = (), *, total: int = 0, matched: Literal["all", "any", "ranked"] = "all",
-                 query: str = "") -> None:
+                 query: str = "", facets: dict[str, list[FacetCount]] | None = None) -> None:
         super().__init__(hits)
         self.total = total
         self.matched = matched
         self.query = query
+        self.facets = facets or {}
 
     def __repr__(self) -> str:
         return f"Results({list.__repr__(self)}, total={self.total}, matched={self.matched!r})"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One period of a timeline: articles matching, articles published, from `start` to `end` (days, inclusive)."""
+
+    start: dt.date
+    end: dt.date
+    label: str  # "1987-03", "1987-W10", "1987", "1987-03-15"
+    matches: int
+    articles: int
+
+    @property
+    def ratio(self) -> float:
+        """The share of the period's articles that match (0 when it has none)."""
+        return self.matches / self.articles if self.articles else 0.0
+
+
+@dataclass(frozen=True)
+class Series:
+    """A query's matches over time; with --per, those of one source, category or place."""
+
+    query: str
+    buckets: tuple[Bucket, ...]
+    matches: int  # every matching article, dated or not
+    undated: int  # matching articles without a date (in no bucket)
+    value: str | None = None  # the facet value, with --per
+
+    @property
+    def label(self) -> str:
+        return self.query if self.value is None else f"{self.query} · {self.value}"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Attention over time: one series per query (and per facet value, with `per`)."""
+
+    by: Literal["day", "week", "month", "year"]
+    series: tuple[Series, ...]
+    per: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """A word that characterises the matching articles against the whole index.
+
+    `matches` is how many matching articles have it (of `sample` read), `articles`
+    how many in the index; `score` is Dunning's log-likelihood (G2) of that
+    difference, signed: below 0 when the word is rarer in the matches.
+    """
+
+    word: str  # its most common spelling in the matches
+    term: str  # the index term (a stem)
+    matches: int
+    articles: int
+    score: float
+    in_query: bool
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """One occurrence of a query term, with the text on either side (keyword in context)."""
+
+    id: str
+    rank: int  # the article's rank in the search
+    field: str  # title, caption or body
+    left: str
+    match: str
+    right: str
+    term: str
 
 
 @dataclass(frozen=True)

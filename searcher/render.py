@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any, Callable
 
-from .model import Hit, Passage
+from .model import Concordance, FacetCount, Hit, KeyTerm, Passage, Timeline
 from .text import safe
 
 if TYPE_CHECKING:
@@ -74,3 +74,43 @@ def hit_to_dict(hit: Hit, matched: str = "all") -> dict[str, Any]:
         "fields": fields,
         "passages": [passage_to_dict(passage) for passage in hit.passages],
     }
+
+
+def facets_to_dict(facets: dict[str, list[FacetCount]]) -> dict[str, Any]:
+    """A search's facets as one JSON object: {"facets": {"category": [["coffee", 85], ...]}}."""
+    return {"facets": {name: [[count.value, count.count] for count in counts] for name, counts in facets.items()}}
+
+
+#: The columns of `searcher timeline --csv`, and the keys of its JSON lines.
+TIMELINE_COLUMNS = ("query", "value", "period", "start", "end", "matches", "articles", "ratio")
+
+
+def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
+    """One row per series and period: the data of `searcher timeline --json` and `--csv`."""
+    return [
+        {"query": series.query, "value": series.value, "period": bucket.label, "start": bucket.start.isoformat(),
+         "end": bucket.end.isoformat(), "matches": bucket.matches, "articles": bucket.articles,
+         "ratio": round(bucket.ratio, 6)}
+        for series in timeline.series for bucket in series.buckets
+    ]
+
+
+def key_term_to_dict(term: KeyTerm) -> dict[str, Any]:
+    return {"word": term.word, "term": term.term, "matches": term.matches, "articles": term.articles,
+            "score": term.score, "in_query": term.in_query}
+
+
+def concordance_to_dict(line: Concordance) -> dict[str, Any]:
+    return {"id": line.id, "rank": line.rank, "field": line.field, "left": line.left, "match": line.match,
+            "right": line.right, "term": line.term}
+
+
+#: What `searcher export --fields` can name, in the default order.
+EXPORT_FIELDS = ("rank", "score", "id", "date", "title", "source", "dateline", "categories", "url", "caption",
+                 "credit", "body", "path")
+
+
+def export_row(hit: Hit, fields: tuple[str, ...] = EXPORT_FIELDS) -> dict[str, Any]:
+    """An exported article: its rank and score in the search, and its fields (lists as lists)."""
+    row: dict[str, Any] = {"rank": hit.rank, "score": round(hit.score, 4), **hit.article.to_dict()}
+    return {name: row[name] for name in fields}

@@ -14,13 +14,14 @@ from typing import Any
 
 from pickle import dumps
 
-from whoosh import fields
+from whoosh import columns, fields, formats
 from whoosh.system import pack_uint
 
 from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 from .model import Article
 
-SCHEMA_VERSION = 3  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate
+SCHEMA_VERSION = 4  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+# 4: facet fields and the date column
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
@@ -102,7 +103,38 @@ class ArticleDate(fields.DATETIME):
         return terms
 
 
+    def default_column(self):  # type: ignore[no-untyped-def]
+        # The whole timestamp (Whoosh's datetime_to_long: microseconds since year 1),
+        # for sorting by date and counting by day; 0 is "no date".
+        return columns.NumericColumn("q", default=0)
+
+
 _DAY_TERMS: dict[dt.date, list] = {}
+
+
+#: The facets a search can filter on and count, and the field holding each one's values.
+FACET_FIELDS = {"source": "source_values", "category": "category_values", "place": "dateline_values"}
+
+
+class FacetValues(fields.FieldType):
+    """Whole values (a source, a category, a place) as one term each, exactly as written.
+
+    Filters (`--category`) and facet counts need whole values: the `category` text
+    field holds the words of "money-fx", so `category:money` matches it.
+    """
+
+    def __init__(self) -> None:
+        self.format = formats.Existence()
+        self.analyzer = None
+        self.scorable = False
+        self.stored = False
+        self.unique = False
+        self.vector = None
+        self.column_type = None
+
+    def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
+        values = [value] if isinstance(value, str) else value
+        return [(text.encode("utf-8"), 1, 1.0, b"") for text in dict.fromkeys(values) if text]
 
 
 def build_schema() -> fields.Schema:
@@ -117,7 +149,10 @@ def build_schema() -> fields.Schema:
         dateline=NameText(analyzer=names, stored=True),
         source=NameText(analyzer=names, stored=True),
         category=NameText(analyzer=names, stored=True),
-        date=ArticleDate(stored=True),
+        date=ArticleDate(stored=True, sortable=True),
+        source_values=FacetValues(),
+        category_values=FacetValues(),
+        dateline_values=FacetValues(),
         url=fields.STORED(),
         path=fields.ID(stored=True),
         # What re-indexing compares: the hash of the article's content (see `fingerprint`).
@@ -153,6 +188,9 @@ def to_document(article: Article, article_hash: str | None = None) -> dict[str, 
     }
     if article.date is not None:
         document["date"] = article.date
+    for values, name in ((article.source, "source"), (article.categories, "category"), (article.dateline, "dateline")):
+        if values:
+            document[f"{name}_values"] = values
     # An empty field is left out: Whoosh would index and store it for nothing (most
     # articles have no caption, credit or url), and from_stored reads it back as "".
     for name in ("caption", "credit", "dateline", "source", "category", "url"):

@@ -27,7 +27,7 @@ from rich.text import Text
 from .errors import OutputClosed, write_output
 from .indexer import Progress as IndexProgress
 from .evaluation import Report as EvaluationReport
-from .model import Article, Hit, IndexReport, IndexStats, Results
+from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, KeyTerm, Results, Timeline
 from .render import passage_to_rich
 from .paths import display_path
 from .text import safe
@@ -99,6 +99,116 @@ def print_hit(out: Console, hit: Hit) -> None:
     for passage in hit.passages:
         prefix = Text("Photo: " if passage.field == "caption" else "", style=META)
         print_indented(out, Text.assemble(prefix, passage_to_rich(passage, match_style=MATCH)))
+
+
+def print_facets(out: Console, facets: dict[str, list[FacetCount]], total: int, shown: int = 10) -> None:
+    """Each facet's top values with their counts over all `total` matching articles."""
+    if not facets:
+        return
+    out.print()
+    out.print(Text(f"Over all {_count(total, 'matching article')}:", style=META))
+    for name, counts in facets.items():
+        out.print(Text(name, style="bold"))
+        if not counts:
+            out.print(Text("    (no values)", style=META))
+            continue
+        width = max(len(f"{count.count:,}") for count in counts[:shown])
+        for count in counts[:shown]:
+            line = Text(f"  {count.count:>{width},}  ")
+            line.append(safe(count.value))
+            out.print(line, no_wrap=True, overflow="ellipsis")
+        if len(counts) > shown:
+            out.print(Text(f"  ... {_count(len(counts) - shown, 'more value')}", style=META))
+
+
+_SERIES_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "red")
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def print_timeline(out: Console, timeline: Timeline) -> None:
+    """A bar chart: one row per period (and series), the share of the period's articles that match."""
+    series = timeline.series
+    if not series:
+        return
+    top = max((bucket.ratio for one in series for bucket in one.buckets), default=0.0) or 1.0
+    many = len(series) > 1
+    names = [_fit(safe(one.label), 16) for one in series]
+    name_width = max(map(len, names)) if many else 0
+    counts_width = max([len(f"{b.matches:,}") for one in series for b in one.buckets] + [len("match")])
+    all_width = max([len(f"{b.articles:,}") for one in series for b in one.buckets] + [len("of all")])
+    label_width = max(len(b.label) for b in series[0].buckets) if series[0].buckets else 6
+    fixed = label_width + (name_width + 2 if many else 0) + counts_width + all_width + 7 + 6
+    bar_width = max(out.width - fixed, 8)
+    for number, one in enumerate(series):
+        style = _SERIES_STYLES[number % len(_SERIES_STYLES)]
+        undated = f", {one.undated:,} undated" if one.undated else ""
+        value = f" · {safe(one.value)}" if one.value is not None else ""
+        head = Text.assemble(("■ " if many else "", style), (safe(repr(one.query)) + value, "bold"),
+                             (f"  {_count(one.matches, 'article')}{undated}", META))
+        out.print(head, no_wrap=True, overflow="ellipsis")
+    per = f" ({timeline.per})" if timeline.per else ""
+    header = f"{'period':<{label_width}}  " + (f"{'':<{name_width}}  " if many else "")
+    header += f"{'match':>{counts_width}}  {'of all':>{all_width}}  {'share':>6}"
+    out.print(Text(header + per, style=META), no_wrap=True, overflow="ellipsis")
+    for at in range(len(series[0].buckets)):
+        for number, one in enumerate(series):
+            bucket = one.buckets[at]
+            style = _SERIES_STYLES[number % len(_SERIES_STYLES)]
+            label = bucket.label if number == 0 else ""
+            line = Text(f"{label:<{label_width}}  ")
+            if many:
+                line.append(f"{names[number]:<{name_width}}  ", style=style)
+            share = f"{bucket.ratio:6.1%}" if bucket.articles else f"{'-':>6}"
+            line.append(f"{bucket.matches:>{counts_width},}  {bucket.articles:>{all_width},}  {share} ")
+            line.append(_bar(bucket.ratio / top, bar_width), style=style)
+            out.print(line, no_wrap=True, overflow="crop")
+
+
+def _bar(fraction: float, width: int) -> str:
+    eighths = round(fraction * width * 8)
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def print_key_terms(out: Console, terms: list[KeyTerm], total: int, read: int, articles: int, query: str) -> None:
+    sample = f" (the best {read:,} read)" if read < total else ""
+    out.print(Text(f"Words of the {_count(total, 'article')} matching {query!r}{sample}, "
+                   f"against all {articles:,}; * in the query", style=META))
+    if not terms:
+        return
+    word_width = min(max(len(term.word) for term in terms) + 2, 24)
+    header = f"{'word':<{word_width}}  {'matching':>8}  {'all':>7}  {'keyness':>8}"
+    out.print(Text(header, style=META), no_wrap=True, overflow="ellipsis")
+    for term in terms:
+        word = _fit(safe(term.word) + (" *" if term.in_query else ""), word_width)
+        line = Text(f"{word:<{word_width}}", style="bold" if term.in_query else "")
+        line.append(f"  {term.matches:>8,}  {term.articles:>7,}  {term.score:>8,.1f}")
+        out.print(line, no_wrap=True, overflow="ellipsis")
+
+
+def concordance_width(out: Console, width: int, id_width: int, match_width: int) -> int:
+    """The context width that fits the terminal (a terminal only: piped lines keep `width`)."""
+    if not out.is_terminal:
+        return width
+    return max(min(width, (out.width - id_width - match_width - 4) // 2), 10)
+
+
+def print_concordance_line(out: Console, line: Concordance, width: int, id_width: int, match_width: int) -> None:
+    """One occurrence: the id, then the match in the middle column between its left and right context."""
+    match = _fit(safe(line.match), match_width)
+    left = safe(line.left)[-width:] if width else ""
+    right = safe(line.right)[:width] if width else ""
+    text = Text(f"{_fit(safe(line.id), id_width):<{id_width}}  ", style=META)
+    text.append(f"{left:>{width}} ")
+    text.append(match, style=MATCH)
+    text.append(" " * (match_width - len(match)) + f" {right}")
+    if out.soft_wrap:
+        out.print(text)  # (piped: whole lines)
+    else:
+        out.print(text, no_wrap=True, overflow="crop")
 
 
 def print_article(out: Console, article: Article) -> None:

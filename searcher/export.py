@@ -1,0 +1,106 @@
+"""`searcher export`: every matching article as JSON lines or CSV, streamed.
+
+Articles are read from the index one at a time as they are written, so an export of
+a whole archive holds one article in memory. A file is written under a temporary
+name and renamed when complete: an interrupted export leaves no half file behind.
+A progress bar (on stderr, on a terminal) shows large exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from .errors import OutputError, write_output
+from .model import Hit
+from .render import export_row
+
+#: Exports with fewer articles than this are done before a bar would show.
+PROGRESS_FROM = 2000
+
+
+def write_rows(hits: Iterable[Hit], out: IO[str], file_format: str, fields: tuple[str, ...]) -> Iterator[int]:
+    """Write each hit as a row (a header first for CSV); yields after each row, for progress."""
+    if file_format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(fields)
+        for hit in hits:
+            row = export_row(hit, fields)
+            writer.writerow(["; ".join(value) if isinstance(value, list) else "" if value is None else value
+                             for value in row.values()])
+            yield 1
+    elif file_format == "jsonl":
+        for hit in hits:
+            out.write(json.dumps(export_row(hit, fields), ensure_ascii=False) + "\n")
+            yield 1
+    else:
+        raise ValueError(f"format must be jsonl or csv, not {file_format!r}")
+
+
+def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, fields: tuple[str, ...]) -> None:
+    """Write `hits` (`total` of them) to `output` (a path, or "-" for standard output)."""
+    progress = _progress(total)
+    try:
+        if output == "-":
+            for _ in write_rows(hits, _Stdout(), file_format, fields):
+                progress.advance()
+            write_output(sys.stdout.flush)
+        else:
+            _export_to_file(hits, Path(output), file_format, fields, progress)
+    finally:
+        progress.finish()
+
+
+def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.absolute().parent)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            for _ in write_rows(hits, out, file_format, fields):
+                progress.advance()
+        os.replace(temp, path)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
+class _Stdout:
+    """Standard output whose write errors are said in one line (errors.write_output)."""
+
+    def write(self, text: str) -> None:
+        write_output(lambda: sys.stdout.write(text))
+
+
+class _NoProgress:
+    def advance(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+class _Bar:
+    def __init__(self, total: int) -> None:
+        from . import terminal
+
+        self._bar = terminal.RichProgress(terminal.console(stderr=True))
+        self._bar.phase("exporting", total, "articles")
+
+    def advance(self) -> None:
+        self._bar.advance()
+
+    def finish(self) -> None:
+        self._bar.finish()
+
+
+def _progress(total: int) -> _NoProgress | _Bar:
+    return _Bar(total) if total >= PROGRESS_FROM and sys.stderr.isatty() else _NoProgress()

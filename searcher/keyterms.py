@@ -1,0 +1,64 @@
+"""Top words: the terms that set the matching articles apart from the rest of the index.
+
+Each term of the matching articles (read again with the indexing analysis, so terms
+are the index's stems) is scored by Dunning's log-likelihood ratio (G2) of two
+document frequencies: in the matching articles, and in the other articles of the
+index. G2 is the corpus linguists' "keyness": unlike a tf-idf ratio it does not
+reward a word seen once in a handful of articles. A word rarer in the matches than
+elsewhere gets a negative score and is left out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Callable, Iterable
+
+from .analysis import STOP_WORDS, TEXT_TERMS
+from .model import KeyTerm
+
+
+def log_likelihood(a: int, n1: int, c: int, n2: int) -> float:
+    """Signed G2 for a word in `a` of `n1` documents against `c` of `n2` others (0 when n2 is 0)."""
+    if n1 == 0 or n2 == 0:
+        return 0.0
+    b, d = n1 - a, n2 - c
+    total = n1 + n2
+    score = 0.0
+    for observed, row, column in ((a, n1, a + c), (b, n1, b + d), (c, n2, a + c), (d, n2, b + d)):
+        if observed:
+            score += observed * math.log(observed * total / (row * column))
+    score *= 2
+    return score if a * n2 >= c * n1 else -score
+
+
+def key_terms(texts: Iterable[str], read: int, articles_with: Callable[[str], int], articles: int,
+              query_terms: set[str], limit: int) -> list[KeyTerm]:
+    """The `limit` most characteristic terms of `texts` (the `read` matching articles read)
+    against an index of `articles` articles, `articles_with(term)` of which hold a term."""
+    document_frequency: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}
+    for text in texts:
+        seen = set()
+        for start, end, term in TEXT_TERMS.tokens(text):
+            if not term or term in seen or term in STOP_WORDS or len(term) < 2 or term.replace(",", "").isdigit():
+                continue
+            seen.add(term)
+            word = text[start:end]
+            counts = spellings.get(term)
+            if counts is None:
+                counts = spellings[term] = Counter()
+            counts[word.lower() if not word.isupper() or len(word) > 5 else word] += 1
+        document_frequency.update(seen)
+    scored = []
+    for term, inside in document_frequency.items():
+        if inside < 2 and term not in query_terms:
+            continue  # (a word of one article says nothing of the set)
+        total = max(articles_with(term), inside)
+        score = log_likelihood(inside, read, total - inside, articles - read)
+        if score > 0 or term in query_terms:
+            scored.append((score, term, inside, total))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [KeyTerm(word=spellings[term].most_common(1)[0][0], term=term, matches=inside, articles=total,
+                    score=round(score, 2), in_query=term in query_terms)
+            for score, term, inside, total in scored[:limit]]

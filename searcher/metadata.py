@@ -1,0 +1,234 @@
+"""Article metadata for filters, sorting and counts: dates and facet values, for every article at once.
+
+A search for "oil" matches thousands of Reuters stories; counting them by month or
+by topic must not read each one's stored fields (a pickle each). Instead, once per
+searcher (an index generation):
+
+- `ArticleDates` reads the date column (schema.ArticleDate's whole timestamps) of
+  every segment into one array, by article number;
+- `FacetTable` reads a facet field's terms (schema.FacetValues: one term per whole
+  value) and their postings into a map from article number to values.
+
+Both are then plain Python lookups per matching article. `Filters` are the
+`--source/--category/--place/--since/--until` options, applied to a map of matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from .dates import parse_date_bound
+from .errors import QueryError
+from .schema import FACET_FIELDS
+
+#: Whoosh's datetime_to_long counts microseconds from 0001-01-01.
+DAY = 86_400_000_000
+_EPOCH = dt.datetime(1, 1, 1)
+
+
+def to_long(moment: dt.datetime) -> int:
+    """A naive datetime as the date column holds it."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_long(value: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=value)
+
+
+def day_of(value: int) -> dt.date:
+    """The day of a date column value (not 0)."""
+    return dt.date.fromordinal(value // DAY + 1)
+
+
+class ArticleDates:
+    """Every article's date as a column value (0: no date), by article number."""
+
+    def __init__(self, searcher) -> None:  # type: ignore[no-untyped-def]
+        values = array("q")
+        for reader, _ in _leaves(searcher):
+            values.extend(_column_values(reader, "date", reader.doc_count_all()))
+        self.values = values
+        self.deleted = _deleted(searcher)
+
+    def of(self, docnum: int) -> int:
+        return self.values[docnum]
+
+    def live(self) -> Iterable[int]:
+        """The column values of every article in the index (deleted ones left out)."""
+        if not self.deleted:
+            return self.values
+        return (value for docnum, value in enumerate(self.values) if docnum not in self.deleted)
+
+    def days(self, docnums: Iterable[int]) -> Counter[int]:
+        """How many of these articles were published each day (day ordinals; no date left out)."""
+        values = self.values
+        return Counter(values[docnum] // DAY + 1 for docnum in docnums if values[docnum])
+
+
+def _leaves(searcher):  # type: ignore[no-untyped-def]
+    return [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+
+
+def _column_values(reader, fieldname: str, count: int) -> array:  # type: ignore[no-untyped-def]
+    if not reader.has_column(fieldname):
+        return array("q", bytes(8 * count))
+    values = array("q")
+    column = reader.column_reader(fieldname, translate=False)
+    dbfile, base, stored = getattr(column, "_dbfile", None), getattr(column, "_basepos", None), getattr(column, "_count", None)
+    if dbfile is not None and base is not None and stored is not None and getattr(column, "_fixedlen", 0) == 8:
+        # NumericColumn's values, big-endian 8-byte integers: read them in one go.
+        values.frombytes(bytes(dbfile.get(base, stored * 8)))
+        if sys.byteorder == "little":
+            values.byteswap()
+    else:  # (another column layout: a value at a time)
+        values.extend(column[docnum] for docnum in range(min(count, len(column))))
+    if len(values) < count:  # Whoosh leaves out the default values at the end of a segment
+        values.extend(array("q", bytes(8 * (count - len(values)))))
+    return values
+
+
+def _deleted(searcher) -> frozenset[int]:  # type: ignore[no-untyped-def]
+    deleted: set[int] = set()
+    for reader, offset in _leaves(searcher):
+        if reader.has_deletions():
+            deleted.update(offset + docnum for docnum in reader.deleted_docs())
+    return frozenset(deleted)
+
+
+class FacetTable:
+    """The values of one facet (source, category or place) of every article.
+
+    Values are grouped case-insensitively ("BUENOS AIRES" and "Buenos Aires" are one
+    value), shown as their most common spelling.
+    """
+
+    def __init__(self, searcher, facet: str) -> None:  # type: ignore[no-untyped-def]
+        fieldname = FACET_FIELDS[facet]
+        reader = searcher.reader()
+        keys: dict[str, int] = {}
+        spellings: list[Counter[str]] = []
+        by_article: dict[int, list[int]] = {}
+        self._postings: list[list[int]] = []
+        for term in reader.lexicon(fieldname) if fieldname in reader.indexed_field_names() else ():
+            text = term.decode("utf-8")
+            key = text.casefold()
+            group = keys.get(key)
+            if group is None:
+                group = keys[key] = len(spellings)
+                spellings.append(Counter())
+                self._postings.append([])
+            docnums = list(reader.postings(fieldname, term).all_ids())
+            spellings[group][text] += len(docnums)
+            self._postings[group].extend(docnums)
+            for docnum in docnums:
+                found = by_article.get(docnum)
+                if found is None:
+                    by_article[docnum] = [group]
+                elif group not in found:
+                    found.append(group)
+        self.facet = facet
+        self._keys = keys
+        self.names = [counts.most_common(1)[0][0] for counts in spellings]
+        self._by_article = by_article
+
+    def articles_with(self, values: Iterable[str]) -> set[int]:
+        """The articles with any of these values (any case)."""
+        found: set[int] = set()
+        for value in values:
+            group = self._keys.get(" ".join(value.split()).casefold())
+            if group is not None:
+                found.update(self._postings[group])
+        return found
+
+    def values_of(self, docnum: int) -> Sequence[int]:
+        """The value groups of one article (indexes into `names`)."""
+        return self._by_article.get(docnum, ())
+
+    def count(self, docnums: Iterable[int]) -> list[tuple[str, int]]:
+        """(value, articles) over these articles, most articles first (then by value)."""
+        by_article = self._by_article
+        counts: Counter[int] = Counter()
+        for docnum in docnums:
+            groups = by_article.get(docnum)
+            if groups:
+                counts.update(groups)
+        names = self.names
+        return sorted(((names[group], count) for group, count in counts.items()), key=lambda item: (-item[1], item[0]))
+
+
+class Metadata:
+    """Dates and facet tables of one searcher, each read on first use."""
+
+    def __init__(self, searcher) -> None:  # type: ignore[no-untyped-def]
+        self._searcher = searcher
+        self._dates: ArticleDates | None = None
+        self._facets: dict[str, FacetTable] = {}
+
+    @property
+    def dates(self) -> ArticleDates:
+        if self._dates is None:
+            self._dates = ArticleDates(self._searcher)
+        return self._dates
+
+    def facet(self, name: str) -> FacetTable:
+        table = self._facets.get(name)
+        if table is None:
+            table = self._facets[name] = FacetTable(self._searcher, name)
+        return table
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every matching article must also be: from these sources, in these categories,
+    filed from these places (any of the values of each; case-insensitive, whole values),
+    and published between `since` and `until` (the first and last moments; either may be None)."""
+
+    sources: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    @classmethod
+    def parse(cls, *, source: Sequence[str] = (), category: Sequence[str] = (), place: Sequence[str] = (),
+              since: str | None = None, until: str | None = None) -> Filters:
+        """Filters from the options' text; dates are YYYY, YYYY-MM or YYYY-MM-DD (QueryError if not)."""
+
+        def bound(text: str | None, option: str, end: bool) -> dt.datetime | None:
+            if text is None or not text.strip():
+                return None
+            try:
+                return parse_date_bound(text.strip(), end=end)
+            except ValueError as error:
+                raise QueryError(f"--{option}: {error}") from None
+
+        filters = cls(tuple(source), tuple(category), tuple(place), bound(since, "since", False),
+                      bound(until, "until", True))
+        if filters.since and filters.until and filters.since > filters.until:
+            raise QueryError(f"--since {since} is after --until {until}")
+        return filters
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.categories or self.places or self.since or self.until)
+
+    def facet_values(self) -> Mapping[str, tuple[str, ...]]:
+        return {"source": self.sources, "category": self.categories, "place": self.places}
+
+    def apply(self, scores: dict[int, float], metadata: Metadata) -> dict[int, float]:
+        """The matches in `scores` that pass every filter."""
+        for facet, values in self.facet_values().items():
+            if values:
+                allowed = metadata.facet(facet).articles_with(values)
+                scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
+        if self.since or self.until:
+            first = to_long(self.since) if self.since else 1
+            last = to_long(self.until) if self.until else 1 << 62
+            values = metadata.dates.values
+            scores = {docnum: score for docnum, score in scores.items() if first <= values[docnum] <= last}
+        return scores

@@ -1,0 +1,141 @@
+"""Attention over time: matching articles per day, week, month or year, against all articles.
+
+Counts come from the date column (metadata.ArticleDates) by day, then add up into
+periods. Every period between the first and the last is there, empty ones as zero:
+a gap in coverage is news too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any, Mapping, Sequence
+
+from .metadata import Filters, Metadata
+from .model import Bucket, Series, Timeline
+
+PERIODS = ("day", "week", "month", "year")
+#: More periods than this is a mistake (a day-by-day chart of a century); it asks for a coarser one.
+MAX_BUCKETS = 5000
+
+
+class TimelineError(ValueError):
+    """A timeline that can't be drawn as asked (too many periods)."""
+
+
+def period_start(day: dt.date, by: str) -> dt.date:
+    """The first day of the period holding `day` (weeks start on Monday, as ISO 8601's)."""
+    if by == "day":
+        return day
+    if by == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if by == "month":
+        return day.replace(day=1)
+    if by == "year":
+        return day.replace(month=1, day=1)
+    raise ValueError(f"by must be one of {', '.join(PERIODS)}, not {by!r}")
+
+
+def next_period(start: dt.date, by: str) -> dt.date:
+    if by == "day":
+        return start + dt.timedelta(days=1)
+    if by == "week":
+        return start + dt.timedelta(days=7)
+    if by == "month":
+        return dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return dt.date(start.year + 1, 1, 1)
+
+
+def period_label(start: dt.date, by: str) -> str:
+    if by == "day":
+        return start.isoformat()
+    if by == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "month":
+        return f"{start.year:04d}-{start.month:02d}"
+    return f"{start.year:04d}"
+
+
+def periods(first: dt.date, last: dt.date, by: str) -> list[dt.date]:
+    """The start of every period from the one holding `first` to the one holding `last`."""
+    starts = []
+    start = period_start(first, by)
+    while start <= last:
+        starts.append(start)
+        if len(starts) > MAX_BUCKETS:
+            raise TimelineError(
+                f"{first} to {last} by {by} is more than {MAX_BUCKETS:,} periods; use a longer --by or --since/--until")
+        start = next_period(start, by)
+    return starts
+
+
+def build_timeline(found: Sequence[tuple[str, Mapping[int, float]]], everything: Mapping[int, float],
+                   metadata: Metadata, by: str, *, per: str | None = None, filters: Filters | None = None,
+                   top: int = 5) -> Timeline:
+    """The timeline of each query's matches (`found`: query, article number -> score)
+    against `everything` (the articles that could match: all, under the filters)."""
+    dates = metadata.dates
+    all_days = dates.days(everything)
+    first, last = _span(all_days, filters)
+    starts = periods(first, last, by) if first <= last else []
+    day_period = _period_of_days(all_days, starts, by)
+    table = metadata.facet(per) if per else None
+    series = []
+    for query, scores in found:
+        if table is None:
+            series.append(_series(query, None, scores, all_days, dates, starts, day_period, by))
+            continue
+        for value, _ in table.count(scores)[:top]:
+            group = table.articles_with([value])
+            mine = {docnum: 0.0 for docnum in scores if docnum in group}
+            base = dates.days(docnum for docnum in everything if docnum in group)
+            series.append(_series(query, value, mine, base, dates, starts, day_period, by))
+    return Timeline(by=by, series=tuple(series), per=per)  # type: ignore[arg-type]
+
+
+def _span(all_days: Counter[int], filters: Filters | None) -> tuple[dt.date, dt.date]:
+    """The first and last day: those of the dated articles, narrowed or widened by the filters' dates."""
+    first = dt.date.fromordinal(min(all_days)) if all_days else None
+    last = dt.date.fromordinal(max(all_days)) if all_days else None
+    if filters is not None and filters.since is not None:
+        first = filters.since.date()
+    if filters is not None and filters.until is not None:
+        last = filters.until.date()
+    if first is None or last is None:
+        today = dt.date.today()
+        return today, today - dt.timedelta(days=1)  # nothing dated: no periods
+    return first, last
+
+
+def _period_of_days(all_days: Counter[int], starts: list[dt.date], by: str) -> dict[int, int]:
+    """Day ordinal -> period index, for every day an article was published (within the periods)."""
+    index = {start: number for number, start in enumerate(starts)}
+    mapping = {}
+    for day in all_days:
+        number = index.get(period_start(dt.date.fromordinal(day), by))
+        if number is not None:
+            mapping[day] = number
+    return mapping
+
+
+def _series(query: str, value: str | None, scores: Mapping[int, float], base: Counter[int], dates: Any,
+            starts: list[dt.date], day_period: dict[int, int], by: str) -> Series:
+    matches = [0] * len(starts)
+    articles = [0] * len(starts)
+    for day, count in dates.days(scores).items():
+        number = day_period.get(day)
+        if number is not None:
+            matches[number] += count
+    for day, count in base.items():
+        number = day_period.get(day)
+        if number is not None:
+            articles[number] += count
+    values = dates.values
+    undated = sum(1 for docnum in scores if not values[docnum])
+    buckets = tuple(
+        Bucket(start=start, end=next_period(start, by) - dt.timedelta(days=1), label=period_label(start, by),
+               matches=matches[number], articles=articles[number])
+        for number, start in enumerate(starts)
+    )
+    return Series(query=query, buckets=buckets, matches=len(scores), undated=undated, value=value)
