@@ -58,6 +58,8 @@ class Config:
     follow_links: bool = False  # follow symbolic links that lead outside the corpus folders
     formats: Mapping[str, str] = field(default_factory=dict)  # ".txt" -> "plain-text"
     record_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_RECORD_FIELDS))
+    # strptime formats tried before the common ones (ISO 8601, RFC 2822, Reuters', US...)
+    date_formats: tuple[str, ...] = ()
     limit: int = 10
     passages: int = 2
     passage_chars: int = 300
@@ -71,7 +73,7 @@ class Config:
         """What, in this configuration, changes the articles read from the same files."""
         formats = sorted(self.formats.items())
         fields = sorted((k, list(v)) for k, v in self.record_fields.items())
-        return repr((formats, fields))
+        return repr((formats, fields)) if not self.date_formats else repr((formats, fields, list(self.date_formats)))
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -183,9 +185,23 @@ class _Checker:
             raise self.fail(keys, f"expected a key name or a list of key names, got {_describe(value)}")
         return tuple(items)
 
+    def date_formats(self, value: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
+        import datetime as dt
+
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) and "%" in i for i in items):
+            raise self.fail(keys, f"expected a strptime format such as '%d.%m.%Y %H:%M' or a list of them, "
+                                  f"got {_describe(value)}")
+        for fmt in items:
+            try:  # a format that can't read what it writes is mistyped ("%Q")
+                dt.datetime.strptime(dt.datetime(2001, 2, 3, 4, 5, 6).strftime(fmt), fmt)
+            except ValueError as error:
+                raise self.fail(keys, f"invalid format {fmt!r} ({error})") from None
+        return tuple(items)
+
     def config(self, data: dict[str, Any]) -> Config:
         top = ("corpus", "index", "on_duplicate", "workers", "lock_wait", "commit_every", "follow_links", "formats",
-               "fields", "search")
+               "fields", "date_format", "search")
         self.known(data, top)
         settings: dict[str, Any] = {"path": self.path.absolute()}
 
@@ -211,6 +227,9 @@ class _Checker:
             if not isinstance(data["follow_links"], bool):
                 raise self.fail(("follow_links",), f"expected true or false, got {_describe(data['follow_links'])}")
             settings["follow_links"] = data["follow_links"]
+
+        if "date_format" in data:
+            settings["date_formats"] = self.date_formats(data["date_format"], ("date_format",))
 
         formats = self.mapping(data.get("formats"), ("formats",))
         checked_formats = {}

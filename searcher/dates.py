@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 import re
 from email.utils import parsedate_to_datetime
+from typing import Sequence
 
 # Formats tried after ISO 8601, most common in news first.
 _FORMATS = (
@@ -34,12 +35,15 @@ _FORMATS = (
 _LAST_FORMAT = _FORMATS[0]
 
 
-def parse_date(text: str) -> dt.datetime:
-    """Parse a date as news corpora write it; raises ValueError when it can't."""
+def parse_date(text: str, formats: Sequence[str] = ()) -> dt.datetime:
+    """Parse a date as news corpora write it, trying the strptime `formats` first (the
+    configuration's date_format); raises ValueError when it can't."""
     value = " ".join(str(text).split())
     if not value:
         raise ValueError("empty date")
-    parsed = _parse(value)
+    parsed = _strptime(value, formats) if formats else None
+    if parsed is None:
+        parsed = _parse(value)
     if parsed is None:
         # Scraped dates often carry junk after the date ("27-MAR-1987 00:02:59.13&#5;&#5;RM"):
         # try again with what comes before the first character no date format uses.
@@ -54,6 +58,15 @@ def parse_date(text: str) -> dt.datetime:
 
 
 _DATE_CHARS = re.compile(r"[\w\s:.,/+-]+")
+
+
+def _strptime(value: str, formats: Sequence[str]) -> dt.datetime | None:
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
 
 
 def _parse(value: str) -> dt.datetime | None:

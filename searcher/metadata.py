@@ -97,7 +97,7 @@ def _deleted(searcher) -> frozenset[int]:  # type: ignore[no-untyped-def]
     deleted: set[int] = set()
     for reader, offset in _leaves(searcher):
         if reader.has_deletions():
-            deleted.update(offset + docnum for docnum in reader.deleted_docs())
+            deleted.update(offset + docnum for docnum in reader.deleted_docs_set)
     return frozenset(deleted)
 
 

@@ -129,7 +129,7 @@ def parse_data(
         numbered = ((number, json_lines[number - 1]) for number in sorted(lines) if 0 < number <= len(json_lines))
     report = _reporter(file, on_problem)
     yield from read_jsonl(decoded_lines(numbered, report), config.record_fields, file.default_id, report,
-                          str(file.path))
+                          str(file.path), config.date_formats)
 
 
 def refused_json_lines(file: CorpusFile, head: bytes, json_lines: list[bytes]) -> Problem | None:
@@ -195,10 +195,11 @@ def parse_text(
     fields = config.record_fields
     path = str(file.path)
     if fmt == "jsonl":
-        yield from read_jsonl(numbered_lines(text, lines), fields, file.default_id, report, path)
+        yield from read_jsonl(numbered_lines(text, lines), fields, file.default_id, report, path, config.date_formats)
         return
     if fmt in ("csv", "tsv"):
-        yield from read_csv(text, fields, file.default_id, report, "\t" if fmt == "tsv" else ",", lines, path)
+        yield from read_csv(text, fields, file.default_id, report, "\t" if fmt == "tsv" else ",", lines, path,
+                            config.date_formats)
         return
     if fmt == "archive-page":
         try:

@@ -12,7 +12,7 @@ import csv
 import json
 import re
 import sys
-from typing import Any, Callable, Container, Iterable, Iterator, Mapping
+from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Sequence
 
 from ..dates import parse_date
 from ..model import Article
@@ -28,7 +28,7 @@ _DATE_PART = re.compile(r"^(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|
 
 def read_jsonl(
     numbered: Iterable[tuple[int, str]], fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report,
-    path: str = "",
+    path: str = "", date_formats: Sequence[str] = (),
 ) -> Iterator[Article]:
     """The articles of the (number, line) lines of a JSON lines file (at `path`), one object a line."""
     for number, line in numbered:
@@ -45,7 +45,7 @@ def read_jsonl(
         if not isinstance(record, dict):
             report(number, f"expected a JSON object, got {type(record).__name__}; line skipped", "error")
             continue
-        article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path)
+        article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, date_formats)
         if article is not None:
             yield article
 
@@ -103,7 +103,7 @@ def numbered_lines(text: str, lines: Container[int] | None = None) -> Iterator[t
 
 def read_csv(
     text: str, fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report, delimiter: str = ",",
-    lines: Container[int] | None = None, path: str = "",
+    lines: Container[int] | None = None, path: str = "", date_formats: Sequence[str] = (),
 ) -> Iterator[Article]:
     """The articles of a CSV (or TSV) file (at `path`) whose first row names the columns
     (only those whose row starts on one of `lines`, when given)."""
@@ -133,16 +133,18 @@ def read_csv(
         if len(row) != len(header):
             report(number, f"row has {len(row)} columns, the header has {len(header)}; row skipped", "error")
             continue
-        article = record_to_article(dict(zip(header, row)), fields, f"{default_id}:{number}", number, report, path)
+        article = record_to_article(dict(zip(header, row)), fields, f"{default_id}:{number}", number, report, path,
+                                    date_formats)
         if article is not None:
             yield article
 
 
 def record_to_article(
     record: Mapping[str, Any], fields: Mapping[str, tuple[str, ...]], default_id: str, line: int, report: Report,
-    path: str = "",
+    path: str = "", date_formats: Sequence[str] = (),
 ) -> Article | None:
-    """An Article from one record, or None (reported) when it has no text."""
+    """An Article from one record, or None (reported) when it has no text. Dates are
+    read with `date_formats` (strptime formats: the configuration's date_format) first."""
 
     def value(name: str) -> Any:
         for key in fields[name]:
@@ -175,7 +177,7 @@ def record_to_article(
     raw_date = text("date")
     if raw_date:
         try:
-            date = parse_date(raw_date)
+            date = parse_date(raw_date, date_formats)
         except ValueError:
             report(line, f"unrecognised date {raw_date!r}; indexed without a date", "warning")
     dateline = value("dateline")

@@ -1,0 +1,295 @@
+"""Filters, date order, facets, timeline, top words, concordance and export, on Reuters-21578 and BBC News.
+
+Every count is checked against one made here, independently, from the JSON lines file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import require_data
+from searcher import Index
+from searcher.cli import cli
+from searcher.config import load_config
+from searcher.dates import parse_date
+from searcher.indexer import update_index
+from searcher.metadata import Filters
+
+#: The configuration that maps Reuters' own keys: topics are categories, places are places.
+REUTERS_CONFIG = "fields:\n  category: topics\n  dateline: places\n"
+
+
+@pytest.fixture(scope="session")
+def reuters_records() -> list[dict]:
+    path = require_data("reuters21578", "reuters21578.jsonl")
+    with open(path, encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines]
+    # One story has neither title nor text: the indexer skips it, saying so.
+    return [r for r in records if r["title"].strip() or r["body"].strip()]
+
+
+@pytest.fixture(scope="session")
+def reuters_config(tmp_path_factory: pytest.TempPathFactory, reuters_records: list[dict]) -> Path:
+    folder = tmp_path_factory.mktemp("reuters")
+    config_path = folder / "searcher.yaml"
+    config_path.write_text(REUTERS_CONFIG + f"index: {folder / 'index'}\n", encoding="utf-8")
+    update_index(load_config(config_path), [require_data("reuters21578", "reuters21578.jsonl")])
+    return config_path
+
+
+@pytest.fixture
+def reuters(reuters_config: Path):  # type: ignore[no-untyped-def]
+    with Index.open(config=load_config(reuters_config)) as index:
+        yield index
+
+
+def reuters_date(record: dict) -> dt.datetime | None:
+    try:
+        return parse_date(record["date"])
+    except ValueError:
+        return None
+
+
+def in_month(record: dict, year: int, month: int) -> bool:
+    date = reuters_date(record)
+    return date is not None and (date.year, date.month) == (year, month)
+
+
+def run(config: Path, *args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, ["--config", str(config), *args])
+
+
+# -- exact counts -----------------------------------------------------------------------
+
+
+def test_coffee_in_march_1987_counts_agree_everywhere(reuters, reuters_config, reuters_records) -> None:
+    expected = {r["id"] for r in reuters_records if "coffee" in r["topics"] and in_month(r, 1987, 3)}
+    assert len(expected) > 50
+    march = Filters.parse(since="1987-03", until="1987-03")
+
+    # a filter, a facet, the query language, a timeline bucket and an export
+    in_march = reuters.search("*", limit=None, passages=0,
+                              filters=Filters.parse(category=["coffee"], since="1987-03", until="1987-03"))
+    assert {hit.id for hit in in_march} == expected
+    facets = reuters.search("*", filters=march, facets=["category"]).facets["category"]
+    assert dict((f.value, f.count) for f in facets)["coffee"] == len(expected)
+    assert reuters.search("category:coffee date:1987-03").total == len(expected)
+    chart = reuters.timeline(["*"], "month", filters=Filters.parse(category=["coffee"]))
+    assert {b.label: b.matches for b in chart.series[0].buckets}["1987-03"] == len(expected)
+
+    exported = run(reuters_config, "export", "*", "--category", "coffee", "--since", "1987-03", "--until",
+                   "1987-03", "--format", "csv", "--fields", "id,date,categories")
+    assert exported.exit_code == 0, exported.output
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert {row["id"] for row in rows} == expected
+    assert all("coffee" in row["categories"].split("; ") and row["date"].startswith("1987-03") for row in rows)
+
+
+def test_facets_count_every_match_not_only_the_shown_hits(reuters, reuters_records) -> None:
+    results = reuters.search("coffee", limit=3, facets=["category", "place"])
+    assert len(results) == 3 and results.total > 200
+    categories = {f.value: f.count for f in results.facets["category"]}
+    # each count is the number of matches that a filter on that value keeps
+    for value in ("coffee", "cocoa", "sugar"):
+        assert categories[value] == reuters.search("coffee", filters=Filters.parse(category=[value])).total
+    places = {f.value: f.count for f in results.facets["place"]}
+    assert places["brazil"] == reuters.search("coffee", filters=Filters.parse(place=["Brazil"])).total
+    # most articles first
+    counts = [f.count for f in results.facets["category"]]
+    assert counts == sorted(counts, reverse=True)
+    # and over the whole index, every topic as the JSON lines file counts it
+    everything = reuters.search("*", facets=["category"]).facets["category"]
+    expected = Counter(topic for r in reuters_records for topic in set(r["topics"]))
+    assert {f.value: f.count for f in everything} == dict(expected)
+
+
+def test_timeline_buckets_against_the_json_lines(reuters, reuters_records) -> None:
+    chart = reuters.timeline(["*", "coffee"], "month")
+    everything, coffee = chart.series
+    dated = [reuters_date(r) for r in reuters_records]
+    per_month = Counter(f"{d.year:04d}-{d.month:02d}" for d in dated if d is not None)
+    assert {b.label: b.articles for b in everything.buckets if b.articles} == dict(per_month)
+    labels = [b.label for b in everything.buckets]
+    assert labels == [f"1987-{m:02d}" for m in range(2, 11)]  # every month, the empty ones too
+    assert {b.label: b.matches for b in everything.buckets}["1987-05"] == 0
+    assert everything.undated == sum(1 for d in dated if d is None) == 1
+    # a query's buckets and undated add up to its matches, which the search counts
+    assert sum(b.matches for b in coffee.buckets) + coffee.undated == coffee.matches == reuters.search("coffee").total
+    assert all(b.articles == e.articles for b, e in zip(coffee.buckets, everything.buckets))
+
+
+def test_timeline_by_week_and_day_and_per_facet(reuters) -> None:
+    weeks = reuters.timeline(["coffee"], "week").series[0]
+    assert all(b.start.weekday() == 0 and (b.end - b.start).days == 6 for b in weeks.buckets)
+    assert sum(b.matches for b in weeks.buckets) == weeks.matches - weeks.undated
+    days = reuters.timeline(["coffee"], "day", filters=Filters.parse(since="1987-03-01", until="1987-03-31"))
+    assert len(days.series[0].buckets) == 31 and sum(b.matches for b in days.series[0].buckets) == \
+        reuters.search("coffee", filters=Filters.parse(since="1987-03", until="1987-03")).total
+    per = reuters.timeline(["coffee"], "month", per="place")
+    top_places = [f.value for f in reuters.search("coffee", facets=["place"]).facets["place"][:5]]
+    assert [s.value for s in per.series] == top_places and top_places[0] == "brazil"
+    for series in per.series:
+        assert series.matches == reuters.search("coffee", filters=Filters.parse(place=[series.value])).total
+
+
+def test_sort_newest_and_oldest(reuters) -> None:
+    newest = reuters.search("coffee", limit=None, passages=0, sort="newest")
+    dates = [hit.article.date for hit in newest]
+    assert dates == sorted(dates, reverse=True) and len(newest) == newest.total
+    oldest = reuters.search("coffee", limit=5, sort="oldest")
+    assert [h.article.date for h in oldest] == sorted(dates)[:5]
+    assert {h.id for h in reuters.search("coffee", limit=None)} == {h.id for h in newest}
+
+
+def test_filters_are_whole_values_any_case(reuters, reuters_records) -> None:
+    expected = sum(1 for r in reuters_records if "money-fx" in r["topics"])
+    assert reuters.search("*", filters=Filters.parse(category=["MONEY-FX"])).total == expected
+    assert reuters.search("*", filters=Filters.parse(category=["money"])).total == 0  # not a word of a value
+    both = sum(1 for r in reuters_records if {"coffee", "cocoa"} & set(r["topics"]))
+    assert reuters.search("*", filters=Filters.parse(category=["coffee", "cocoa"])).total == both
+
+
+# -- top words and concordance ----------------------------------------------------------
+
+
+def test_top_words_characterise_the_matches(reuters) -> None:
+    terms, total, read = reuters.top_words("coffee", limit=15)
+    words = [t.word.lower() for t in terms]
+    assert total == read == reuters.search("coffee").total
+    assert words[0] == "coffee" and terms[0].in_query and terms[0].matches == total
+    assert "ico" in words and ("quotas" in words or "quota" in words)
+    assert "said" not in words  # in every other story too: not characteristic
+    assert all(not t.in_query for t in terms[1:])
+    assert all(0 < t.matches <= t.articles for t in terms)
+
+
+def test_kwic_lines_hold_the_query_words(reuters) -> None:
+    lines = list(reuters.concordance("coffee prices", 30))
+    hits = reuters.search("coffee prices", limit=None, passages=0)
+    assert {line.id for line in lines} == {hit.id for hit in hits}
+    assert all(line.match.lower().startswith(("coffee", "pric")) for line in lines)
+    assert all(len(line.left) <= 30 and len(line.right) <= 30 for line in lines)
+    # every occurrence: in the best article, as many as the words of its body that are these words
+    first = [line for line in lines if line.rank == 1 and line.field == "body"]
+    words = [word.strip(".,;:\"'()").lower() for word in hits[0].article.body.split()]
+    assert len(first) == sum(1 for word in words if word in ("coffee", "coffees", "price", "prices"))
+
+
+# -- the command line -------------------------------------------------------------------
+
+
+def test_search_facets_in_json(reuters_config) -> None:
+    result = run(reuters_config, "search", "coffee", "--category", "coffee", "--facets", "category,place", "--json")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 11 and "facets" in lines[-1]
+    total = lines[-1]["total"]
+    assert dict(lines[-1]["facets"]["category"])["coffee"] == total
+
+
+def test_timeline_json_and_csv_agree(reuters_config) -> None:
+    as_json = run(reuters_config, "timeline", "oil", "coffee", "--json")
+    as_csv = run(reuters_config, "timeline", "oil", "coffee", "--csv")
+    assert as_json.exit_code == as_csv.exit_code == 0
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(rows) == len(table) == 18  # 2 queries x 9 months
+    assert [(r["query"], r["period"], r["matches"]) for r in rows] == \
+        [(r["query"], r["period"], int(r["matches"])) for r in table]
+    chart = run(reuters_config, "timeline", "oil", "coffee")
+    assert "1987-05" in chart.stdout and "coffee" in chart.stdout
+
+
+def test_export_streams_every_match(reuters_config, tmp_path: Path) -> None:
+    out = tmp_path / "oil.jsonl"
+    result = run(reuters_config, "export", "oil", "--sort", "oldest", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    total = json.loads(run(reuters_config, "search", "oil", "--facets", "category", "--json").stdout.splitlines()[-1])["total"]
+    assert len(rows) == total > 1000
+    dates = [row["date"] for row in rows if row["date"]]
+    assert dates == sorted(dates) and rows[0]["body"] and isinstance(rows[0]["categories"], list)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_words_and_kwic_commands(reuters_config) -> None:
+    words = run(reuters_config, "words", "coffee", "--limit", "5")
+    assert words.exit_code == 0 and "coffee *" in words.stdout and "ICO" in words.stdout
+    kwic = run(reuters_config, "kwic", "coffee", "--limit", "1", "--width", "20")
+    lines = kwic.stdout.splitlines()
+    assert kwic.exit_code == 0 and lines
+    column = {line.lower().index("coffee", len(line.split()[0]) + 2) for line in lines}
+    assert len(column) == 1  # aligned: every match starts in the same column
+
+
+def test_bad_filters_are_one_line_errors(reuters_config) -> None:
+    result = run(reuters_config, "search", "coffee", "--since", "March 1987")
+    assert result.exit_code == 2 and "--since: invalid date 'March 1987'" in result.output
+    assert "Traceback" not in result.output
+    result = run(reuters_config, "search", "coffee", "--facets", "topic")
+    assert result.exit_code == 2 and "unknown facet 'topic'" in result.output
+    result = run(reuters_config, "export", "coffee", "--fields", "id,headline")
+    assert result.exit_code == 2 and "unknown field 'headline'" in result.output
+    result = run(reuters_config, "timeline", "coffee", "--since", "1987-05", "--until", "1987-03")
+    assert result.exit_code == 2 and "after --until" in result.output
+
+
+# -- BBC News: categories ---------------------------------------------------------------
+
+
+def test_bbc_categories(bbc_index: Path, bbc_docs: Path) -> None:
+    records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
+    expected = Counter(r["category"] for r in records)
+    with Index.open(bbc_index) as index:
+        facets = index.search("*", facets=["category"]).facets["category"]
+        assert {f.value: f.count for f in facets} == dict(expected)
+        sport = index.search("England", filters=Filters.parse(category=["sport"]), facets=["category"])
+        assert [(f.value, f.count) for f in sport.facets["category"]] == [("sport", sport.total)]
+        assert all(hit.article.categories == ("sport",) for hit in sport)
+        assert sport.total == index.search("England category:sport").total
+
+
+# -- updates and configuration ----------------------------------------------------------
+
+
+def test_counts_follow_updates(tmp_path: Path) -> None:
+    from searcher import Article
+
+    def story(number: int, category: str) -> Article:
+        return Article(id=str(number), title=f"Story {number}", body="Harvest news.", categories=(category,),
+                       date=dt.datetime(2020, number + 1, 15))
+
+    with Index.create(tmp_path / "index") as index:
+        index.add([story(0, "farm"), story(1, "farm"), story(2, "trade")])
+        with index.batch() as batch:
+            batch.add(story(1, "trade"))  # article 1 moves from farm to trade
+            batch.commit()  # (a commit that merges nothing: the old article 1 stays, deleted)
+        assert index.deleted_count == 1
+        facets = index.search("harvest", facets=["category"]).facets["category"]
+        assert [(f.value, f.count) for f in facets] == [("trade", 2), ("farm", 1)]
+        chart = index.timeline(["harvest"], "month").series[0]
+        assert [b.matches for b in chart.buckets] == [1, 1, 1] and [b.articles for b in chart.buckets] == [1, 1, 1]
+        assert index.search("*", filters=Filters.parse(category=["farm"])).total == 1
+
+
+def test_date_format_key(tmp_path: Path) -> None:
+    (tmp_path / "news.csv").write_text("id,title,date\n1,Budget vote,03.11.2016 14:30\n2,Late story,someday\n",
+                                       encoding="utf-8")
+    (tmp_path / "searcher.yaml").write_text('date_format: "%d.%m.%Y %H:%M"\n', encoding="utf-8")
+    config = load_config(tmp_path / "searcher.yaml").with_index(tmp_path / "index")
+    report = update_index(config, [tmp_path / "news.csv"])
+    assert report.added == 2  # the unreadable date is a warning, not a lost article
+    assert [str(p) for p in report.problems] == ["news.csv:3: unrecognised date 'someday'; indexed without a date"]
+    with Index.open(config.index, config) as index:
+        assert index.get("1").date == dt.datetime(2016, 11, 3, 14, 30)
+    (tmp_path / "searcher.yaml").write_text('date_format: "%d.%m.%Q"\n', encoding="utf-8")
+    with pytest.raises(Exception, match=r"searcher.yaml:1: date_format: invalid format"):
+        load_config(tmp_path / "searcher.yaml")
