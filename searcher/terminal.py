@@ -89,12 +89,21 @@ def print_results(out: Console, results: Results, query: str) -> None:
 
 
 def print_hit(out: Console, hit: Hit) -> None:
-    line = Text(f"{hit.rank:>2}. ", style="bold")
+    number = Text(f"{hit.rank:>2}. ", style="bold")
     if hit.title.text:
-        line.append_text(passage_to_rich(hit.title, style="bold", match_style=MATCH))
+        title = passage_to_rich(hit.title, style="bold", match_style=MATCH)
     else:
-        line.append(_untitled(hit.article), style="bold italic")
-    out.print(line)
+        title = Text(_untitled(hit.article), style="bold italic")
+    if out.soft_wrap:
+        out.print(number + title)
+    else:  # a long title wraps under itself, not under its number
+        from rich.table import Table
+
+        grid = Table.grid()
+        grid.add_column(width=4, no_wrap=True)
+        grid.add_column()
+        grid.add_row(number, title)
+        out.print(grid)
     print_indented(out, Text(_meta(hit.article, extra=[f"score {hit.score:.2f}"]), style=META))
     for passage in hit.passages:
         prefix = Text("Photo: " if passage.field == "caption" else "", style=META)
@@ -193,7 +202,7 @@ def concordance_width(out: Console, width: int, id_width: int, match_width: int)
     """The context width that fits the terminal (a terminal only: piped lines keep `width`)."""
     if not out.is_terminal:
         return width
-    return max(min(width, (out.width - id_width - match_width - 4) // 2), 10)
+    return max(min(width, (out.width - id_width - 2 - match_width) // 2), 10)
 
 
 def print_concordance_line(out: Console, line: Concordance, width: int, id_width: int, match_width: int) -> None:
@@ -202,9 +211,11 @@ def print_concordance_line(out: Console, line: Concordance, width: int, id_width
     left = safe(line.left)[-width:] if width else ""
     right = safe(line.right)[:width] if width else ""
     text = Text(f"{_fit(safe(line.id), id_width):<{id_width}}  ", style=META)
-    text.append(f"{left:>{width}} ")
+    # The context keeps its own spaces ("on " + "coffee" + " quotas", "quotas" + ". There"):
+    # the match starts in the same column on every line, and a piped line reads as text.
+    text.append(f"{left:>{width}}")
     text.append(match, style=MATCH)
-    text.append(" " * (match_width - len(match)) + f" {right}")
+    text.append(" " * (match_width - len(match)) + right)
     if out.soft_wrap:
         out.print(text)  # (piped: whole lines)
     else:
@@ -317,14 +328,15 @@ class RichProgress(IndexProgress):
     """
 
     def __init__(self, err: Console) -> None:
+        # A narrow terminal (under 80 columns) gets the bar, the count and the time left.
+        wide = err.width >= 80
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description:<10}"),
-            BarColumn(),
+            BarColumn(bar_width=40 if wide else 12),
             TaskProgressColumn(),
             TextColumn("{task.fields[count]}"),
-            TextColumn("{task.fields[rate]}", style="dim"),
-            TimeElapsedColumn(),
+            *([TextColumn("{task.fields[rate]}", style="dim"), TimeElapsedColumn()] if wide else []),
             TextColumn("eta"),
             TimeRemainingColumn(),
             console=err,
