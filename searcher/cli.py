@@ -209,7 +209,7 @@ def cli(config_path: str | None) -> None:
 
 
 @cli.command(epilog=QUERY_HELP)
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="How many articles to show [default: 10].")
 @click.option("--passages", "-p", type=click.IntRange(min=0), default=None, help="Passages per article [default: 2].")
 @filter_options
@@ -221,12 +221,18 @@ def cli(config_path: str | None) -> None:
 @with_config
 def search(query: tuple[str, ...], limit: int | None, passages: int | None, filters: Any, sort: str,
            facets: tuple[str, ...], as_json: bool, config: Any, explicit_index: bool) -> int:
-    """Search the index for QUERY and show the best articles with their best passages."""
-    text = _query_text(query)
+    """Search the index for QUERY and show the best articles with their best passages.
+
+    With filters and no QUERY, every article that passes them (newest first).
+    """
+    text = _query_text(query, filters)
+    if not query and sort == "relevance":
+        sort = "newest"  # (every article scores alike)
     with _open_for_search(config, explicit_index) as index:
         results = index.search(text, limit=limit or config.limit, passages=passages, filters=filters, sort=sort,
                                facets=facets)
         empty = not results and len(index) == 0
+        nothing = _nothing_found(index, text, filters) if not results else ""
     if as_json:
         from .render import facets_to_dict, hit_to_dict
 
@@ -241,21 +247,21 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
         if empty:
             err.print("The index holds no articles (run `searcher index CORPUS`).")
         elif not results:
-            err.print(f"No article matches {text!r}.")
+            err.print(nothing)
         elif results.matched == "any":
             err.print("No article has all the words; showing articles with any of them.", style="yellow")
         out = terminal.console()
-        terminal.print_results(out, results, text)
+        terminal.print_results(out, results, text, filters.describe())
         if results:
             terminal.print_facets(out, results.facets, results.total)
     return ExitCode.OK if results else ExitCode.NOT_FOUND
 
 
 @cli.command()
-@click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
+@click.argument("queries", nargs=-1, metavar="QUERY...")
 @click.option("--by", type=click.Choice(["day", "week", "month", "year"]), default="month", show_default=True,
               help="The length of each period.")
-@click.option("--per", type=click.Choice(["source", "category", "place"]),
+@click.option("--per", metavar="FACET", callback=lambda ctx, param, value: (_facet_names(value) or (None,))[0],
               help="One series per source, category or place (the 5 with most matches).")
 @filter_options
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one row per query and period).")
@@ -269,9 +275,13 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
     \b
     Each argument is one query: `searcher timeline oil coffee` draws two series,
     `searcher timeline "crude oil"` one. Periods with no article show as zero.
+    With filters and no QUERY, the articles that pass them.
     """
+    texts = [query.strip() for query in queries] or [_query_text((), filters)]
     with _open_for_search(config, explicit_index) as index:
-        chart = index.timeline([query.strip() for query in queries], by, per=per, filters=filters)
+        chart = index.timeline(texts, by, per=per, filters=filters)
+        found = any(series.matches for series in chart.series)
+        nothing = "" if found else _nothing_found(index, " ".join(texts), filters, per)
     if as_json or as_csv:
         from .render import TIMELINE_COLUMNS, timeline_rows
 
@@ -284,12 +294,16 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
     else:
         from . import terminal
 
+        if not found:
+            terminal.console(stderr=True).print(nothing)
+        elif not any(bucket.matches for series in chart.series for bucket in series.buckets):
+            terminal.console(stderr=True).print("No matching article has a date: nothing to draw.")
         terminal.print_timeline(terminal.console(), chart)
-    return ExitCode.OK if any(series.matches for series in chart.series) else ExitCode.NOT_FOUND
+    return ExitCode.OK if found else ExitCode.NOT_FOUND
 
 
 @cli.command()
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=30, show_default=True, help="How many words.")
 @filter_options
 @index_option
@@ -302,10 +316,11 @@ def words(query: tuple[str, ...], limit: int, filters: Any, as_json: bool, confi
     the whole index. Words of the query are flagged. Large results are read from
     their best 2,000 articles.
     """
-    text = _query_text(query)
+    text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
         terms, total, read = index.top_words(text, limit, filters=filters)
         articles = len(index)
+        nothing = _nothing_found(index, text, filters) if not total else ""
     if as_json:
         from .render import key_term_to_dict
 
@@ -315,7 +330,10 @@ def words(query: tuple[str, ...], limit: int, filters: Any, as_json: bool, confi
         from . import terminal
 
         if not total:
-            terminal.console(stderr=True).print(f"No article matches {text!r}.")
+            terminal.console(stderr=True).print(nothing)
+        elif not terms and total >= articles:
+            terminal.console(stderr=True).print(f"Every article matches {text!r}: there are no others to compare "
+                                                "them with.")
         else:
             terminal.print_key_terms(terminal.console(), terms, total, read, articles, text)
     return ExitCode.OK if total else ExitCode.NOT_FOUND
@@ -335,9 +353,10 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
          config: Any, explicit_index: bool) -> int:
     """Keyword in context: every occurrence of QUERY's words in the matching articles,
     one aligned line each, with the article id."""
-    text = _query_text(query)
+    text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
         lines = list(index.concordance(text, width, filters=filters, sort=sort, limit=limit))
+        nothing = _nothing_found(index, text, filters) if not lines else ""
     if as_json:
         from .render import concordance_to_dict
 
@@ -347,18 +366,13 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
         from . import terminal
 
         if not lines:
-            terminal.console(stderr=True).print(f"No article matches {text!r}.")
-        out = terminal.console()
-        id_width = min(max((len(line.id) for line in lines), default=0), 16)
-        match_width = min(max((len(line.match) for line in lines), default=0), 30)
-        shown = terminal.concordance_width(out, width, id_width, match_width)
-        for line in lines:
-            terminal.print_concordance_line(out, line, shown, id_width, match_width)
+            terminal.console(stderr=True).print(nothing)
+        terminal.print_concordance(terminal.console(), lines, width)
     return ExitCode.OK if lines else ExitCode.NOT_FOUND
 
 
 @cli.command()
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
               help="JSON lines (lists as lists) or CSV (lists joined with '; ').")
 @click.option("--fields", metavar="NAMES", callback=lambda ctx, param, value: _export_fields(value),
@@ -374,14 +388,21 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
            config: Any, explicit_index: bool) -> int:
     """Export every article matching QUERY (not only the best 10), for pandas, R or a spreadsheet.
 
-    `searcher export "*" --category coffee` exports a whole category.
+    `searcher export --category coffee` exports a whole category (no QUERY: every
+    article that passes the filters).
     """
     from .export import export_hits
 
-    text = _query_text(query)
+    text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
         total, hits = index.matches(text, filters=filters, sort=sort)
         export_hits(hits, total, output, file_format, fields)
+        nothing = _nothing_found(index, text, filters) if not total else ""
+    if nothing or output != "-":
+        from .paths import display_path
+
+        message = nothing or f"Exported {total:,} article{'' if total == 1 else 's'} to {display_path(output)}."
+        click.echo(message, err=True)
     return ExitCode.OK if total else ExitCode.NOT_FOUND
 
 
@@ -583,14 +604,38 @@ def _line_notices() -> Any:
     return LineNotices()
 
 
-def _query_text(parts: tuple[str, ...]) -> str:
-    return " ".join(part.strip() for part in parts)
+def _nothing_found(index: Any, query: str, filters: Any, per: str | None = None) -> str:
+    """What to say when nothing matched: the query, the filters, and why they may keep nothing."""
+    where = filters.describe() if filters else ""
+    where = f" with {where}" if where else ""
+    problems = index.filter_problems(filters) if filters else []
+    if per and not problems and index.search(query, limit=1, passages=0, filters=filters).total:
+        return f"No article matching {query!r}{where} has a {per}."
+    return f"No article matches {query!r}{where}." + "".join(f"\n  {problem}" for problem in problems)
+
+
+def _query_text(parts: tuple[str, ...], filters: Any) -> str:
+    """The query typed; with none, every article ("*") when there are filters."""
+    text = " ".join(part.strip() for part in parts)
+    if not text.strip():
+        if not filters:
+            raise click.UsageError("Missing QUERY (or a filter: --source, --category, --place, --since, --until).")
+        return "*"
+    return text
+
+
+#: Other names people use for the facets, in --facets and --per.
+FACET_ALIASES = {"sources": "source", "categories": "category", "topic": "category", "topics": "category",
+                 "places": "place", "dateline": "place"}
+#: Other names for export fields: the filters' names, and what corpora call them.
+EXPORT_ALIASES = {"place": "dateline", "places": "dateline", "category": "categories", "topic": "categories",
+                  "topics": "categories"}
 
 
 def _facet_names(value: str | None) -> tuple[str, ...]:
     from .schema import FACET_FIELDS
 
-    names = tuple(dict.fromkeys(name.strip() for name in (value or "").split(",") if name.strip()))
+    names = _names(value, FACET_ALIASES)
     for name in names:
         if name not in FACET_FIELDS:
             raise click.BadParameter(f"unknown facet {name!r} (facets: {', '.join(FACET_FIELDS)})")
@@ -600,13 +645,17 @@ def _facet_names(value: str | None) -> tuple[str, ...]:
 def _export_fields(value: str | None) -> tuple[str, ...]:
     from .render import EXPORT_FIELDS
 
-    if not value:
-        return EXPORT_FIELDS
-    names = tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+    names = _names(value, EXPORT_ALIASES)
     for name in names:
         if name not in EXPORT_FIELDS:
             raise click.BadParameter(f"unknown field {name!r} (fields: {', '.join(EXPORT_FIELDS)})")
-    return names
+    return names or EXPORT_FIELDS
+
+
+def _names(value: str | None, aliases: dict[str, str]) -> tuple[str, ...]:
+    """Comma-separated names, aliases replaced, each once."""
+    names = (name.strip().lower() for name in (value or "").split(",") if name.strip())
+    return tuple(dict.fromkeys(aliases.get(name, name) for name in names))
 
 
 def _print_csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:

@@ -65,6 +65,9 @@ def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: t
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             for _ in write_rows(hits, out, file_format, fields):
                 progress.advance()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # (mkstemp makes it private; the export is a file like any other)
         os.replace(temp, path)
     except OSError as error:
         raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None

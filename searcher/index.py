@@ -30,10 +30,10 @@ from whoosh import index as whoosh_index
 from . import scoring
 from .analysis import TEXT_TERMS, stem
 from .config import Config
-from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexWriteError
+from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexWriteError, QueryError
 from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, KeyTerm, Problem, Results, Timeline
 from .paths import display_path
-from .schema import FACET_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
+from .schema import FACET_FIELDS, QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 from .locking import LOCK_NAME, write_lock
 from .storage import read_in_place
 
@@ -296,8 +296,21 @@ class Index:
         wanted = highlight_terms(found.query)
         query_terms = {term for field in wanted.values() for term in field.terms} | {
             word for field in wanted.values() for phrase in field.phrases for word in phrase}
-        terms = key_terms(texts, len(order), lambda term: searcher.doc_frequency("body", term) or
-                          searcher.doc_frequency("title", term), len(self._live_articles()), query_terms, limit)
+        reader = searcher.reader()
+
+        def estimate(term: str) -> int:
+            return max(searcher.doc_frequency(fieldname, term) for fieldname in _TEXT_FIELDS)
+
+        def exact(term: str) -> int:  # the articles with the term in any of the fields read
+            articles: set[int] = set()
+            for fieldname in _TEXT_FIELDS:
+                if (fieldname, term) in reader:
+                    articles.update(reader.postings(fieldname, term).all_ids())
+            return len(articles)
+
+        everything = len(self._live_articles()) if not filters else len(filters.apply(self._live_articles(),
+                                                                                      self._metadata()))
+        terms = key_terms(texts, len(order), len(found.scores), everything, estimate, exact, query_terms, limit)
         return terms, len(found.scores), len(order)
 
     @_reads_index
@@ -311,9 +324,19 @@ class Index:
         found = self._find(query, filters)
         order = self._order(found.scores, sort, limit)
         wanted = highlight_terms(found.query)
+        if found.scores and not any(wanted.get(name) and (wanted[name].terms or wanted[name].phrases)
+                                    for name in _TEXT_FIELDS):
+            raise QueryError(f"{query!r} has no words of the text to show in context",
+                             hint="search for words or a phrase")
         searcher = found.searcher
         return (line for rank, (docnum, _) in enumerate(order, start=1)
                 for line in occurrences(from_stored(searcher.stored_fields(docnum)), rank, wanted, self._analyze, width))
+
+    @_reads_index
+    def filter_problems(self, filters: Filters) -> list[str]:
+        """Why `filters` may keep nothing in this index: values no article has (with the
+        closest ones), dates when no article has one."""
+        return filters.problems(self._metadata())
 
     def _find(self, query: str, filters: Filters | None) -> _Found:
         """Every article matching `query` and `filters`, with its score."""
@@ -405,7 +428,7 @@ class Index:
         return IndexStats(
             path=str(self.path),
             articles=searcher.doc_count(),
-            fields=tuple(self._ix.schema.names()),
+            fields=tuple(name for name in self._ix.schema.names() if name in (*QUERY_FIELDS, "url", "path")),
             size_bytes=size,
             last_update=dt.datetime.fromtimestamp(modified) if modified and modified > 0 else None,
             corpus=tuple(Manifest.load(self.path).roots),
@@ -633,6 +656,9 @@ def _check_facets(facets: Sequence[str]) -> None:
     for facet in facets:
         if facet not in FACET_FIELDS:
             raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACET_FIELDS)})")
+
+
+_TEXT_FIELDS = ("title", "caption", "body")  # what top words read of each article
 
 
 def _article_text(stored: dict[str, Any]) -> str:

@@ -32,10 +32,18 @@ def log_likelihood(a: int, n1: int, c: int, n2: int) -> float:
     return score if a * n2 >= c * n1 else -score
 
 
-def key_terms(texts: Iterable[str], read: int, articles_with: Callable[[str], int], articles: int,
-              query_terms: set[str], limit: int) -> list[KeyTerm]:
-    """The `limit` most characteristic terms of `texts` (the `read` matching articles read)
-    against an index of `articles` articles, `articles_with(term)` of which hold a term."""
+def key_terms(texts: Iterable[str], read: int, total: int, articles: int, estimate: Callable[[str], int],
+              exact: Callable[[str], int], query_terms: set[str], limit: int) -> list[KeyTerm]:
+    """The `limit` most characteristic terms of `texts`: the `read` best of `total` matching
+    articles, in an index of `articles` articles.
+
+    `estimate(term)` is a quick count of the index's articles with a term (it may be
+    low: the largest of its fields' counts); `exact(term)` the true count, asked only for
+    the terms that come near the top. When only some matches were read, a term's
+    count over all of them is estimated in proportion.
+    """
+    if total >= articles:
+        return []  # every article matches: there is nothing to compare them with
     document_frequency: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
     for text in texts:
@@ -50,15 +58,25 @@ def key_terms(texts: Iterable[str], read: int, articles_with: Callable[[str], in
                 counts = spellings[term] = Counter()
             counts[word.lower() if not word.isupper() or len(word) > 5 else word] += 1
         document_frequency.update(seen)
-    scored = []
+    scale = total / read if read else 1.0
+
+    def score(inside: int, everywhere: int) -> float:
+        matching = inside * scale
+        return log_likelihood(round(matching), total, max(everywhere - round(matching), 0), articles - total)
+
+    candidates = []
     for term, inside in document_frequency.items():
         if inside < 2 and term not in query_terms:
             continue  # (a word of one article says nothing of the set)
-        total = max(articles_with(term), inside)
-        score = log_likelihood(inside, read, total - inside, articles - read)
-        if score > 0 or term in query_terms:
-            scored.append((score, term, inside, total))
+        candidates.append((score(inside, max(estimate(term), inside)), term, inside))
+    candidates.sort(key=lambda item: (-item[0], item[1]))
+    scored = []
+    for _, term, inside in candidates[:limit * 3 + 10]:
+        everywhere = max(exact(term), inside)
+        found = score(inside, everywhere)
+        if found > 0 or term in query_terms:
+            scored.append((found, term, inside, everywhere))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    return [KeyTerm(word=spellings[term].most_common(1)[0][0], term=term, matches=inside, articles=total,
-                    score=round(score, 2), in_query=term in query_terms)
-            for score, term, inside, total in scored[:limit]]
+    return [KeyTerm(word=spellings[term].most_common(1)[0][0], term=term, matches=inside, articles=everywhere,
+                    score=round(found, 2), in_query=term in query_terms)
+            for found, term, inside, everywhere in scored[:limit]]

@@ -146,6 +146,16 @@ class FacetTable:
                 found.update(self._postings[group])
         return found
 
+    def knows(self, value: str) -> bool:
+        return " ".join(value.split()).casefold() in self._keys
+
+    def closest(self, value: str) -> list[str]:
+        """The values most like `value` (for "did you mean"), as shown."""
+        import difflib
+
+        keys = difflib.get_close_matches(" ".join(value.split()).casefold(), list(self._keys), n=3, cutoff=0.6)
+        return [self.names[self._keys[key]] for key in keys]
+
     def values_of(self, docnum: int) -> Sequence[int]:
         """The value groups of one article (indexes into `names`)."""
         return self._by_article.get(docnum, ())
@@ -219,6 +229,34 @@ class Filters:
 
     def facet_values(self) -> Mapping[str, tuple[str, ...]]:
         return {"source": self.sources, "category": self.categories, "place": self.places}
+
+    def describe(self) -> str:
+        """The filters in words: "category coffee or cocoa; 1987-03-01 to 1987-03-31"."""
+        parts = [f"{facet} {' or '.join(values)}" for facet, values in self.facet_values().items() if values]
+        since, until = (self.since.date() if self.since else None), (self.until.date() if self.until else None)
+        if since and until:
+            parts.append(f"{since} to {until}" if since != until else f"on {since}")
+        elif since or until:
+            parts.append(f"since {since}" if since else f"until {until}")
+        return "; ".join(parts)
+
+    def problems(self, metadata: Metadata) -> list[str]:
+        """Why these filters may keep nothing: values no article has, dates no article has."""
+        found = []
+        for facet, values in self.facet_values().items():
+            table = metadata.facet(facet) if values else None
+            for value in values:
+                if table is None or table.knows(value):
+                    continue
+                if not table.names:
+                    found.append(f"no article in the index has a {facet}")
+                    break
+                closest = table.closest(value)
+                hint = f" (closest: {', '.join(closest)})" if closest else ""
+                found.append(f"no article has {facet} {value!r}{hint}")
+        if (self.since or self.until) and not any(metadata.dates.values):
+            found.append("no article in the index has a date")
+        return found
 
     def apply(self, scores: dict[int, float], metadata: Metadata) -> dict[int, float]:
         """The matches in `scores` that pass every filter."""

@@ -126,18 +126,21 @@ class Results(list[Hit]):
 
 @dataclass(frozen=True)
 class Bucket:
-    """One period of a timeline: articles matching, articles published, from `start` to `end` (days, inclusive)."""
+    """One period of a timeline: articles matching, articles published, from `start` to `end`
+    (days, inclusive). `partial` when --since or --until cut the period short: `start` and
+    `end` are then the days counted, not the whole week, month or year."""
 
     start: dt.date
     end: dt.date
     label: str  # "1987-03", "1987-W10", "1987", "1987-03-15"
     matches: int
     articles: int
+    partial: bool = False
 
     @property
-    def ratio(self) -> float:
-        """The share of the period's articles that match (0 when it has none)."""
-        return self.matches / self.articles if self.articles else 0.0
+    def ratio(self) -> float | None:
+        """The share of the period's articles that match (None when it has none)."""
+        return self.matches / self.articles if self.articles else None
 
 
 @dataclass(frozen=True)

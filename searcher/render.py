@@ -82,15 +82,16 @@ def facets_to_dict(facets: dict[str, list[FacetCount]]) -> dict[str, Any]:
 
 
 #: The columns of `searcher timeline --csv`, and the keys of its JSON lines.
-TIMELINE_COLUMNS = ("query", "value", "period", "start", "end", "matches", "articles", "ratio")
+TIMELINE_COLUMNS = ("query", "value", "period", "start", "end", "partial", "matches", "articles", "ratio")
 
 
 def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
-    """One row per series and period: the data of `searcher timeline --json` and `--csv`."""
+    """One row per series and period: the data of `searcher timeline --json` and `--csv`
+    (`ratio` is None for a period without articles; `start` and `end` are the days counted)."""
     return [
         {"query": series.query, "value": series.value, "period": bucket.label, "start": bucket.start.isoformat(),
-         "end": bucket.end.isoformat(), "matches": bucket.matches, "articles": bucket.articles,
-         "ratio": round(bucket.ratio, 6)}
+         "end": bucket.end.isoformat(), "partial": bucket.partial, "matches": bucket.matches,
+         "articles": bucket.articles, "ratio": None if bucket.ratio is None else round(bucket.ratio, 6)}
         for series in timeline.series for bucket in series.buckets
     ]
 

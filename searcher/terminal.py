@@ -75,14 +75,16 @@ def print_indented(out: Console, text: Text, indent: int = 4) -> None:
         out.print(Padding(text, (0, 0, 0, indent)))
 
 
-def print_results(out: Console, results: Results, query: str) -> None:
+def print_results(out: Console, results: Results, query: str, filters: str = "") -> None:
+    """The hits under a line saying how many match (`filters`: the filters in words)."""
     if not results:
         return
     shown = len(results)
     count = f"{results.total:,} articles match" if results.total != 1 else "1 article matches"
     how = {"any": " (any of its words)", "ranked": " (ranked by its words)"}.get(results.matched, "")
+    where = f" with {safe(filters)}" if filters else ""
     more = f", showing the first {shown}" if shown < results.total else ""
-    out.print(Text(f"{count} {query!r}{how}{more}", style=META))
+    out.print(Text(f"{count} {safe(repr(query))}{how}{where}{more}", style=META))
     for hit in results:
         out.print()
         print_hit(out, hit)
@@ -135,42 +137,61 @@ _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
 def print_timeline(out: Console, timeline: Timeline) -> None:
-    """A bar chart: one row per period (and series), the share of the period's articles that match."""
+    """A bar chart: one row per period (and series), the share of the period's articles that match.
+
+    Bars are scaled to the largest share (said in the header). With several series
+    each row names its series, cut to fit; when cut names would look alike, rows
+    carry the series' number from the legend instead.
+    """
     series = timeline.series
-    if not series:
+    if not series or not series[0].buckets:
         return
-    top = max((bucket.ratio for one in series for bucket in one.buckets), default=0.0) or 1.0
+    buckets = [bucket for one in series for bucket in one.buckets]
+    top = max((bucket.ratio or 0.0 for bucket in buckets), default=0.0) or 1.0
     many = len(series) > 1
-    names = [_fit(safe(one.label), 16) for one in series]
-    name_width = max(map(len, names)) if many else 0
-    counts_width = max([len(f"{b.matches:,}") for one in series for b in one.buckets] + [len("match")])
-    all_width = max([len(f"{b.articles:,}") for one in series for b in one.buckets] + [len("of all")])
-    label_width = max(len(b.label) for b in series[0].buckets) if series[0].buckets else 6
-    fixed = label_width + (name_width + 2 if many else 0) + counts_width + all_width + 7 + 6
-    bar_width = max(out.width - fixed, 8)
+    label_width = max(len(b.label) + (1 if b.partial else 0) for b in series[0].buckets)
+    counts_width = max([len(f"{b.matches:,}") for b in buckets] + [len("match")])
+    all_width = max([len(f"{b.articles:,}") for b in buckets] + [len("of all")])
+    fixed = label_width + counts_width + all_width + 6 + 7
+    one_query = len({one.query for one in series}) == 1 and series[0].value is not None  # --per: name the values
+    labels = [safe(one.value if one_query else one.label) for one in series]  # type: ignore[arg-type]
+    names = _series_names(labels, max(out.width - fixed - 14, 8)) if many else []
+    name_width = max(map(len, names)) + 2 if many else 0
+    bar_width = max(out.width - fixed - name_width, 4)
+    numbered = many and names[0].isdigit()
     for number, one in enumerate(series):
         style = _SERIES_STYLES[number % len(_SERIES_STYLES)]
         undated = f", {one.undated:,} undated" if one.undated else ""
         value = f" · {safe(one.value)}" if one.value is not None else ""
-        head = Text.assemble(("■ " if many else "", style), (safe(repr(one.query)) + value, "bold"),
+        marker = f"■ {number + 1} " if numbered else "■ " if many else ""
+        head = Text.assemble((marker, style), (safe(repr(one.query)) + value, "bold"),
                              (f"  {_count(one.matches, 'article')}{undated}", META))
         out.print(head, no_wrap=True, overflow="ellipsis")
-    per = f" ({timeline.per})" if timeline.per else ""
-    header = f"{'period':<{label_width}}  " + (f"{'':<{name_width}}  " if many else "")
-    header += f"{'match':>{counts_width}}  {'of all':>{all_width}}  {'share':>6}"
-    out.print(Text(header + per, style=META), no_wrap=True, overflow="ellipsis")
+    header = f"{'period':<{label_width}}  " + " " * name_width
+    header += f"{'match':>{counts_width}}  {'of all':>{all_width}}  {'share':>6}  bar: 0 to {top:.1%}"
+    out.print(Text(header, style=META), no_wrap=True, overflow="ellipsis")
     for at in range(len(series[0].buckets)):
         for number, one in enumerate(series):
             bucket = one.buckets[at]
             style = _SERIES_STYLES[number % len(_SERIES_STYLES)]
-            label = bucket.label if number == 0 else ""
+            label = bucket.label + ("*" if bucket.partial else "") if number == 0 else ""
             line = Text(f"{label:<{label_width}}  ")
             if many:
-                line.append(f"{names[number]:<{name_width}}  ", style=style)
-            share = f"{bucket.ratio:6.1%}" if bucket.articles else f"{'-':>6}"
+                line.append(f"{names[number]:<{name_width}}", style=style)
+            share = f"{bucket.ratio:6.1%}" if bucket.ratio is not None else f"{'-':>6}"
             line.append(f"{bucket.matches:>{counts_width},}  {bucket.articles:>{all_width},}  {share} ")
-            line.append(_bar(bucket.ratio / top, bar_width), style=style)
+            line.append(_bar((bucket.ratio or 0.0) / top, bar_width), style=style)
             out.print(line, no_wrap=True, overflow="crop")
+    if any(bucket.partial for bucket in series[0].buckets):
+        out.print(Text("* part of the period only (--since, --until)", style=META))
+
+
+def _series_names(labels: list[str], width: int) -> list[str]:
+    """The names rows show: the labels, cut to `width`; the legend's numbers when cut ones look alike."""
+    names = [_fit(label, width) for label in labels]
+    if len(set(names)) < len(names):
+        return [str(number) for number in range(1, len(labels) + 1)]
+    return names
 
 
 def _bar(fraction: float, width: int) -> str:
@@ -198,11 +219,15 @@ def print_key_terms(out: Console, terms: list[KeyTerm], total: int, read: int, a
         out.print(line, no_wrap=True, overflow="ellipsis")
 
 
-def concordance_width(out: Console, width: int, id_width: int, match_width: int) -> int:
-    """The context width that fits the terminal (a terminal only: piped lines keep `width`)."""
-    if not out.is_terminal:
-        return width
-    return max(min(width, (out.width - id_width - 2 - match_width) // 2), 10)
+def print_concordance(out: Console, lines: list[Concordance], width: int) -> None:
+    """Concordance lines aligned on the match, context narrowed to fit a terminal (piped
+    lines keep `width`)."""
+    id_width = min(max((len(line.id) for line in lines), default=0), 16)
+    match_width = min(max((len(line.match) for line in lines), default=0), 30)
+    if out.is_terminal:
+        width = max(min(width, (out.width - id_width - 2 - match_width) // 2), 10)
+    for line in lines:
+        print_concordance_line(out, line, width, id_width, match_width)
 
 
 def print_concordance_line(out: Console, line: Concordance, width: int, id_width: int, match_width: int) -> None:
@@ -211,11 +236,12 @@ def print_concordance_line(out: Console, line: Concordance, width: int, id_width
     left = safe(line.left)[-width:] if width else ""
     right = safe(line.right)[:width] if width else ""
     text = Text(f"{_fit(safe(line.id), id_width):<{id_width}}  ", style=META)
-    # The context keeps its own spaces ("on " + "coffee" + " quotas", "quotas" + ". There"):
-    # the match starts in the same column on every line, and a piped line reads as text.
+    # The context keeps its own spaces ("on " + "coffee" + " quotas", "quotas" + ". There"),
+    # and nothing is added: the match starts in the same column on every line, and a
+    # line reads as the text it quotes.
     text.append(f"{left:>{width}}")
     text.append(match, style=MATCH)
-    text.append(" " * (match_width - len(match)) + right)
+    text.append(right)
     if out.soft_wrap:
         out.print(text)  # (piped: whole lines)
     else:

@@ -80,17 +80,22 @@ def build_timeline(found: Sequence[tuple[str, Mapping[int, float]]], everything:
     first, last = _span(all_days, filters)
     starts = periods(first, last, by) if first <= last else []
     day_period = _period_of_days(all_days, starts, by)
+    # A period cut short by --since or --until counts only its days in range (not by the
+    # corpus's first and last days: a period is whole if the filters don't cut it).
+    since = filters.since.date() if filters is not None and filters.since is not None else dt.date.min
+    until = filters.until.date() if filters is not None and filters.until is not None else dt.date.max
+    spans = [(max(start, since), min(next_period(start, by) - dt.timedelta(days=1), until)) for start in starts]
     table = metadata.facet(per) if per else None
     series = []
     for query, scores in found:
         if table is None:
-            series.append(_series(query, None, scores, all_days, dates, starts, day_period, by))
+            series.append(_series(query, None, scores, all_days, dates, starts, spans, day_period, by))
             continue
         for value, _ in table.count(scores)[:top]:
             group = table.articles_with([value])
             mine = {docnum: 0.0 for docnum in scores if docnum in group}
             base = dates.days(docnum for docnum in everything if docnum in group)
-            series.append(_series(query, value, mine, base, dates, starts, day_period, by))
+            series.append(_series(query, value, mine, base, dates, starts, spans, day_period, by))
     return Timeline(by=by, series=tuple(series), per=per)  # type: ignore[arg-type]
 
 
@@ -120,7 +125,8 @@ def _period_of_days(all_days: Counter[int], starts: list[dt.date], by: str) -> d
 
 
 def _series(query: str, value: str | None, scores: Mapping[int, float], base: Counter[int], dates: Any,
-            starts: list[dt.date], day_period: dict[int, int], by: str) -> Series:
+            starts: list[dt.date], spans: list[tuple[dt.date, dt.date]], day_period: dict[int, int],
+            by: str) -> Series:
     matches = [0] * len(starts)
     articles = [0] * len(starts)
     for day, count in dates.days(scores).items():
@@ -134,8 +140,9 @@ def _series(query: str, value: str | None, scores: Mapping[int, float], base: Co
     values = dates.values
     undated = sum(1 for docnum in scores if not values[docnum])
     buckets = tuple(
-        Bucket(start=start, end=next_period(start, by) - dt.timedelta(days=1), label=period_label(start, by),
-               matches=matches[number], articles=articles[number])
+        Bucket(start=spans[number][0], end=spans[number][1], label=period_label(start, by), matches=matches[number],
+               articles=articles[number],
+               partial=spans[number] != (start, next_period(start, by) - dt.timedelta(days=1)))
         for number, start in enumerate(starts)
     )
     return Series(query=query, buckets=buckets, matches=len(scores), undated=undated, value=value)

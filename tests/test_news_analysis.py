@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -130,6 +131,12 @@ def test_timeline_by_week_and_day_and_per_facet(reuters) -> None:
     weeks = reuters.timeline(["coffee"], "week").series[0]
     assert all(b.start.weekday() == 0 and (b.end - b.start).days == 6 for b in weeks.buckets)
     assert sum(b.matches for b in weeks.buckets) == weeks.matches - weeks.undated
+    cut = reuters.timeline(["coffee"], "week", filters=Filters.parse(since="1987-03-04", until="1987-03-31"))
+    first, last = cut.series[0].buckets[0], cut.series[0].buckets[-1]
+    assert (first.partial, first.start, first.end) == (True, dt.date(1987, 3, 4), dt.date(1987, 3, 8))
+    assert (last.partial, last.end) == (True, dt.date(1987, 3, 31))
+    assert not any(b.partial for b in cut.series[0].buckets[1:-1])
+    assert not any(b.partial for b in weeks.buckets)
     days = reuters.timeline(["coffee"], "day", filters=Filters.parse(since="1987-03-01", until="1987-03-31"))
     assert len(days.series[0].buckets) == 31 and sum(b.matches for b in days.series[0].buckets) == \
         reuters.search("coffee", filters=Filters.parse(since="1987-03", until="1987-03")).total
@@ -160,7 +167,7 @@ def test_filters_are_whole_values_any_case(reuters, reuters_records) -> None:
 # -- top words and concordance ----------------------------------------------------------
 
 
-def test_top_words_characterise_the_matches(reuters) -> None:
+def test_top_words_characterise_the_matches(reuters, reuters_records) -> None:
     terms, total, read = reuters.top_words("coffee", limit=15)
     words = [t.word.lower() for t in terms]
     assert total == read == reuters.search("coffee").total
@@ -169,6 +176,11 @@ def test_top_words_characterise_the_matches(reuters) -> None:
     assert "said" not in words  # in every other story too: not characteristic
     assert all(not t.in_query for t in terms[1:])
     assert all(0 < t.matches <= t.articles for t in terms)
+    # "all" counts the articles with the word in the title or the text, as the JSON lines do
+    ico = next(t for t in terms if t.word == "ICO")
+    has_ico = re.compile(r"\bico\b", re.IGNORECASE)
+    assert ico.articles == sum(1 for r in reuters_records if has_ico.search(r["title"] + "\n" + r["body"]))
+    assert reuters.top_words("*") == ([], len(reuters), 2000)  # every article matches: nothing to compare
 
 
 def test_kwic_lines_hold_the_query_words(reuters) -> None:
@@ -177,6 +189,9 @@ def test_kwic_lines_hold_the_query_words(reuters) -> None:
     assert {line.id for line in lines} == {hit.id for hit in hits}
     assert all(line.match.lower().startswith(("coffee", "pric")) for line in lines)
     assert all(len(line.left) <= 30 and len(line.right) <= 30 for line in lines)
+    # the line quotes the text: nothing added between the context and the match
+    title_lines = [line for line in lines if line.field == "title" and line.rank == 1]
+    assert all(line.left + line.match + line.right in " ".join(hits[0].article.title.split()) for line in title_lines)
     # every occurrence: in the best article, as many as the words of its body that are these words
     first = [line for line in lines if line.rank == 1 and line.field == "body"]
     words = [word.strip(".,;:\"'()").lower() for word in hits[0].article.body.split()]
@@ -230,12 +245,31 @@ def test_words_and_kwic_commands(reuters_config) -> None:
     assert len(column) == 1  # aligned: every match starts in the same column
 
 
+def test_filters_without_a_query_and_what_nothing_found_says(reuters_config, reuters_records,
+                                                            tmp_path: Path) -> None:
+    out = tmp_path / "coffee.csv"
+    result = run(reuters_config, "export", "--category", "coffee", "--format", "csv", "--fields", "id,place,topic",
+                 "-o", str(out))
+    assert result.exit_code == 0 and "Exported 145 articles to" in result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == ["id", "dateline", "categories"]  # (the filters' names for the export's fields)
+    assert {row["id"] for row in rows} == {r["id"] for r in reuters_records if "coffee" in r["topics"]}
+    result = run(reuters_config, "search", "oil", "--category", "crud")
+    assert result.exit_code == 1
+    assert result.stderr == ("No article matches 'oil' with category crud.\n"
+                             "  no article has category 'crud' (closest: crude, cruzado)\n")
+    result = run(reuters_config, "timeline", "oil", "--per", "source")
+    assert result.exit_code == 1 and result.stderr == "No article matching 'oil' has a source.\n"
+    result = run(reuters_config, "search")
+    assert result.exit_code == 2 and "Missing QUERY" in result.output
+
+
 def test_bad_filters_are_one_line_errors(reuters_config) -> None:
     result = run(reuters_config, "search", "coffee", "--since", "March 1987")
     assert result.exit_code == 2 and "--since: invalid date 'March 1987'" in result.output
     assert "Traceback" not in result.output
-    result = run(reuters_config, "search", "coffee", "--facets", "topic")
-    assert result.exit_code == 2 and "unknown facet 'topic'" in result.output
+    result = run(reuters_config, "search", "coffee", "--facets", "author")
+    assert result.exit_code == 2 and "unknown facet 'author'" in result.output
     result = run(reuters_config, "export", "coffee", "--fields", "id,headline")
     assert result.exit_code == 2 and "unknown field 'headline'" in result.output
     result = run(reuters_config, "timeline", "coffee", "--since", "1987-05", "--until", "1987-03")
