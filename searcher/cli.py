@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import click
 
+from .model import PERIODS, SORTS
 from .errors import (
     ExitCode, IndexNotFoundError, Interrupted, OutputClosed, OutputError, SearcherError, exit_code_for, write_output,
 )
@@ -40,6 +41,10 @@ Query syntax:
 """
 
 
+#: The commands whose arguments are query words ("-Aleppo" is a word there, not an option).
+QUERY_COMMANDS = ("search", "timeline", "words", "kwic", "export")
+
+
 class SearcherGroup(click.Group):
     """A group whose default command is `search`, and which maps errors to exit codes."""
 
@@ -58,8 +63,8 @@ class SearcherGroup(click.Group):
                 break
         if at < len(args) and args[at] not in self.commands and args[at] not in ("--help", "-h", "--version"):
             args.insert(at, "search")
-        if at < len(args) and args[at] == "search":
-            args[at + 1:] = _protect_minus_words(args[at + 1:], self.commands["search"])
+        if at < len(args) and args[at] in QUERY_COMMANDS:
+            args[at + 1:] = _protect_minus_words(args[at + 1:], self.commands[args[at]])
         return super().parse_args(ctx, args)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
@@ -156,7 +161,7 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def sort_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--sort relevance|newest|oldest."""
-    return click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+    return click.option("--sort", type=click.Choice(SORTS), default="relevance",
                         show_default=True, help="The order of the articles (undated ones last by date).")(command)
 
 
@@ -259,7 +264,7 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
 
 @cli.command()
 @click.argument("queries", nargs=-1, metavar="QUERY...")
-@click.option("--by", type=click.Choice(["day", "week", "month", "year"]), default="month", show_default=True,
+@click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True,
               help="The length of each period.")
 @click.option("--per", metavar="FACET", callback=lambda ctx, param, value: (_facet_names(value) or (None,))[0],
               help="One series per source, category or place (the 5 with most matches).")
@@ -355,20 +360,21 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
     one aligned line each, with the article id."""
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
-        lines = list(index.concordance(text, width, filters=filters, sort=sort, limit=limit))
-        nothing = _nothing_found(index, text, filters) if not lines else ""
-    if as_json:
-        from .render import concordance_to_dict
+        lines = index.concordance(text, width, filters=filters, sort=sort, limit=limit)
+        if as_json:
+            from .render import concordance_to_dict
 
-        for line in lines:
-            _print_json(concordance_to_dict(line))
-    else:
-        from . import terminal
+            shown = 0
+            for line in lines:
+                _print_json(concordance_to_dict(line))
+                shown += 1
+        else:
+            from . import terminal
 
-        if not lines:
-            terminal.console(stderr=True).print(nothing)
-        terminal.print_concordance(terminal.console(), lines, width)
-    return ExitCode.OK if lines else ExitCode.NOT_FOUND
+            shown = terminal.print_concordance(terminal.console(), lines, width)
+        if not shown:
+            click.echo(_nothing_found(index, text, filters), err=True)
+    return ExitCode.OK if shown else ExitCode.NOT_FOUND
 
 
 @cli.command()
@@ -633,12 +639,13 @@ EXPORT_ALIASES = {"place": "dateline", "places": "dateline", "category": "catego
 
 
 def _facet_names(value: str | None) -> tuple[str, ...]:
-    from .schema import FACET_FIELDS
+    from .index import check_facets
 
     names = _names(value, FACET_ALIASES)
-    for name in names:
-        if name not in FACET_FIELDS:
-            raise click.BadParameter(f"unknown facet {name!r} (facets: {', '.join(FACET_FIELDS)})")
+    try:
+        check_facets(names)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
     return names
 
 

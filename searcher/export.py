@@ -1,8 +1,9 @@
 """`searcher export`: every matching article as JSON lines or CSV, streamed.
 
 Articles are read from the index one at a time as they are written, so an export of
-a whole archive holds one article in memory. A file is written under a temporary
-name and renamed when complete: an interrupted export leaves no half file behind.
+a whole archive holds one article in memory. A regular file is written under a
+temporary name and renamed when complete: an interrupted export leaves no half file
+behind (a pipe or a device is written to directly).
 A progress bar (on stderr, on a terminal) shows large exports.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -57,18 +59,41 @@ def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, 
 
 
 def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]
+    """A regular file (new or not) is written under a temporary name and renamed into
+    place; anything else (a pipe, a device, a link's target) is written to as it is."""
+    target = Path(os.path.realpath(path))
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.absolute().parent)
+        existing = target.stat()
+    except FileNotFoundError:
+        existing = None
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        try:
+            with open(target, "w", encoding="utf-8", newline="") as out:
+                for _ in write_rows(hits, out, file_format, fields):
+                    progress.advance()
+        except OSError as error:
+            raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
+        return
+    if existing is not None and not os.access(target, os.W_OK):
+        raise OutputError(f"{path}: cannot write the export (permission denied)")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
         raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             for _ in write_rows(hits, out, file_format, fields):
                 progress.advance()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # (mkstemp makes it private; the export is a file like any other)
-        os.replace(temp, path)
+        if existing is not None:
+            mode = stat.S_IMODE(existing.st_mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temp, mode)  # (mkstemp makes it private: the export gets the mode a new or the old file has)
+        os.replace(temp, target)
     except OSError as error:
         raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
     finally:

@@ -31,14 +31,23 @@ from . import scoring
 from .analysis import TEXT_TERMS, stem
 from .config import Config
 from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexWriteError, QueryError
-from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, KeyTerm, Problem, Results, Timeline
+from .model import SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, KeyTerm, Problem, Results, Timeline
 from .paths import display_path
-from .schema import FACET_FIELDS, QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
+from .schema import QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 from .locking import LOCK_NAME, write_lock
 from .storage import read_in_place
 
 if TYPE_CHECKING:
     from .metadata import Filters
+
+
+def check_facets(facets: Sequence[str]) -> None:
+    """Raises ValueError, naming the facets there are, for a name that is not one."""
+    from .schema import FACET_FIELDS
+
+    for facet in facets:
+        if facet not in FACET_FIELDS:
+            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACET_FIELDS)})")
 
 read_in_place()
 
@@ -46,7 +55,6 @@ MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in t
 _WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index named MAIN
 T = TypeVar("T")
 Sort = Literal["relevance", "newest", "oldest"]
-SORTS = ("relevance", "newest", "oldest")
 
 # What reading a damaged index file raises from inside Whoosh.
 _DAMAGE = (struct.error, EOFError, zlib.error, pickle.UnpicklingError, OSError)
@@ -60,10 +68,14 @@ def _reads_index(method: Callable[..., T]) -> Callable[..., T]:
         try:
             return method(self, *args, **kwargs)
         except _DAMAGE as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else f"damaged: {error}"
-            raise IndexFormatError(f"cannot read the index at {display_path(self.path)} ({reason})") from None
+            raise _damaged(self.path, error) from None
 
     return wrapper
+
+
+def _damaged(path: Path, error: BaseException) -> IndexFormatError:
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else f"damaged: {error}"
+    return IndexFormatError(f"cannot read the index at {display_path(path)} ({reason})")
 
 
 class Index:
@@ -238,29 +250,33 @@ class Index:
             raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
         if passages is not None and passages < 0:
             raise ValueError(f"passages must be 0 or more, not {passages}")
-        _check_facets(facets)
-        found = self._find(query, filters)
+        check_facets(facets)
+        found = self._find(query, filters, fallback=True)
         counts = {}
         for facet in facets:
-            table = self._metadata().facet(facet)
+            table = self._metadata(found.searcher).facet(facet)
             counts[facet] = [FacetCount(value, count) for value, count in table.count(found.scores)]
-        order = self._order(found.scores, sort, limit)
+        order = self._order(found, sort, limit)
         passage_count = self.config.passages if passages is None else passages
         hits = list(self._hits(found, order, passage_count))
         return Results(hits, total=len(found.scores), matched=found.matched,  # type: ignore[arg-type]
                        query=str(found.query), facets=counts)
 
+    # The analysis methods below take the matches as they are: unlike `search`, they
+    # don't fall back to "any of the words" when no article has them all (a timeline
+    # or an export of "cocoa dividend" must not quietly become one of "cocoa OR dividend").
+
     @_reads_index
     def matches(self, query: str, *, filters: Filters | None = None,
                 sort: Sort = "relevance") -> tuple[int, Iterator[Hit]]:
-        """How many articles match `query` (as `search` finds them), and all of them in
-        `sort` order: Hits without passages, read one at a time (for an export).
+        """How many articles match `query`, and all of them in `sort` order: Hits without
+        passages, read one at a time (for an export).
 
         The iterator holds the index's searcher: use it while the index is open.
         """
         found = self._find(query, filters)
-        order = self._order(found.scores, sort, None)
-        return len(order), self._hits(found, order, None)
+        order = self._order(found, sort, None)
+        return len(order), self._guarded(self._hits(found, order, None))
 
     @_reads_index
     def timeline(self, queries: Sequence[str], by: str = "month", *, per: str | None = None,
@@ -272,27 +288,31 @@ class Index:
         from .timeline import build_timeline
 
         if per is not None:
-            _check_facets([per])
-        metadata = self._metadata()
-        live = self._live_articles()
-        everything = filters.apply(live, metadata) if filters else live
-        found = [(query, self._find(query, filters).scores) for query in queries]
+            check_facets([per])
+        searcher = self._current_searcher()  # (one for all the queries: the same index generation)
+        metadata = self._metadata(searcher)
+        everything = filters.apply(metadata.live(), metadata) if filters else None
+        found = [(query, self._find(query, filters, searcher=searcher).scores) for query in queries]
         return build_timeline(found, everything, metadata, by, per=per, filters=filters, top=top)
 
     @_reads_index
     def top_words(self, query: str, limit: int = 30, *, filters: Filters | None = None,
                   sample: int = 2000) -> tuple[list[KeyTerm], int, int]:
-        """The words that characterise the articles matching `query` against the whole
-        index (by log-likelihood), most characteristic first; and how many articles
-        match, and how many of them were read (the best `sample` by relevance)."""
-        from . import matching
+        """The words that characterise the articles matching `query` against the other
+        articles of the index (under `filters`), by log-likelihood, most characteristic
+        first; and how many articles match, and how many of them were read (all, or a
+        fixed random sample of `sample`)."""
+        import random
+
         from .keyterms import key_terms
         from .query import highlight_terms
 
         found = self._find(query, filters)
-        order = matching.ranked(found.scores, sample)
         searcher = found.searcher
-        texts = (_article_text(searcher.stored_fields(docnum)) for docnum, _ in order)
+        docnums = sorted(found.scores)
+        if len(docnums) > sample:
+            docnums = sorted(random.Random(len(docnums)).sample(docnums, sample))
+        texts = (_article_text(searcher.stored_fields(docnum)) for docnum in docnums)
         wanted = highlight_terms(found.query)
         query_terms = {term for field in wanted.values() for term in field.terms} | {
             word for field in wanted.values() for phrase in field.phrases for word in phrase}
@@ -308,43 +328,50 @@ class Index:
                     articles.update(reader.postings(fieldname, term).all_ids())
             return len(articles)
 
-        everything = len(self._live_articles()) if not filters else len(filters.apply(self._live_articles(),
-                                                                                      self._metadata()))
-        terms = key_terms(texts, len(order), len(found.scores), everything, estimate, exact, query_terms, limit)
-        return terms, len(found.scores), len(order)
+        metadata = self._metadata(searcher)
+        everything = len(filters.apply(metadata.live(), metadata)) if filters else searcher.doc_count()
+        terms = key_terms(texts, len(docnums), len(found.scores), everything, estimate, exact, query_terms, limit)
+        return terms, len(found.scores), len(docnums)
 
     @_reads_index
     def concordance(self, query: str, width: int = 40, *, filters: Filters | None = None,
                     sort: Sort = "relevance", limit: int | None = None) -> Iterator[Concordance]:
         """Every occurrence of the query's words in the matching articles (the first `limit`
-        articles in `sort` order), with `width` characters of text on either side."""
+        articles in `sort` order), with `width` characters of text on either side.
+
+        Raises QueryError when articles match but the query has no words of their text
+        to show (`category:coffee`, `*`). The iterator holds the index's searcher.
+        """
         from .concordance import occurrences
         from .query import highlight_terms
 
         found = self._find(query, filters)
-        order = self._order(found.scores, sort, limit)
+        order = self._order(found, sort, limit)
         wanted = highlight_terms(found.query)
         if found.scores and not any(wanted.get(name) and (wanted[name].terms or wanted[name].phrases)
                                     for name in _TEXT_FIELDS):
             raise QueryError(f"{query!r} has no words of the text to show in context",
                              hint="search for words or a phrase")
         searcher = found.searcher
-        return (line for rank, (docnum, _) in enumerate(order, start=1)
-                for line in occurrences(from_stored(searcher.stored_fields(docnum)), rank, wanted, self._analyze, width))
+        return self._guarded(
+            line for rank, (docnum, _) in enumerate(order, start=1)
+            for line in occurrences(from_stored(searcher.stored_fields(docnum)), rank, wanted, self._analyze, width))
 
     @_reads_index
     def filter_problems(self, filters: Filters) -> list[str]:
         """Why `filters` may keep nothing in this index: values no article has (with the
         closest ones), dates when no article has one."""
-        return filters.problems(self._metadata())
+        return filters.problems(self._metadata(self._current_searcher()))
 
-    def _find(self, query: str, filters: Filters | None) -> _Found:
-        """Every article matching `query` and `filters`, with its score."""
+    def _find(self, query: str, filters: Filters | None, *, fallback: bool = False, searcher: Any = None) -> _Found:
+        """Every article matching `query` and `filters`, with its score, in `searcher`
+        (default: the current one). With `fallback`, the query with any of its words
+        when no article has them all (see query.PreparedQuery)."""
         from . import matching
         from .query import has_patterns, resolve_patterns
 
         prepared = self._queries.prepare(query)
-        searcher = self._current_searcher()
+        searcher = searcher or self._current_searcher()
         if searcher.doc_count_all() == 0:
             return _Found(searcher, {}, prepared.query, prepared.matched)  # (BM25's idf is undefined here)
         reader = searcher.reader()
@@ -353,26 +380,27 @@ class Index:
         # The word list serves wildcards only: a plain search doesn't read it.
         words = self._words.words() if has_patterns(prepared.query) else []
         attempts = [(prepared.query, prepared.matched)]
-        if prepared.fallback is not None:
+        if fallback and prepared.fallback is not None:
             attempts.append((prepared.fallback, "any"))
         for parsed, matched in attempts:
             used = resolve_patterns(parsed, reader, stem, words)
             scores = matching.scores(searcher, used, self._lengths)
             if filters:
-                scores = filters.apply(scores, self._metadata())
+                scores = filters.apply(scores, self._metadata(searcher))
             if scores:
                 break
         return _Found(searcher, scores, used, matched)
 
-    def _order(self, scores: dict[int, float], sort: Sort, limit: int | None) -> list[tuple[int, float]]:
+    def _order(self, found: _Found, sort: Sort, limit: int | None) -> list[tuple[int, float]]:
         """The best `limit` (None: all) matches in `sort` order."""
+        scores = found.scores
         if sort == "relevance":
             from . import matching
 
             return matching.ranked(scores, limit)
-        if sort not in ("newest", "oldest"):
-            raise ValueError(f"sort must be relevance, newest or oldest, not {sort!r}")
-        dates = self._metadata().dates.values
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        dates = self._metadata(found.searcher).dates.values
         sign = -1 if sort == "newest" else 1
 
         def key(item: tuple[int, float]) -> tuple[int, int, float, int]:
@@ -403,20 +431,25 @@ class Index:
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
                       title=whole_text(article.title, wanted.get("title"), self._analyze), passages=tuple(shown))
 
-    def _metadata(self):  # type: ignore[no-untyped-def]
-        """metadata.Metadata of the current searcher (dates and facet values, read on first use)."""
-        searcher = self._current_searcher()
+    def _metadata(self, searcher):  # type: ignore[no-untyped-def]
+        """metadata.Metadata of this searcher (dates and facet values, read on first use).
+
+        Always the searcher that found the matches: a commit between finding and
+        counting them would otherwise number the articles of another index.
+        """
         if self._meta is None or self._meta[0] is not searcher:
             from .metadata import Metadata
 
             self._meta = (searcher, Metadata(searcher))
         return self._meta[1]
 
-    def _live_articles(self) -> dict[int, float]:
-        """Every article in the index, as a map of matches (all scoring 0)."""
-        searcher = self._current_searcher()
-        deleted = self._metadata().dates.deleted
-        return {docnum: 0.0 for docnum in range(searcher.doc_count_all()) if docnum not in deleted}
+    def _guarded(self, items: Iterator[T]) -> Iterator[T]:
+        """`items`, with errors from damaged index files said as IndexFormatError (as
+        _reads_index does for the methods that return at once)."""
+        try:
+            yield from items
+        except _DAMAGE as error:
+            raise _damaged(self.path, error) from None
 
     @_reads_index
     def stats(self) -> IndexStats:
@@ -650,12 +683,6 @@ class _Found:
     scores: dict[int, float]
     query: Any  # the Whoosh query searched (the fallback, when it was used)
     matched: str
-
-
-def _check_facets(facets: Sequence[str]) -> None:
-    for facet in facets:
-        if facet not in FACET_FIELDS:
-            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACET_FIELDS)})")
 
 
 _TEXT_FIELDS = ("title", "caption", "body")  # what top words read of each article

@@ -59,12 +59,6 @@ class ArticleDates:
     def of(self, docnum: int) -> int:
         return self.values[docnum]
 
-    def live(self) -> Iterable[int]:
-        """The column values of every article in the index (deleted ones left out)."""
-        if not self.deleted:
-            return self.values
-        return (value for docnum, value in enumerate(self.values) if docnum not in self.deleted)
-
     def days(self, docnums: Iterable[int]) -> Counter[int]:
         """How many of these articles were published each day (day ordinals; no date left out)."""
         values = self.values
@@ -101,68 +95,72 @@ def _deleted(searcher) -> frozenset[int]:  # type: ignore[no-untyped-def]
     return frozenset(deleted)
 
 
+def facet_key(value: str) -> str:
+    """What makes two facet values one: case and runs of spaces don't count."""
+    return " ".join(value.split()).casefold()
+
+
 class FacetTable:
     """The values of one facet (source, category or place) of every article.
 
     Values are grouped case-insensitively ("BUENOS AIRES" and "Buenos Aires" are one
-    value), shown as their most common spelling.
+    value), shown as their most common spelling. Opening a table reads the facet's
+    terms only; a filter reads the postings of its values; counting reads all of
+    them once, into a map from article to values.
     """
 
     def __init__(self, searcher, facet: str) -> None:  # type: ignore[no-untyped-def]
-        fieldname = FACET_FIELDS[facet]
-        reader = searcher.reader()
+        self.facet = facet
+        self._fieldname = FACET_FIELDS[facet]
+        self._reader = reader = searcher.reader()
         keys: dict[str, int] = {}
         spellings: list[Counter[str]] = []
-        by_article: dict[int, list[int]] = {}
-        self._postings: list[list[int]] = []
+        self._terms: list[list[bytes]] = []
+        fieldname = self._fieldname
         for term in reader.lexicon(fieldname) if fieldname in reader.indexed_field_names() else ():
             text = term.decode("utf-8")
-            key = text.casefold()
+            key = facet_key(text)
             group = keys.get(key)
             if group is None:
                 group = keys[key] = len(spellings)
                 spellings.append(Counter())
-                self._postings.append([])
-            docnums = list(reader.postings(fieldname, term).all_ids())
-            spellings[group][text] += len(docnums)
-            self._postings[group].extend(docnums)
-            for docnum in docnums:
-                found = by_article.get(docnum)
-                if found is None:
-                    by_article[docnum] = [group]
-                elif group not in found:
-                    found.append(group)
-        self.facet = facet
+                self._terms.append([])
+            spellings[group][text] += reader.doc_frequency(fieldname, term)
+            self._terms[group].append(term)
         self._keys = keys
         self.names = [counts.most_common(1)[0][0] for counts in spellings]
-        self._by_article = by_article
+        self._by_article: dict[int, tuple[int, ...]] | None = None
 
     def articles_with(self, values: Iterable[str]) -> set[int]:
-        """The articles with any of these values (any case)."""
+        """The articles with any of these values (any case; deleted articles left out)."""
         found: set[int] = set()
         for value in values:
-            group = self._keys.get(" ".join(value.split()).casefold())
+            group = self._keys.get(facet_key(value))
             if group is not None:
-                found.update(self._postings[group])
+                found.update(self._articles_of(group))
         return found
 
+    def _articles_of(self, group: int) -> list[int]:
+        articles: list[int] = []
+        for term in self._terms[group]:
+            articles.extend(self._reader.postings(self._fieldname, term).all_ids())
+        return articles
+
     def knows(self, value: str) -> bool:
-        return " ".join(value.split()).casefold() in self._keys
+        return facet_key(value) in self._keys
 
     def closest(self, value: str) -> list[str]:
         """The values most like `value` (for "did you mean"), as shown."""
         import difflib
 
-        keys = difflib.get_close_matches(" ".join(value.split()).casefold(), list(self._keys), n=3, cutoff=0.6)
+        keys = difflib.get_close_matches(facet_key(value), list(self._keys), n=3, cutoff=0.6)
         return [self.names[self._keys[key]] for key in keys]
-
-    def values_of(self, docnum: int) -> Sequence[int]:
-        """The value groups of one article (indexes into `names`)."""
-        return self._by_article.get(docnum, ())
 
     def count(self, docnums: Iterable[int]) -> list[tuple[str, int]]:
         """(value, articles) over these articles, most articles first (then by value)."""
         by_article = self._by_article
+        if by_article is None:
+            by_article = self._by_article = self._read_all()
         counts: Counter[int] = Counter()
         for docnum in docnums:
             groups = by_article.get(docnum)
@@ -170,6 +168,17 @@ class FacetTable:
                 counts.update(groups)
         names = self.names
         return sorted(((names[group], count) for group, count in counts.items()), key=lambda item: (-item[1], item[0]))
+
+    def _read_all(self) -> dict[int, tuple[int, ...]]:
+        lists: dict[int, list[int]] = {}
+        for group in range(len(self.names)):
+            for docnum in self._articles_of(group):
+                found = lists.get(docnum)
+                if found is None:
+                    lists[docnum] = [group]
+                elif group not in found:
+                    found.append(group)
+        return {docnum: tuple(groups) for docnum, groups in lists.items()}
 
 
 class Metadata:
@@ -179,6 +188,8 @@ class Metadata:
         self._searcher = searcher
         self._dates: ArticleDates | None = None
         self._facets: dict[str, FacetTable] = {}
+        self._live: dict[int, float] | None = None
+        self._live_days: Counter[int] | None = None
 
     @property
     def dates(self) -> ArticleDates:
@@ -191,6 +202,19 @@ class Metadata:
         if table is None:
             table = self._facets[name] = FacetTable(self._searcher, name)
         return table
+
+    def live(self) -> dict[int, float]:
+        """Every article in the index (none deleted), as a map of matches scoring 0."""
+        if self._live is None:
+            deleted = self.dates.deleted
+            self._live = {docnum: 0.0 for docnum in range(self._searcher.doc_count_all()) if docnum not in deleted}
+        return self._live
+
+    def live_days(self) -> Counter[int]:
+        """How many articles of the index were published each day (day ordinals)."""
+        if self._live_days is None:
+            self._live_days = self.dates.days(self.live())
+        return self._live_days
 
 
 @dataclass(frozen=True)
@@ -231,13 +255,13 @@ class Filters:
         return {"source": self.sources, "category": self.categories, "place": self.places}
 
     def describe(self) -> str:
-        """The filters in words: "category coffee or cocoa; 1987-03-01 to 1987-03-31"."""
+        """The filters in words: "category coffee or cocoa; dated 1987-03-01 to 1987-03-31"."""
         parts = [f"{facet} {' or '.join(values)}" for facet, values in self.facet_values().items() if values]
         since, until = (self.since.date() if self.since else None), (self.until.date() if self.until else None)
         if since and until:
-            parts.append(f"{since} to {until}" if since != until else f"on {since}")
+            parts.append(f"dated {since} to {until}" if since != until else f"dated {since}")
         elif since or until:
-            parts.append(f"since {since}" if since else f"until {until}")
+            parts.append(f"dated since {since}" if since else f"dated until {until}")
         return "; ".join(parts)
 
     def problems(self, metadata: Metadata) -> list[str]:
@@ -265,7 +289,7 @@ class Filters:
                 allowed = metadata.facet(facet).articles_with(values)
                 scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
         if self.since or self.until:
-            first = to_long(self.since) if self.since else 1
+            first = max(to_long(self.since), 1) if self.since else 1  # (0 is "no date")
             last = to_long(self.until) if self.until else 1 << 62
             values = metadata.dates.values
             scores = {docnum: score for docnum, score in scores.items() if first <= values[docnum] <= last}

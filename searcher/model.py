@@ -14,6 +14,11 @@ from .paths import display_path
 from .text import safe
 
 
+#: The orders of a search's articles, and the periods of a timeline.
+SORTS = ("relevance", "newest", "oldest")
+PERIODS = ("day", "week", "month", "year")
+
+
 @dataclass(frozen=True)
 class Article:
     """One news article, as read from the corpus or stored in the index."""
@@ -152,6 +157,7 @@ class Series:
     matches: int  # every matching article, dated or not
     undated: int  # matching articles without a date (in no bucket)
     value: str | None = None  # the facet value, with --per
+    undated_articles: int = 0  # of all the articles (under the filters), those without a date
 
     @property
     def label(self) -> str:

@@ -87,13 +87,22 @@ TIMELINE_COLUMNS = ("query", "value", "period", "start", "end", "partial", "matc
 
 def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
     """One row per series and period: the data of `searcher timeline --json` and `--csv`
-    (`ratio` is None for a period without articles; `start` and `end` are the days counted)."""
-    return [
-        {"query": series.query, "value": series.value, "period": bucket.label, "start": bucket.start.isoformat(),
-         "end": bucket.end.isoformat(), "partial": bucket.partial, "matches": bucket.matches,
-         "articles": bucket.articles, "ratio": None if bucket.ratio is None else round(bucket.ratio, 6)}
-        for series in timeline.series for bucket in series.buckets
-    ]
+    (`ratio` is None for a period without articles; `start` and `end` are the days
+    counted). Articles without a date come last, as a period "undated" with no days,
+    so that a series' rows add up to its matches."""
+    rows = []
+    for series in timeline.series:
+        for bucket in series.buckets:
+            rows.append({"query": series.query, "value": series.value, "period": bucket.label,
+                         "start": bucket.start.isoformat(), "end": bucket.end.isoformat(), "partial": bucket.partial,
+                         "matches": bucket.matches, "articles": bucket.articles,
+                         "ratio": None if bucket.ratio is None else round(bucket.ratio, 6)})
+        if series.undated or series.undated_articles:
+            ratio = series.undated / series.undated_articles if series.undated_articles else None
+            rows.append({"query": series.query, "value": series.value, "period": "undated", "start": None,
+                         "end": None, "partial": False, "matches": series.undated,
+                         "articles": series.undated_articles, "ratio": None if ratio is None else round(ratio, 6)})
+    return rows
 
 
 def key_term_to_dict(term: KeyTerm) -> dict[str, Any]:

@@ -134,7 +134,8 @@ class FacetValues(fields.FieldType):
 
     def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
         values = [value] if isinstance(value, str) else value
-        return [(text.encode("utf-8"), 1, 1.0, b"") for text in dict.fromkeys(values) if text]
+        return [(text.encode("utf-8"), 1, 1.0, b"") for text in dict.fromkeys(" ".join(v.split()) for v in values)
+                if text]
 
 
 def build_schema() -> fields.Schema:

@@ -7,9 +7,10 @@ stays clean, and only when stderr is a terminal.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
-from typing import IO
+from typing import IO, Iterable
 
 from rich.console import Console
 from rich.padding import Padding
@@ -219,15 +220,24 @@ def print_key_terms(out: Console, terms: list[KeyTerm], total: int, read: int, a
         out.print(line, no_wrap=True, overflow="ellipsis")
 
 
-def print_concordance(out: Console, lines: list[Concordance], width: int) -> None:
-    """Concordance lines aligned on the match, context narrowed to fit a terminal (piped
-    lines keep `width`)."""
-    id_width = min(max((len(line.id) for line in lines), default=0), 16)
-    match_width = min(max((len(line.match) for line in lines), default=0), 30)
+def print_concordance(out: Console, lines: Iterable[Concordance], width: int, first: int = 500) -> int:
+    """Concordance lines aligned on the match, as they come; returns how many.
+
+    The columns are set by the `first` lines (a concordance of a common word has
+    hundreds of thousands: they are printed as they are found). In a terminal the
+    context is narrowed to fit; piped lines keep `width`.
+    """
+    lines = iter(lines)
+    head = list(itertools.islice(lines, first))
+    id_width = min(max((len(line.id) for line in head), default=0), 16)
+    match_width = min(max((len(line.match) for line in head), default=0), 30)
     if out.is_terminal:
         width = max(min(width, (out.width - id_width - 2 - match_width) // 2), 10)
-    for line in lines:
+    count = 0
+    for line in itertools.chain(head, lines):
         print_concordance_line(out, line, width, id_width, match_width)
+        count += 1
+    return count
 
 
 def print_concordance_line(out: Console, line: Concordance, width: int, id_width: int, match_width: int) -> None:

@@ -11,16 +11,16 @@ import datetime as dt
 from collections import Counter
 from typing import Any, Mapping, Sequence
 
+from .errors import QueryError
 from .metadata import Filters, Metadata
-from .model import Bucket, Series, Timeline
+from .model import PERIODS, Bucket, Series, Timeline
 
-PERIODS = ("day", "week", "month", "year")
 #: More periods than this is a mistake (a day-by-day chart of a century); it asks for a coarser one.
 MAX_BUCKETS = 5000
 
 
-class TimelineError(ValueError):
-    """A timeline that can't be drawn as asked (too many periods)."""
+class TimelineError(QueryError):
+    """A timeline that can't be drawn as asked (too many periods): a one-line error, exit 2."""
 
 
 def period_start(day: dt.date, by: str) -> dt.date:
@@ -36,14 +36,23 @@ def period_start(day: dt.date, by: str) -> dt.date:
     raise ValueError(f"by must be one of {', '.join(PERIODS)}, not {by!r}")
 
 
-def next_period(start: dt.date, by: str) -> dt.date:
-    if by == "day":
-        return start + dt.timedelta(days=1)
-    if by == "week":
-        return start + dt.timedelta(days=7)
-    if by == "month":
-        return dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return dt.date(start.year + 1, 1, 1)
+def next_period(start: dt.date, by: str) -> dt.date | None:
+    """The start of the next period; None after the calendar's last (year 9999)."""
+    try:
+        if by == "day":
+            return start + dt.timedelta(days=1)
+        if by == "week":
+            return start + dt.timedelta(days=7)
+        if by == "month":
+            return dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        return dt.date(start.year + 1, 1, 1)
+    except (OverflowError, ValueError):
+        return None
+
+
+def period_end(start: dt.date, by: str) -> dt.date:
+    following = next_period(start, by)
+    return following - dt.timedelta(days=1) if following is not None else dt.date.max
 
 
 def period_label(start: dt.date, by: str) -> str:
@@ -60,8 +69,8 @@ def period_label(start: dt.date, by: str) -> str:
 def periods(first: dt.date, last: dt.date, by: str) -> list[dt.date]:
     """The start of every period from the one holding `first` to the one holding `last`."""
     starts = []
-    start = period_start(first, by)
-    while start <= last:
+    start: dt.date | None = period_start(first, by)
+    while start is not None and start <= last:
         starts.append(start)
         if len(starts) > MAX_BUCKETS:
             raise TimelineError(
@@ -70,13 +79,19 @@ def periods(first: dt.date, last: dt.date, by: str) -> list[dt.date]:
     return starts
 
 
-def build_timeline(found: Sequence[tuple[str, Mapping[int, float]]], everything: Mapping[int, float],
+def build_timeline(found: Sequence[tuple[str, Mapping[int, float]]], everything: Mapping[int, float] | None,
                    metadata: Metadata, by: str, *, per: str | None = None, filters: Filters | None = None,
                    top: int = 5) -> Timeline:
     """The timeline of each query's matches (`found`: query, article number -> score)
-    against `everything` (the articles that could match: all, under the filters)."""
+    against `everything` (the articles that could match, under the filters; None: all)."""
+    if by not in PERIODS:
+        raise ValueError(f"by must be one of {', '.join(PERIODS)}, not {by!r}")
     dates = metadata.dates
-    all_days = dates.days(everything)
+    if everything is None:
+        everything = metadata.live()
+        all_days = metadata.live_days()
+    else:
+        all_days = dates.days(everything)
     first, last = _span(all_days, filters)
     starts = periods(first, last, by) if first <= last else []
     day_period = _period_of_days(all_days, starts, by)
@@ -84,18 +99,21 @@ def build_timeline(found: Sequence[tuple[str, Mapping[int, float]]], everything:
     # corpus's first and last days: a period is whole if the filters don't cut it).
     since = filters.since.date() if filters is not None and filters.since is not None else dt.date.min
     until = filters.until.date() if filters is not None and filters.until is not None else dt.date.max
-    spans = [(max(start, since), min(next_period(start, by) - dt.timedelta(days=1), until)) for start in starts]
+    spans = [(max(start, since), min(period_end(start, by), until)) for start in starts]
     table = metadata.facet(per) if per else None
     series = []
     for query, scores in found:
         if table is None:
-            series.append(_series(query, None, scores, all_days, dates, starts, spans, day_period, by))
+            undated = len(everything) - sum(all_days.values())
+            series.append(_series(query, None, scores, all_days, undated, dates, starts, spans, day_period, by))
             continue
         for value, _ in table.count(scores)[:top]:
-            group = table.articles_with([value])
-            mine = {docnum: 0.0 for docnum in scores if docnum in group}
-            base = dates.days(docnum for docnum in everything if docnum in group)
-            series.append(_series(query, value, mine, base, dates, starts, spans, day_period, by))
+            group = [docnum for docnum in table.articles_with([value]) if docnum in everything]
+            members = set(group)
+            mine = {docnum: 0.0 for docnum in scores if docnum in members}
+            base = dates.days(group)
+            undated = len(group) - sum(base.values())
+            series.append(_series(query, value, mine, base, undated, dates, starts, spans, day_period, by))
     return Timeline(by=by, series=tuple(series), per=per)  # type: ignore[arg-type]
 
 
@@ -124,8 +142,8 @@ def _period_of_days(all_days: Counter[int], starts: list[dt.date], by: str) -> d
     return mapping
 
 
-def _series(query: str, value: str | None, scores: Mapping[int, float], base: Counter[int], dates: Any,
-            starts: list[dt.date], spans: list[tuple[dt.date, dt.date]], day_period: dict[int, int],
+def _series(query: str, value: str | None, scores: Mapping[int, float], base: Counter[int], base_undated: int,
+            dates: Any, starts: list[dt.date], spans: list[tuple[dt.date, dt.date]], day_period: dict[int, int],
             by: str) -> Series:
     matches = [0] * len(starts)
     articles = [0] * len(starts)
@@ -142,7 +160,8 @@ def _series(query: str, value: str | None, scores: Mapping[int, float], base: Co
     buckets = tuple(
         Bucket(start=spans[number][0], end=spans[number][1], label=period_label(start, by), matches=matches[number],
                articles=articles[number],
-               partial=spans[number] != (start, next_period(start, by) - dt.timedelta(days=1)))
+               partial=spans[number] != (start, period_end(start, by)))
         for number, start in enumerate(starts)
     )
-    return Series(query=query, buckets=buckets, matches=len(scores), undated=undated, value=value)
+    return Series(query=query, buckets=buckets, matches=len(scores), undated=undated, value=value,
+                  undated_articles=base_undated)

@@ -216,7 +216,12 @@ def test_timeline_json_and_csv_agree(reuters_config) -> None:
     assert as_json.exit_code == as_csv.exit_code == 0
     rows = [json.loads(line) for line in as_json.stdout.splitlines()]
     table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
-    assert len(rows) == len(table) == 18  # 2 queries x 9 months
+    assert len(rows) == len(table)
+    assert len([row for row in rows if row["period"] != "undated"]) == 18  # 2 queries x 9 months
+    for query in ("oil", "coffee"):  # each query's rows add up to its matches, the undated ones too
+        total = json.loads(run(reuters_config, "search", query, "--facets", "category", "--json").stdout
+                           .splitlines()[-1])["total"]
+        assert sum(row["matches"] for row in rows if row["query"] == query) == total
     assert [(r["query"], r["period"], r["matches"]) for r in rows] == \
         [(r["query"], r["period"], int(r["matches"])) for r in table]
     chart = run(reuters_config, "timeline", "oil", "coffee")
@@ -327,3 +332,75 @@ def test_date_format_key(tmp_path: Path) -> None:
     (tmp_path / "searcher.yaml").write_text('date_format: "%d.%m.%Q"\n', encoding="utf-8")
     with pytest.raises(Exception, match=r"searcher.yaml:1: date_format: invalid format"):
         load_config(tmp_path / "searcher.yaml")
+
+
+# -- edge cases found in review ---------------------------------------------------------
+
+
+def small_index(folder: Path) -> Index:
+    from searcher import Article
+
+    index = Index.create(folder)
+    index.add([
+        Article(id="1", title="Harbour strike", body="Dockers strike in the harbour.", dateline=("New  York",),
+                categories=("labour",), date=dt.datetime(2020, 1, 10)),
+        Article(id="2", title="Harbour fees", body="The harbour raises its fees.", dateline=("new york",),
+                categories=("trade",), date=dt.datetime(2020, 2, 10)),
+        Article(id="3", title="Strike ends", body="The strike is over.", categories=("labour",)),
+    ])
+    return index
+
+
+def test_a_commit_while_searching_changes_nothing_of_that_search(tmp_path: Path, monkeypatch) -> None:
+    from searcher import Article, matching
+
+    with small_index(tmp_path / "index") as index, Index.open(tmp_path / "index") as writer:
+        index.search("harbour")  # (the searcher is open before the commit)
+        real = matching.scores
+
+        def scores_then_commit(*args, **kwargs):  # type: ignore[no-untyped-def]
+            found = real(*args, **kwargs)
+            monkeypatch.setattr(matching, "scores", real)
+            writer.add([Article(id="0", title="Harbour news", body="Harbour.", categories=("trade",),
+                                date=dt.datetime(2021, 1, 1))])
+            return found
+
+        monkeypatch.setattr(matching, "scores", scores_then_commit)
+        results = index.search("harbour", sort="newest", facets=["category", "place"],
+                               filters=Filters.parse(since="2020"))
+        assert [hit.id for hit in results] == ["2", "1"]  # the index as it was when the search began
+        assert [(f.value, f.count) for f in results.facets["category"]] == [("labour", 1), ("trade", 1)]
+        # ("New  York" is indexed as "New York", one value with "new york", shown as the first spelling)
+        assert [(f.value, f.count) for f in results.facets["place"]] == [("New York", 2)]
+        assert index.search("harbour").total == 3  # the next search sees the commit
+
+
+def test_facet_values_ignore_case_and_spaces(tmp_path: Path) -> None:
+    with small_index(tmp_path / "index") as index:
+        assert index.search("*", filters=Filters.parse(place=["NEW YORK"])).total == 2
+        assert index.search("*", filters=Filters.parse(place=["new   york"])).total == 2
+        assert index.search("*", filters=Filters.parse(since="0001")).total == 2  # undated article 3 left out
+        assert index.matches("harbour strike")[0] == 1
+        assert index.matches("harbour dividend")[0] == 0  # no quiet fallback to any of the words
+        assert index.search("harbour dividend").matched == "any"  # (a search falls back, and says so)
+
+
+def test_export_to_a_link_writes_its_target(tmp_path: Path, reuters, reuters_config) -> None:
+    target = tmp_path / "target.csv"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    result = run(reuters_config, "export", "cocoa", "--format", "csv", "--fields", "id", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and (target.stat().st_mode & 0o777) == 0o640
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 1 + reuters.matches("cocoa")[0]
+
+
+def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
+    result = run(reuters_config, "timeline", "oil", "--since", "1900", "--by", "day")
+    assert result.exit_code == 2 and "more than 5,000 periods" in result.output and "Traceback" not in result.output
+    result = run(reuters_config, "timeline", "oil", "--since", "9999-12", "--until", "9999-12", "--by", "year")
+    assert result.exit_code == 1 and result.stderr == "No article matches 'oil' with dated 9999-12-01 to 9999-12-31.\n"
+    result = run(reuters_config, "kwic", "oil", "-price", "--limit", "3")
+    assert result.exit_code == 0 and "price" not in result.stdout.lower().replace("oil", "")
