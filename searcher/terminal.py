@@ -205,7 +205,7 @@ def _fit(text: str, width: int) -> str:
 
 
 def print_key_terms(out: Console, terms: list[KeyTerm], total: int, read: int, articles: int, query: str) -> None:
-    sample = f" (the best {read:,} read)" if read < total else ""
+    sample = f" (a sample of {read:,} read)" if read < total else ""
     out.print(Text(f"Words of the {_count(total, 'article')} matching {query!r}{sample}, "
                    f"against all {articles:,}; * in the query", style=META))
     if not terms:
