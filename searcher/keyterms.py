@@ -20,8 +20,10 @@ from .model import KeyTerm
 
 def log_likelihood(a: int, n1: int, c: int, n2: int) -> float:
     """Signed G2 for a word in `a` of `n1` documents against `c` of `n2` others (0 when n2 is 0)."""
-    if n1 == 0 or n2 == 0:
+    if n1 <= 0 or n2 <= 0:
         return 0.0
+    # (Estimated counts can overshoot: a sampled count scaled up, a count with deleted articles.)
+    a, c = min(max(a, 0), n1), min(max(c, 0), n2)
     b, d = n1 - a, n2 - c
     total = n1 + n2
     score = 0.0

@@ -107,7 +107,12 @@ def print_hit(out: Console, hit: Hit) -> None:
         grid.add_column()
         grid.add_row(number, title)
         out.print(grid)
-    print_indented(out, Text(_meta(hit.article, extra=[f"score {hit.score:.2f}"]), style=META))
+    items = _meta_items(hit.article, extra=[f"score {hit.score:.2f}"])
+    if out.soft_wrap:
+        print_indented(out, Text(" · ".join(items), style=META))
+    else:  # a narrow terminal breaks the line between items, not inside one ("id" / "9680")
+        for line in _packed(items, max(out.width - 4, 20)):
+            print_indented(out, Text(line, style=META))
     for passage in hit.passages:
         prefix = Text("Photo: " if passage.field == "caption" else "", style=META)
         print_indented(out, Text.assemble(prefix, passage_to_rich(passage, match_style=MATCH)))
@@ -324,7 +329,11 @@ def print_evaluation(out: Console, report: EvaluationReport, per_query: bool = F
                    "(trec_eval definitions)", style=META))
 
 
-def _meta(article: Article, extra: list[str] = ()) -> str:  # type: ignore[assignment]
+def _meta(article: Article) -> str:
+    return " · ".join(_meta_items(article))
+
+
+def _meta_items(article: Article, extra: list[str] = ()) -> list[str]:  # type: ignore[assignment]
     parts = [
         article.source,
         ", ".join(article.dateline),
@@ -333,7 +342,18 @@ def _meta(article: Article, extra: list[str] = ()) -> str:  # type: ignore[assig
         f"id {article.id}",
         *extra,
     ]
-    return safe(" · ".join(part for part in parts if part))
+    return [safe(part) for part in parts if part]
+
+
+def _packed(items: list[str], width: int) -> list[str]:
+    """Items joined with " · " into lines of at most `width` (an item longer than that on its own)."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 3 + len(item) <= width:
+            lines[-1] += " · " + item
+        else:
+            lines.append(item)
+    return lines
 
 
 def _untitled(article: Article) -> str:

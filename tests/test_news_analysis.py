@@ -404,3 +404,17 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
     assert result.exit_code == 1 and result.stderr == "No article matches 'oil' with dated 9999-12-01 to 9999-12-31.\n"
     result = run(reuters_config, "kwic", "oil", "-price", "--limit", "3")
     assert result.exit_code == 0 and "price" not in result.stdout.lower().replace("oil", "")
+
+
+def test_log_likelihood_takes_overshooting_estimates() -> None:
+    from searcher.keyterms import log_likelihood
+
+    assert log_likelihood(10, 100, 5, 1000) > 0 > log_likelihood(1, 100, 500, 1000)
+    assert log_likelihood(120, 100, 2000, 1000) == log_likelihood(100, 100, 1000, 1000)  # (clamped: no error)
+    assert log_likelihood(5, 100, 5, 0) == 0.0
+
+
+def test_words_of_most_of_the_index(reuters) -> None:
+    terms, total, read = reuters.top_words("NOT coffee", limit=5)  # 21,347 matches, a sample of 2,000 read
+    assert total == len(reuters) - reuters.search("coffee").total and read == 2000
+    assert all(t.matches <= read and t.articles >= t.matches for t in terms)
