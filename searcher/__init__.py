@@ -28,6 +28,7 @@ __all__ = [
     "IndexFormatError",
     "IndexLockedError",
     "IndexNotFoundError",
+    "IndexVersionError",
     "IndexWriteError",
     "QueryError",
     "SearcherError",
@@ -58,6 +59,7 @@ _HOMES = {
     "IndexFormatError": "errors",
     "IndexLockedError": "errors",
     "IndexNotFoundError": "errors",
+    "IndexVersionError": "errors",
     "IndexWriteError": "errors",
     "QueryError": "errors",
 }
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
         IndexFormatError,
         IndexLockedError,
         IndexNotFoundError,
+        IndexVersionError,
         IndexWriteError,
         QueryError,
         SearcherError,

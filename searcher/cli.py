@@ -536,8 +536,11 @@ def eval_command(queries: str, qrels: str, limit: int, run_path: str | None, tag
 
 def _open_for_search(config: Any, explicit_index: bool) -> Any:
     """The index to search. The first search builds the configured index, as `searcher
-    index` would, and so does a search on an index whose first build was interrupted."""
+    index` would, and so does a search on an index whose first build was interrupted;
+    an index of another schema version is rebuilt (the configured one only)."""
     from .index import Index
+
+    from .errors import IndexVersionError
 
     may_build = not explicit_index and bool(config.corpus)
     try:
@@ -546,6 +549,11 @@ def _open_for_search(config: Any, explicit_index: bool) -> Any:
         if not may_build:
             raise
         _build(config, reason="No index yet")
+        return Index.open(config.index, config)
+    except IndexVersionError:
+        if not may_build:
+            raise
+        _build(config, rebuild=True, reason="The index was made by another version of searcher")
         return Index.open(config.index, config)
     try:
         # Empty and never indexed: an interrupted first build. (An index of an empty

@@ -62,6 +62,10 @@ class IndexFormatError(SearcherError):
         super().__init__(message, hint=hint)
 
 
+class IndexVersionError(IndexFormatError):
+    """The index was made by a searcher with another schema version (rebuilding it makes it readable)."""
+
+
 class IndexLockedError(SearcherError):
     """Another process is writing to the index."""
 

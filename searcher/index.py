@@ -30,7 +30,9 @@ from whoosh import index as whoosh_index
 from . import scoring
 from .analysis import TEXT_TERMS, stem
 from .config import Config
-from .errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexWriteError, QueryError
+from .errors import (
+    IndexFormatError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError, QueryError,
+)
 from .model import SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, KeyTerm, Problem, Results, Timeline
 from .paths import display_path
 from .schema import QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
@@ -120,7 +122,8 @@ class Index:
         except (OSError, ValueError, AttributeError) as error:
             raise IndexFormatError(f"{where}: unreadable {MARKER} ({error})") from None
         if version != SCHEMA_VERSION:
-            raise IndexFormatError(f"the index at {where} has schema version {version}; this searcher reads {SCHEMA_VERSION}")
+            raise IndexVersionError(
+                f"the index at {where} has schema version {version}; this searcher reads {SCHEMA_VERSION}")
         try:
             ix = whoosh_index.open_dir(str(folder))
         except whoosh_index.EmptyIndexError:

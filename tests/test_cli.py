@@ -30,6 +30,22 @@ def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyp
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
+def test_an_index_of_another_version_is_rebuilt_for_the_configured_corpus(project: Path) -> None:
+    assert run("index").exit_code == 0
+    marker = project / "index" / "searcher-index.json"
+    marker.write_text(marker.read_text(encoding="utf-8").replace('"schema_version": ', '"schema_version": 1'),
+                      encoding="utf-8")  # (4 becomes 14: another version)
+    result = run("Idlib refugees")
+    assert result.exit_code == 0, result.stderr
+    assert "The index was made by another version of searcher: building index from corpus" in result.stderr
+    assert "1 article matches 'Idlib refugees'" in result.stdout
+    # An index named with --index is not the configured one: it is not rebuilt unasked.
+    marker.write_text(marker.read_text(encoding="utf-8").replace('"schema_version": ', '"schema_version": 1'),
+                      encoding="utf-8")
+    result = CliRunner().invoke(cli, ["Idlib", "--index", str(project / "index")])
+    assert result.exit_code == 2 and "has schema version 14" in result.stderr and "--rebuild" in result.stderr
+
+
 def test_first_search_builds_the_index_and_finds_the_sample(project: Path) -> None:
     result = run("Idlib refugees")
     assert result.exit_code == 0, result.stderr
