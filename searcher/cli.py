@@ -621,7 +621,7 @@ def _line_notices() -> Any:
 def _nothing_found(index: Any, query: str, filters: Any, per: str | None = None) -> str:
     """What to say when nothing matched: the query, the filters, and why they may keep nothing."""
     where = filters.describe() if filters else ""
-    where = f" with {where}" if where else ""
+    where = f" ({where})" if where else ""
     problems = index.filter_problems(filters) if filters else []
     if per and not problems and index.search(query, limit=1, passages=0, filters=filters).total:
         return f"No article matching {query!r}{where} has a {per}."

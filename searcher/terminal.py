@@ -83,7 +83,7 @@ def print_results(out: Console, results: Results, query: str, filters: str = "")
     shown = len(results)
     count = f"{results.total:,} articles match" if results.total != 1 else "1 article matches"
     how = {"any": " (any of its words)", "ranked": " (ranked by its words)"}.get(results.matched, "")
-    where = f" with {safe(filters)}" if filters else ""
+    where = f" ({safe(filters)})" if filters else ""
     more = f", showing the first {shown}" if shown < results.total else ""
     out.print(Text(f"{count} {safe(repr(query))}{how}{where}{more}", style=META))
     for hit in results:
@@ -174,7 +174,7 @@ def print_timeline(out: Console, timeline: Timeline) -> None:
                              (f"  {_count(one.matches, 'article')}{undated}", META))
         out.print(head, no_wrap=True, overflow="ellipsis")
     header = f"{'period':<{label_width}}  " + " " * name_width
-    header += f"{'match':>{counts_width}}  {'of all':>{all_width}}  {'share':>6}  bar: 0 to {top:.1%}"
+    header += f"{'match':>{counts_width}}  {'of all':>{all_width}}  {'share':>6}"
     out.print(Text(header, style=META), no_wrap=True, overflow="ellipsis")
     for at in range(len(series[0].buckets)):
         for number, one in enumerate(series):
@@ -188,6 +188,7 @@ def print_timeline(out: Console, timeline: Timeline) -> None:
             line.append(f"{bucket.matches:>{counts_width},}  {bucket.articles:>{all_width},}  {share} ")
             line.append(_bar((bucket.ratio or 0.0) / top, bar_width), style=style)
             out.print(line, no_wrap=True, overflow="crop")
+    out.print(Text(f"share: of all the period's articles; a full bar is {top:.1%}", style=META))
     if any(bucket.partial for bucket in series[0].buckets):
         out.print(Text("* part of the period only (--since, --until)", style=META))
 

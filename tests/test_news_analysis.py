@@ -261,7 +261,7 @@ def test_filters_without_a_query_and_what_nothing_found_says(reuters_config, reu
     assert {row["id"] for row in rows} == {r["id"] for r in reuters_records if "coffee" in r["topics"]}
     result = run(reuters_config, "search", "oil", "--category", "crud")
     assert result.exit_code == 1
-    assert result.stderr == ("No article matches 'oil' with category crud.\n"
+    assert result.stderr == ("No article matches 'oil' (category crud).\n"
                              "  no article has category 'crud' (closest: crude, cruzado)\n")
     result = run(reuters_config, "timeline", "oil", "--per", "source")
     assert result.exit_code == 1 and result.stderr == "No article matching 'oil' has a source.\n"
@@ -401,7 +401,7 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
     result = run(reuters_config, "timeline", "oil", "--since", "1900", "--by", "day")
     assert result.exit_code == 2 and "more than 5,000 periods" in result.output and "Traceback" not in result.output
     result = run(reuters_config, "timeline", "oil", "--since", "9999-12", "--until", "9999-12", "--by", "year")
-    assert result.exit_code == 1 and result.stderr == "No article matches 'oil' with dated 9999-12-01 to 9999-12-31.\n"
+    assert result.exit_code == 1 and result.stderr == "No article matches 'oil' (dated 9999-12-01 to 9999-12-31).\n"
     result = run(reuters_config, "kwic", "oil", "-price", "--limit", "3")
     assert result.exit_code == 0 and "price" not in result.stdout.lower().replace("oil", "")
 
