@@ -28,9 +28,7 @@ source,category,place` and `searcher timeline QUERY`, median of --rounds runs ea
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -49,9 +47,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the index in this folder")
     args = parser.parse_args()
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-analysis-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with benchlib.work_folder(args.keep, "bench-analysis-") as work:
         corpus = benchlib.corpus_path(args.corpus, work)
         folder = work / f"{Path(args.corpus).stem}-analysis"
         config_path = work / "searcher.yaml"
@@ -62,9 +58,6 @@ def main() -> None:
         queries = benchlib.query_set(corpus, 0, args.short) + BROAD
         first_read, times, sizes = measure(config_path, queries, args.rounds)
         commands = measure_commands(config_path, args.rounds)
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
 
     print(f"{Path(args.corpus).name}: {len(queries)} queries ({len(BROAD)} broad: {', '.join(BROAD)}), "
           f"median of {args.rounds} rounds each, warm")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,9 +38,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of searcher's queries to this file")
     args = parser.parse_args()
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-query-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with benchlib.work_folder(args.keep, "bench-query-") as work:
         corpus = benchlib.corpus_path(args.corpus, work)
         name = Path(args.corpus).stem
         plain_folder, searcher_folder = work / f"{name}-plain", work / f"{name}-searcher"
@@ -55,9 +52,6 @@ def main() -> None:
             benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(searcher_folder)])
         queries = benchlib.query_set(corpus, args.titles, args.short)
         times = measure(plain_folder, searcher_folder, queries, args.rounds, args.profile)
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
 
     print(f"{Path(args.corpus).name}: {len(queries)} queries, median of {args.rounds} rounds each, warm\n")
     base = {name: benchlib.percentile(values, 0.95) for name, values in times.items()}

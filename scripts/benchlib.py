@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
+import tempfile
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 from pathlib import Path
 
 DATA = Path(os.environ.get("SEARCHER_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -29,6 +33,19 @@ SEARCHER = Path(sys.executable).parent / "searcher"
 # set (it is on this machine), an editable install compiles searcher's modules again
 # in every process (about 30 ms), a cost that no `pip install .` pays.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+@contextmanager
+def work_folder(keep: Path | None, prefix: str) -> Iterator[Path]:
+    """The folder a benchmark builds its indexes in: `keep` (made if need be, kept and
+    reused), else a temporary folder removed at the end."""
+    work = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        yield work
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def corpus_path(name: str, folder: Path) -> Path:
