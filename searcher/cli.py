@@ -113,12 +113,17 @@ def _protect_minus_words(args: list[str], command: click.Command) -> list[str]:
     everything after "--".
     """
     options = {"-h", "--help"} | {name for param in command.params for name in getattr(param, "opts", ())}
+    # "-n5" is -n 5: a short option that takes a number, glued to its number. Anything
+    # else glued to a short option ("-nuclear", "-opec", "-hedge") is a word.
+    numeric = {name for param in command.params if isinstance(getattr(param, "type", None), (click.IntRange,))
+               or getattr(param, "type", None) is click.INT for name in getattr(param, "opts", ())
+               if len(name) == 2}
     protected = []
     for at, arg in enumerate(args):
         if arg == "--":
             return protected + args[at:]
         name = arg.split("=", 1)[0]
-        is_option = name in options or (len(arg) > 2 and arg[:2] in options and not arg.startswith("--"))
+        is_option = name in options or (arg[:2] in numeric and arg[2:].isdigit())
         protected.append(" " + arg if arg.startswith("-") and len(arg) > 1 and not is_option else arg)
     return protected
 
@@ -266,7 +271,7 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
 @click.argument("queries", nargs=-1, metavar="QUERY...")
 @click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True,
               help="The length of each period.")
-@click.option("--per", metavar="FACET", callback=lambda ctx, param, value: (_facet_names(value) or (None,))[0],
+@click.option("--per", metavar="FACET", callback=lambda ctx, param, value: _one_facet(value),
               help="One series per source, category or place (the 5 with most matches).")
 @filter_options
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one row per query and period).")
@@ -286,7 +291,7 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
     with _open_for_search(config, explicit_index) as index:
         chart = index.timeline(texts, by, per=per, filters=filters)
         found = any(series.matches for series in chart.series)
-        nothing = "" if found else _nothing_found(index, " ".join(texts), filters, per)
+        nothing = "" if found else "\n".join(_nothing_found(index, text, filters, per) for text in texts)
     if as_json or as_csv:
         from .render import TIMELINE_COLUMNS, timeline_rows
 
@@ -302,8 +307,11 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
         if not found:
             terminal.console(stderr=True).print(nothing)
         elif not any(bucket.matches for series in chart.series for bucket in series.buckets):
-            terminal.console(stderr=True).print("No matching article has a date: nothing to draw.")
-        terminal.print_timeline(terminal.console(), chart)
+            undated = sum(series.undated for series in chart.series)
+            terminal.console(stderr=True).print(f"No matching article has a date ({_plural(undated, 'undated match')}): "
+                                                "nothing to draw.")
+        else:
+            terminal.print_timeline(terminal.console(), chart)
     return ExitCode.OK if found else ExitCode.NOT_FOUND
 
 
@@ -317,30 +325,32 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
 def words(query: tuple[str, ...], limit: int, filters: Any, as_json: bool, config: Any, explicit_index: bool) -> int:
     """The words that set the articles matching QUERY apart from the rest (log-likelihood).
 
-    Counts are articles: how many matching articles have the word, how many in
-    the whole index. Words of the query are flagged. Large results are read from
-    their best 2,000 articles.
+    Counts are articles: how many matching articles have the word (in the title or
+    the text), how many of those compared: the index, or the articles under the
+    filters (with filters and no QUERY: those articles against the whole index).
+    Words of the query are flagged. The words of a large result are chosen from a
+    sample of 2,000 of its articles; the counts are exact.
     """
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
-        terms, total, read = index.top_words(text, limit, filters=filters)
-        articles = len(index)
+        found = index.top_words(text, limit, filters=filters)
+        total = found.matches
         nothing = _nothing_found(index, text, filters) if not total else ""
     if as_json:
         from .render import key_term_to_dict
 
-        for term in terms:
+        for term in found.terms:
             _print_json(key_term_to_dict(term))
     else:
         from . import terminal
 
         if not total:
             terminal.console(stderr=True).print(nothing)
-        elif not terms and total >= articles:
+        elif total >= found.compared:
             terminal.console(stderr=True).print(f"Every article matches {text!r}: there are no others to compare "
                                                 "them with.")
         else:
-            terminal.print_key_terms(terminal.console(), terms, total, read, articles, text)
+            terminal.print_key_terms(terminal.console(), found, text, filters.describe())
     return ExitCode.OK if total else ExitCode.NOT_FOUND
 
 
@@ -373,7 +383,9 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
 
             shown = terminal.print_concordance(terminal.console(), lines, width)
         if not shown:
-            click.echo(_nothing_found(index, text, filters), err=True)
+            matching = index.matches(text, filters=filters)[0]
+            click.echo(f"{_plural(matching, 'article')} match {text!r}, but none has its words in its text."
+                       if matching else _nothing_found(index, text, filters), err=True)
     return ExitCode.OK if shown else ExitCode.NOT_FOUND
 
 
@@ -402,7 +414,8 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
         total, hits = index.matches(text, filters=filters, sort=sort)
-        export_hits(hits, total, output, file_format, fields)
+        if total:  # (nothing found leaves an existing file as it was)
+            export_hits(hits, total, output, file_format, fields)
         nothing = _nothing_found(index, text, filters) if not total else ""
     if nothing or output != "-":
         from .paths import display_path
@@ -550,9 +563,9 @@ def _open_for_search(config: Any, explicit_index: bool) -> Any:
             raise
         _build(config, reason="No index yet")
         return Index.open(config.index, config)
-    except IndexVersionError:
-        if not may_build:
-            raise
+    except IndexVersionError as error:
+        if not may_build or not error.older:
+            raise  # (an index of a newer searcher is not rebuilt by an older one)
         _build(config, rebuild=True, reason="The index was made by another version of searcher")
         return Index.open(config.index, config)
     try:
@@ -623,7 +636,7 @@ def _nothing_found(index: Any, query: str, filters: Any, per: str | None = None)
     where = filters.describe() if filters else ""
     where = f" ({where})" if where else ""
     problems = index.filter_problems(filters) if filters else []
-    if per and not problems and index.search(query, limit=1, passages=0, filters=filters).total:
+    if per and not problems and index.matches(query, filters=filters)[0]:
         return f"No article matching {query!r}{where} has a {per}."
     return f"No article matches {query!r}{where}." + "".join(f"\n  {problem}" for problem in problems)
 
@@ -655,6 +668,17 @@ def _facet_names(value: str | None) -> tuple[str, ...]:
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     return names
+
+
+def _one_facet(value: str | None) -> str | None:
+    names = _facet_names(value)
+    if len(names) > 1:
+        raise click.BadParameter(f"one facet at a time, not {', '.join(names)}")
+    return names[0] if names else None
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "es" if noun.endswith("ch") else "s")
 
 
 def _export_fields(value: str | None) -> tuple[str, ...]:

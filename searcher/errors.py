@@ -63,7 +63,12 @@ class IndexFormatError(SearcherError):
 
 
 class IndexVersionError(IndexFormatError):
-    """The index was made by a searcher with another schema version (rebuilding it makes it readable)."""
+    """The index was made by a searcher with another schema version (rebuilding it makes it
+    readable); `older` when that version is older than this searcher's."""
+
+    def __init__(self, message: str, *, older: bool) -> None:
+        super().__init__(message)
+        self.older = older
 
 
 class IndexLockedError(SearcherError):

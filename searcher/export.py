@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from .errors import OutputError, write_output
+from .errors import OutputClosed, OutputError, write_output
 from .model import Hit
 from .render import export_row
 
@@ -73,6 +73,8 @@ def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: t
             with open(target, "w", encoding="utf-8", newline="") as out:
                 for _ in write_rows(hits, out, file_format, fields):
                     progress.advance()
+        except BrokenPipeError:
+            raise OutputClosed from None  # (a pipe's reader went away, as `| head` does: not an error)
         except OSError as error:
             raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
         return

@@ -33,7 +33,9 @@ from .config import Config
 from .errors import (
     IndexFormatError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError, QueryError,
 )
-from .model import SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, KeyTerm, Problem, Results, Timeline
+from .model import (
+    SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords,
+)
 from .paths import display_path
 from .schema import QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
 from .locking import LOCK_NAME, write_lock
@@ -123,7 +125,8 @@ class Index:
             raise IndexFormatError(f"{where}: unreadable {MARKER} ({error})") from None
         if version != SCHEMA_VERSION:
             raise IndexVersionError(
-                f"the index at {where} has schema version {version}; this searcher reads {SCHEMA_VERSION}")
+                f"the index at {where} has schema version {version}; this searcher reads {SCHEMA_VERSION}",
+                older=isinstance(version, int) and version < SCHEMA_VERSION)
         try:
             ix = whoosh_index.open_dir(str(folder))
         except whoosh_index.EmptyIndexError:
@@ -300,11 +303,14 @@ class Index:
 
     @_reads_index
     def top_words(self, query: str, limit: int = 30, *, filters: Filters | None = None,
-                  sample: int = 2000) -> tuple[list[KeyTerm], int, int]:
+                  sample: int = 2000) -> TopWords:
         """The words that characterise the articles matching `query` against the other
-        articles of the index (under `filters`), by log-likelihood, most characteristic
-        first; and how many articles match, and how many of them were read (all, or a
-        fixed random sample of `sample`)."""
+        articles (of the index, or those under `filters`; when the query matches all of
+        those, against the whole index), by log-likelihood, most characteristic first.
+
+        A result of more than `sample` articles is read from a fixed random sample of
+        them, to choose the candidates; the counts shown are exact.
+        """
         import random
 
         from .keyterms import key_terms
@@ -312,6 +318,11 @@ class Index:
 
         found = self._find(query, filters)
         searcher = found.searcher
+        metadata = self._metadata(searcher)
+        compared: dict[int, float] | None = filters.apply(metadata.live(), metadata) if filters else None
+        if compared is not None and len(found.scores) >= len(compared):
+            compared = None  # (the filters alone: compare them with the whole index)
+        size = len(compared) if compared is not None else searcher.doc_count()
         docnums = sorted(found.scores)
         if len(docnums) > sample:
             docnums = sorted(random.Random(len(docnums)).sample(docnums, sample))
@@ -320,21 +331,22 @@ class Index:
         query_terms = {term for field in wanted.values() for term in field.terms} | {
             word for field in wanted.values() for phrase in field.phrases for word in phrase}
         reader = searcher.reader()
+        share = size / max(searcher.doc_count(), 1)
 
-        def estimate(term: str) -> int:
-            return max(searcher.doc_frequency(fieldname, term) for fieldname in _TEXT_FIELDS)
+        def estimate(term: str) -> int:  # (the largest field's count, in proportion to the articles compared)
+            return round(max(searcher.doc_frequency(fieldname, term) for fieldname in _TEXT_FIELDS) * share)
 
-        def exact(term: str) -> int:  # the articles with the term in any of the fields read
+        def exact(term: str) -> tuple[int, int]:  # articles with the term in a field read: matching, compared
             articles: set[int] = set()
             for fieldname in _TEXT_FIELDS:
                 if (fieldname, term) in reader:
                     articles.update(reader.postings(fieldname, term).all_ids())
-            return len(articles)
+            inside = sum(1 for docnum in articles if docnum in found.scores)
+            return inside, len(articles) if compared is None else sum(1 for d in articles if d in compared)
 
-        metadata = self._metadata(searcher)
-        everything = len(filters.apply(metadata.live(), metadata)) if filters else searcher.doc_count()
-        terms = key_terms(texts, len(docnums), len(found.scores), everything, estimate, exact, query_terms, limit)
-        return terms, len(found.scores), len(docnums)
+        terms = key_terms(texts, len(docnums), len(found.scores), size, estimate, exact, query_terms, limit)
+        return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=len(docnums),
+                        filtered=compared is not None)
 
     @_reads_index
     def concordance(self, query: str, width: int = 40, *, filters: Filters | None = None,

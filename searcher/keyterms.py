@@ -34,17 +34,18 @@ def log_likelihood(a: int, n1: int, c: int, n2: int) -> float:
     return score if a * n2 >= c * n1 else -score
 
 
-def key_terms(texts: Iterable[str], read: int, total: int, articles: int, estimate: Callable[[str], int],
-              exact: Callable[[str], int], query_terms: set[str], limit: int) -> list[KeyTerm]:
-    """The `limit` most characteristic terms of `texts`: the `read` best of `total` matching
-    articles, in an index of `articles` articles.
+def key_terms(texts: Iterable[str], read: int, total: int, compared: int, estimate: Callable[[str], int],
+              exact: Callable[[str], tuple[int, int]], query_terms: set[str], limit: int) -> list[KeyTerm]:
+    """The `limit` most characteristic terms of the `total` matching articles against the
+    `compared` articles they are part of, found in `texts` (the `read` matching
+    articles read: all, or a sample).
 
-    `estimate(term)` is a quick count of the index's articles with a term (it may be
-    low: the largest of its fields' counts); `exact(term)` the true count, asked only for
-    the terms that come near the top. When only some matches were read, a term's
-    count over all of them is estimated in proportion.
+    `estimate(term)` is a quick count of the compared articles with a term, for
+    choosing candidates; `exact(term)` gives the true counts (matching articles,
+    compared articles) of the candidates near the top, which are then scored again
+    and shown. So every figure shown is exact, and a sample only picks the candidates.
     """
-    if total >= articles:
+    if total >= compared:
         return []  # every article matches: there is nothing to compare them with
     document_frequency: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
@@ -61,22 +62,22 @@ def key_terms(texts: Iterable[str], read: int, total: int, articles: int, estima
             counts[word.lower() if not word.isupper() or len(word) > 5 else word] += 1
         document_frequency.update(seen)
     scale = total / read if read else 1.0
+    others = compared - total
 
-    def score(inside: int, everywhere: int) -> float:
-        matching = inside * scale
-        return log_likelihood(round(matching), total, max(everywhere - round(matching), 0), articles - total)
+    def score(inside: float, everywhere: int) -> float:
+        return log_likelihood(round(inside), total, everywhere - round(inside), others)
 
     candidates = []
     for term, inside in document_frequency.items():
         if inside < 2 and term not in query_terms:
             continue  # (a word of one article says nothing of the set)
-        candidates.append((score(inside, max(estimate(term), inside)), term, inside))
+        candidates.append((score(inside * scale, max(estimate(term), round(inside * scale))), term))
     candidates.sort(key=lambda item: (-item[0], item[1]))
     scored = []
-    for _, term, inside in candidates[:limit * 3 + 10]:
-        everywhere = max(exact(term), inside)
+    for _, term in candidates[:limit * 3 + 10]:
+        inside, everywhere = exact(term)
         found = score(inside, everywhere)
-        if found > 0 or term in query_terms:
+        if inside and (found > 0 or term in query_terms):
             scored.append((found, term, inside, everywhere))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [KeyTerm(word=spellings[term].most_common(1)[0][0], term=term, matches=inside, articles=everywhere,

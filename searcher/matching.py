@@ -122,6 +122,8 @@ def _scores(query: wq.Query, searcher, context, lengths: Lengths) -> Scores:  # 
         for docnum in _matches(query.b, searcher):
             total.pop(docnum, None)
         return total
+    if kind is wq.Every:
+        return _every(query, searcher)
     if isinstance(query, wq.AndMaybe):
         total = _scores(query.a, searcher, context, lengths)
         if total:
@@ -163,6 +165,25 @@ def _term_scores(term: wq.Term, searcher, context, lengths: Lengths) -> Scores: 
     return scores
 
 
+def _every(query: wq.Every, searcher) -> Scores:  # type: ignore[no-untyped-def]
+    """Every article ("*"), or every article with a field ("title:*"), each scoring the boost.
+
+    Whoosh's Every on a field reads the postings of each of the field's terms: "* AND
+    oil", which the parser makes every article with a title, caption, place or text,
+    took 4.6 s on Reuters. An article has a field when it has a length in it.
+    """
+    reader = searcher.reader()
+    count = reader.doc_count_all()
+    deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+    fieldname = query.fieldname
+    if fieldname in (None, "*"):
+        return {docnum: query.boost for docnum in range(count) if docnum not in deleted}
+    if fieldname not in reader.schema or not reader.schema[fieldname].scorable:
+        return _matcher_scores(query, searcher, searcher.context())  # (no lengths: Whoosh's own way)
+    lengths = field_lengths(reader._perdoc, fieldname, count, missing=0)
+    return {docnum: query.boost for docnum, length in enumerate(lengths) if length and docnum not in deleted}
+
+
 def _matcher_scores(query: wq.Query, searcher, context) -> Scores:  # type: ignore[no-untyped-def]
     """The query's own Whoosh matcher, run to the end."""
     matcher = query.matcher(searcher, context)
@@ -175,6 +196,8 @@ def _matcher_scores(query: wq.Query, searcher, context) -> Scores:  # type: igno
 
 def _matches(query: wq.Query, searcher) -> Any:  # type: ignore[no-untyped-def]
     """The article numbers that match `query`, unscored."""
+    if type(query) is wq.Every:
+        return _every(query, searcher).keys()
     return query.matcher(searcher, searcher.boolean_context()).all_ids()
 
 

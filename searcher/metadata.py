@@ -26,24 +26,16 @@ from .dates import parse_date_bound
 from .errors import QueryError
 from .schema import FACET_FIELDS
 
-#: Whoosh's datetime_to_long counts microseconds from 0001-01-01.
+#: The date column holds Whoosh's datetime_to_long (microseconds from 0001-01-01 00:00) plus
+#: one: 0 is "no date" (see schema.ArticleDate).
 DAY = 86_400_000_000
 _EPOCH = dt.datetime(1, 1, 1)
 
 
-def to_long(moment: dt.datetime) -> int:
+def column_value(moment: dt.datetime) -> int:
     """A naive datetime as the date column holds it."""
     delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_long(value: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=value)
-
-
-def day_of(value: int) -> dt.date:
-    """The day of a date column value (not 0)."""
-    return dt.date.fromordinal(value // DAY + 1)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds + 1
 
 
 class ArticleDates:
@@ -62,7 +54,7 @@ class ArticleDates:
     def days(self, docnums: Iterable[int]) -> Counter[int]:
         """How many of these articles were published each day (day ordinals; no date left out)."""
         values = self.values
-        return Counter(values[docnum] // DAY + 1 for docnum in docnums if values[docnum])
+        return Counter((values[docnum] - 1) // DAY + 1 for docnum in docnums if values[docnum])
 
 
 def _leaves(searcher):  # type: ignore[no-untyped-def]
@@ -289,8 +281,8 @@ class Filters:
                 allowed = metadata.facet(facet).articles_with(values)
                 scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
         if self.since or self.until:
-            first = max(to_long(self.since), 1) if self.since else 1  # (0 is "no date")
-            last = to_long(self.until) if self.until else 1 << 62
+            first = column_value(self.since) if self.since else 1  # (0 is "no date")
+            last = column_value(self.until) if self.until else 1 << 62
             values = metadata.dates.values
             scores = {docnum: score for docnum, score in scores.items() if first <= values[docnum] <= last}
         return scores

@@ -175,11 +175,12 @@ class Timeline:
 
 @dataclass(frozen=True)
 class KeyTerm:
-    """A word that characterises the matching articles against the whole index.
+    """A word that characterises the matching articles against the others.
 
-    `matches` is how many matching articles have it (of `sample` read), `articles`
-    how many in the index; `score` is Dunning's log-likelihood (G2) of that
-    difference, signed: below 0 when the word is rarer in the matches.
+    `matches` is how many matching articles have it, `articles` how many of those
+    compared (the index, or the articles under the filters); `score` is Dunning's
+    log-likelihood (G2) of that difference, signed: below 0 when the word is rarer
+    in the matches.
     """
 
     word: str  # its most common spelling in the matches
@@ -188,6 +189,19 @@ class KeyTerm:
     articles: int
     score: float
     in_query: bool
+
+
+@dataclass(frozen=True)
+class TopWords:
+    """What `Index.top_words` found: the words, over `matches` matching articles against
+    the `compared` articles of the index (all, or those under the filters), and how many
+    matching articles were read to find them (all, or a sample)."""
+
+    terms: tuple[KeyTerm, ...]
+    matches: int
+    compared: int
+    read: int
+    filtered: bool = False  # whether those compared are the articles under the filters
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from whoosh.system import pack_uint
 from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 from .model import Article
 
-SCHEMA_VERSION = 4  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
-# 4: facet fields and the date column
+SCHEMA_VERSION = 5  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+# 4: facet fields and the date column; 5: the date column holds the timestamp plus one
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
@@ -104,9 +104,16 @@ class ArticleDate(fields.DATETIME):
 
 
     def default_column(self):  # type: ignore[no-untyped-def]
-        # The whole timestamp (Whoosh's datetime_to_long: microseconds since year 1),
-        # for sorting by date and counting by day; 0 is "no date".
+        # The whole timestamp, for sorting by date and counting by day (metadata.py):
+        # Whoosh's datetime_to_long (microseconds since 0001-01-01) plus one, so that
+        # the column's default, 0, is "no date" and not the first moment of year 1.
         return columns.NumericColumn("q", default=0)
+
+    def to_column_value(self, x):  # type: ignore[no-untyped-def]
+        return super().to_column_value(x) + 1
+
+    def from_column_value(self, x):  # type: ignore[no-untyped-def]
+        return super().from_column_value(x - 1)
 
 
 _DAY_TERMS: dict[dt.date, list] = {}

@@ -28,7 +28,7 @@ from rich.text import Text
 from .errors import OutputClosed, write_output
 from .indexer import Progress as IndexProgress
 from .evaluation import Report as EvaluationReport
-from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, KeyTerm, Results, Timeline
+from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Results, Timeline, TopWords
 from .render import passage_to_rich
 from .paths import display_path
 from .text import safe
@@ -210,10 +210,14 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def print_key_terms(out: Console, terms: list[KeyTerm], total: int, read: int, articles: int, query: str) -> None:
-    sample = f" (a sample of {read:,} read)" if read < total else ""
-    out.print(Text(f"Words of the {_count(total, 'article')} matching {query!r}{sample}, "
-                   f"against all {articles:,}; * in the query", style=META))
+def print_key_terms(out: Console, found: TopWords, query: str, filters: str = "") -> None:
+    """The top words as a table, under a line saying what was compared with what."""
+    terms = found.terms
+    sample = f", from a sample of {found.read:,}" if found.read < found.matches else ""
+    against = f"the {found.compared:,} articles ({safe(filters)})" if found.filtered else f"all {found.compared:,}"
+    what = f"({safe(filters)})" if query == "*" and filters else f"matching {safe(repr(query))}"
+    out.print(Text(f"Words of the {_count(found.matches, 'article')} {what}{sample}, against {against}; "
+                   "* in the query", style=META))
     if not terms:
         return
     word_width = min(max(len(term.word) for term in terms) + 2, 24)

@@ -30,20 +30,27 @@ def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyp
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
-def test_an_index_of_another_version_is_rebuilt_for_the_configured_corpus(project: Path) -> None:
+def test_an_index_of_an_older_version_is_rebuilt_for_the_configured_corpus(project: Path) -> None:
     assert run("index").exit_code == 0
     marker = project / "index" / "searcher-index.json"
-    marker.write_text(marker.read_text(encoding="utf-8").replace('"schema_version": ', '"schema_version": 1'),
-                      encoding="utf-8")  # (4 becomes 14: another version)
+
+    def set_version(version: int) -> None:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        marker.write_text(json.dumps({**data, "schema_version": version}), encoding="utf-8")
+
+    set_version(3)
     result = run("Idlib refugees")
     assert result.exit_code == 0, result.stderr
     assert "The index was made by another version of searcher: building index from corpus" in result.stderr
     assert "1 article matches 'Idlib refugees'" in result.stdout
     # An index named with --index is not the configured one: it is not rebuilt unasked.
-    marker.write_text(marker.read_text(encoding="utf-8").replace('"schema_version": ', '"schema_version": 1'),
-                      encoding="utf-8")
+    set_version(3)
     result = CliRunner().invoke(cli, ["Idlib", "--index", str(project / "index")])
-    assert result.exit_code == 2 and "has schema version 14" in result.stderr and "--rebuild" in result.stderr
+    assert result.exit_code == 2 and "has schema version 3" in result.stderr and "--rebuild" in result.stderr
+    # Nor is an index of a newer searcher (two versions installed would rebuild each other).
+    set_version(99)
+    result = CliRunner().invoke(cli, ["Idlib"])
+    assert result.exit_code == 2 and "has schema version 99" in result.stderr
 
 
 def test_first_search_builds_the_index_and_finds_the_sample(project: Path) -> None:

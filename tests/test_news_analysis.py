@@ -68,6 +68,11 @@ def run(config: Path, *args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(cli, ["--config", str(config), *args])
 
 
+def reuters_count(config: Path, query: str) -> int:
+    with Index.open(config=load_config(config)) as index:
+        return index.matches(query)[0]
+
+
 # -- exact counts -----------------------------------------------------------------------
 
 
@@ -127,6 +132,18 @@ def test_timeline_buckets_against_the_json_lines(reuters, reuters_records) -> No
     assert all(b.articles == e.articles for b, e in zip(coffee.buckets, everything.buckets))
 
 
+def test_undated_matches_are_a_row_of_their_own(reuters_config, reuters_records) -> None:
+    undated = [r for r in reuters_records if reuters_date(r) is None]
+    assert len(undated) == 1
+    word = '"Hong Kong"'  # (in the one undated story, and in dated ones)
+    assert "hong kong" in (undated[0]["title"] + undated[0]["body"]).lower()
+    rows = [json.loads(line) for line in run(reuters_config, "timeline", word, "--json").stdout.splitlines()]
+    assert rows[-1]["period"] == "undated" and rows[-1]["matches"] == 1 and rows[-1]["articles"] == 1
+    total = json.loads(run(reuters_config, "search", word, "--facets", "place", "--json").stdout
+                       .splitlines()[-1])["total"]
+    assert sum(row["matches"] for row in rows) == total > 1
+
+
 def test_timeline_by_week_and_day_and_per_facet(reuters) -> None:
     weeks = reuters.timeline(["coffee"], "week").series[0]
     assert all(b.start.weekday() == 0 and (b.end - b.start).days == 6 for b in weeks.buckets)
@@ -168,9 +185,10 @@ def test_filters_are_whole_values_any_case(reuters, reuters_records) -> None:
 
 
 def test_top_words_characterise_the_matches(reuters, reuters_records) -> None:
-    terms, total, read = reuters.top_words("coffee", limit=15)
+    found = reuters.top_words("coffee", limit=15)
+    terms, total = found.terms, found.matches
     words = [t.word.lower() for t in terms]
-    assert total == read == reuters.search("coffee").total
+    assert total == found.read == reuters.search("coffee").total and found.compared == len(reuters)
     assert words[0] == "coffee" and terms[0].in_query and terms[0].matches == total
     assert "ico" in words and ("quotas" in words or "quota" in words)
     assert "said" not in words  # in every other story too: not characteristic
@@ -180,7 +198,8 @@ def test_top_words_characterise_the_matches(reuters, reuters_records) -> None:
     ico = next(t for t in terms if t.word == "ICO")
     has_ico = re.compile(r"\bico\b", re.IGNORECASE)
     assert ico.articles == sum(1 for r in reuters_records if has_ico.search(r["title"] + "\n" + r["body"]))
-    assert reuters.top_words("*") == ([], len(reuters), 2000)  # every article matches: nothing to compare
+    everything = reuters.top_words("*")  # every article matches: nothing to compare them with
+    assert everything.terms == () and everything.matches == everything.compared == len(reuters)
 
 
 def test_kwic_lines_hold_the_query_words(reuters) -> None:
@@ -218,7 +237,7 @@ def test_timeline_json_and_csv_agree(reuters_config) -> None:
     table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert len(rows) == len(table)
     assert len([row for row in rows if row["period"] != "undated"]) == 18  # 2 queries x 9 months
-    for query in ("oil", "coffee"):  # each query's rows add up to its matches, the undated ones too
+    for query in ("oil", "coffee"):  # each query's rows add up to its matches
         total = json.loads(run(reuters_config, "search", query, "--facets", "category", "--json").stdout
                            .splitlines()[-1])["total"]
         assert sum(row["matches"] for row in rows if row["query"] == query) == total
@@ -402,19 +421,40 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
     assert result.exit_code == 2 and "more than 5,000 periods" in result.output and "Traceback" not in result.output
     result = run(reuters_config, "timeline", "oil", "--since", "9999-12", "--until", "9999-12", "--by", "year")
     assert result.exit_code == 1 and result.stderr == "No article matches 'oil' (dated 9999-12-01 to 9999-12-31).\n"
+    result = run(reuters_config, "words", "oil", "-nuclear", "-n", "3", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout.splitlines()[0])["matches"] == \
+        reuters_count(reuters_config, "oil -nuclear") < reuters_count(reuters_config, "oil")
+    result = run(reuters_config, "export", "oil", "-opec", "--fields", "id")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == reuters_count(reuters_config, "oil -opec")
     result = run(reuters_config, "kwic", "oil", "-price", "--limit", "3")
     assert result.exit_code == 0 and "price" not in result.stdout.lower().replace("oil", "")
 
 
-def test_log_likelihood_takes_overshooting_estimates() -> None:
+def test_log_likelihood() -> None:
     from searcher.keyterms import log_likelihood
 
     assert log_likelihood(10, 100, 5, 1000) > 0 > log_likelihood(1, 100, 500, 1000)
-    assert log_likelihood(120, 100, 2000, 1000) == log_likelihood(100, 100, 1000, 1000)  # (clamped: no error)
-    assert log_likelihood(5, 100, 5, 0) == 0.0
+    assert log_likelihood(5, 100, 5, 0) == 0.0  # no others to compare with
+    assert log_likelihood(120, 100, 5, 1000) == log_likelihood(100, 100, 5, 1000)  # (a count above its total)
 
 
-def test_words_of_most_of_the_index(reuters) -> None:
-    terms, total, read = reuters.top_words("NOT coffee", limit=5)  # 21,347 matches, a sample of 2,000 read
-    assert total == len(reuters) - reuters.search("coffee").total and read == 2000
-    assert all(t.matches <= read and t.articles >= t.matches for t in terms)
+def exact_count(index: Index, word: str, query: str, filters: Filters | None = None) -> int:
+    """Matching articles with `word` in the title, caption or body, by a search."""
+    return index.matches(f"({query}) AND (title:{word} OR caption:{word} OR body:{word})", filters=filters)[0]
+
+
+def test_words_of_most_of_the_index_and_under_filters(reuters) -> None:
+    found = reuters.top_words("NOT coffee", limit=5)  # 21,347 matches: words chosen from a sample of 2,000
+    assert found.matches == len(reuters) - reuters.search("coffee").total and found.read == 2000
+    for term in found.terms:  # yet every count is exact
+        assert term.matches == exact_count(reuters, term.word, "NOT coffee")
+        assert term.articles == exact_count(reuters, term.word, "*")
+    usa = Filters.parse(place=["usa"])
+    found = reuters.top_words("oil", limit=5, filters=usa)  # against the articles filed from the USA
+    assert found.filtered and found.compared == reuters.search("*", filters=usa).total
+    assert found.terms[0].word == "oil" and found.terms[0].matches == found.terms[0].articles == found.matches
+    for term in found.terms:
+        assert term.matches == exact_count(reuters, term.word, "oil", usa)
+        assert term.articles == exact_count(reuters, term.word, "*", usa)
+    alone = reuters.top_words("*", filters=Filters.parse(category=["coffee"]))  # a filter alone: against all
+    assert not alone.filtered and alone.compared == len(reuters) and alone.terms[0].word == "coffee"

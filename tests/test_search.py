@@ -475,7 +475,8 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
     titles = [json.loads(line)["title"] for line in bbc_docs.read_text(encoding="utf-8").splitlines()[::90]]
     queries = titles + ["Idlib refugees", '"mobile phone" -apple', "universit* OR colleg*", "Blunkett home",
                         "election -labour", "the who", "oil AND (prices OR markets) -opec", "category:sport goal",
-                        "chelsea OR arsenal -mourinho", "title:film awards"]
+                        "chelsea OR arsenal -mourinho", "title:film awards", "* AND election", "title:* film",
+                        "caption:* OR goal", "oil -body:*"]
     with Index.open(bbc_index) as index:
         searcher = index._current_searcher()
         compared = 0
