@@ -198,6 +198,11 @@ def _matches(query: wq.Query, searcher) -> Any:  # type: ignore[no-untyped-def]
     """The article numbers that match `query`, unscored."""
     if type(query) is wq.Every:
         return _every(query, searcher).keys()
+    if isinstance(query, wq.Or) and any(type(part) is wq.Every for part in query.subqueries):
+        found: set[int] = set()  # ("-*": the default fields' Every, each fast on its own)
+        for part in query.subqueries:
+            found.update(_matches(part, searcher))
+        return found
     return query.matcher(searcher, searcher.boolean_context()).all_ids()
 
 
