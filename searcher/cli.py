@@ -207,6 +207,7 @@ def cli(config_path: str | None) -> None:
       searcher "Idlib refugees"          search (builds the index on first use)
       searcher index [CORPUS...]          index or update the corpus
       searcher show ID                    print one article
+      searcher similar ID                 the articles most like it
       searcher stats                      what the index holds
       searcher timeline QUERY...          matches per month, against all articles
       searcher words QUERY                what sets the matching articles apart
@@ -226,11 +227,17 @@ def cli(config_path: str | None) -> None:
 @sort_option
 @click.option("--facets", metavar="NAMES", callback=lambda ctx, param, value: _facet_names(value),
               help="Count the values of these facets (source, category, place; comma-separated) over all matches.")
+@click.option("--auto-correct/--no-auto-correct", default=None,
+              help="When a word is in no article, search the closest words instead of suggesting them "
+                   "[default: search.auto_correct, off].")
+@click.option("--explain", is_flag=True, help="Show the query as searched (fields, stems, name variants, "
+                                              "corrections) and what each term gave each hit.")
 @index_option
 @json_option
 @with_config
 def search(query: tuple[str, ...], limit: int | None, passages: int | None, filters: Any, sort: str,
-           facets: tuple[str, ...], as_json: bool, config: Any, explicit_index: bool) -> int:
+           facets: tuple[str, ...], auto_correct: bool | None, explain: bool, as_json: bool, config: Any,
+           explicit_index: bool) -> int:
     """Search the index for QUERY and show the best articles with their best passages.
 
     With filters and no QUERY, every article that passes them (newest first).
@@ -240,12 +247,16 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
         sort = "newest"  # (every article scores alike)
     with _open_for_search(config, explicit_index) as index:
         results = index.search(text, limit=limit or config.limit, passages=passages, filters=filters, sort=sort,
-                               facets=facets)
+                               facets=facets, explain=explain,
+                               auto_correct=config.auto_correct if auto_correct is None else auto_correct)
         empty = not results and len(index) == 0
         nothing = _nothing_found(index, text, filters) if not results else ""
     if as_json:
         from .render import facets_to_dict, hit_to_dict
 
+        if results.suggestion is not None:
+            click.echo(f"searcher: did you mean: {results.suggestion}?" if results.corrected_from is None else
+                       f"searcher: showing results for {results.suggestion!r}", err=True)
         for hit in results:
             _print_json(hit_to_dict(hit, results.matched))
         if facets:
@@ -254,6 +265,13 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
         from . import terminal
 
         err = terminal.console(stderr=True)
+        if results.corrected_from is not None:
+            err.print(f"Showing results for {results.suggestion!r} ({results.corrected_from!r} has words no "
+                      "article has).", style="yellow", markup=False)
+            text = results.suggestion
+        elif results.suggestion is not None:
+            err.print(f"Did you mean: {results.suggestion}?  (--auto-correct searches it)", style="yellow",
+                      markup=False)
         if empty:
             err.print("The index holds no articles (run `searcher index CORPUS`).")
         elif not results:
@@ -261,6 +279,8 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
         elif results.matched == "any":
             err.print("No article has all the words; showing articles with any of them.", style="yellow")
         out = terminal.console()
+        if explain:
+            terminal.print_explanation(out, results)
         terminal.print_results(out, results, text, filters.describe())
         if results:
             terminal.print_facets(out, results.facets, results.total)
@@ -464,6 +484,35 @@ def show(article_id: str, as_json: bool, config: Any, explicit_index: bool) -> i
 
         terminal.print_article(terminal.console(), article)
     return ExitCode.OK
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="How many articles.")
+@click.option("--passages", "-p", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Passages per article.")
+@index_option
+@json_option
+@with_config
+def similar(article_id: str, limit: int, passages: int, as_json: bool, config: Any, explicit_index: bool) -> int:
+    """The articles most like the article with this ID (more like this, on its key terms)."""
+    with _open_for_search(config, explicit_index) as index:
+        results = index.similar(article_id, limit, passages=passages)
+        article = index.get(article_id)
+    if results is None or article is None:
+        click.echo(f"searcher: no article with id {article_id!r}", err=True)
+        return ExitCode.NOT_FOUND
+    if as_json:
+        from .render import hit_to_dict
+
+        for hit in results:
+            _print_json(hit_to_dict(hit, results.matched))
+    else:
+        from . import terminal
+
+        out = terminal.console()
+        terminal.print_similar(out, results, article)
+    return ExitCode.OK if results else ExitCode.NOT_FOUND
 
 
 @cli.command()

@@ -64,6 +64,9 @@ class Config:
     passages: int = 2
     passage_chars: int = 300
     boosts: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BOOSTS))
+    auto_correct: bool = False  # search the suggested words when a query's word is in no article
+    default_synonyms: bool = True  # the shipped name variants (name_variants.py)
+    synonym_groups: tuple[tuple[str, ...], ...] = ()  # more, from the configuration
 
     def with_index(self, index: str | os.PathLike[str] | None) -> Config:
         """This configuration with another index folder (None keeps this one)."""
@@ -185,6 +188,37 @@ class _Checker:
             raise self.fail(keys, f"expected a key name or a list of key names, got {_describe(value)}")
         return tuple(items)
 
+    def synonyms(self, value: Any) -> dict[str, Any]:
+        """`synonyms: false` (none), `true` (the default list), a file name (the default
+        list and that file's groups), or a mapping of default, file and groups."""
+        keys = ("synonyms",)
+        if isinstance(value, bool):
+            return {"default_synonyms": value}
+        if isinstance(value, str):
+            value = {"file": value}
+        mapping = self.mapping(value, keys)
+        self.known(mapping, ("default", "file", "groups"), keys)
+        settings: dict[str, Any] = {}
+        if "default" in mapping:
+            if not isinstance(mapping["default"], bool):
+                raise self.fail((*keys, "default"), f"expected true or false, got {_describe(mapping['default'])}")
+            settings["default_synonyms"] = mapping["default"]
+        groups = list(self.groups(mapping.get("groups"), (*keys, "groups")))
+        if "file" in mapping:
+            groups.extend(_synonym_file(self.path_value(mapping["file"], (*keys, "file")), self.fail((*keys, "file"), "")))
+        settings["synonym_groups"] = tuple(groups)
+        return settings
+
+    def groups(self, value: Any, keys: tuple[str, ...]) -> list[tuple[str, ...]]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(
+                isinstance(group, list) and len(group) >= 2 and all(isinstance(s, str) and s.strip() for s in group)
+                for group in value):
+            raise self.fail(keys, "expected a list of groups, each a list of two or more spellings "
+                                  "(- [Idlib, Idleb])")
+        return [tuple(s.strip() for s in group) for group in value]
+
     def date_formats(self, value: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
         import datetime as dt
 
@@ -201,7 +235,7 @@ class _Checker:
 
     def config(self, data: dict[str, Any]) -> Config:
         top = ("corpus", "index", "on_duplicate", "workers", "lock_wait", "commit_every", "follow_links", "formats",
-               "fields", "date_format", "search")
+               "fields", "date_format", "synonyms", "search")
         self.known(data, top)
         settings: dict[str, Any] = {"path": self.path.absolute()}
 
@@ -228,6 +262,8 @@ class _Checker:
                 raise self.fail(("follow_links",), f"expected true or false, got {_describe(data['follow_links'])}")
             settings["follow_links"] = data["follow_links"]
 
+        if "synonyms" in data:
+            settings.update(self.synonyms(data["synonyms"]))
         if "date_format" in data:
             settings["date_formats"] = self.date_formats(data["date_format"], ("date_format",))
 
@@ -248,7 +284,12 @@ class _Checker:
         settings["record_fields"] = record_fields
 
         search = self.mapping(data.get("search"), ("search",))
-        self.known(search, ("limit", "passages", "passage_chars", "boosts"), ("search",))
+        self.known(search, ("limit", "passages", "passage_chars", "boosts", "auto_correct"), ("search",))
+        if "auto_correct" in search:
+            if not isinstance(search["auto_correct"], bool):
+                raise self.fail(("search", "auto_correct"),
+                                f"expected true or false, got {_describe(search['auto_correct'])}")
+            settings["auto_correct"] = search["auto_correct"]
         if "limit" in search:
             settings["limit"] = self.integer(search["limit"], ("search", "limit"), 1)
         if "passages" in search:
@@ -270,6 +311,29 @@ class _Checker:
             if not settings["boosts"]:
                 raise self.fail(("search", "boosts"), "at least one field needs a weight above 0")
         return Config(**settings)
+
+
+def _synonym_file(path: Path, where: ConfigError) -> list[tuple[str, ...]]:
+    """The groups of a synonym file: YAML, `groups:` a list of lists of spellings (or just the list)."""
+    import yaml
+
+    prefix = str(where).rstrip(": ")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{prefix}: cannot read the synonym file {path}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: "
+                          f"{getattr(error, 'problem', None) or error}") from None
+    if isinstance(data, dict):
+        checker = _Checker(path, _key_lines(node))
+        checker.known(data, ("groups",))
+        return checker.groups(data.get("groups"), ("groups",))
+    return _Checker(path, {}).groups(data, ("groups",))
 
 
 def _describe(value: Any) -> str:

@@ -86,6 +86,15 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Contribution:
+    """What one term (or phrase) of the query scored in one field of a hit (--explain)."""
+
+    field: str
+    term: str  # the index term ("refuge"), or a phrase in quotes
+    score: float
+
+
+@dataclass(frozen=True)
 class Hit:
     """One article found by a search, with its best passages."""
 
@@ -95,6 +104,7 @@ class Hit:
     article: Article
     title: Passage  # the whole title, with its matches
     passages: tuple[Passage, ...] = ()
+    contributions: tuple[Contribution, ...] = ()  # with explain: what each query term scored
 
 
 @dataclass(frozen=True)
@@ -114,16 +124,22 @@ class Results(list[Hit]):
     for a long query (more than four words), ranked over any of its words.
     `query` is the parsed query, for people who want to see what was searched.
     `facets` maps each facet asked for to its values over all matching articles,
-    most articles first.
+    most articles first. `suggestion` is the query with the words no article has
+    replaced by the closest the index has ("did you mean"), or None; when it was
+    searched instead (auto-correct), `corrected_from` is the query as typed.
     """
 
     def __init__(self, hits: list[Hit] = (), *, total: int = 0, matched: Literal["all", "any", "ranked"] = "all",
-                 query: str = "", facets: dict[str, list[FacetCount]] | None = None) -> None:
+                 query: str = "", facets: dict[str, list[FacetCount]] | None = None, suggestion: str | None = None,
+                 corrected_from: str | None = None, variants: tuple = ()) -> None:
         super().__init__(hits)
         self.total = total
         self.matched = matched
         self.query = query
         self.facets = facets or {}
+        self.suggestion = suggestion
+        self.corrected_from = corrected_from
+        self.variants = variants  # synonyms.Expansion: the words name variants were added to
 
     def __repr__(self) -> str:
         return f"Results({list.__repr__(self)}, total={self.total}, matched={self.matched!r})"

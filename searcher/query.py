@@ -91,6 +91,7 @@ class PreparedQuery:
     query: wq.Query
     fallback: wq.Query | None
     matched: Literal["all", "ranked"] = "all"
+    expansions: tuple = ()  # synonyms.Expansion: the words that name variants were added to
 
 
 def _raised_in_whoosh(error: BaseException) -> bool:
@@ -103,9 +104,10 @@ def _raised_in_whoosh(error: BaseException) -> bool:
 class QueryBuilder:
     """Parses query text for one schema and one set of field boosts."""
 
-    def __init__(self, schema, boosts: Mapping[str, float]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, schema, boosts: Mapping[str, float], variants=None) -> None:  # type: ignore[no-untyped-def]
         self.schema = schema
         self.boosts = dict(boosts)
+        self.variants = variants  # synonyms.NameVariants, or None
         # shouted -> parser. Shouted (all-caps) queries have no operators.
         self.parsers = {shouted: self._parser(shouted) for shouted in (False, True)}
         self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
@@ -128,9 +130,14 @@ class QueryBuilder:
     def prepare(self, text: str) -> PreparedQuery:
         """Parse `text`; raises QueryError (with the position) when it can't be searched."""
         prepared = self._prepare(text)
-        fallback = prepared.fallback
-        return replace(prepared, query=_with_fixed_exclusions(prepared.query),
-                       fallback=_with_fixed_exclusions(fallback) if fallback is not None else None)
+        query, fallback = prepared.query, prepared.fallback
+        expansions: list = []
+        if self.variants:
+            query = self.variants.expand(query, expansions)
+            fallback = self.variants.expand(fallback) if fallback is not None else None
+        return replace(prepared, query=_with_fixed_exclusions(query),
+                       fallback=_with_fixed_exclusions(fallback) if fallback is not None else None,
+                       expansions=tuple(expansions))
 
     def _prepare(self, text: str) -> PreparedQuery:
         text = self._normalize_fields(text)

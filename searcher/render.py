@@ -73,6 +73,8 @@ def hit_to_dict(hit: Hit, matched: str = "all") -> dict[str, Any]:
         "title_spans": [[span.start, span.end] for span in hit.title.spans],
         "fields": fields,
         "passages": [passage_to_dict(passage) for passage in hit.passages],
+        **({"contributions": [{"field": c.field, "term": c.term, "score": round(c.score, 4)}
+                              for c in hit.contributions]} if hit.contributions else {}),
     }
 
 

@@ -113,6 +113,11 @@ def print_hit(out: Console, hit: Hit) -> None:
     else:  # a narrow terminal breaks the line between items, not inside one ("id" / "9680")
         for line in _packed(items, max(out.width - 4, 20)):
             print_indented(out, Text(line, style=META))
+    if hit.contributions:
+        parts = " + ".join(f"{safe(c.field)}:{safe(c.term)} {c.score:.2f}" for c in hit.contributions)
+        rest = hit.score - sum(c.score for c in hit.contributions)
+        other = f" + other {rest:.2f}" if abs(rest) >= 0.005 else ""
+        print_indented(out, Text(f"= {parts}{other}", style="cyan"))
     for passage in hit.passages:
         prefix = Text("Photo: " if passage.field == "caption" else "", style=META)
         print_indented(out, Text.assemble(prefix, passage_to_rich(passage, match_style=MATCH)))
@@ -266,6 +271,31 @@ def print_concordance_line(out: Console, line: Concordance, width: int, id_width
         out.print(text)  # (piped: whole lines)
     else:
         out.print(text, no_wrap=True, overflow="crop")
+
+
+def print_similar(out: Console, results: Results, article: Article) -> None:
+    title = safe(article.title) or _untitled(article)
+    out.print(Text(f"Articles most like {title!r} (id {safe(article.id)}), by its key words:", style=META))
+    for hit in results:
+        out.print()
+        print_hit(out, hit)
+
+
+def print_explanation(out: Console, results: Results) -> None:
+    """How the query was searched: corrected, with which name variants, as which Whoosh query."""
+    if results.corrected_from is not None:
+        out.print(Text(f"Corrected: {safe(results.corrected_from)!r} -> {safe(results.suggestion or '')!r}",
+                       style="cyan"))
+    variants: dict[str, set[str]] = {}
+    for expansion in results.variants:
+        variants.setdefault(expansion.written, set()).update(expansion.variants)
+    for written, others in variants.items():
+        out.print(Text(f"Name variants: {safe(written)} -> {', '.join(sorted(map(safe, others)))}", style="cyan"))
+    how = {"all": "every word required", "any": "any of the words (no article had them all)",
+           "ranked": "ranked by any of its words (a long query)"}.get(results.matched, results.matched)
+    out.print(Text(f"Searched ({how}), as field:term (terms are stems in title, caption and body):", style="cyan"))
+    print_indented(out, Text(safe(results.query), style="cyan"), indent=2)
+    out.print()
 
 
 def print_article(out: Console, article: Article) -> None:

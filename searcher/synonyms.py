@@ -1,0 +1,109 @@
+"""Name variants: a query for any spelling of a name finds them all.
+
+"Idleb" finds articles that write Idlib, "Qaddafi" those that write Gaddafi or
+Kadhafi. A group's spellings are analysed as each field analyses text, so a variant
+is matched as the index holds it (a stem in the text fields, a word in the names);
+each variant is a term of its own, scored with its own weight, so that an article is
+ranked as if the query had the spelling the article uses.
+
+Applied to the parsed query, at search time: changing the list needs no re-index.
+A word of a query matches a group when it is one of its one-word spellings; a quoted
+phrase when it is one of its spellings of several words ("Islamic State"). The
+variants replace the word by an OR of all the group's spellings (a spelling of
+several words as a phrase), in the same field; excluded words exclude every variant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from whoosh import query as wq
+
+#: Expanding a phrase whose words all have variants makes every combination; past
+#: this many, the phrase keeps its own spelling (such a phrase is rare, and slow).
+MAX_PHRASE_VARIANTS = 16
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """One query word or phrase that variants were added to (for --explain)."""
+
+    field: str
+    written: str  # the term or phrase as in the query
+    variants: tuple[str, ...]  # the group's other spellings, as index terms
+
+
+class NameVariants:
+    """Groups of spellings, for the fields of one schema."""
+
+    def __init__(self, groups: Iterable[Sequence[str]], schema) -> None:  # type: ignore[no-untyped-def]
+        self.groups = [tuple(group) for group in groups if len(group) > 1]
+        self._schema = schema
+        # field -> (terms of a spelling) -> the spellings of its group, as term tuples
+        self._by_field: dict[str, dict[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def expand(self, query: wq.Query, found: list[Expansion] | None = None) -> wq.Query:
+        """`query` with each word or phrase that has variants replaced by all of them;
+        what was expanded is added to `found`."""
+        if not self.groups:
+            return query
+        if type(query) is wq.Term:
+            return self._expand_terms(query, (query.text,), found)
+        if type(query) is wq.Phrase:
+            return self._expand_terms(query, tuple(query.words), found)
+        if query.is_leaf():
+            return query
+        return query.apply(lambda child: self.expand(child, found))
+
+    def _expand_terms(self, query: wq.Query, terms: tuple[str, ...], found: list[Expansion] | None) -> wq.Query:
+        table = self._table(query.fieldname)
+        if table is None:
+            return query
+        spellings = table.get(terms)
+        if spellings is not None:
+            alternatives = [spelling for spelling in spellings if spelling != terms]
+            if found is not None:
+                found.append(Expansion(query.fieldname, " ".join(terms), tuple(" ".join(s) for s in alternatives)))
+            return wq.Or([query, *(_query(query.fieldname, spelling, query.boost) for spelling in alternatives)])
+        if len(terms) > 1:  # a phrase with a word that has one-word variants: "Idleb province"
+            options = [[(term,)] + [s for s in table.get((term,), ()) if s != (term,) and len(s) == 1]
+                       for term in terms]
+            count = 1
+            for option in options:
+                count *= len(option)
+            if 1 < count <= MAX_PHRASE_VARIANTS:
+                phrases = [()]
+                for option in options:
+                    phrases = [phrase + spelling for phrase in phrases for spelling in option]
+                alternatives = [phrase for phrase in phrases if phrase != terms]
+                if found is not None:
+                    found.append(Expansion(query.fieldname, " ".join(terms), tuple(" ".join(p) for p in alternatives)))
+                return wq.Or([query, *(_query(query.fieldname, phrase, query.boost) for phrase in alternatives)])
+        return query
+
+    def _table(self, fieldname: str) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]] | None:
+        table = self._by_field.get(fieldname)
+        if table is None:
+            field = self._schema[fieldname] if fieldname in self._schema else None
+            analyzer = getattr(field, "analyzer", None)
+            if analyzer is None or not getattr(field, "scorable", False):
+                return None  # (ids, dates, facet values: no variants)
+            table = {}
+            for group in self.groups:
+                spellings = tuple(dict.fromkeys(
+                    terms for terms in (tuple(token.text for token in analyzer(spelling)) for spelling in group)
+                    if terms))
+                for terms in spellings:
+                    table.setdefault(terms, spellings)
+            self._by_field[fieldname] = table
+        return table
+
+
+def _query(fieldname: str, terms: tuple[str, ...], boost: float) -> wq.Query:
+    if len(terms) == 1:
+        return wq.Term(fieldname, terms[0], boost=boost)
+    return wq.Phrase(fieldname, list(terms), boost=boost)
