@@ -432,7 +432,7 @@ class Index:
         """The query with its words that no article has replaced by the closest ones, or None."""
         import bisect
 
-        from .spelling import closest_term, corrected, corrections, distance
+        from .spelling import closest_terms, corrected, corrections, distance
 
         reader = searcher.reader()
         schema = self._ix.schema
@@ -451,16 +451,25 @@ class Index:
 
         words = self._words.words()
 
-        def closest(word: str) -> str | None:
-            term = stem(word.lower())
-            found = closest_term(reader, "body", term) or closest_term(reader, "title", term)
-            if found is None:
-                return None
-            # The stem as the corpus writes it: a word of the word list with that stem, nearest the typed word.
+        def spelled(found: str, typed: str) -> str | None:
+            """The stem as the corpus writes it: the word nearest the typed word among the
+            stem itself, when it is a word, and the word list's words with that stem."""
             start = bisect.bisect_left(words, found[:3])
-            spelled = [w for w in words[start:bisect.bisect_left(words, found[:3] + "\uffff")] if stem(w) == found]
-            spellings = [w for w in (found, *spelled) if w != word.lower()]  # ("coffe" is the stem of "coffee")
-            return min(spellings, key=lambda w: (distance(w, word.lower()), w)) if spellings else None
+            spellings = [w for w in words[start:bisect.bisect_left(words, found[:3] + "\uffff")] if stem(w) == found]
+            # The stem is a word when stemming leaves it as it is ("trade"; "coffe" is not: "coff").
+            base = [found] if stem(found) == found else []
+            spellings = [w for w in (*base, *spellings) if w != typed]
+            return min(spellings, key=lambda w: (distance(w, typed), w != found, w)) if spellings else None
+
+        def closest(word: str) -> str | None:
+            term, typed = stem(word.lower()), word.lower()
+            candidates = closest_terms(reader, "body", term) or closest_terms(reader, "title", term)
+            nearest = candidates[:1] and distance(candidates[0], term)
+            # Among the nearest stems, the one whose written word is nearest what was typed
+            # ("cofee": "coffe", written "coffee", before the commoner "come"), then the commonest.
+            choices = [(distance(written, typed), rank, written) for rank, found in enumerate(candidates)
+                       if distance(found, term) == nearest and (written := spelled(found, typed))]
+            return min(choices)[2] if choices else None
 
         found = corrections(query, is_known, closest)
         return corrected(query, found) if found else None

@@ -63,8 +63,9 @@ def corrected(text: str, found: Sequence[Correction]) -> str:
     return text
 
 
-def closest_term(reader, fieldname: str, term: str) -> str | None:  # type: ignore[no-untyped-def]
-    """The term of `fieldname` nearest to `term` (distance 1, else 2), the most frequent first."""
+def closest_terms(reader, fieldname: str, term: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The terms of `fieldname` nearest to `term`: those at distance 1, else 2, nearest
+    first (a swap of two letters counting one), then the most frequent."""
     for edits in (1, 2):
         if edits == 2 and len(term) < 5:
             break  # (two edits in a short word make another word)
@@ -77,10 +78,9 @@ def closest_term(reader, fieldname: str, term: str) -> str | None:  # type: igno
                 continue
         candidates.discard(term)
         if candidates:
-            # Nearest first, counting a swap of two letters as one edit ("exprot", "export"), then the commonest.
-            return min(sorted(candidates), key=lambda found: (distance(found, term),
-                                                              -reader.doc_frequency(fieldname, found)))
-    return None
+            return sorted(candidates, key=lambda found: (distance(found, term), -reader.doc_frequency(fieldname, found),
+                                                         found))
+    return []
 
 
 def distance(a: str, b: str) -> int:

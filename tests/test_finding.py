@@ -1,0 +1,166 @@
+"""Finding what the user meant: name variants, did-you-mean, --explain and similar articles."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searcher import Article, Index
+from searcher.cli import cli
+from searcher.config import Config, load_config
+from searcher.errors import ConfigError
+from searcher.name_variants import GROUPS
+
+STORIES = [
+    Article(id="g", title="Gaddafi speaks in Tripoli", body="Muammar Gaddafi addressed supporters in Tripoli."),
+    Article(id="q", title="Qaddafi meets envoys", body="Colonel Qaddafi met two envoys on Monday."),
+    Article(id="k", title="Kadhafi and the oil fields", body="Kadhafi spoke of the oil fields of the east."),
+    Article(id="i", title="Idlib braces for an offensive", body="Refugees in Idlib province fear the offensive."),
+    Article(id="o", title="Oil prices fall", body="Oil prices fell on Monday in Tripoli trading."),
+]
+
+
+@pytest.fixture
+def names(tmp_path: Path):  # type: ignore[no-untyped-def]
+    with Index.create(tmp_path / "index") as index:
+        index.add(STORIES)
+    return tmp_path / "index"
+
+
+def ids(results) -> set[str]:  # type: ignore[no-untyped-def]
+    return {hit.id for hit in results}
+
+
+# -- name variants ----------------------------------------------------------------------
+
+
+def test_any_spelling_finds_every_spelling(names: Path) -> None:
+    with Index.open(names) as index:
+        for spelling in ("Gaddafi", "Qaddafi", "kadhafi", "Gadhafi", "QADHAFI"):
+            assert ids(index.search(spelling)) == {"g", "q", "k"}, spelling
+        assert ids(index.search('"Idleb province"')) == {"i"}  # a phrase with a variant
+        assert ids(index.search("Tripoli -Qaddafi")) == {"o"}  # excluding a name excludes every spelling
+        assert ids(index.search("title:Idleb")) == {"i"}
+
+
+def test_an_article_ranks_as_if_the_query_had_its_spelling(names: Path) -> None:
+    with Index.open(names, Config(default_synonyms=False)) as plain, Index.open(names) as index:
+        as_written = {hit.id: hit.score for hit in plain.search("Kadhafi")}
+        through_variant = {hit.id: hit.score for hit in index.search("Qaddafi")}
+        assert through_variant["k"] == pytest.approx(as_written["k"], rel=1e-9)
+        assert ids(plain.search("Qaddafi")) == {"q"}  # switched off: only what is typed
+
+
+def test_the_configuration_extends_or_switches_off_the_list_without_reindexing(names: Path, tmp_path: Path) -> None:
+    (tmp_path / "extra.yaml").write_text("groups:\n  - [Tripoli, Tarabulus]\n", encoding="utf-8")
+    config_path = tmp_path / "searcher.yaml"
+    config_path.write_text("synonyms:\n  file: extra.yaml\n  groups:\n    - [envoys, emissaries]\n", encoding="utf-8")
+    with Index.open(names, load_config(config_path)) as index:
+        assert ids(index.search("Tarabulus")) == {"g", "o"}
+        assert ids(index.search("emissaries")) == {"q"}
+        assert ids(index.search("Qaddafi")) == {"g", "q", "k"}  # the default list stays
+    config_path.write_text("synonyms: false\n", encoding="utf-8")
+    with Index.open(names, load_config(config_path)) as index:
+        assert ids(index.search("Qaddafi")) == {"q"} and not index.search("Tarabulus")
+    config_path.write_text("synonyms:\n  groups:\n    - [lonely]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"searcher.yaml:2: synonyms.groups: expected a list of groups"):
+        load_config(config_path)
+    config_path.write_text("synonyms: missing.yaml\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"cannot read the synonym file .*missing.yaml"):
+        load_config(config_path)
+
+
+def test_the_default_list() -> None:
+    assert len(GROUPS) >= 60
+    spellings = Counter(spelling.casefold() for group in GROUPS for spelling in group)
+    assert [s for s, n in spellings.items() if n > 1] == []  # each spelling names one group
+    assert all(len(group) >= 2 for group in GROUPS)
+
+
+# -- did you mean -----------------------------------------------------------------------
+
+
+def test_did_you_mean(names: Path) -> None:
+    with Index.open(names) as index:
+        results = index.search("Idleb refugeees")
+        assert results.suggestion == "Idleb refugees"
+        corrected = index.search("Idleb refugeees", auto_correct=True)
+        assert corrected.corrected_from == "Idleb refugeees" and ids(corrected) == {"i"}
+        assert corrected.matched == "all"
+        assert index.search("Moskow").suggestion is None  # nothing near enough in this index
+        assert index.search("Idlib refugees").suggestion is None  # every word is in the index
+        assert index.search("ofensive").suggestion == "offensive"
+        assert index.search("Qadaffi speeches").suggestion is not None
+
+
+def test_did_you_mean_on_reuters(tmp_path: Path) -> None:
+    from tests.conftest import require_data
+
+    path = require_data("reuters21578", "reuters21578.jsonl")
+    # (a seventh of Reuters is enough to check the spelling of real words)
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:3000]]
+    with Index.create(tmp_path / "index") as index:
+        index.add(Article(id=r["id"], title=r["title"], body=r["body"]) for r in records if r["title"] or r["body"])
+        assert index.search("Brazl coffee exprots").suggestion == "Brazil coffee exports"
+        assert index.search("opec meeting in Viena").suggestion == "opec meeting in Vienna"
+        assert index.search("cofee").suggestion == "coffee"
+        assert index.search("coffee prices opec").suggestion is None  # words the index has are never changed
+        typo = next(r for r in records if "goverment" in r["body"].split())  # a typo of the corpus is a word of it
+        assert index.search(f"goverment {typo['title'].split()[0]}").suggestion is None
+
+
+# -- explain ----------------------------------------------------------------------------
+
+
+def test_explain_splits_each_score_by_term(bbc_index: Path) -> None:
+    with Index.open(bbc_index) as index:
+        for query in ("England rugby", '"mobile phone" -apple', "Blair election", "Qaddafi OR Libya"):
+            results = index.search(query, explain=True)
+            assert results
+            for hit in results:
+                assert hit.contributions
+                assert sum(part.score for part in hit.contributions) == pytest.approx(hit.score, rel=1e-6), query
+    runner = CliRunner()
+    result = runner.invoke(cli, ["Idleb offensive", "--explain", "--index", str(bbc_index)])
+    assert "Name variants: idleb -> idlib" in result.stdout and "Searched (" in result.stdout
+
+
+def test_explain_on_the_command_line(names: Path) -> None:
+    result = CliRunner().invoke(cli, ["Idleb refugeees", "--explain", "--auto-correct", "--index", str(names)])
+    assert result.exit_code == 0
+    assert "Showing results for 'Idleb refugees'" in result.stderr
+    out = result.stdout
+    assert "Corrected: 'Idleb refugeees' -> 'Idleb refugees'" in out and "Name variants: idleb -> idlib" in out
+    assert "= " in out and "body:refuge" in out
+    plain = CliRunner().invoke(cli, ["Idleb refugeees", "--index", str(names)])
+    assert "Did you mean: Idleb refugees?" in plain.stderr
+
+
+# -- similar articles -------------------------------------------------------------------
+
+
+def test_similar_articles_share_the_category_on_bbc(bbc_index: Path, bbc_docs: Path) -> None:
+    category = {json.loads(line)["id"]: json.loads(line)["category"]
+                for line in bbc_docs.read_text(encoding="utf-8").splitlines()}
+    chosen = random.Random(2026).sample(sorted(category), 200)
+    shares = []
+    with Index.open(bbc_index) as index:
+        for article_id in chosen:
+            results = index.similar(article_id, 10, passages=0)
+            assert len(results) == 10 and article_id not in ids(results)
+            shares.append(sum(category[hit.id] == category[article_id] for hit in results) / 10)
+        assert index.similar("no-such-id") is None
+    assert sum(shares) / len(shares) >= 0.80  # 0.8845 when written
+
+
+def test_similar_on_the_command_line(bbc_index: Path) -> None:
+    result = CliRunner().invoke(cli, ["similar", "sport/001", "-n", "3", "--json", "--index", str(bbc_index)])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and len(lines) == 3 and all(line["id"] != "sport/001" for line in lines)
+    missing = CliRunner().invoke(cli, ["similar", "nope", "--index", str(bbc_index)])
+    assert missing.exit_code == 1 and "no article with id 'nope'" in missing.stderr
