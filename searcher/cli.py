@@ -232,12 +232,14 @@ def cli(config_path: str | None) -> None:
                    "[default: search.auto_correct, off].")
 @click.option("--explain", is_flag=True, help="Show the query as searched (fields, stems, name variants, "
                                               "corrections) and what each term gave each hit.")
+@click.option("--no-collapse", is_flag=True, help="Show near-duplicates (the same story with small edits) each "
+                                                  "on its own instead of once.")
 @index_option
 @json_option
 @with_config
 def search(query: tuple[str, ...], limit: int | None, passages: int | None, filters: Any, sort: str,
-           facets: tuple[str, ...], auto_correct: bool | None, explain: bool, as_json: bool, config: Any,
-           explicit_index: bool) -> int:
+           facets: tuple[str, ...], auto_correct: bool | None, explain: bool, no_collapse: bool, as_json: bool,
+           config: Any, explicit_index: bool) -> int:
     """Search the index for QUERY and show the best articles with their best passages.
 
     With filters and no QUERY, every article that passes them (newest first).
@@ -247,7 +249,7 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
         sort = "newest"  # (every article scores alike)
     with _open_for_search(config, explicit_index) as index:
         results = index.search(text, limit=limit or config.limit, passages=passages, filters=filters, sort=sort,
-                               facets=facets, explain=explain,
+                               facets=facets, explain=explain, collapse=not no_collapse,
                                auto_correct=config.auto_correct if auto_correct is None else auto_correct)
         empty = not results and len(index) == 0
         nothing = _nothing_found(index, text, filters) if not results else ""
@@ -474,15 +476,16 @@ def show(article_id: str, as_json: bool, config: Any, explicit_index: bool) -> i
 
     with Index.open(config.index, config) as index:
         article = index.get(article_id)
+        duplicates = index.duplicates_of(article_id) if article is not None else []
     if article is None:
         click.echo(f"searcher: no article with id {article_id!r}", err=True)
         return ExitCode.NOT_FOUND
     if as_json:
-        _print_json(article.to_dict())
+        _print_json({**article.to_dict(), "duplicates": duplicates})
     else:
         from . import terminal
 
-        terminal.print_article(terminal.console(), article)
+        terminal.print_article(terminal.console(), article, duplicates)
     return ExitCode.OK
 
 

@@ -95,6 +95,7 @@ class Index:
         self._query_builder = None  # see _queries
         self._meta = None  # (searcher, metadata.Metadata): see _metadata
         self._words = WordList(path)
+        self._duplicates = None  # duplicates.Duplicates, read by the first search that collapses
         #: The run-long write lock (see locking); batches take it too.
         self.write_lock = write_lock(path)
         # Passages find the query's terms in stored text with the indexing analysis
@@ -230,6 +231,22 @@ class Index:
         return from_stored(stored) if stored else None
 
     @_reads_index
+    def sketches(self) -> list[tuple[str, bytes]]:
+        """(id, near-duplicate sketch) of every article that has one (see duplicates.py)."""
+        found = []
+        for segment, _ in self._current_searcher().reader().leaf_readers():
+            if not segment.has_column("sketch"):
+                continue
+            column = segment.column_reader("sketch", translate=False)
+            deleted = segment.deleted_docs_set if segment.has_deletions() else frozenset()
+            for docnum in range(segment.doc_count_all()):
+                value = column[docnum]
+                if value and docnum not in deleted:
+                    article_id, _, sketch = value.partition(b"\x00")
+                    found.append((article_id.decode("utf-8"), sketch))
+        return found
+
+    @_reads_index
     def fingerprints(self) -> list[tuple[str, str, str]]:
         """(id, path, fingerprint) of every article: what incremental indexing compares.
 
@@ -243,7 +260,7 @@ class Index:
     @_reads_index
     def search(self, query: str, limit: int | None = 10, passages: int | None = None, *,
                filters: Filters | None = None, sort: Sort = "relevance", facets: Sequence[str] = (),
-               auto_correct: bool = False, explain: bool = False) -> Results:
+               auto_correct: bool = False, explain: bool = False, collapse: bool = True) -> Results:
         """The best `limit` articles for `query` (None: all), each with its best passages.
 
         Plain words must all match; when no article has them all, articles with any of
@@ -255,7 +272,9 @@ class Index:
         is the closest query of words the index has ("did you mean"); with
         `auto_correct`, that query is searched instead (`Results.corrected_from` says
         what was typed). With `explain`, each hit's `contributions` split its score by
-        the query's terms. Raises QueryError for a query that can't be parsed.
+        the query's terms. With `collapse`, near-duplicates (see duplicates.py) are shown
+        once, as the best of them, with the others' ids in `Hit.duplicates`; `total`
+        still counts every article. Raises QueryError for a query that can't be parsed.
         """
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
@@ -272,9 +291,18 @@ class Index:
         for facet in facets:
             table = self._metadata(found.searcher).facet(facet)
             counts[facet] = [FacetCount(value, count) for value, count in table.count(found.scores)]
-        order = self._order(found, sort, limit)
+        hidden: dict[int, tuple[str, ...]] = {}
+        if collapse and self._near_duplicates().groups():
+            order, hidden = self._collapsed(found, sort, limit)
+        else:
+            order = self._order(found, sort, limit)
         passage_count = self.config.passages if passages is None else passages
         hits = list(self._hits(found, order, passage_count))
+        if hidden:
+            from dataclasses import replace
+
+            hits = [replace(hit, duplicates=hidden[docnum]) if docnum in hidden else hit
+                    for hit, (docnum, _) in zip(hits, order)]
         if explain:
             from dataclasses import replace
 
@@ -541,6 +569,44 @@ class Index:
                 passage_count, self.config.passage_chars)
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
                       title=whole_text(article.title, wanted.get("title"), self._analyze), passages=tuple(shown))
+
+    def _near_duplicates(self):  # type: ignore[no-untyped-def]
+        if self._duplicates is None:
+            from .duplicates import Duplicates
+
+            self._duplicates = Duplicates(self.path)
+        return self._duplicates
+
+    def duplicates_of(self, article_id: str) -> list[str]:
+        """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
+        return self._near_duplicates().of(article_id)
+
+    def _collapsed(self, found: _Found, sort: Sort, limit: int | None) -> tuple[list[tuple[int, float]],
+                                                                                  dict[int, tuple[str, ...]]]:
+        """The best `limit` matches with each group of near-duplicates shown once, as its
+        best member; and, by shown article number, the ids of the matching others."""
+        searcher, groups = found.searcher, self._near_duplicates()
+        wanted = None if limit is None else limit * 3
+        while True:
+            order = self._order(found, sort, wanted)
+            shown: list[tuple[int, float]] = []
+            hidden: dict[int, tuple[str, ...]] = {}
+            skipped: set[int] = set()
+            for docnum, score in order:
+                if docnum in skipped:
+                    continue
+                others = groups.of(searcher.stored_fields(docnum)["id"])
+                numbers = {other: searcher.document_number(id=other) for other in others}
+                matching = tuple(other for other, number in numbers.items() if number in found.scores)
+                if matching:
+                    skipped.update(numbers[other] for other in matching)
+                    hidden[docnum] = matching
+                shown.append((docnum, score))
+                if limit is not None and len(shown) == limit:
+                    return shown, hidden
+            if wanted is None or len(order) < wanted:
+                return shown, hidden
+            wanted *= 4  # (more near-duplicates among the best than room for them: look further)
 
     def _metadata(self, searcher):  # type: ignore[no-untyped-def]
         """metadata.Metadata of this searcher (dates and facet values, read on first use).

@@ -107,6 +107,7 @@ def update_index(
         index = _open_for_update(config, rebuild)
         with index, _rare_full_collections():
             _update(index, config, corpus, rebuild, progress, report, committer)
+            _save_duplicates(index, changed=rebuild or bool(report.added or report.updated or report.removed))
     except OSError as error:
         # (Corpus files that can't be read are reported as problems: what gets here is the
         # index folder, read-only or full. Whatever was committed before stays.)
@@ -121,6 +122,15 @@ def update_index(
         progress.finish()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _save_duplicates(index: Index, changed: bool) -> None:
+    """The near-duplicate groups of the whole index, after a run that changed it (or
+    when they were never saved)."""
+    from .duplicates import FILE_NAME, find_groups, save_groups
+
+    if changed or not (index.path / FILE_NAME).exists():
+        save_groups(index.path, find_groups(index.sketches()))
 
 
 @contextmanager

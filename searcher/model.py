@@ -105,6 +105,7 @@ class Hit:
     title: Passage  # the whole title, with its matches
     passages: tuple[Passage, ...] = ()
     contributions: tuple[Contribution, ...] = ()  # with explain: what each query term scored
+    duplicates: tuple[str, ...] = ()  # ids of the matching near-duplicates shown as this one
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ def hit_to_dict(hit: Hit, matched: str = "all") -> dict[str, Any]:
         "passages": [passage_to_dict(passage) for passage in hit.passages],
         **({"contributions": [{"field": c.field, "term": c.term, "score": round(c.score, 4)}
                               for c in hit.contributions]} if hit.contributions else {}),
+        **({"duplicates": list(hit.duplicates)} if hit.duplicates else {}),
     }
 
 

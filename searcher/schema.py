@@ -18,10 +18,12 @@ from whoosh import columns, fields, formats
 from whoosh.system import pack_uint
 
 from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
+from .duplicates import sketch
 from .model import Article
 
-SCHEMA_VERSION = 5  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
-# 4: facet fields and the date column; 5: the date column holds the timestamp plus one
+SCHEMA_VERSION = 6  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+# 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
+# 6: the sketch column (near-duplicates)
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
@@ -119,6 +121,22 @@ class ArticleDate(fields.DATETIME):
 _DAY_TERMS: dict[dt.date, list] = {}
 
 
+class SketchColumn(fields.COLUMN):
+    """The article's id and the near-duplicate sketch of its text (duplicates.sketch),
+    computed from (id, body) where the document is written: in the worker processes
+    of a parallel run."""
+
+    def __init__(self) -> None:
+        super().__init__(columns.VarBytesColumn())
+
+    def to_column_value(self, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, bytes):
+            return value
+        article_id, body = value
+        body_sketch = sketch(body)
+        return article_id.encode("utf-8") + b"\x00" + body_sketch if body_sketch else b""
+
+
 #: The facets a search can filter on and count, and the field holding each one's values.
 FACET_FIELDS = {"source": "source_values", "category": "category_values", "place": "dateline_values"}
 
@@ -165,6 +183,8 @@ def build_schema() -> fields.Schema:
         path=fields.ID(stored=True),
         # What re-indexing compares: the hash of the article's content (see `fingerprint`).
         fingerprint=fields.STORED(),
+        # The article's id and near-duplicate sketch (see duplicates.py), read all at once after a run.
+        sketch=SketchColumn(),
     )
 
 
@@ -196,6 +216,9 @@ def to_document(article: Article, article_hash: str | None = None) -> dict[str, 
     }
     if article.date is not None:
         document["date"] = article.date
+    if article.body:
+        # (the same string as "body": pickled once on its way to a worker process)
+        document["sketch"] = (article.id, article.body)
     for values, name in ((article.source, "source"), (article.categories, "category"), (article.dateline, "dateline")):
         if values:
             document[f"{name}_values"] = values

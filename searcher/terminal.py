@@ -107,7 +107,10 @@ def print_hit(out: Console, hit: Hit) -> None:
         grid.add_column()
         grid.add_row(number, title)
         out.print(grid)
-    items = _meta_items(hit.article, extra=[f"score {hit.score:.2f}"])
+    extra = [f"score {hit.score:.2f}"]
+    if hit.duplicates:
+        extra.append(f"+{len(hit.duplicates)} near-duplicate{'' if len(hit.duplicates) == 1 else 's'}")
+    items = _meta_items(hit.article, extra=extra)
     if out.soft_wrap:
         print_indented(out, Text(" · ".join(items), style=META))
     else:  # a narrow terminal breaks the line between items, not inside one ("id" / "9680")
@@ -298,7 +301,7 @@ def print_explanation(out: Console, results: Results) -> None:
     out.print()
 
 
-def print_article(out: Console, article: Article) -> None:
+def print_article(out: Console, article: Article, duplicates: list[str] = ()) -> None:  # type: ignore[assignment]
     out.print(Text(safe(article.title) or _untitled(article), style="bold"))
     out.print(Text(_meta(article), style=META))
     if article.url:
@@ -311,6 +314,10 @@ def print_article(out: Console, article: Article) -> None:
     if article.dateline:
         body = f"{', '.join(article.dateline)} – {body}"
     out.print(Text(safe(body)))
+    if duplicates:
+        out.print()
+        out.print(Text(f"Near-duplicates (the same story, small edits): {', '.join(map(safe, duplicates))}",
+                       style=META))
 
 
 def print_stats(out: Console, stats: IndexStats) -> None:

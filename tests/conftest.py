@@ -7,13 +7,14 @@ SEARCHER_REQUIRE_DATA=1 (as .ci/run sets) they fail instead.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from searcher import Index
-from searcher.config import Config
+from searcher.config import Config, load_config
 from searcher.indexer import update_index
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,3 +76,31 @@ def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never pick up a searcher.yaml or SEARCHER_CONFIG from the machine they run on."""
     monkeypatch.delenv("SEARCHER_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+#: The configuration that maps Reuters' own keys: topics are categories, places are places.
+REUTERS_CONFIG = "fields:\n  category: topics\n  dateline: places\n"
+
+
+@pytest.fixture(scope="session")
+def reuters_records() -> list[dict]:
+    path = require_data("reuters21578", "reuters21578.jsonl")
+    with open(path, encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines]
+    # One story has neither title nor text: the indexer skips it, saying so.
+    return [r for r in records if r["title"].strip() or r["body"].strip()]
+
+
+@pytest.fixture(scope="session")
+def reuters_config(tmp_path_factory: pytest.TempPathFactory, reuters_records: list[dict]) -> Path:
+    folder = tmp_path_factory.mktemp("reuters")
+    config_path = folder / "searcher.yaml"
+    config_path.write_text(REUTERS_CONFIG + f"index: {folder / 'index'}\n", encoding="utf-8")
+    update_index(load_config(config_path), [require_data("reuters21578", "reuters21578.jsonl")])
+    return config_path
+
+
+@pytest.fixture
+def reuters(reuters_config: Path):  # type: ignore[no-untyped-def]
+    with Index.open(config=load_config(reuters_config)) as index:
+        yield index

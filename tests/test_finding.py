@@ -164,3 +164,57 @@ def test_similar_on_the_command_line(bbc_index: Path) -> None:
     assert result.exit_code == 0 and len(lines) == 3 and all(line["id"] != "sport/001" for line in lines)
     missing = CliRunner().invoke(cli, ["similar", "nope", "--index", str(bbc_index)])
     assert missing.exit_code == 1 and "no article with id 'nope'" in missing.stderr
+
+
+# -- near-duplicates --------------------------------------------------------------------
+
+WIRE = ("The central bank intervened in the currency market on Monday to support the dollar after it fell "
+        "sharply in early trading, dealers said, adding that the bank bought dollars in moderate amounts "
+        "and that the intervention was expected to continue through the week.")
+
+
+def wire_corpus(folder: Path, copies: int) -> Path:
+    stories = [{"id": f"w{n}", "title": "Bank intervenes", "body": WIRE.replace("Monday", day),
+                "date": f"1987-04-2{n}"} for n, day in enumerate(["Monday", "Tuesday", "Monday"][:copies])]
+    stories.append({"id": "other", "title": "Harvest report",
+                    "body": "Farmers in the region reported a record harvest of wheat and barley this summer, "
+                            "with yields well above the average of the last ten years, the ministry said on Friday.",
+                    "date": "1987-04-25"})
+    stories.append({"id": "bank", "title": "Bank profits", "body": "The bank said its profits rose in the year.",
+                    "date": "1987-04-26"})
+    path = folder / "wire.jsonl"
+    path.write_text("".join(json.dumps(story) + "\n" for story in stories), encoding="utf-8")
+    return path
+
+
+def test_near_duplicates_are_shown_once_and_counted_everywhere(tmp_path: Path) -> None:
+    from searcher.indexer import update_index
+
+    config = Config(index=tmp_path / "index")
+    update_index(config, [wire_corpus(tmp_path, 3)])
+    with Index.open(config.index) as index:
+        assert index.duplicates_of("w0") == ["w1", "w2"]
+        assert index.duplicates_of("other") == [] and index.duplicates_of("bank") == []
+        results = index.search("bank dollar")
+        assert results.total == 3 and len(results) == 1  # one story, shown once
+        assert set(results[0].duplicates) | {results[0].id} == {"w0", "w1", "w2"}
+        assert len(index.search("bank dollar", collapse=False)) == 3
+        assert index.matches("bank dollar")[0] == 3  # exports count every article
+        assert index.search("bank dollar", facets=["category"]).total == 3
+        assert sum(b.matches for b in index.timeline(["bank dollar"], "month").series[0].buckets) == 3
+    shown = CliRunner().invoke(cli, ["bank dollar", "--index", str(config.index)])
+    assert "+2 near-duplicates" in shown.stdout and "3 articles match" in shown.stdout
+    listed = CliRunner().invoke(cli, ["show", "w1", "--index", str(config.index)])
+    assert "Near-duplicates (the same story, small edits): w0, w2" in listed.stdout
+    # The groups follow the corpus: with one copy left, there is nothing to collapse.
+    update_index(config, [wire_corpus(tmp_path, 1)])
+    with Index.open(config.index) as index:
+        assert index.duplicates_of("w0") == [] and len(index.search("bank dollar")) == 1
+
+
+def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-def]
+    groups = reuters._near_duplicates().groups()
+    assert len(groups) == 480 and sum(map(len, groups)) == 981  # (the figures of the README)
+    assert ["17230", "17265"] in groups  # BANK OF JAPAN INTERVENES IN TOKYO, sent twice
+    first, second = reuters.get("17230"), reuters.get("17265")
+    assert first.title == second.title

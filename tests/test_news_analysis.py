@@ -16,41 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import require_data
 from searcher import Index
 from searcher.cli import cli
 from searcher.config import load_config
 from searcher.dates import parse_date
 from searcher.indexer import update_index
 from searcher.metadata import Filters
-
-#: The configuration that maps Reuters' own keys: topics are categories, places are places.
-REUTERS_CONFIG = "fields:\n  category: topics\n  dateline: places\n"
-
-
-@pytest.fixture(scope="session")
-def reuters_records() -> list[dict]:
-    path = require_data("reuters21578", "reuters21578.jsonl")
-    with open(path, encoding="utf-8") as lines:
-        records = [json.loads(line) for line in lines]
-    # One story has neither title nor text: the indexer skips it, saying so.
-    return [r for r in records if r["title"].strip() or r["body"].strip()]
-
-
-@pytest.fixture(scope="session")
-def reuters_config(tmp_path_factory: pytest.TempPathFactory, reuters_records: list[dict]) -> Path:
-    folder = tmp_path_factory.mktemp("reuters")
-    config_path = folder / "searcher.yaml"
-    config_path.write_text(REUTERS_CONFIG + f"index: {folder / 'index'}\n", encoding="utf-8")
-    update_index(load_config(config_path), [require_data("reuters21578", "reuters21578.jsonl")])
-    return config_path
-
-
-@pytest.fixture
-def reuters(reuters_config: Path):  # type: ignore[no-untyped-def]
-    with Index.open(config=load_config(reuters_config)) as index:
-        yield index
-
 
 def reuters_date(record: dict) -> dt.datetime | None:
     try:
@@ -82,7 +53,7 @@ def test_coffee_in_march_1987_counts_agree_everywhere(reuters, reuters_config, r
     march = Filters.parse(since="1987-03", until="1987-03")
 
     # a filter, a facet, the query language, a timeline bucket and an export
-    in_march = reuters.search("*", limit=None, passages=0,
+    in_march = reuters.search("*", limit=None, passages=0, collapse=False,
                               filters=Filters.parse(category=["coffee"], since="1987-03", until="1987-03"))
     assert {hit.id for hit in in_march} == expected
     facets = reuters.search("*", filters=march, facets=["category"]).facets["category"]
@@ -165,12 +136,12 @@ def test_timeline_by_week_and_day_and_per_facet(reuters) -> None:
 
 
 def test_sort_newest_and_oldest(reuters) -> None:
-    newest = reuters.search("coffee", limit=None, passages=0, sort="newest")
+    newest = reuters.search("coffee", limit=None, passages=0, sort="newest", collapse=False)
     dates = [hit.article.date for hit in newest]
     assert dates == sorted(dates, reverse=True) and len(newest) == newest.total
     oldest = reuters.search("coffee", limit=5, sort="oldest")
     assert [h.article.date for h in oldest] == sorted(dates)[:5]
-    assert {h.id for h in reuters.search("coffee", limit=None)} == {h.id for h in newest}
+    assert {h.id for h in reuters.search("coffee", limit=None, collapse=False)} == {h.id for h in newest}
 
 
 def test_filters_are_whole_values_any_case(reuters, reuters_records) -> None:
@@ -204,7 +175,7 @@ def test_top_words_characterise_the_matches(reuters, reuters_records) -> None:
 
 def test_kwic_lines_hold_the_query_words(reuters) -> None:
     lines = list(reuters.concordance("coffee prices", 30))
-    hits = reuters.search("coffee prices", limit=None, passages=0)
+    hits = reuters.search("coffee prices", limit=None, passages=0, collapse=False)
     assert {line.id for line in lines} == {hit.id for hit in hits}
     assert all(line.match.lower().startswith(("coffee", "pric")) for line in lines)
     assert all(len(line.left) <= 30 and len(line.right) <= 30 for line in lines)

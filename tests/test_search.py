@@ -201,10 +201,14 @@ def test_top_n_is_the_head_of_the_full_ranking(bbc_index: Path) -> None:
     with Index.open(bbc_index) as index:
         assert index.stats().segments >= 2
         for query in queries:
-            top = index.search(query, limit=10, passages=0)
-            full = index.search(query, limit=None, passages=0)
+            top = index.search(query, limit=10, passages=0, collapse=False)
+            full = index.search(query, limit=None, passages=0, collapse=False)
             assert [(h.id, h.score) for h in top] == [(h.id, h.score) for h in full][:10], query
             assert top.total == full.total == len(full)
+            # near-duplicates shown once: the same head either way
+            top = index.search(query, limit=10, passages=0)
+            full = index.search(query, limit=None, passages=0)
+            assert [(h.id, h.duplicates) for h in top] == [(h.id, h.duplicates) for h in full][:10], query
 
 
 # -- passages on real text ------------------------------------------------------------------
