@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What name variants, did-you-mean and --explain cost a search, in one process.
+"""What name variants, did-you-mean, near-duplicate collapsing and --explain cost a search, in one process.
 
     python scripts/bench_finding.py [--corpus reuters] [--rounds 3] [--keep DIR]
 
@@ -7,9 +7,12 @@ The corpus (Reuters-21578 by default) is indexed once. The queries are those of
 bench_query.py (200 titles and 50 one- and two-word queries, fixed seed). Each round
 runs every query, one after the other, as:
 
-- plain: `Index.search(q)` with name variants switched off (`synonyms: false`): the baseline;
-- searcher: `Index.search(q)` as configured by default: the name variants on, and
-  did-you-mean looked for when a query finds nothing or falls back to any word;
+- plain: `Index.search(q, collapse=False)` with name variants switched off
+  (`synonyms: false`): the baseline;
+- variants, collapse: each on its own;
+- searcher: `Index.search(q)` as configured by default: the name variants on,
+  near-duplicates collapsed, and did-you-mean looked for when a query finds nothing
+  or falls back to any word;
 - explain: the same with `explain=True` (opt-in: no bar).
 
 Then the same queries with one letter of their longest word doubled (a typo), plain
@@ -79,10 +82,12 @@ def measure(folder: Path, queries: list[str], typos: list[str],
 
     with Index.open(folder, Config(default_synonyms=False)) as plain, Index.open(folder) as index:
         runs = {
-            "plain": (queries, lambda q: plain.search(q)),
+            "plain": (queries, lambda q: plain.search(q, collapse=False)),
+            "variants": (queries, lambda q: index.search(q, collapse=False)),
+            "collapse": (queries, lambda q: plain.search(q)),
             "searcher": (queries, lambda q: index.search(q)),
             "explain, opt-in": (queries, lambda q: index.search(q, explain=True)),
-            "typo plain": (typos, lambda q: plain.search(q)),
+            "typo plain": (typos, lambda q: plain.search(q, collapse=False)),
             "typo, auto-correct": (typos, lambda q: index.search(q, auto_correct=True)),
         }
         samples = {name: [[] for _ in queries] for name in runs}
