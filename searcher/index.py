@@ -21,7 +21,7 @@ import struct
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
 
@@ -299,13 +299,9 @@ class Index:
         passage_count = self.config.passages if passages is None else passages
         hits = list(self._hits(found, order, passage_count))
         if hidden:
-            from dataclasses import replace
-
             hits = [replace(hit, duplicates=hidden[docnum]) if docnum in hidden else hit
                     for hit, (docnum, _) in zip(hits, order)]
         if explain:
-            from dataclasses import replace
-
             from .explain import contributions
 
             hits = [replace(hit, contributions=contributions(found.searcher, found.query, docnum))
@@ -446,8 +442,13 @@ class Index:
         scores = matching.scores(searcher, query, self._lengths) if key_terms else {}
         scores.pop(docnum, None)
         found = _Found(searcher, scores, query, "ranked")
-        order = matching.ranked(scores, limit)
-        hits = list(self._hits(found, order, passages))
+        hidden: dict[int, tuple[str, ...]] = {}
+        if self._near_duplicates().groups():  # (a story sent twice is shown once here too)
+            order, hidden = self._collapsed(found, "relevance", limit)
+        else:
+            order = matching.ranked(scores, limit)
+        hits = [replace(hit, duplicates=hidden.get(number, ())) for hit, (number, _) in
+                zip(self._hits(found, order, passages), order)]
         return Results(hits, total=len(scores), matched="ranked", query=str(query))
 
     @_reads_index
