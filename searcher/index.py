@@ -96,6 +96,9 @@ class Index:
         self._meta = None  # (searcher, metadata.Metadata): see _metadata
         self._words = WordList(path)
         self._duplicates = None  # duplicates.Duplicates, read by the first search that collapses
+        #: Ids of the articles added, replaced or deleted through this object (what the
+        #: near-duplicate groups must look at again after an index run).
+        self.touched: set[str] = set()
         #: The run-long write lock (see locking); batches take it too.
         self.write_lock = write_lock(path)
         # Passages find the query's terms in stored text with the indexing analysis
@@ -801,12 +804,14 @@ class Batch:
         if article.id in self._ids:
             return "duplicate"
         self._ids.add(article.id)
+        self._index.touched.add(article.id)
         replaced = self._may_replace and self._delete(article.id)
         self._writer.add_document(**to_document(article, article_hash or fingerprint(article)))
         return "replaced" if replaced else "added"
 
     def delete(self, article_id: str) -> bool:
         """Delete the committed article with this id; True when there was one."""
+        self._index.touched.add(article_id)
         return self._may_replace and self._delete(article_id)
 
     def _delete(self, article_id: str) -> bool:

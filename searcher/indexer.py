@@ -107,7 +107,7 @@ def update_index(
         index = _open_for_update(config, rebuild)
         with index, _rare_full_collections():
             _update(index, config, corpus, rebuild, progress, report, committer)
-            _save_duplicates(index, changed=rebuild or bool(report.added or report.updated or report.removed))
+            _save_duplicates(index, rebuild)
     except OSError as error:
         # (Corpus files that can't be read are reported as problems: what gets here is the
         # index folder, read-only or full. Whatever was committed before stays.)
@@ -124,13 +124,17 @@ def update_index(
     return report
 
 
-def _save_duplicates(index: Index, changed: bool) -> None:
+def _save_duplicates(index: Index, rebuild: bool) -> None:
     """The near-duplicate groups of the whole index, after a run that changed it (or
-    when they were never saved)."""
-    from .duplicates import FILE_NAME, find_groups, save_groups
+    when they were never saved): found again from nothing after a rebuild, else by
+    looking again only at the articles this run wrote or deleted."""
+    from .duplicates import FILE_NAME, Duplicates, find_groups, save_groups
 
-    if changed or not (index.path / FILE_NAME).exists():
-        save_groups(index.path, find_groups(index.sketches()))
+    saved = (index.path / FILE_NAME).exists()
+    if saved and not rebuild and not index.touched:
+        return
+    before = Duplicates(index.path).groups() if saved and not rebuild else None
+    save_groups(index.path, find_groups(index.sketches(), before=before, touched=index.touched))
 
 
 @contextmanager

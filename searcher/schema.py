@@ -47,7 +47,9 @@ class ArticleText(fields.TEXT):
         if not isinstance(value, str):
             return super().index(value, **kwargs)
         positions: dict[str, list[int]] = {}
-        for position, term in enumerate(self.term_cache.terms(value)):
+        terms = self.term_cache.terms(value)
+        _LAST_TERMS[:] = [value, terms]  # (the body's terms make its near-duplicate sketch: SketchColumn)
+        for position, term in enumerate(terms):
             if term:
                 found = positions.get(term)
                 if found is None:
@@ -57,6 +59,9 @@ class ArticleText(fields.TEXT):
         boost = self.format.field_boost
         return [(term.encode("utf-8"), len(found), len(found) * boost, _encode_positions(found))
                 for term, found in positions.items()]
+
+
+_LAST_TERMS: list = [None, None]  # the text ArticleText indexed last, and its terms
 
 
 def _encode_positions(positions: list[int]) -> bytes:
@@ -133,7 +138,9 @@ class SketchColumn(fields.COLUMN):
         if isinstance(value, bytes):
             return value
         article_id, body = value
-        body_sketch = sketch(body)
+        # The body was indexed just before (fields are written in name order): its terms are there.
+        text, terms = _LAST_TERMS
+        body_sketch = sketch(terms if text is body else TEXT_TERMS.terms(body))
         return article_id.encode("utf-8") + b"\x00" + body_sketch if body_sketch else b""
 
 
