@@ -505,6 +505,9 @@ def similar(article_id: str, limit: int, passages: int, as_json: bool, config: A
     if results is None or article is None:
         click.echo(f"searcher: no article with id {article_id!r}", err=True)
         return ExitCode.NOT_FOUND
+    if not results:
+        click.echo(f"No article is like {article_id!r}: its text has no words to compare.", err=True)
+        return ExitCode.NOT_FOUND
     if as_json:
         from .render import hit_to_dict
 

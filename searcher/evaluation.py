@@ -153,7 +153,8 @@ def evaluate(
             unjudged.append(qid)
             continue
         try:
-            results = index.search(text, limit=limit, passages=0)
+            # (not collapsed: a judged copy of a story must count as found)
+            results = index.search(text, limit=limit, passages=0, collapse=False)
         except QueryError as error:
             raise QueryError(f"query {qid} ({text[:40]!r}): {error.message}", hint=error.hint) from None
         ranking = trec_order((hit.id, hit.score) for hit in results)

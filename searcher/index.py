@@ -234,19 +234,24 @@ class Index:
         return from_stored(stored) if stored else None
 
     @_reads_index
-    def sketches(self) -> list[tuple[str, bytes]]:
-        """(id, near-duplicate sketch) of every article that has one (see duplicates.py)."""
+    def sketches(self) -> list[tuple[str, bytes, int]]:
+        """(id, near-duplicate sketch, day) of every article that has a sketch (see
+        duplicates.py); the day is date.toordinal(), 0 for no date."""
+        from .metadata import DAY, _column_values
+
         found = []
         for segment, _ in self._current_searcher().reader().leaf_readers():
             if not segment.has_column("sketch"):
                 continue
             column = segment.column_reader("sketch", translate=False)
+            dates = _column_values(segment, "date", segment.doc_count_all())
             deleted = segment.deleted_docs_set if segment.has_deletions() else frozenset()
             for docnum in range(segment.doc_count_all()):
                 value = column[docnum]
                 if value and docnum not in deleted:
                     article_id, _, sketch = value.partition(b"\x00")
-                    found.append((article_id.decode("utf-8"), sketch))
+                    date = dates[docnum]
+                    found.append((article_id.decode("utf-8"), sketch, (date - 1) // DAY + 1 if date else 0))
         return found
 
     @_reads_index
@@ -295,7 +300,7 @@ class Index:
             table = self._metadata(found.searcher).facet(facet)
             counts[facet] = [FacetCount(value, count) for value, count in table.count(found.scores)]
         hidden: dict[int, tuple[str, ...]] = {}
-        if collapse and self._near_duplicates().groups():
+        if collapse and self._near_duplicates().groups(self.generation):
             order, hidden = self._collapsed(found, sort, limit)
         else:
             order = self._order(found, sort, limit)
@@ -444,9 +449,11 @@ class Index:
             self._lengths = matching.Lengths()
         scores = matching.scores(searcher, query, self._lengths) if key_terms else {}
         scores.pop(docnum, None)
+        for copy in self.duplicates_of(article_id):  # (its own near-duplicates are the same story, not related ones)
+            scores.pop(searcher.document_number(id=copy), None)
         found = _Found(searcher, scores, query, "ranked")
         hidden: dict[int, tuple[str, ...]] = {}
-        if self._near_duplicates().groups():  # (a story sent twice is shown once here too)
+        if self._near_duplicates().groups(self.generation):  # (a story sent twice is shown once here too)
             order, hidden = self._collapsed(found, "relevance", limit)
         else:
             order = matching.ranked(scores, limit)
@@ -583,13 +590,13 @@ class Index:
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
-        return self._near_duplicates().of(article_id)
+        return self._near_duplicates().of(article_id, self.generation)
 
     def _collapsed(self, found: _Found, sort: Sort, limit: int | None) -> tuple[list[tuple[int, float]],
                                                                                   dict[int, tuple[str, ...]]]:
         """The best `limit` matches with each group of near-duplicates shown once, as its
         best member; and, by shown article number, the ids of the matching others."""
-        searcher, groups = found.searcher, self._near_duplicates()
+        searcher, groups, generation = found.searcher, self._near_duplicates(), self.generation
         wanted = None if limit is None else limit * 3
         while True:
             order = self._order(found, sort, wanted)
@@ -599,7 +606,7 @@ class Index:
             for docnum, score in order:
                 if docnum in skipped:
                     continue
-                others = groups.of(searcher.stored_fields(docnum)["id"])
+                others = groups.of(searcher.stored_fields(docnum)["id"], generation)
                 numbers = {other: searcher.document_number(id=other) for other in others}
                 matching = tuple(other for other, number in numbers.items() if number in found.scores)
                 if matching:

@@ -106,8 +106,9 @@ def update_index(
             lock.acquire(config.lock_wait, progress.notice)
         index = _open_for_update(config, rebuild)
         with index, _rare_full_collections():
+            generation = index.generation
             _update(index, config, corpus, rebuild, progress, report, committer)
-            _save_duplicates(index, rebuild)
+            _save_duplicates(index, rebuild, generation)
     except OSError as error:
         # (Corpus files that can't be read are reported as problems: what gets here is the
         # index folder, read-only or full. Whatever was committed before stays.)
@@ -124,17 +125,18 @@ def update_index(
     return report
 
 
-def _save_duplicates(index: Index, rebuild: bool) -> None:
-    """The near-duplicate groups of the whole index, after a run that changed it (or
-    when they were never saved): found again from nothing after a rebuild, else by
-    looking again only at the articles this run wrote or deleted."""
-    from .duplicates import FILE_NAME, Duplicates, find_groups, save_groups
+def _save_duplicates(index: Index, rebuild: bool, generation: int) -> None:
+    """The near-duplicate groups of the whole index after this run: found again only
+    for the articles it wrote or deleted when the saved groups describe the index as
+    the run found it (`generation`), else from nothing."""
+    from .duplicates import Duplicates, find_groups, save_groups, saved_generation
 
-    saved = (index.path / FILE_NAME).exists()
-    if saved and not rebuild and not index.touched:
-        return
-    before = Duplicates(index.path).groups() if saved and not rebuild else None
-    save_groups(index.path, find_groups(index.sketches(), before=before, touched=index.touched))
+    saved = saved_generation(index.path)
+    if saved is not None and saved == index.generation:
+        return  # (nothing committed since they were saved)
+    current = saved is not None and saved == generation and not rebuild
+    before = Duplicates(index.path).groups(generation) if current else None
+    save_groups(index.path, find_groups(index.sketches(), before=before, touched=index.touched), index.generation)
 
 
 @contextmanager

@@ -38,7 +38,7 @@ class NameVariants:
     """Groups of spellings, for the fields of one schema."""
 
     def __init__(self, groups: Iterable[Sequence[str]], schema) -> None:  # type: ignore[no-untyped-def]
-        self.groups = [tuple(group) for group in groups if len(group) > 1]
+        self.groups = _merged([tuple(group) for group in groups if len(group) > 1])
         self._schema = schema
         # field -> (terms of a spelling) -> the spellings of its group, as term tuples
         self._by_field: dict[str, dict[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}
@@ -101,6 +101,30 @@ class NameVariants:
                     table.setdefault(terms, spellings)
             self._by_field[fieldname] = table
         return table
+
+
+def _merged(groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Groups that share a spelling (any case) made one: a configuration's group that
+    adds "Gadaffi" to "Gaddafi" extends the default group of Gaddafi."""
+    merged: list[list[str]] = []
+    where: dict[str, int] = {}
+    for group in groups:
+        found = sorted({where[s.casefold()] for s in group if s.casefold() in where})
+        if not found:
+            target = len(merged)
+            merged.append([])
+        else:
+            target = found[0]
+            for other in found[1:]:  # (this group joins two earlier ones)
+                for spelling in merged[other]:
+                    where[spelling.casefold()] = target
+                merged[target].extend(merged[other])
+                merged[other] = []
+        for spelling in group:
+            if spelling.casefold() not in where:
+                where[spelling.casefold()] = target
+                merged[target].append(spelling)
+    return [tuple(group) for group in merged if len(group) > 1]
 
 
 def _query(fieldname: str, terms: tuple[str, ...], boost: float) -> wq.Query:

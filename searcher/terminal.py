@@ -84,7 +84,13 @@ def print_results(out: Console, results: Results, query: str, filters: str = "")
     count = f"{results.total:,} articles match" if results.total != 1 else "1 article matches"
     how = {"any": " (any of its words)", "ranked": " (ranked by its words)"}.get(results.matched, "")
     where = f" ({safe(filters)})" if filters else ""
-    more = f", showing the first {shown}" if shown < results.total else ""
+    folded = sum(len(hit.duplicates) for hit in results)
+    if folded and shown + folded >= results.total:
+        more = f", {shown:,} shown with {_count(folded, 'near-duplicate')} folded in"
+    elif shown < results.total:
+        more = f", showing the first {shown}" + (f" (and {_count(folded, 'near-duplicate')})" if folded else "")
+    else:
+        more = ""
     out.print(Text(f"{count} {safe(repr(query))}{how}{where}{more}", style=META))
     for hit in results:
         out.print()
