@@ -290,7 +290,7 @@ class Index:
             raise ValueError(f"passages must be 0 or more, not {passages}")
         check_facets(facets)
         found = self._find(query, filters, fallback=True)
-        suggestion = self._suggest(query, found.searcher) if found.matched == "any" or not found.scores else None
+        suggestion = self._suggest(query, found.searcher) if found.matched != "all" or not found.scores else None
         corrected_from = None
         if suggestion is not None and auto_correct:
             corrected_from, query = query, suggestion
@@ -470,7 +470,9 @@ class Index:
     def _suggest(self, query: str, searcher: Any) -> str | None:
         """The query with its words that no article has replaced by the closest ones, or None."""
         import bisect
+        import re
 
+        from .analysis import fold
         from .spelling import closest_terms, corrected, corrections, distance
 
         reader = searcher.reader()
@@ -490,25 +492,47 @@ class Index:
 
         words = self._words.words()
 
-        def spelled(found: str, typed: str) -> str | None:
-            """The stem as the corpus writes it: the word nearest the typed word among the
-            stem itself, when it is a word, and the word list's words with that stem."""
-            start = bisect.bisect_left(words, found[:3])
-            spellings = [w for w in words[start:bisect.bisect_left(words, found[:3] + "\uffff")] if stem(w) == found]
-            # The stem is a word when stemming leaves it as it is ("trade"; "coffe" is not: "coff").
-            base = [found] if stem(found) == found else []
-            spellings = [w for w in (*base, *spellings) if w != typed]
-            return min(spellings, key=lambda w: (distance(w, typed), w != found, w)) if spellings else None
+        def frequency(word: str) -> int:
+            term = stem(word)
+            return max(searcher.doc_frequency("body", term), searcher.doc_frequency("title", term))
+
+        def written_as_is(term: str) -> bool:
+            """Whether an article writes the term itself ("trade"), not only words it is
+            the stem of ("earthquak", of "earthquake"): certainly when no word of the word
+            list has it as its stem, else when one of its first articles has it."""
+            start = bisect.bisect_left(words, term[:3])
+            if not any(stem(w) == term for w in words[start:bisect.bisect_left(words, term[:3] + "\uffff")]):
+                return True
+            pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
+            for number, docnum in enumerate(reader.postings("body", term).all_ids()):
+                stored = searcher.stored_fields(docnum)
+                if pattern.search(fold(stored.get("title", ""))) or pattern.search(fold(stored.get("body", ""))):
+                    return True
+                if number == 20:
+                    break
+            return False
 
         def closest(word: str) -> str | None:
-            term, typed = stem(word.lower()), word.lower()
-            candidates = closest_terms(reader, "body", term) or closest_terms(reader, "title", term)
-            nearest = candidates[:1] and distance(candidates[0], term)
-            # Among the nearest stems, the one whose written word is nearest what was typed
-            # ("cofee": "coffe", written "coffee", before the commoner "come"), then the commonest.
-            choices = [(distance(written, typed), rank, written) for rank, found in enumerate(candidates)
-                       if distance(found, term) == nearest and (written := spelled(found, typed))]
-            return min(choices)[2] if choices else None
+            # Words as the corpus writes them, near what was typed (a swap of two letters
+            # is one edit): those stemming changes (the word list), and the index terms
+            # that stemming leaves as they are ("trade"; not "coffe", the stem of "coffee").
+            typed = fold(word.lower())
+            most = 1 if len(typed) < 5 else 2
+            found: dict[str, int] = {}
+            start = bisect.bisect_left(words, typed[:1])
+            for written in words[start:bisect.bisect_left(words, typed[:1] + "\uffff")]:
+                if abs(len(written) - len(typed)) <= most and written != typed:
+                    edits = distance(written, typed)
+                    if edits <= most:
+                        found[written] = edits
+            for edits in range(1, most + 1):
+                for term in closest_terms(reader, "body", typed, edits):
+                    if term != typed and stem(term) == term and term not in found and written_as_is(term):
+                        found[term] = distance(term, typed)
+            # The nearest, then the commonest: a typo the corpus has once ("exchanage")
+            # loses to the word ("exchange") at the same distance.
+            ranked = sorted(found, key=lambda w: (found[w], -frequency(w), w))
+            return next((w for w in ranked if found[w] <= most and frequency(w) > 0), None)
 
         found = corrections(query, is_known, closest)
         return corrected(query, found) if found else None

@@ -1,12 +1,12 @@
 """Did you mean: the closest query made of words the index has.
 
 A word of the query is "missing" when none of the fields searched by default holds
-it (nor, through the name variants, another spelling of it). Each missing word is
-replaced by the index's closest term (Damerau-Levenshtein distance 1, else 2, over
-Whoosh's term automata), the most frequent among equals, and shown as a word: the
-text fields hold stems, so the stem is spelled as the commonest way the corpus
-writes it that the word list knows (see index.WordList), else as itself. A word the
-index has is never corrected.
+it (nor is it a spelling of a name with variants). Each missing word is replaced by
+the nearest word the corpus writes (edit distance 1 for a short word, else up to 2,
+a swap of two letters counting one), the commonest among equals: the words that
+stemming changes come from the index's word list (index.WordList), the others are
+the index terms stemming leaves as they are. A word the index has is never
+corrected.
 """
 
 from __future__ import annotations
@@ -63,24 +63,16 @@ def corrected(text: str, found: Sequence[Correction]) -> str:
     return text
 
 
-def closest_terms(reader, fieldname: str, term: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """The terms of `fieldname` nearest to `term`: those at distance 1, else 2, nearest
-    first (a swap of two letters counting one), then the most frequent."""
-    for edits in (1, 2):
-        if edits == 2 and len(term) < 5:
-            break  # (two edits in a short word make another word)
-        candidates = set()
-        for leaf in reader.leaf_readers():
-            segment = leaf[0]
-            try:
-                candidates.update(segment.terms_within(fieldname, term, edits, prefix=1))
-            except KeyError:
-                continue
-        candidates.discard(term)
-        if candidates:
-            return sorted(candidates, key=lambda found: (distance(found, term), -reader.doc_frequency(fieldname, found),
-                                                         found))
-    return []
+def closest_terms(reader, fieldname: str, text: str, edits: int) -> set[str]:  # type: ignore[no-untyped-def]
+    """The terms of `fieldname` within `edits` edits of `text` (Whoosh's automata; a
+    swap of two letters counts two there), sharing its first letter."""
+    found: set[str] = set()
+    for segment, _ in reader.leaf_readers():
+        try:
+            found.update(segment.terms_within(fieldname, text, edits, prefix=1))
+        except KeyError:
+            continue
+    return found
 
 
 def distance(a: str, b: str) -> int:
