@@ -65,6 +65,7 @@ class Config:
     passage_chars: int = 300
     boosts: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BOOSTS))
     auto_correct: bool = False  # search the suggested words when a query's word is in no article
+    duplicates: bool = False  # find near-duplicates when indexing, and show them once (duplicates.py)
     default_synonyms: bool = True  # the shipped name variants (name_variants.py)
     synonym_groups: tuple[tuple[str, ...], ...] = ()  # more, from the configuration
 
@@ -76,7 +77,8 @@ class Config:
         """What, in this configuration, changes the articles read from the same files."""
         formats = sorted(self.formats.items())
         fields = sorted((k, list(v)) for k, v in self.record_fields.items())
-        return repr((formats, fields)) if not self.date_formats else repr((formats, fields, list(self.date_formats)))
+        extra = ([list(self.date_formats)] if self.date_formats else []) + (["duplicates"] if self.duplicates else [])
+        return repr((formats, fields, *extra)) if extra else repr((formats, fields))
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -235,7 +237,7 @@ class _Checker:
 
     def config(self, data: dict[str, Any]) -> Config:
         top = ("corpus", "index", "on_duplicate", "workers", "lock_wait", "commit_every", "follow_links", "formats",
-               "fields", "date_format", "synonyms", "search")
+               "fields", "date_format", "synonyms", "duplicates", "search")
         self.known(data, top)
         settings: dict[str, Any] = {"path": self.path.absolute()}
 
@@ -262,6 +264,10 @@ class _Checker:
                 raise self.fail(("follow_links",), f"expected true or false, got {_describe(data['follow_links'])}")
             settings["follow_links"] = data["follow_links"]
 
+        if "duplicates" in data:
+            if not isinstance(data["duplicates"], bool):
+                raise self.fail(("duplicates",), f"expected true or false, got {_describe(data['duplicates'])}")
+            settings["duplicates"] = data["duplicates"]
         if "synonyms" in data:
             settings.update(self.synonyms(data["synonyms"]))
         if "date_format" in data:

@@ -300,7 +300,7 @@ class Index:
             table = self._metadata(found.searcher).facet(facet)
             counts[facet] = [FacetCount(value, count) for value, count in table.count(found.scores)]
         hidden: dict[int, tuple[str, ...]] = {}
-        if collapse and self._near_duplicates().groups(self.generation):
+        if collapse and self.config.duplicates and self._near_duplicates().groups(self.generation):
             order, hidden = self._collapsed(found, sort, limit)
         else:
             order = self._order(found, sort, limit)
@@ -453,7 +453,7 @@ class Index:
             scores.pop(searcher.document_number(id=copy), None)
         found = _Found(searcher, scores, query, "ranked")
         hidden: dict[int, tuple[str, ...]] = {}
-        if self._near_duplicates().groups(self.generation):  # (a story sent twice is shown once here too)
+        if self.config.duplicates and self._near_duplicates().groups(self.generation):  # (shown once here too)
             order, hidden = self._collapsed(found, "relevance", limit)
         else:
             order = matching.ranked(scores, limit)
@@ -614,7 +614,7 @@ class Index:
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
-        return self._near_duplicates().of(article_id, self.generation)
+        return self._near_duplicates().of(article_id, self.generation) if self.config.duplicates else []
 
     def _collapsed(self, found: _Found, sort: Sort, limit: int | None) -> tuple[list[tuple[int, float]],
                                                                                   dict[int, tuple[str, ...]]]:
@@ -837,7 +837,8 @@ class Batch:
         self._ids.add(article.id)
         self._index.touched.add(article.id)
         replaced = self._may_replace and self._delete(article.id)
-        self._writer.add_document(**to_document(article, article_hash or fingerprint(article)))
+        self._writer.add_document(**to_document(article, article_hash or fingerprint(article),
+                                                sketch=self._index.config.duplicates))
         return "replaced" if replaced else "added"
 
     def delete(self, article_id: str) -> bool:

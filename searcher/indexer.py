@@ -108,7 +108,8 @@ def update_index(
         with index, _rare_full_collections():
             generation = index.generation
             _update(index, config, corpus, rebuild, progress, report, committer)
-            _save_duplicates(index, rebuild, generation)
+            if config.duplicates:
+                _save_duplicates(index, rebuild, generation, progress)
     except OSError as error:
         # (Corpus files that can't be read are reported as problems: what gets here is the
         # index folder, read-only or full. Whatever was committed before stays.)
@@ -125,7 +126,7 @@ def update_index(
     return report
 
 
-def _save_duplicates(index: Index, rebuild: bool, generation: int) -> None:
+def _save_duplicates(index: Index, rebuild: bool, generation: int, progress: Progress) -> None:
     """The near-duplicate groups of the whole index after this run: found again only
     for the articles it wrote or deleted when the saved groups describe the index as
     the run found it (`generation`), else from nothing."""
@@ -136,7 +137,11 @@ def _save_duplicates(index: Index, rebuild: bool, generation: int) -> None:
         return  # (nothing committed since they were saved)
     current = saved is not None and saved == generation and not rebuild
     before = Duplicates(index.path).groups(generation) if current else None
-    save_groups(index.path, find_groups(index.sketches(), before=before, touched=index.touched), index.generation)
+    sketches = index.sketches()
+    if not sketches and len(index) >= 100:
+        progress.notice("near-duplicates: the articles of this index were written before `duplicates: true`; "
+                        "run `searcher index --rebuild` to find them")
+    save_groups(index.path, find_groups(sketches, before=before, touched=index.touched), index.generation)
 
 
 @contextmanager

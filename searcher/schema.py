@@ -204,8 +204,9 @@ def fingerprint(article: Article) -> str:
     return hashlib.blake2b(json.dumps(content).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def to_document(article: Article, article_hash: str | None = None) -> dict[str, Any]:
-    """The Whoosh document for an article (lists are indexed as text, stored as lists)."""
+def to_document(article: Article, article_hash: str | None = None, sketch: bool = False) -> dict[str, Any]:
+    """The Whoosh document for an article (lists are indexed as text, stored as lists);
+    with `sketch`, its near-duplicate sketch is made where it is written."""
     document: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -223,7 +224,7 @@ def to_document(article: Article, article_hash: str | None = None) -> dict[str, 
     }
     if article.date is not None:
         document["date"] = article.date
-    if article.body:
+    if sketch and article.body:
         # (the same string as "body": pickled once on its way to a worker process)
         document["sketch"] = (article.id, article.body)
     for values, name in ((article.source, "source"), (article.categories, "category"), (article.dateline, "dateline")):

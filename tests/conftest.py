@@ -79,7 +79,7 @@ def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 #: The configuration that maps Reuters' own keys: topics are categories, places are places.
-REUTERS_CONFIG = "fields:\n  category: topics\n  dateline: places\n"
+REUTERS_CONFIG = "fields:\n  category: topics\n  dateline: places\nduplicates: true\n"
 
 
 @pytest.fixture(scope="session")

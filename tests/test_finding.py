@@ -209,9 +209,9 @@ def wire_corpus(folder: Path, copies: int) -> Path:
 def test_near_duplicates_are_shown_once_and_counted_everywhere(tmp_path: Path) -> None:
     from searcher.indexer import update_index
 
-    config = Config(index=tmp_path / "index")
+    config = Config(index=tmp_path / "index", duplicates=True)
     update_index(config, [wire_corpus(tmp_path, 3)])
-    with Index.open(config.index) as index:
+    with Index.open(config.index, config) as index:
         assert index.duplicates_of("w0") == ["w1", "w2"]
         assert index.duplicates_of("other") == [] and index.duplicates_of("bank") == []
         results = index.search("bank dollar")
@@ -221,24 +221,34 @@ def test_near_duplicates_are_shown_once_and_counted_everywhere(tmp_path: Path) -
         assert index.matches("bank dollar")[0] == 3  # exports count every article
         assert index.search("bank dollar", facets=["category"]).total == 3
         assert sum(b.matches for b in index.timeline(["bank dollar"], "month").series[0].buckets) == 3
+    (tmp_path / "searcher.yaml").write_text("duplicates: true\n", encoding="utf-8")
     shown = CliRunner().invoke(cli, ["bank dollar", "--index", str(config.index)])
     assert "+2 near-duplicates" in shown.stdout and "3 articles match" in shown.stdout
     listed = CliRunner().invoke(cli, ["show", "w1", "--index", str(config.index)])
     assert "Near-duplicates (the same story, small edits): w0, w2" in listed.stdout
     # The groups follow the corpus: with one copy left, there is nothing to collapse.
     update_index(config, [wire_corpus(tmp_path, 1)])
-    with Index.open(config.index) as index:
+    with Index.open(config.index, config) as index:
         assert index.duplicates_of("w0") == [] and index.search("bank dollar").total == 1
     update_index(config, [wire_corpus(tmp_path, 3)])
-    with Index.open(config.index) as index:
+    with Index.open(config.index, config) as index:
         assert index.duplicates_of("w0") == ["w1", "w2"]
         # A commit the groups don't describe (here an add from the library) stops their use
         # until the next index run finds them again: never a stale group.
         index.add([Article(id="w1", title="Other", body="A different story altogether about the harvest.")])
         assert index.duplicates_of("w0") == [] and len(index.search("bank dollar", limit=None)) == 2
     update_index(config, [wire_corpus(tmp_path, 3)])  # (the file is as indexed: w1 stays the other story)
-    with Index.open(config.index) as index:
+    with Index.open(config.index, config) as index:
         assert index.duplicates_of("w0") == ["w2"]
+
+
+def test_near_duplicates_are_off_unless_configured(tmp_path: Path) -> None:
+    from searcher.indexer import update_index
+
+    update_index(Config(index=tmp_path / "index"), [wire_corpus(tmp_path, 3)])
+    with Index.open(tmp_path / "index") as index:
+        assert len(index.search("bank dollar")) == 3 and index.duplicates_of("w0") == []
+        assert index.sketches() == []  # (nor is the cost of the sketches paid)
 
 
 def test_many_copies_of_one_story_are_one_group() -> None:
@@ -258,7 +268,7 @@ def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-de
     from searcher.duplicates import find_groups
 
     groups = reuters._near_duplicates().groups(reuters.generation)
-    assert len(groups) == 498 and sum(map(len, groups)) == 1006  # (the figures of the README)
+    assert len(groups) == 489 and sum(map(len, groups)) == 987  # (the figures of the README)
     # An index run looks again only at what it wrote: the same groups as from nothing.
     sketches = reuters.sketches()
     touched = {article_id for article_id, _, _ in random.Random(5).sample(sketches, 300)} | set(groups[0][:2])
