@@ -3,7 +3,7 @@
 
     python scripts/bench_finding.py [--corpus reuters] [--rounds 3] [--keep DIR]
 
-The corpus (Reuters-21578 by default) is indexed once. The queries are those of
+The corpus (Reuters-21578 by default) is indexed once, with `duplicates: true`. The queries are those of
 bench_query.py (200 titles and 50 one- and two-word queries, fixed seed). Each round
 runs every query, one after the other, as:
 
@@ -43,12 +43,14 @@ def main() -> None:
     with benchlib.work_folder(args.keep, "bench-finding-") as work:
         corpus = benchlib.corpus_path(args.corpus, work)
         folder = work / f"{Path(args.corpus).stem}-finding"
+        config_path = work / "searcher.yaml"
+        config_path.write_text(f"index: {folder}\nduplicates: true\n", encoding="utf-8")
         if not (folder / "searcher-index.json").exists():
             print(f"building the searcher index of {corpus.name}...", file=sys.stderr)
-            benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(folder)])
+            benchlib.run_watched([str(benchlib.SEARCHER), "--config", str(config_path), "index", str(corpus)])
         queries = benchlib.query_set(corpus, 200, 50)
         typos = [_typo(query, number) for number, query in enumerate(queries)]
-        times, suggested, similar = measure(folder, queries, typos, args.rounds)
+        times, suggested, similar = measure(folder, config_path, queries, typos, args.rounds)
 
     print(f"{Path(args.corpus).name}: {len(queries)} queries, median of {args.rounds} rounds each, warm\n")
     base = {name.split(",")[0]: values for name, values in times.items()}
@@ -75,12 +77,15 @@ def _typo(query: str, seed: int) -> str:
     return " ".join(words)
 
 
-def measure(folder: Path, queries: list[str], typos: list[str],
+def measure(folder: Path, config_path: Path, queries: list[str], typos: list[str],
             rounds: int) -> tuple[dict[str, list[float]], int, float]:
-    from searcher import Index
-    from searcher.config import Config
+    from dataclasses import replace
 
-    with Index.open(folder, Config(default_synonyms=False)) as plain, Index.open(folder) as index:
+    from searcher import Index
+    from searcher.config import load_config
+
+    config = load_config(config_path)  # (near-duplicates on)
+    with Index.open(folder, replace(config, default_synonyms=False)) as plain, Index.open(folder, config) as index:
         runs = {
             "plain": (queries, lambda q: plain.search(q, collapse=False)),
             "variants": (queries, lambda q: index.search(q, collapse=False)),
