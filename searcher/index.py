@@ -94,6 +94,7 @@ class Index:
         self._lengths = None  # matching.Lengths of the searcher's segments; new with each searcher
         self._query_builder = None  # see _queries
         self._meta = None  # (searcher, metadata.Metadata): see _metadata
+        self._terms = None  # (searcher, sorted body terms): see _suggest
         self._words = WordList(path)
         self._duplicates = None  # duplicates.Duplicates, read by the first search that collapses
         #: Ids of the articles added, replaced or deleted through this object (what the
@@ -473,7 +474,7 @@ class Index:
         import re
 
         from .analysis import fold
-        from .spelling import closest_terms, corrected, corrections, distance
+        from .spelling import corrected, corrections, distance
 
         reader = searcher.reader()
         schema = self._ix.schema
@@ -491,6 +492,13 @@ class Index:
             return False
 
         words = self._words.words()
+
+        def body_terms() -> list[str]:
+            """The text's index terms, sorted (read once per searcher: a first suggestion
+            costs the reading of the term list)."""
+            if self._terms is None or self._terms[0] is not searcher:
+                self._terms = (searcher, sorted(term.decode("utf-8") for term in reader.lexicon("body")))
+            return self._terms[1]
 
         def frequency(word: str) -> int:
             term = stem(word)
@@ -519,16 +527,17 @@ class Index:
             typed = fold(word.lower())
             most = 1 if len(typed) < 5 else 2
             found: dict[str, int] = {}
-            start = bisect.bisect_left(words, typed[:1])
-            for written in words[start:bisect.bisect_left(words, typed[:1] + "\uffff")]:
-                if abs(len(written) - len(typed)) <= most and written != typed:
+            letters = set(typed)
+            for sorted_words, bare in ((words, False), (body_terms(), True)):
+                start = bisect.bisect_left(sorted_words, typed[:1])
+                for written in sorted_words[start:bisect.bisect_left(sorted_words, typed[:1] + "\uffff")]:
+                    # (an edit changes the set of letters by 2 at most: a cheap test before the distance)
+                    if abs(len(written) - len(typed)) > most or written == typed or written in found or \
+                            len(letters.symmetric_difference(written)) > 2 * most:
+                        continue
                     edits = distance(written, typed)
-                    if edits <= most:
+                    if edits <= most and (not bare or (stem(written) == written and written_as_is(written))):
                         found[written] = edits
-            for edits in range(1, most + 1):
-                for term in closest_terms(reader, "body", typed, edits):
-                    if term != typed and stem(term) == term and term not in found and written_as_is(term):
-                        found[term] = distance(term, typed)
             # The nearest, then the commonest: a typo the corpus has once ("exchanage")
             # loses to the word ("exchange") at the same distance.
             ranked = sorted(found, key=lambda w: (found[w], -frequency(w), w))

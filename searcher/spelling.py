@@ -63,18 +63,6 @@ def corrected(text: str, found: Sequence[Correction]) -> str:
     return text
 
 
-def closest_terms(reader, fieldname: str, text: str, edits: int) -> set[str]:  # type: ignore[no-untyped-def]
-    """The terms of `fieldname` within `edits` edits of `text` (Whoosh's automata; a
-    swap of two letters counts two there), sharing its first letter."""
-    found: set[str] = set()
-    for segment, _ in reader.leaf_readers():
-        try:
-            found.update(segment.terms_within(fieldname, text, edits, prefix=1))
-        except KeyError:
-            continue
-    return found
-
-
 def distance(a: str, b: str) -> int:
     """Edit distance, a swap of two neighbouring letters counting as one (optimal string alignment)."""
     rows = [list(range(len(b) + 1))]
