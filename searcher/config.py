@@ -106,28 +106,32 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 
 def _parse(path: Path) -> Config:
-    import yaml  # only the commands that read a config pay for pyyaml
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the configuration file: {error}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError(f"{where}: not valid YAML: {problem}") from None
+    data, node = _read_yaml(path, "configuration file", str(path))
     checker = _Checker(path, _key_lines(node))
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
     return checker.config(data)
+
+
+def _read_yaml(path: Path, what: str, where: str) -> tuple[Any, Any]:
+    """The data and the node tree (for line numbers) of a YAML file; ConfigError, saying
+    `where` (the file, or the key naming it) and the line, when it can't be read."""
+    import yaml  # only the commands that read a config pay for pyyaml
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{where}: cannot read the {what}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{line}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
 
 
 def _key_lines(node: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
@@ -321,20 +325,7 @@ class _Checker:
 
 def _synonym_file(path: Path, where: ConfigError) -> list[tuple[str, ...]]:
     """The groups of a synonym file: YAML, `groups:` a list of lists of spellings (or just the list)."""
-    import yaml
-
-    prefix = str(where).rstrip(": ")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{prefix}: cannot read the synonym file {path}: {getattr(error, 'strerror', None) or error}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise ConfigError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: "
-                          f"{getattr(error, 'problem', None) or error}") from None
+    data, node = _read_yaml(path, f"synonym file {path}", str(where).rstrip(": "))
     if isinstance(data, dict):
         checker = _Checker(path, _key_lines(node))
         checker.known(data, ("groups",))

@@ -71,7 +71,7 @@ def test_the_configuration_extends_or_switches_off_the_list_without_reindexing(n
     with pytest.raises(ConfigError, match=r"searcher.yaml:2: synonyms.groups: expected a list of groups"):
         load_config(config_path)
     config_path.write_text("synonyms: missing.yaml\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"cannot read the synonym file .*missing.yaml"):
+    with pytest.raises(ConfigError, match=r"searcher.yaml:1: synonyms.file: synonym file .*missing.yaml not found"):
         load_config(config_path)
 
 
