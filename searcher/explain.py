@@ -16,40 +16,43 @@ from whoosh import query as wq
 from .model import Contribution
 
 
-def leaves(query: wq.Query) -> Iterator[wq.Query]:
-    """The terms and phrases of `query` that are not excluded, each once."""
+def leaves(query: wq.Query) -> Iterator[tuple[wq.Query, float]]:
+    """The terms and phrases of `query` that are not excluded, each once, with the
+    product of the boosts above them (a word said twice weighs twice; a fuzzy word's
+    near misses weigh less), as matching.py applies them."""
     seen = set()
-    for leaf in _positive_leaves(query):
+    for leaf, factor in _positive_leaves(query, 1.0):
         if leaf not in seen:
             seen.add(leaf)
-            yield leaf
+            yield leaf, factor
 
 
-def _positive_leaves(query: wq.Query) -> Iterator[wq.Query]:
+def _positive_leaves(query: wq.Query, factor: float) -> Iterator[tuple[wq.Query, float]]:
     if isinstance(query, wq.Not):
         return
     if isinstance(query, wq.AndNot):
-        yield from _positive_leaves(query.a)
+        yield from _positive_leaves(query.a, factor)
         return
     if isinstance(query, (wq.Term, wq.Phrase)):
-        yield query
+        yield query, factor
         return
     if not query.is_leaf():
+        inner = factor * (query.boost if isinstance(query, (wq.And, wq.Or)) else 1.0)
         for child in query.children():
-            yield from _positive_leaves(child)
+            yield from _positive_leaves(child, inner)
 
 
 def contributions(searcher, query: wq.Query, docnum: int) -> tuple[Contribution, ...]:  # type: ignore[no-untyped-def]
     """What each term and phrase of `query` scores in article `docnum`, largest first."""
     found = []
     context = searcher.context()
-    for leaf in leaves(query):
+    for leaf, factor in leaves(query):
         matcher = leaf.matcher(searcher, context)
         if not matcher.is_active():
             continue
         matcher.skip_to(docnum)
         if matcher.is_active() and matcher.id() == docnum:
             text = leaf.text if isinstance(leaf, wq.Term) else '"' + " ".join(leaf.words) + '"'
-            found.append(Contribution(leaf.fieldname, text, float(matcher.score())))
+            found.append(Contribution(leaf.fieldname, text, float(matcher.score()) * factor))
     found.sort(key=lambda part: -part.score)
     return tuple(found)
