@@ -37,7 +37,9 @@ from .model import (
     SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords,
 )
 from .paths import display_path
-from .schema import QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, to_document
+from .schema import (
+    QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, stored_fingerprint, to_document,
+)
 from .locking import LOCK_NAME, write_lock
 from .storage import read_in_place
 
@@ -263,7 +265,8 @@ class Index:
         """
         reader = self._current_searcher().reader()
         return [
-            (stored["id"], stored.get("path", ""), stored.get("fingerprint", "")) for _, stored in reader.iter_docs()
+            (stored["id"], stored.get("path", ""), stored_fingerprint(stored.get("fingerprint")))
+            for _, stored in reader.iter_docs()
         ]
 
     @_reads_index
