@@ -123,10 +123,13 @@ def print_hit(out: Console, hit: Hit) -> None:
         for line in _packed(items, max(out.width - 4, 20)):
             print_indented(out, Text(line, style=META))
     if hit.contributions:
-        parts = " + ".join(f"{safe(c.field)}:{safe(c.term)} {c.score:.2f}" for c in hit.contributions)
+        parts = [f"{safe(c.field)}:{safe(c.term)} {c.score:.2f}" for c in hit.contributions]
         rest = hit.score - sum(c.score for c in hit.contributions)
-        other = f" + other {rest:.2f}" if abs(rest) >= 0.005 else ""
-        print_indented(out, Text(f"= {parts}{other}", style="cyan"))
+        if abs(rest) >= 0.005:
+            parts.append(f"other {rest:.2f}")
+        lines = [" + ".join(parts)] if out.soft_wrap else _packed(parts, max(out.width - 6, 20), " + ")
+        for number, line in enumerate(lines):
+            print_indented(out, Text(f"{'=' if number == 0 else '+'} {line}", style="cyan"))
     for passage in hit.passages:
         prefix = Text("Photo: " if passage.field == "caption" else "", style=META)
         print_indented(out, Text.assemble(prefix, passage_to_rich(passage, match_style=MATCH)))
@@ -393,12 +396,12 @@ def _meta_items(article: Article, extra: list[str] = ()) -> list[str]:  # type: 
     return [safe(part) for part in parts if part]
 
 
-def _packed(items: list[str], width: int) -> list[str]:
-    """Items joined with " · " into lines of at most `width` (an item longer than that on its own)."""
+def _packed(items: list[str], width: int, separator: str = " · ") -> list[str]:
+    """Items joined with `separator` into lines of at most `width` (an item longer than that on its own)."""
     lines: list[str] = []
     for item in items:
-        if lines and len(lines[-1]) + 3 + len(item) <= width:
-            lines[-1] += " · " + item
+        if lines and len(lines[-1]) + len(separator) + len(item) <= width:
+            lines[-1] += separator + item
         else:
             lines.append(item)
     return lines
