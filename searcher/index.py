@@ -240,21 +240,18 @@ class Index:
     def sketches(self) -> list[tuple[str, bytes, int]]:
         """(id, near-duplicate sketch, day) of every article that has a sketch (see
         duplicates.py); the day is date.toordinal(), 0 for no date."""
-        from .metadata import DAY, _column_values
-
+        searcher = self._current_searcher()
+        dates = self._metadata(searcher).dates
         found = []
-        for segment, _ in self._current_searcher().reader().leaf_readers():
+        for segment, offset in searcher.reader().leaf_readers():
             if not segment.has_column("sketch"):
                 continue
             column = segment.column_reader("sketch", translate=False)
-            dates = _column_values(segment, "date", segment.doc_count_all())
-            deleted = segment.deleted_docs_set if segment.has_deletions() else frozenset()
             for docnum in range(segment.doc_count_all()):
                 value = column[docnum]
-                if value and docnum not in deleted:
+                if value and offset + docnum not in dates.deleted:
                     article_id, _, sketch = value.partition(b"\x00")
-                    date = dates[docnum]
-                    found.append((article_id.decode("utf-8"), sketch, (date - 1) // DAY + 1 if date else 0))
+                    found.append((article_id.decode("utf-8"), sketch, dates.day(offset + docnum)))
         return found
 
     @_reads_index

@@ -24,18 +24,21 @@ from typing import Iterable, Mapping, Sequence
 
 from .dates import parse_date_bound
 from .errors import QueryError
-from .schema import FACET_FIELDS
+from .schema import FACET_FIELDS, microseconds
 
 #: The date column holds Whoosh's datetime_to_long (microseconds from 0001-01-01 00:00) plus
 #: one: 0 is "no date" (see schema.ArticleDate).
 DAY = 86_400_000_000
-_EPOCH = dt.datetime(1, 1, 1)
 
 
 def column_value(moment: dt.datetime) -> int:
     """A naive datetime as the date column holds it."""
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds + 1
+    return microseconds(moment) + 1
+
+
+def day_of(value: int) -> int:
+    """The day (date.toordinal()) of a date column value; 0 for 0, "no date"."""
+    return (value - 1) // DAY + 1 if value else 0
 
 
 class ArticleDates:
@@ -48,13 +51,14 @@ class ArticleDates:
         self.values = values
         self.deleted = _deleted(searcher)
 
-    def of(self, docnum: int) -> int:
-        return self.values[docnum]
+    def day(self, docnum: int) -> int:
+        """The day an article was published (date.toordinal()), 0 for no date."""
+        return day_of(self.values[docnum])
 
     def days(self, docnums: Iterable[int]) -> Counter[int]:
         """How many of these articles were published each day (day ordinals; no date left out)."""
         values = self.values
-        return Counter((values[docnum] - 1) // DAY + 1 for docnum in docnums if values[docnum])
+        return Counter(day_of(values[docnum]) for docnum in docnums if values[docnum])
 
 
 def _leaves(searcher):  # type: ignore[no-untyped-def]

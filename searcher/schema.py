@@ -201,7 +201,9 @@ def build_schema() -> fields.Schema:
 _EPOCH = dt.datetime(1, 1, 1)
 
 
-def _microseconds(moment: dt.datetime) -> int:
+def microseconds(moment: dt.datetime) -> int:
+    """A naive datetime as microseconds since year 1 (Whoosh's datetime_to_long): how the
+    index stores a date, and, plus one, how its date column holds it."""
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
@@ -243,7 +245,7 @@ def to_document(article: Article, article_hash: str | None = None, sketch: bool 
         document["date"] = article.date
         # Stored as microseconds since year 1: a pickled datetime takes 86 bytes, this 10
         # (8 MB of Reuters x5's 270).
-        document["_stored_date"] = _microseconds(article.date)
+        document["_stored_date"] = microseconds(article.date)
     if sketch and article.body:
         # (the same string as "body": pickled once on its way to a worker process)
         document["sketch"] = (article.id, article.body)
