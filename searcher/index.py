@@ -38,7 +38,7 @@ from .model import (
 )
 from .paths import display_path
 from .schema import (
-    QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, stored_fingerprint, to_document,
+    FACET_FIELDS, QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, stored_fingerprint, to_document,
 )
 from .locking import LOCK_NAME, write_lock
 from .storage import read_in_place
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
 
 def check_facets(facets: Sequence[str]) -> None:
     """Raises ValueError, naming the facets there are, for a name that is not one."""
-    from .schema import FACET_FIELDS
-
     for facet in facets:
         if facet not in FACET_FIELDS:
             raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACET_FIELDS)})")

@@ -50,13 +50,6 @@ def _read_lengths(reader, fieldname: str) -> list[int]:  # type: ignore[no-untyp
     return field_lengths(reader._perdoc, fieldname, reader.doc_count_all(), missing=1)
 
 
-def top(searcher, query: wq.Query, limit: int | None, lengths: Lengths) -> tuple[list[tuple[int, float]], int]:  # type: ignore[no-untyped-def]
-    """The best `limit` (None: all) (article number, score) of `query`, best first
-    (ties: the lower number first, as Whoosh), and how many articles match."""
-    found = scores(searcher, query, lengths)
-    return ranked(found, limit), len(found)
-
-
 def scores(searcher, query: wq.Query, lengths: Lengths) -> Scores:  # type: ignore[no-untyped-def]
     """Article number -> score of every article that matches `query`.
 

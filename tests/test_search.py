@@ -468,7 +468,7 @@ def test_dates_are_searched_by_day_and_keep_their_time(tmp_path: Path) -> None:
 
 
 def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Path, bbc_docs: Path) -> None:
-    # matching.top replaces Whoosh's collector; both score every match. (Not with a
+    # matching.scores and ranked replace Whoosh's collector; both score every match. (Not with a
     # fuzzy word: Whoosh drops the boost of an OR of one clause, so a lone near miss
     # would weigh as much as the word itself; test_fuzzy_word_ranks_the_word_itself_first.
     # Nor with NOT inside AND, to which Whoosh gives every match a score of 1 more.)
@@ -491,7 +491,8 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
                 from searcher.query import resolve_patterns
 
                 query = resolve_patterns(query, searcher.reader(), stem, index._words.words())
-                ours, total = matching.top(searcher, query, None, matching.Lengths())
+                found = matching.scores(searcher, query, matching.Lengths())
+                ours, total = matching.ranked(found, None), len(found)
                 collector = collectors.UnlimitedCollector()
                 searcher.search_with_collector(query, collector)
                 theirs = {hit.docnum: hit.score for hit in collector.results()}
@@ -523,7 +524,8 @@ def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path
         searcher = index._current_searcher()
         for text in ("government economy", "updated", "the", "film OR music -award"):
             query = index._queries.prepare(text).query
-            ours, total = matching.top(searcher, query, None, matching.Lengths())
+            found = matching.scores(searcher, query, matching.Lengths())
+            ours, total = matching.ranked(found, None), len(found)
             collector = collectors.UnlimitedCollector()
             searcher.search_with_collector(query, collector)
             theirs = {hit.docnum: hit.score for hit in collector.results()}
