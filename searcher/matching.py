@@ -4,7 +4,7 @@ Whoosh scores a query document at a time: a tree of matchers, one per term and p
 field, is advanced in step, and every step asks every node whether it is still
 active. For a ranked sentence over 100,000 articles (a dozen words, each in four
 fields) that bookkeeping, not the scoring, took nine tenths of the time. Its top-N
-pruning, which would skip most of it, is unsafe in Whoosh 2.7 (see `top`).
+pruning, which would skip most of it, is unsafe in Whoosh 2.7 (see `scores`).
 
 Here each term's postings are read a block at a time and scored with the same
 weighting model (scoring.FieldBoostedBM25F, the same quantized field lengths), into a
