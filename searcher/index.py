@@ -94,7 +94,7 @@ class Index:
         self._lengths = None  # matching.Lengths of the searcher's segments; new with each searcher
         self._query_builder = None  # see _queries
         self._meta = None  # (searcher, metadata.Metadata): see _metadata
-        self._terms = None  # (searcher, sorted body terms): see _suggest
+        self._speller = None  # (searcher, spelling.Speller): see _suggest
         self._words = WordList(path)
         self._duplicates = None  # duplicates.Duplicates, read by the first search that collapses
         #: Ids of the articles added, replaced or deleted through this object (what the
@@ -468,81 +468,13 @@ class Index:
 
     def _suggest(self, query: str, searcher: Any) -> str | None:
         """The query with its words that no article has replaced by the closest ones, or None."""
-        import bisect
-        import re
+        if self._speller is None or self._speller[0] is not searcher:
+            from .spelling import Speller
 
-        from .analysis import fold
-        from .spelling import corrected, corrections, distance
-
-        reader = searcher.reader()
-        schema = self._ix.schema
-        fields = [name for name in self.config.boosts if name in schema]
-        variants = self._queries.variants
-
-        def is_known(word: str) -> bool:
-            for fieldname in fields:
-                terms = tuple(token.text for token in schema[fieldname].analyzer(word))
-                if not terms or all((fieldname, term) in reader for term in terms):
-                    return True
-                table = variants._table(fieldname) if variants else None
-                if table and terms in table:
-                    return True  # a spelling of a name: other spellings are searched, it is never "corrected"
-            return False
-
-        words = self._words.words()
-
-        def body_terms() -> list[str]:
-            """The text's index terms, sorted (read once per searcher: a first suggestion
-            costs the reading of the term list)."""
-            if self._terms is None or self._terms[0] is not searcher:
-                self._terms = (searcher, sorted(term.decode("utf-8") for term in reader.lexicon("body")))
-            return self._terms[1]
-
-        def frequency(word: str) -> int:
-            term = stem(word)
-            return max(searcher.doc_frequency("body", term), searcher.doc_frequency("title", term))
-
-        def written_as_is(term: str) -> bool:
-            """Whether an article writes the term itself ("trade"), not only words it is
-            the stem of ("earthquak", of "earthquake"): certainly when no word of the word
-            list has it as its stem, else when one of its first articles has it."""
-            start = bisect.bisect_left(words, term[:3])
-            if not any(stem(w) == term for w in words[start:bisect.bisect_left(words, term[:3] + "\uffff")]):
-                return True
-            pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
-            for number, docnum in enumerate(reader.postings("body", term).all_ids()):
-                stored = searcher.stored_fields(docnum)
-                if pattern.search(fold(stored.get("title", ""))) or pattern.search(fold(stored.get("body", ""))):
-                    return True
-                if number == 20:
-                    break
-            return False
-
-        def closest(word: str) -> str | None:
-            # Words as the corpus writes them, near what was typed (a swap of two letters
-            # is one edit): those stemming changes (the word list), and the index terms
-            # that stemming leaves as they are ("trade"; not "coffe", the stem of "coffee").
-            typed = fold(word.lower())
-            most = 1 if len(typed) < 5 else 2
-            found: dict[str, int] = {}
-            letters = set(typed)
-            for sorted_words, bare in ((words, False), (body_terms(), True)):
-                start = bisect.bisect_left(sorted_words, typed[:1])
-                for written in sorted_words[start:bisect.bisect_left(sorted_words, typed[:1] + "\uffff")]:
-                    # (an edit changes the set of letters by 2 at most: a cheap test before the distance)
-                    if abs(len(written) - len(typed)) > most or written == typed or written in found or \
-                            len(letters.symmetric_difference(written)) > 2 * most:
-                        continue
-                    edits = distance(written, typed)
-                    if edits <= most and (not bare or (stem(written) == written and written_as_is(written))):
-                        found[written] = edits
-            # The nearest, then the commonest: a typo the corpus has once ("exchanage")
-            # loses to the word ("exchange") at the same distance.
-            ranked = sorted(found, key=lambda w: (found[w], -frequency(w), w))
-            return next((w for w in ranked if found[w] <= most and frequency(w) > 0), None)
-
-        found = corrections(query, is_known, closest)
-        return corrected(query, found) if found else None
+            schema = self._ix.schema
+            fields = [name for name in self.config.boosts if name in schema]
+            self._speller = (searcher, Speller(searcher, schema, fields, self._queries.variants, self._words.words()))
+        return self._speller[1].suggest(query)
 
     def _find(self, query: str, filters: Filters | None, *, fallback: bool = False, searcher: Any = None) -> _Found:
         """Every article matching `query` and `filters`, with its score, in `searcher`

@@ -11,10 +11,12 @@ corrected.
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-from .analysis import TOKEN
+from .analysis import TOKEN, fold, stem
 
 #: Words that are operators in a query, not words to correct.
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
@@ -61,6 +63,86 @@ def corrected(text: str, found: Sequence[Correction]) -> str:
     for correction in sorted(found, key=lambda c: -c.start):
         text = text[:correction.start] + correction.suggested + text[correction.start + len(correction.written):]
     return text
+
+
+class Speller:
+    """Suggestions from the index of one searcher: what counts as a word the index has,
+    and the nearest written words to one it hasn't."""
+
+    def __init__(self, searcher, schema, fields: Sequence[str], variants, words: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
+        self._searcher = searcher
+        self._reader = searcher.reader()
+        self._analyzers = [(name, schema[name].analyzer) for name in fields]
+        self._variants = variants  # synonyms.NameVariants, or None
+        self._words = words  # the words stemming changes, sorted (index.WordList)
+        self._body_terms: list[str] | None = None
+
+    def suggest(self, query: str) -> str | None:
+        """The query with its words that no article has replaced by the closest ones, or None."""
+        found = corrections(query, self.is_known, self.closest)
+        return corrected(query, found) if found else None
+
+    def is_known(self, word: str) -> bool:
+        for fieldname, analyzer in self._analyzers:
+            terms = tuple(token.text for token in analyzer(word))
+            if not terms or all((fieldname, term) in self._reader for term in terms):
+                return True
+            if self._variants and self._variants.knows(fieldname, terms):
+                return True  # a spelling of a name: other spellings are searched, it is never "corrected"
+        return False
+
+    def closest(self, word: str) -> str | None:
+        # Words as the corpus writes them, near what was typed (a swap of two letters
+        # is one edit): those stemming changes (the word list), and the index terms
+        # that stemming leaves as they are ("trade"; not "coffe", the stem of "coffee").
+        typed = fold(word.lower())
+        most = 1 if len(typed) < 5 else 2
+        found: dict[str, int] = {}
+        letters = set(typed)
+        for sorted_words, bare in ((self._words, False), (self._terms(), True)):
+            for written in _starting_with(sorted_words, typed[:1]):
+                # (an edit changes the set of letters by 2 at most: a cheap test before the distance)
+                if abs(len(written) - len(typed)) > most or written == typed or written in found or \
+                        len(letters.symmetric_difference(written)) > 2 * most:
+                    continue
+                edits = distance(written, typed)
+                if edits <= most and (not bare or (stem(written) == written and self._written_as_is(written))):
+                    found[written] = edits
+        # The nearest, then the commonest: a typo the corpus has once ("exchanage")
+        # loses to the word ("exchange") at the same distance.
+        ranked = sorted(found, key=lambda w: (found[w], -self._frequency(w), w))
+        return next((w for w in ranked if found[w] <= most and self._frequency(w) > 0), None)
+
+    def _terms(self) -> list[str]:
+        """The text's index terms, sorted (read once: a first suggestion costs the
+        reading of the term list)."""
+        if self._body_terms is None:
+            self._body_terms = sorted(term.decode("utf-8") for term in self._reader.lexicon("body"))
+        return self._body_terms
+
+    def _frequency(self, word: str) -> int:
+        term = stem(word)
+        return max(self._searcher.doc_frequency("body", term), self._searcher.doc_frequency("title", term))
+
+    def _written_as_is(self, term: str) -> bool:
+        """Whether an article writes the term itself ("trade"), not only words it is the
+        stem of ("earthquak", of "earthquake"): certainly when no word of the word list
+        has it as its stem, else when one of its first articles has it."""
+        if not any(stem(word) == term for word in _starting_with(self._words, term[:3])):
+            return True
+        pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
+        for number, docnum in enumerate(self._reader.postings("body", term).all_ids()):
+            stored: dict[str, Any] = self._searcher.stored_fields(docnum)
+            if pattern.search(fold(stored.get("title", ""))) or pattern.search(fold(stored.get("body", ""))):
+                return True
+            if number == 20:
+                break
+        return False
+
+
+def _starting_with(words: Sequence[str], prefix: str) -> Sequence[str]:
+    """The words of a sorted list that start with `prefix`."""
+    return words[bisect.bisect_left(words, prefix):bisect.bisect_left(words, prefix + "\uffff")]
 
 
 def distance(a: str, b: str) -> int:

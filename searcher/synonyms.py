@@ -85,6 +85,11 @@ class NameVariants:
                 return wq.Or([query, *(_query(query.fieldname, phrase, query.boost) for phrase in alternatives)])
         return query
 
+    def knows(self, fieldname: str, terms: tuple[str, ...]) -> bool:
+        """Whether these terms of a field are a spelling of a name with variants."""
+        table = self._table(fieldname) if self.groups else None
+        return bool(table) and terms in table
+
     def _table(self, fieldname: str) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]] | None:
         table = self._by_field.get(fieldname)
         if table is None:
