@@ -725,15 +725,17 @@ def _facet_names(value: str | None) -> tuple[str, ...]:
     return names
 
 
+def _plural(n: int, noun: str) -> str:
+    from .render import plural
+
+    return plural(n, noun)
+
+
 def _one_facet(value: str | None) -> str | None:
     names = _facet_names(value)
     if len(names) > 1:
         raise click.BadParameter(f"one facet at a time, not {', '.join(names)}")
     return names[0] if names else None
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "es" if noun.endswith("ch") else "s")
 
 
 def _export_fields(value: str | None) -> tuple[str, ...]:

@@ -17,6 +17,15 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
+def plural(n: int, noun: str) -> str:
+    """"1 article", "2 articles", "3 queries", "4 matches"."""
+    if n == 1:
+        return f"{n:,} {noun}"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return f"{n:,} {noun[:-1]}ies"
+    return f"{n:,} {noun}es" if noun.endswith(("ch", "sh", "s", "x")) else f"{n:,} {noun}s"
+
+
 def render_spans(passage: Passage, plain: Callable[[str], str], match: Callable[[str], str]) -> str:
     """The passage's text with each unmatched piece passed to `plain` and each match to `match`."""
     pieces, at = [], 0

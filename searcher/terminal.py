@@ -29,7 +29,7 @@ from .errors import OutputClosed, write_output
 from .indexer import Progress as IndexProgress
 from .evaluation import Report as EvaluationReport
 from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Results, Timeline, TopWords
-from .render import passage_to_rich
+from .render import passage_to_rich, plural
 from .paths import display_path
 from .text import safe
 
@@ -86,9 +86,9 @@ def print_results(out: Console, results: Results, query: str, filters: str = "")
     where = f" ({safe(filters)})" if filters else ""
     folded = sum(len(hit.duplicates) for hit in results)
     if folded and shown + folded >= results.total:
-        more = f", {shown:,} shown with {_count(folded, 'near-duplicate')} folded in"
+        more = f", {shown:,} shown with {plural(folded, 'near-duplicate')} folded in"
     elif shown < results.total:
-        more = f", showing the first {shown}" + (f" (and {_count(folded, 'near-duplicate')})" if folded else "")
+        more = f", showing the first {shown}" + (f" (and {plural(folded, 'near-duplicate')})" if folded else "")
     else:
         more = ""
     out.print(Text(f"{count} {safe(repr(query))}{how}{where}{more}", style=META))
@@ -140,7 +140,7 @@ def print_facets(out: Console, facets: dict[str, list[FacetCount]], total: int, 
     if not facets:
         return
     out.print()
-    out.print(Text(f"Over all {_count(total, 'matching article')}:", style=META))
+    out.print(Text(f"Over all {plural(total, 'matching article')}:", style=META))
     for name, counts in facets.items():
         out.print(Text(name, style="bold"))
         if not counts:
@@ -152,7 +152,7 @@ def print_facets(out: Console, facets: dict[str, list[FacetCount]], total: int, 
             line.append(safe(count.value))
             out.print(line, no_wrap=True, overflow="ellipsis")
         if len(counts) > shown:
-            out.print(Text(f"  ... {_count(len(counts) - shown, 'more value')}", style=META))
+            out.print(Text(f"  ... {plural(len(counts) - shown, 'more value')}", style=META))
 
 
 _SERIES_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "red")
@@ -188,7 +188,7 @@ def print_timeline(out: Console, timeline: Timeline) -> None:
         value = f" · {safe(one.value)}" if one.value is not None else ""
         marker = f"■ {number + 1} " if numbered else "■ " if many else ""
         head = Text.assemble((marker, style), (safe(repr(one.query)) + value, "bold"),
-                             (f"  {_count(one.matches, 'article')}{undated}", META))
+                             (f"  {plural(one.matches, 'article')}{undated}", META))
         out.print(head, no_wrap=True, overflow="ellipsis")
     header = f"{'period':<{label_width}}  " + " " * name_width
     header += f"{'match':>{counts_width}}  {'of all':>{all_width}}  {'share':>6}"
@@ -233,7 +233,7 @@ def print_key_terms(out: Console, found: TopWords, query: str, filters: str = ""
     sample = f", from a sample of {found.read:,}" if found.read < found.matches else ""
     against = f"the {found.compared:,} articles ({safe(filters)})" if found.filtered else f"all {found.compared:,}"
     what = f"({safe(filters)})" if query == "*" and filters else f"matching {safe(repr(query))}"
-    out.print(Text(f"Words of the {_count(found.matches, 'article')} {what}{sample}, against {against}; "
+    out.print(Text(f"Words of the {plural(found.matches, 'article')} {what}{sample}, against {against}; "
                    "* in the query", style=META))
     if not terms:
         return
@@ -373,10 +373,10 @@ def print_evaluation(out: Console, report: EvaluationReport, per_query: bool = F
         table.add_column(MEASURE_NAMES[name], justify="right")
     table.add_row(*(f"{report.means[name]:.4f}" for name in MEASURES))
     out.print(table)
-    left_out = f"; {_count(len(report.unjudged), 'query')} without relevant documents left out" if report.unjudged else ""
+    left_out = f"; {plural(len(report.unjudged), 'query')} without relevant documents left out" if report.unjudged else ""
     if report.not_run:
-        left_out += f"; {_count(len(report.not_run), 'judged query')} not in the queries file"
-    out.print(Text(f"{_count(len(report.queries), 'query')}, top {report.limit:,}{left_out} "
+        left_out += f"; {plural(len(report.not_run), 'judged query')} not in the queries file"
+    out.print(Text(f"{plural(len(report.queries), 'query')}, top {report.limit:,}{left_out} "
                    "(trec_eval definitions)", style=META))
 
 
@@ -410,12 +410,6 @@ def _packed(items: list[str], width: int, separator: str = " · ") -> list[str]:
 def _untitled(article: Article) -> str:
     words = " ".join(article.body.split())
     return safe(words[:77] + "..." if len(words) > 80 else words) or "(untitled)"
-
-
-def _count(n: int, noun: str) -> str:
-    if n == 1:
-        return f"{n:,} {noun}"
-    return f"{n:,} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{n:,} {noun}s"
 
 
 def _size(count: int) -> str:
