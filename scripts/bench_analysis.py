@@ -49,12 +49,7 @@ def main() -> None:
 
     with benchlib.work_folder(args.keep, "bench-analysis-") as work:
         corpus = benchlib.corpus_path(args.corpus, work)
-        folder = work / f"{Path(args.corpus).stem}-analysis"
-        config_path = work / "searcher.yaml"
-        config_path.write_text(CONFIG + f"index: {folder}\n", encoding="utf-8")
-        if not (folder / "searcher-index.json").exists():
-            print(f"building the searcher index of {corpus.name}...", file=sys.stderr)
-            benchlib.run_watched([str(benchlib.SEARCHER), "--config", str(config_path), "index", str(corpus)])
+        config_path = benchlib.configured_index(corpus, work / f"{Path(args.corpus).stem}-analysis", CONFIG)
         queries = benchlib.query_set(corpus, 0, args.short) + BROAD
         first_read, times, sizes = measure(config_path, queries, args.rounds)
         commands = measure_commands(config_path, args.rounds)

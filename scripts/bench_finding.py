@@ -43,11 +43,7 @@ def main() -> None:
     with benchlib.work_folder(args.keep, "bench-finding-") as work:
         corpus = benchlib.corpus_path(args.corpus, work)
         folder = work / f"{Path(args.corpus).stem}-finding"
-        config_path = work / "searcher.yaml"
-        config_path.write_text(f"index: {folder}\nduplicates: true\n", encoding="utf-8")
-        if not (folder / "searcher-index.json").exists():
-            print(f"building the searcher index of {corpus.name}...", file=sys.stderr)
-            benchlib.run_watched([str(benchlib.SEARCHER), "--config", str(config_path), "index", str(corpus)])
+        config_path = benchlib.configured_index(corpus, folder, "duplicates: true\n")
         queries = benchlib.query_set(corpus, 200, 50)
         typos = [_typo(query, number) for number, query in enumerate(queries)]
         times, suggested, similar = measure(folder, config_path, queries, typos, args.rounds)

@@ -48,6 +48,17 @@ def work_folder(keep: Path | None, prefix: str) -> Iterator[Path]:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def configured_index(corpus: Path, folder: Path, config: str) -> Path:
+    """A searcher.yaml in `folder`'s parent with `config` and `folder` as the index, and
+    that index built from `corpus` (unless it is there already); the file's path."""
+    config_path = folder.parent / "searcher.yaml"
+    config_path.write_text(config + f"index: {folder}\n", encoding="utf-8")
+    if not (folder / "searcher-index.json").exists():
+        print(f"building the searcher index of {corpus.name}...", file=sys.stderr)
+        run_watched([str(SEARCHER), "--config", str(config_path), "index", str(corpus)])
+    return config_path
+
+
 def corpus_path(name: str, folder: Path) -> Path:
     """A corpus by name: "bbc", "reuters", or "reuters-x5" (Reuters five times over,
     ids suffixed, about 108,000 articles, written into `folder`), or a JSON lines file."""
