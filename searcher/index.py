@@ -21,6 +21,7 @@ import struct
 import tempfile
 import time
 import zlib
+from array import array
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
@@ -38,7 +39,8 @@ from .model import (
 )
 from .paths import display_path
 from .schema import (
-    FACET_FIELDS, QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored, stored_fingerprint, to_document,
+    FACET_FIELDS, QUERY_FIELDS, SCHEMA_VERSION, WRITTEN_SKETCHES, build_schema, fingerprint, from_stored,
+    stored_fingerprint, to_document,
 )
 from .locking import LOCK_NAME, write_lock
 from .storage import read_in_place
@@ -98,8 +100,10 @@ class Index:
         self._words = WordList(path)
         self._duplicates = None  # duplicates.Duplicates, read by the first search that collapses
         #: Ids of the articles added, replaced or deleted through this object (what the
-        #: near-duplicate groups must look at again after an index run).
+        #: near-duplicate groups must look at again after an index run), and the sketches
+        #: of those written, as id -> (sketch, day) (see schema.SketchColumn).
         self.touched: set[str] = set()
+        self.written_sketches: dict[str, tuple[bytes, int]] = {}
         #: The run-long write lock (see locking); batches take it too.
         self.write_lock = write_lock(path)
         # Passages find the query's terms in stored text with the indexing analysis
@@ -235,21 +239,54 @@ class Index:
         return from_stored(stored) if stored else None
 
     @_reads_index
-    def sketches(self) -> list[tuple[str, bytes, int]]:
-        """(id, near-duplicate sketch, day) of every article that has a sketch (see
-        duplicates.py); the day is date.toordinal(), 0 for no date."""
+    def stored_sketches(self, keys: Iterable[bytes] | None, ids: Iterable[str] = ()) -> list[tuple[str, bytes, int]]:
+        """(id, near-duplicate sketch, day) of live articles, the sketch made again from the
+        stored body: those whose stored keys (see duplicates.keys) share one with `keys`
+        (None: with another article), and those with `ids`. The day is date.toordinal(),
+        0 for no date.
+
+        A key shared by more than duplicates.BUCKET_LIMIT articles is boilerplate: through
+        it come only the articles whose keys are all the same (see duplicates.find_groups).
+        """
+        from collections import Counter
+
+        from .duplicates import BUCKET_LIMIT, KEYS_BYTES, sketch
+
         searcher = self._current_searcher()
         dates = self._metadata(searcher).dates
+        reader = searcher.reader()
+        blob = bytearray()  # every article's keys, by article number
+        for segment, _ in reader.leaf_readers():
+            if segment.has_column("body_keys"):
+                blob += b"".join(segment.column_reader("body_keys", translate=False))
+            else:
+                blob += bytes(KEYS_BYTES * segment.doc_count_all())
+        words = array("I", bytes(blob))
+        width = KEYS_BYTES // words.itemsize
+        if keys is None:  # (after a run that could not use the saved groups: seldom)
+            wanted = {value for value, count in Counter(words).items() if count > 1 and value}
+            entries = {entry for entry, count in Counter(
+                bytes(blob[at:at + KEYS_BYTES]) for at in range(0, len(blob), KEYS_BYTES)).items() if count > 1}
+        else:
+            entries = {bytes(entry) for entry in keys}
+            wanted = {value for value in array("I", b"".join(entries)) if value}
+        positions = [position for position, value in enumerate(words) if value in wanted]
+        counts = Counter(words[position] for position in positions)
+        docnums: set[int] = set()
+        for position in positions:
+            docnum = position // width
+            if counts[words[position]] <= BUCKET_LIMIT or bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) in entries:
+                docnums.add(docnum)
+        for article_id in ids:
+            docnum = searcher.document_number(id=article_id)
+            if docnum is not None:
+                docnums.add(docnum)
         found = []
-        for segment, offset in searcher.reader().leaf_readers():
-            if not segment.has_column("sketch"):
-                continue
-            column = segment.column_reader("sketch", translate=False)
-            for docnum in range(segment.doc_count_all()):
-                value = column[docnum]
-                if value and offset + docnum not in dates.deleted:
-                    article_id, _, sketch = value.partition(b"\x00")
-                    found.append((article_id.decode("utf-8"), sketch, dates.day(offset + docnum)))
+        for docnum in sorted(docnums - dates.deleted):
+            stored = reader.stored_fields(docnum)
+            value = sketch(TEXT_TERMS.terms(stored.get("body") or ""))
+            if value:
+                found.append((stored["id"], value, dates.day(docnum)))
         return found
 
     @_reads_index
@@ -699,6 +736,7 @@ class Batch:
 
     def __enter__(self) -> Batch:
         self._index.write_lock.acquire(self._index.config.lock_wait)
+        WRITTEN_SKETCHES.clear()  # (what a cancelled batch left; before workers start with a copy)
         try:
             # With nothing committed yet, or everything to be cleared, nothing can be replaced.
             self._may_replace = not self._clear and len(self._index) > 0
@@ -743,13 +781,17 @@ class Batch:
         try:
             # The word list just before the commit: if the commit fails, a few extra
             # words do no harm. Workers' words are known when they have finished.
-            def save_words(words: set[str]) -> None:
+            sketches: list[tuple[str, bytes, int]] = []
+
+            def save_words(words: set[str], worker_sketches: list[tuple[str, bytes, int]]) -> None:
                 self._index._words.add(words | TEXT_TERMS.stemmed_away, replace=self._clear)
+                sketches.extend(worker_sketches)
 
             if isinstance(writer, ParallelWriter):
                 writer.before_commit = save_words
             else:
-                save_words(set())
+                save_words(set(), WRITTEN_SKETCHES[:])
+            WRITTEN_SKETCHES.clear()
             from whoosh.writing import CLEAR, NO_MERGE  # here: searching needs none of whoosh.writing
 
             if self._clear:
@@ -764,6 +806,7 @@ class Batch:
             if not writer.is_closed:
                 writer.cancel()  # releases the write lock; nothing of this batch is committed
             raise
+        self._index.written_sketches.update((article_id, (value, day)) for article_id, value, day in sketches)
 
     def add(self, article: Article, article_hash: str | None = None) -> Literal["added", "replaced", "duplicate"]:
         """Add an article, replacing the committed one with its id.
@@ -783,6 +826,7 @@ class Batch:
     def delete(self, article_id: str) -> bool:
         """Delete the committed article with this id; True when there was one."""
         self._index.touched.add(article_id)
+        self._index.written_sketches.pop(article_id, None)
         return self._may_replace and self._delete(article_id)
 
     def _delete(self, article_id: str) -> bool:

@@ -106,10 +106,10 @@ def update_index(
             lock.acquire(config.lock_wait, progress.notice)
         index = _open_for_update(config, rebuild)
         with index, _rare_full_collections():
-            generation = index.generation
+            generation, fresh = index.generation, rebuild or len(index) == 0
             _update(index, config, corpus, rebuild, progress, report, committer)
             if config.duplicates:
-                _save_duplicates(index, rebuild, generation, progress)
+                _save_duplicates(index, fresh, generation, progress)
     except OSError as error:
         # (Corpus files that can't be read are reported as problems: what gets here is the
         # index folder, read-only or full. Whatever was committed before stays.)
@@ -126,22 +126,38 @@ def update_index(
     return report
 
 
-def _save_duplicates(index: Index, rebuild: bool, generation: int, progress: Progress) -> None:
-    """The near-duplicate groups of the whole index after this run: found again only
-    for the articles it wrote or deleted when the saved groups describe the index as
-    the run found it (`generation`), else from nothing."""
-    from .duplicates import Duplicates, find_groups, save_groups, saved_generation
+def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progress) -> None:
+    """The near-duplicate groups of the whole index after this run.
+
+    A run that wrote every article (`fresh`: a first build or a rebuild) groups the
+    sketches its writers made. Otherwise, when the saved groups describe the index as
+    the run found it (`generation`), only the articles it wrote or deleted are looked
+    at again, with the few articles they could join, whose sketches are made again
+    from their stored text (see Index.stored_sketches). Else (the groups were lost,
+    or an `Index.add` changed the index since) every article that shares a key with
+    another is sketched again.
+    """
+    from .duplicates import Duplicates, find_groups, keys, save_groups, saved_generation
 
     saved = saved_generation(index.path)
     if saved is not None and saved == index.generation:
         return  # (nothing committed since they were saved)
-    current = saved is not None and saved == generation and not rebuild
-    before = Duplicates(index.path).groups(generation) if current else None
-    sketches = index.sketches()
-    if not sketches and len(index) >= 100:
-        progress.notice("near-duplicates: the articles of this index were written before `duplicates: true`; "
-                        "run `searcher index --rebuild` to find them")
-    save_groups(index.path, find_groups(sketches, before=before, touched=index.touched), index.generation)
+    written = index.written_sketches
+    if fresh:
+        groups = find_groups((article_id, value, day) for article_id, (value, day) in written.items())
+    elif saved is not None and saved == generation:
+        before = Duplicates(index.path).groups(generation)
+        broken = [article_id for group in before if index.touched.intersection(group)
+                  for article_id in group if article_id not in index.touched]
+        found = {article_id: (value, day) for article_id, value, day in
+                 index.stored_sketches([keys(value) for value, _ in written.values()], broken)}
+        found.update(written)  # (from the stored text or from the writer: the same)
+        groups = find_groups(((article_id, value, day) for article_id, (value, day) in found.items()),
+                             before=before, touched=index.touched)
+    else:
+        found = {article_id: (value, day) for article_id, value, day in index.stored_sketches(None)}
+        groups = find_groups((article_id, value, day) for article_id, (value, day) in found.items())
+    save_groups(index.path, groups, index.generation)
 
 
 @contextmanager

@@ -18,13 +18,13 @@ from whoosh import columns, fields, formats
 from whoosh.system import pack_uint
 
 from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
-from .duplicates import sketch
+from .duplicates import KEYS_BYTES, keys, sketch
 from .model import Article
 
-SCHEMA_VERSION = 8  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+SCHEMA_VERSION = 9  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
 # 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
 # 6: the sketch column (near-duplicates); 7: sketches of 64 32-bit hashes of term shingles;
-# 8: dates and fingerprints stored as numbers
+# 8: dates and fingerprints stored as numbers; 9: body_keys, a sketch's keys, not the sketch
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
@@ -130,21 +130,31 @@ _DAY_TERMS: dict[dt.date, list] = {}
 
 
 class SketchColumn(fields.COLUMN):
-    """The article's id and the near-duplicate sketch of its text (duplicates.sketch),
-    computed from (id, body) where the document is written: in the worker processes
-    of a parallel run."""
+    """The candidate keys of the article's near-duplicate sketch (duplicates.keys), made
+    from (id, body, day) where the document is written: in the worker processes of a
+    parallel run. The whole sketch is kept for the run, in `WRITTEN_SKETCHES`: the
+    near-duplicates found after it compare those (see indexer._save_duplicates)."""
 
     def __init__(self) -> None:
-        super().__init__(columns.VarBytesColumn())
+        super().__init__(columns.FixedBytesColumn(KEYS_BYTES))
 
     def to_column_value(self, value):  # type: ignore[no-untyped-def]
         if isinstance(value, bytes):
             return value
-        article_id, body = value
-        # The body was indexed just before (fields are written in name order): its terms are there.
+        article_id, body, day = value
+        # The body was indexed just before (fields are written in name order: body, body_keys),
+        # so its terms are there; only a caller writing fields in another order pays for them again.
         text, terms = _LAST_TERMS
         body_sketch = sketch(terms if text is body else TEXT_TERMS.terms(body))
-        return article_id.encode("utf-8") + b"\x00" + body_sketch if body_sketch else b""
+        if not body_sketch:
+            return bytes(KEYS_BYTES)
+        WRITTEN_SKETCHES.append((article_id, body_sketch, day))
+        return keys(body_sketch)
+
+
+#: (id, sketch, day) of each article written in this process since the list was last
+#: emptied (index.Batch takes them; a worker process hands them back in a file).
+WRITTEN_SKETCHES: list[tuple[str, bytes, int]] = []
 
 
 #: The facets a search can filter on and count, and the field holding each one's values.
@@ -193,8 +203,10 @@ def build_schema() -> fields.Schema:
         path=fields.ID(stored=True),
         # What re-indexing compares: the hash of the article's content (see `fingerprint`).
         fingerprint=fields.STORED(),
-        # The article's id and near-duplicate sketch (see duplicates.py), read all at once after a run.
-        sketch=SketchColumn(),
+        # The keys of the article's near-duplicate sketch (see duplicates.py), which find the articles
+        # to compare a new one with. Fields are written in name order: this one comes right after
+        # "body", whose terms it reuses.
+        body_keys=SketchColumn(),
     )
 
 
@@ -248,7 +260,7 @@ def to_document(article: Article, article_hash: str | None = None, sketch: bool 
         document["_stored_date"] = microseconds(article.date)
     if sketch and article.body:
         # (the same string as "body": pickled once on its way to a worker process)
-        document["sketch"] = (article.id, article.body)
+        document["body_keys"] = (article.id, article.body, article.date.toordinal() if article.date else 0)
     for values, name in ((article.source, "source"), (article.categories, "category"), (article.dateline, "dateline")):
         if values:
             document[f"{name}_values"] = values

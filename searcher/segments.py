@@ -5,7 +5,8 @@ with the parts that made indexing slow or fragile replaced.
   tuple per posting sorted at the end (and spilled to disk past a memory limit).
 - `SegmentWriter` reads each field's lengths once per segment.
 - `ParallelWriter`'s workers ignore Ctrl-C, stop on cancel, and hand back the words
-  that stemming changed (for index.WordList).
+  that stemming changed (for index.WordList) and the near-duplicate sketches of the
+  articles they wrote (schema.WRITTEN_SKETCHES).
 
 The index module is the only user; Whoosh's writers stay behind it.
 """
@@ -28,6 +29,7 @@ from whoosh.util import random_name
 
 from .analysis import TEXT_TERMS
 from .errors import SearcherError
+from .schema import WRITTEN_SKETCHES
 from .storage import field_lengths
 
 
@@ -295,23 +297,25 @@ class _Lengths:
 
 class _WorkerTask(SubWriterTask):
     """A Whoosh indexing worker process that leaves Ctrl-C to its parent, and hands it
-    the words that stemming changed (for the word list) in a file.
+    the words that stemming changed (for the word list) and the sketches of the
+    articles it wrote, in a file.
 
     Without the first, Ctrl-C reaches every worker (they share the terminal's process
     group) and each prints a KeyboardInterrupt traceback; the parent stops them. The
-    words go through a file because the parent joins its workers before it reads their
+    results go through a file because the parent joins its workers before it reads their
     queue, and a worker can't exit with more than a pipe's worth of data unread.
     """
 
-    def __init__(self, *args: Any, words_path: Path) -> None:
+    def __init__(self, *args: Any, results_path: Path) -> None:
         super().__init__(*args)
-        self.words_path = words_path
+        self.results_path = results_path
         self.parent_pid = os.getpid()
 
     def run(self) -> None:
         # Whoosh's SubWriterTask.run, multisegment only, with our segment writer.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _die_with_parent(self.parent_pid)
+        WRITTEN_SKETCHES.clear()  # (a forked worker starts with its parent's)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:
@@ -323,7 +327,8 @@ class _WorkerTask(SubWriterTask):
             writer.cancel()
             return
         segment = writer._finalize_segment()
-        self.words_path.write_text("\n".join(TEXT_TERMS.stemmed_away), encoding="utf-8")
+        with open(self.results_path, "wb") as out:
+            pickle.dump((TEXT_TERMS.stemmed_away, WRITTEN_SKETCHES), out, protocol=pickle.HIGHEST_PROTOCOL)
         self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
 
 
@@ -347,19 +352,20 @@ def _die_with_parent(parent_pid: int) -> None:
 
 class ParallelWriter(MpWriter):
     """Whoosh's multiprocessing writer, with quiet workers that really stop on cancel,
-    and `before_commit(words)`, called with the workers' words before the commit.
+    and `before_commit(words, sketches)`, called with the workers' words and sketches
+    before the commit.
 
     Whoosh's own cancel() only sets a flag in the parent's copy of each worker, so
     the workers never see it: they wait for more work forever, and the parent hangs
     on exit waiting for them.
     """
 
-    before_commit: Callable[[set[str]], None] | None = None
+    before_commit: Callable[[set[str], list[tuple[str, bytes, int]]], None] | None = None
 
     def _new_task(self) -> SubWriterTask:
-        words_path = Path(self.storage.folder) / f".searcher-words-{os.getpid()}-{len(self.tasks)}.tmp"
+        results_path = Path(self.storage.folder) / f".searcher-worker-{os.getpid()}-{len(self.tasks)}.tmp"
         task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                           self.multisegment, words_path=words_path)
+                           self.multisegment, results_path=results_path)
         self.tasks.append(task)
         task.start()
         return task
@@ -368,7 +374,7 @@ class ParallelWriter(MpWriter):
         # Called once every worker has finished and written its words. A worker that
         # failed (an error, the out-of-memory killer) left no segment: Whoosh would
         # commit without its articles, and the manifest would say they are indexed.
-        failed = [task for task in self.tasks if task.exitcode != 0 or not task.words_path.exists()]
+        failed = [task for task in self.tasks if task.exitcode != 0 or not task.results_path.exists()]
         if failed:
             raise SearcherError(
                 f"an indexing worker stopped (exit code {failed[0].exitcode}); what this run had not committed "
@@ -376,11 +382,15 @@ class ParallelWriter(MpWriter):
                 hint="run the same command again; if it fails again, set workers: 1 in searcher.yaml",
             )
         words: set[str] = set()
+        sketches: list[tuple[str, bytes, int]] = []
         for task in self.tasks:
-            words.update(task.words_path.read_text(encoding="utf-8").split())
-            task.words_path.unlink()
+            with open(task.results_path, "rb") as results:
+                task_words, task_sketches = pickle.load(results)
+            words.update(task_words)
+            sketches.extend(task_sketches)
+            task.results_path.unlink()
         if self.before_commit is not None:
-            self.before_commit(words)
+            self.before_commit(words, sketches)
         super()._commit_toc(segments)
 
     def stop_workers(self) -> None:
@@ -389,7 +399,7 @@ class ParallelWriter(MpWriter):
                 task.terminate()
         for task in self.tasks:
             task.join()
-            task.words_path.unlink(missing_ok=True)
+            task.results_path.unlink(missing_ok=True)
         self.jobqueue.cancel_join_thread()
 
     def cancel(self) -> None:

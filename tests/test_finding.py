@@ -247,10 +247,11 @@ def test_near_duplicates_are_shown_once_and_counted_everywhere(tmp_path: Path) -
 def test_near_duplicates_are_off_unless_configured(tmp_path: Path) -> None:
     from searcher.indexer import update_index
 
-    update_index(Config(index=tmp_path / "index"), [wire_corpus(tmp_path, 3)])
-    with Index.open(tmp_path / "index") as index:
+    config = Config(index=tmp_path / "index")
+    update_index(config, [wire_corpus(tmp_path, 3)])
+    with Index.open(config.index, config) as index:
         assert len(index.search("bank dollar")) == 3 and index.duplicates_of("w0") == []
-        assert index.sketches() == []  # (nor is the cost of the sketches paid)
+        assert index.stored_sketches(None) == []  # (nor is the cost of the sketches paid)
 
 
 def test_many_copies_of_one_story_are_one_group() -> None:
@@ -260,8 +261,9 @@ def test_many_copies_of_one_story_are_one_group() -> None:
     copy = sketch(text.lower().split())
     other = sketch(("An entirely different report on the weather in the north of the country, where "
                     "snow fell for the third day and roads were closed.").lower().split())
-    copies = [(f"c{n}", copy, 725_000) for n in range(BUCKET_LIMIT + 20)]
-    assert find_groups([*copies, ("x", other, 725_000)]) == [sorted(f"c{n}" for n in range(BUCKET_LIMIT + 20))]
+    # (thousands: an archive can hold that many copies of one notice, and their pairs are millions)
+    copies = [(f"c{n}", copy, 725_000) for n in range(BUCKET_LIMIT * 30)]
+    assert find_groups([*copies, ("x", other, 725_000)]) == [sorted(f"c{n}" for n in range(BUCKET_LIMIT * 30))]
     far_apart = [("a", copy, 725_000), ("b", copy, 725_010)]  # ten days apart: two stories
     assert find_groups(far_apart) == []
 
@@ -270,9 +272,12 @@ def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-de
     from searcher.duplicates import find_groups
 
     groups = reuters._near_duplicates().groups(reuters.generation)
-    assert len(groups) == 489 and sum(map(len, groups)) == 987  # (the figures of the README)
+    assert len(groups) == 597 and sum(map(len, groups)) == 1206  # (the figures of the README)
+    # Every article that shares a key with another, sketched again from its stored text:
+    # the same groups as the index run found from its writers' sketches.
+    sketches = reuters.stored_sketches(None)
+    assert find_groups(sketches) == groups
     # An index run looks again only at what it wrote: the same groups as from nothing.
-    sketches = reuters.sketches()
     touched = {article_id for article_id, _, _ in random.Random(5).sample(sketches, 300)} | set(groups[0][:2])
     assert find_groups(sketches, before=groups, touched=touched) == groups
     kept = [(article_id, value, day) for article_id, value, day in sketches if article_id not in touched]

@@ -571,7 +571,7 @@ def test_a_failing_worker_fails_the_run_and_saves_nothing(bbc_docs: Path, tmp_pa
     with pytest.raises(SearcherError, match="an indexing worker stopped"):
         update_index(config, [bbc_docs])
     monkeypatch.undo()
-    assert not list(config.index.glob(".searcher-words-*"))  # workers' files cleaned up
+    assert not list(config.index.glob(".searcher-*.tmp"))  # workers' files cleaned up
     orphans = {path.name for path in config.index.glob("MAIN_*") if path.name != "MAIN_WRITELOCK"}
     with Index.open(config.index, config) as index:
         assert len(index) == 0  # nothing committed
