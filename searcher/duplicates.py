@@ -8,7 +8,7 @@ both. Pairs at or above THRESHOLD, dated at most MAX_DAYS apart, are near-duplic
 candidates are articles that share one of 6 keys, the pairs of values (the 1st and
 2nd smallest, the 3rd and 4th...: a pair at Jaccard 0.8 shares one with probability
 0.98, while a shingle of boilerplate alone makes no candidate), and groups are their
-connected pairs. On Reuters: 597 groups (1,206 articles), found in 0.1 s once the
+connected pairs. On Reuters: 604 groups (1,221 articles), found in 0.1 s once the
 sketches are made.
 
 The index keeps 24 bytes an article (the keys: `keys`), not the sketches: an index
@@ -36,7 +36,7 @@ from array import array
 from collections import Counter
 from itertools import repeat
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 SKETCH_SIZE = 64
 SHINGLE = 3
@@ -97,6 +97,11 @@ def sketch(terms: Sequence[str]) -> bytes:
     return array("i", array("q", smallest).tobytes())[_HIGH_HALVES].tobytes()
 
 
+def _short_key(key: bytes) -> bytes:
+    """The 4 bytes of a key of find_groups that `keys` keeps."""
+    return array("H", key)[_LOW_HALVES].tobytes()
+
+
 def keys(value: bytes) -> bytes:
     """A sketch's candidate keys as the index keeps them, in KEYS_BYTES: for each of
     its 6 pairs of smallest values, the low 16 bits of both (zeros where a short
@@ -109,7 +114,8 @@ def keys(value: bytes) -> bytes:
 
 
 def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[str]] | None = None,
-                touched: set[str] = frozenset()) -> list[list[str]]:  # type: ignore[assignment]
+                touched: set[str] = frozenset(), days_before: Mapping[str, int] | None = None,  # type: ignore[assignment]
+                crowded: set[bytes] = frozenset()) -> list[list[str]]:  # type: ignore[assignment]
     """Groups of near-duplicate article ids (two or more each), largest first, from
     (id, sketch, day) (day: date.toordinal(), 0 for none). Articles dated more than
     MAX_DAYS apart are not near-duplicates: a daily report written from a template is
@@ -119,23 +125,35 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
     `touched` articles: only pairs with a touched article, and pairs within a group
     that lost one (it may have held the group together), are compared again. Then
     `sketches` need only hold the touched articles written, the articles that share a
-    key with one (see `keys`), and the rest of the groups that lost a member.
+    key with one (see `keys`), and the rest of the groups that lost a member, given
+    that `days_before` holds the day of every member of `before` and `crowded` the keys
+    (as `keys` gives them) that more than BUCKET_LIMIT articles of the index share.
     """
     # In a fixed order (by day, then id): a group may not span more than MAX_DAYS, so
     # which pairs join first decides the groups, and segments come in any order.
     ordered = sorted((item for item in sketches if item[1]), key=lambda item: (item[2], item[0]))
     ids = [article_id for article_id, _, _ in ordered]
     sketch_of = {article_id: value for article_id, value, _ in ordered}
-    days = {article_id: day for article_id, _, day in ordered}
-    # Candidates share a key: a slice of the sketches' bytes. Most keys are in one sketch
-    # only, so keys are counted first (in C: Counter) and only shared ones get a bucket.
+    days = {**(days_before or {}), **{article_id: day for article_id, _, day in ordered}}
+    # Candidates share a key (in any band): a slice of the sketches' bytes. Most keys are
+    # in one sketch only, so keys are counted first (in C: Counter) and only shared ones
+    # get a bucket.
+    by_band = [list(map(operator.getitem, sketch_of.values(), repeat(band))) for band in _BANDS]
+    counts: Counter[bytes] = Counter()
+    for band_keys in by_band:
+        counts.update(band_keys)
+    shared = {key for key, count in counts.items() if count > 1 and len(key) == _KEY_BYTES}
     buckets: dict[bytes, list[str]] = {}
-    for band in _BANDS:
-        keys = list(map(operator.getitem, sketch_of.values(), repeat(band)))
-        shared = {key for key, count in Counter(keys).items() if count > 1 and len(key) == _KEY_BYTES}
-        for article_id, key in zip(ids, keys):
+    for band_keys in by_band:
+        for article_id, key in zip(ids, band_keys):
             if key in shared:
                 buckets.setdefault(key, []).append(article_id)
+    rank = {article_id: number for number, article_id in enumerate(ids)}
+    for members in buckets.values():
+        members.sort(key=rank.__getitem__)  # (by day, as the bands filled them one after another)
+
+    def crowded_bucket(key: bytes, members: list[str]) -> bool:
+        return len(members) > BUCKET_LIMIT or (bool(crowded) and _short_key(key) in crowded)
     values_of: dict[str, frozenset[int]] = {}
 
     def values(article_id: str) -> frozenset[int]:
@@ -196,10 +214,10 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
 
     if before is None:
         checked: set[tuple[str, str]] = set()
-        for members in buckets.values():
+        for key, members in buckets.items():
             if len(members) < 2:
                 continue
-            if len(members) > BUCKET_LIMIT:
+            if crowded_bucket(key, members):
                 join_copies(members)
                 continue
             for at, first in enumerate(members):
@@ -224,7 +242,7 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
                 continue
             for band in _BANDS:
                 members = buckets.get(sketch_of[article_id][band], [])
-                if len(members) > BUCKET_LIMIT:
+                if crowded_bucket(sketch_of[article_id][band], members):
                     join_copies(members, [article_id])
                     continue
                 for other in members:
@@ -247,11 +265,13 @@ def similarity(first: frozenset[int], second: frozenset[int]) -> float:
     return sum(1 for value in union if value in common) / len(union) if union else 0.0
 
 
-def save_groups(folder: Path, groups: list[list[str]], generation: int) -> None:
-    """Write the groups of the index at `generation` (the commit they describe)."""
+def save_groups(folder: Path, groups: list[list[str]], generation: int, days: Mapping[str, int]) -> None:
+    """Write the groups of the index at `generation` (the commit they describe), with
+    the day of each member (`days` has them): the next run's find_groups needs them."""
     fd, temp = tempfile.mkstemp(prefix=".searcher-duplicates-", suffix=".tmp", dir=folder)
+    member_days = [[days.get(article_id, 0) for article_id in group] for group in groups]
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump({"generation": generation, "threshold": THRESHOLD, "groups": groups}, out)
+        json.dump({"generation": generation, "threshold": THRESHOLD, "groups": groups, "days": member_days}, out)
     os.replace(temp, folder / FILE_NAME)
 
 
@@ -279,13 +299,14 @@ class Duplicates:
         self.path = folder / FILE_NAME
         self._version: tuple[int, int] | None = None
         self._groups: list[list[str]] = []
+        self._days: dict[str, int] = {}
         self._group_of: dict[str, int] = {}
 
     def _load(self, generation: int) -> None:
         try:
             version = (self.path.stat().st_mtime_ns, generation)
         except FileNotFoundError:
-            self._groups, self._group_of, self._version = [], {}, None
+            self._groups, self._days, self._group_of, self._version = [], {}, {}, None
             return
         if version != self._version:
             data = _read(self.path)
@@ -293,6 +314,9 @@ class Duplicates:
             if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
                 groups = []
             self._groups = groups
+            days = data.get("days") if isinstance(data.get("days"), list) else []
+            self._days = {article_id: day for group, group_days in zip(groups, days)
+                          for article_id, day in zip(group, group_days)}
             self._group_of = {article_id: number for number, members in enumerate(groups) for article_id in members}
             self._version = version
 
@@ -305,3 +329,8 @@ class Duplicates:
     def groups(self, generation: int) -> list[list[str]]:
         self._load(generation)
         return self._groups
+
+    def days(self, generation: int) -> dict[str, int]:
+        """The day of each article in a group (date.toordinal(), 0 for no date)."""
+        self._load(generation)
+        return self._days

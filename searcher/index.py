@@ -210,6 +210,7 @@ class Index:
                         f"duplicate id {article.id!r} in one add(); this one skipped",
                         article.line,
                     ))
+        self.written_sketches.clear()  # (only an index run uses them: a library's adds need not keep them)
         return report
 
     # -- reading ------------------------------------------------------------------------
@@ -239,14 +240,14 @@ class Index:
         return from_stored(stored) if stored else None
 
     @_reads_index
-    def stored_sketches(self, keys: Iterable[bytes] | None, ids: Iterable[str] = ()) -> list[tuple[str, bytes, int]]:
+    def stored_sketches(self, keys: Iterable[bytes] | None,
+                        ids: Iterable[str] = ()) -> tuple[list[tuple[str, bytes, int]], set[bytes]]:
         """(id, near-duplicate sketch, day) of live articles, the sketch made again from the
         stored body: those whose stored keys (see duplicates.keys) share one with `keys`
-        (None: with another article), and those with `ids`. The day is date.toordinal(),
-        0 for no date.
-
-        A key shared by more than duplicates.BUCKET_LIMIT articles is boilerplate: through
-        it come only the articles whose keys are all the same (see duplicates.find_groups).
+        (None: with another article), and those with `ids`; the day is date.toordinal(),
+        0 for no date. And the crowded keys: those more than duplicates.BUCKET_LIMIT live
+        articles share, which are boilerplate: through them come only the articles whose
+        keys are all the same (see duplicates.find_groups, which is given them).
         """
         from collections import Counter
 
@@ -261,21 +262,26 @@ class Index:
                 blob += b"".join(segment.column_reader("body_keys", translate=False))
             else:
                 blob += bytes(KEYS_BYTES * segment.doc_count_all())
+        for docnum in dates.deleted:  # (deleted and replaced articles have no keys)
+            blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES] = bytes(KEYS_BYTES)
         words = array("I", bytes(blob))
         width = KEYS_BYTES // words.itemsize
         if keys is None:  # (after a run that could not use the saved groups: seldom)
-            wanted = {value for value, count in Counter(words).items() if count > 1 and value}
+            counts = Counter(words)
+            wanted = {value for value, count in counts.items() if count > 1 and value}
             entries = {entry for entry, count in Counter(
                 bytes(blob[at:at + KEYS_BYTES]) for at in range(0, len(blob), KEYS_BYTES)).items() if count > 1}
+            positions = [position for position, value in enumerate(words) if value in wanted]
         else:
             entries = {bytes(entry) for entry in keys}
             wanted = {value for value in array("I", b"".join(entries)) if value}
-        positions = [position for position, value in enumerate(words) if value in wanted]
-        counts = Counter(words[position] for position in positions)
+            positions = [position for position, value in enumerate(words) if value in wanted]
+            counts = Counter(words[position] for position in positions)
+        crowded = {value for value in wanted if counts[value] > BUCKET_LIMIT}
         docnums: set[int] = set()
         for position in positions:
             docnum = position // width
-            if counts[words[position]] <= BUCKET_LIMIT or bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) in entries:
+            if words[position] not in crowded or bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) in entries:
                 docnums.add(docnum)
         for article_id in ids:
             docnum = searcher.document_number(id=article_id)
@@ -287,7 +293,7 @@ class Index:
             value = sketch(TEXT_TERMS.terms(stored.get("body") or ""))
             if value:
                 found.append((stored["id"], value, dates.day(docnum)))
-        return found
+        return found, {array("I", [value]).tobytes() for value in crowded}
 
     @_reads_index
     def fingerprints(self) -> list[tuple[str, str, str]]:

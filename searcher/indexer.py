@@ -143,21 +143,27 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
     if saved is not None and saved == index.generation:
         return  # (nothing committed since they were saved)
     written = index.written_sketches
+    days: dict[str, int] = {}
     if fresh:
-        groups = find_groups((article_id, value, day) for article_id, (value, day) in written.items())
+        sketches = [(article_id, value, day) for article_id, (value, day) in written.items()]
+        groups = find_groups(sketches)
     elif saved is not None and saved == generation:
-        before = Duplicates(index.path).groups(generation)
+        saved_groups = Duplicates(index.path)
+        before, days = saved_groups.groups(generation), dict(saved_groups.days(generation))
         broken = [article_id for group in before if index.touched.intersection(group)
                   for article_id in group if article_id not in index.touched]
-        found = {article_id: (value, day) for article_id, value, day in
-                 index.stored_sketches([keys(value) for value, _ in written.values()], broken)}
-        found.update(written)  # (from the stored text or from the writer: the same)
-        groups = find_groups(((article_id, value, day) for article_id, (value, day) in found.items()),
-                             before=before, touched=index.touched)
+        found, crowded = index.stored_sketches([keys(value) for value, _ in written.values()], broken)
+        sketches = [item for item in found if item[0] not in written]
+        sketches += [(article_id, value, day) for article_id, (value, day) in written.items()]
+        groups = find_groups(sketches, before=before, touched=index.touched, days_before=days, crowded=crowded)
     else:
-        found = {article_id: (value, day) for article_id, value, day in index.stored_sketches(None)}
-        groups = find_groups((article_id, value, day) for article_id, (value, day) in found.items())
-    save_groups(index.path, groups, index.generation)
+        sketches, crowded = index.stored_sketches(None)
+        if not sketches and len(index) >= 100:
+            progress.notice("near-duplicates: none found; if this index was built before `duplicates: true`, "
+                            "its articles have no sketches: run `searcher index --rebuild` to find them")
+        groups = find_groups(sketches, crowded=crowded)
+    days.update((article_id, day) for article_id, _, day in sketches)
+    save_groups(index.path, groups, index.generation, days)
 
 
 @contextmanager

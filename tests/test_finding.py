@@ -251,7 +251,7 @@ def test_near_duplicates_are_off_unless_configured(tmp_path: Path) -> None:
     update_index(config, [wire_corpus(tmp_path, 3)])
     with Index.open(config.index, config) as index:
         assert len(index.search("bank dollar")) == 3 and index.duplicates_of("w0") == []
-        assert index.stored_sketches(None) == []  # (nor is the cost of the sketches paid)
+        assert index.stored_sketches(None) == ([], set())  # (nor is the cost of the sketches paid)
 
 
 def test_many_copies_of_one_story_are_one_group() -> None:
@@ -272,11 +272,11 @@ def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-de
     from searcher.duplicates import find_groups
 
     groups = reuters._near_duplicates().groups(reuters.generation)
-    assert len(groups) == 597 and sum(map(len, groups)) == 1206  # (the figures of the README)
+    assert len(groups) == 604 and sum(map(len, groups)) == 1221  # (the figures of the README)
     # Every article that shares a key with another, sketched again from its stored text:
     # the same groups as the index run found from its writers' sketches.
-    sketches = reuters.stored_sketches(None)
-    assert find_groups(sketches) == groups
+    sketches, crowded = reuters.stored_sketches(None)
+    assert find_groups(sketches, crowded=crowded) == groups
     # An index run looks again only at what it wrote: the same groups as from nothing.
     touched = {article_id for article_id, _, _ in random.Random(5).sample(sketches, 300)} | set(groups[0][:2])
     assert find_groups(sketches, before=groups, touched=touched) == groups
@@ -285,3 +285,37 @@ def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-de
     assert ["17230", "17265"] in groups  # BANK OF JAPAN INTERVENES IN TOKYO, sent twice
     first, second = reuters.get("17230"), reuters.get("17265")
     assert first.title == second.title
+
+
+def test_an_index_run_finds_the_groups_a_full_build_finds(tmp_path: Path, reuters_records: list[dict]) -> None:
+    """What an index run changes, it groups as a build from nothing would: new, edited and
+    removed articles of Reuters, in the runs after a first build."""
+    from searcher.duplicates import Duplicates
+    from searcher.indexer import update_index
+
+    records = [dict(record) for record in reuters_records[:6000]]
+    path = tmp_path / "wire.jsonl"
+
+    def write(selected: list[dict]) -> None:
+        path.write_text("".join(json.dumps(record) + "\n" for record in selected), encoding="utf-8")
+
+    def groups(config: Config) -> list[list[str]]:
+        with Index.open(config.index, config) as index:
+            return Duplicates(index.path).groups(index.generation)
+
+    incremental = Config(index=tmp_path / "incremental", duplicates=True, workers=1)
+    write(records[:4000])
+    update_index(incremental, [path])
+    chosen = random.Random(8)
+    for record in chosen.sample(records[:4000], 400):  # one word of the lead changed
+        words = (record.get("body") or "").split()
+        if len(words) > 10:
+            words[chosen.randrange(10)] = "changed"
+            record["body"] = " ".join(words)
+    kept = [record for number, record in enumerate(records) if number % 50]  # some removed, some new
+    write(kept)
+    update_index(incremental, [path])
+    full = Config(index=tmp_path / "full", duplicates=True, workers=1)
+    update_index(full, [path])
+    found = groups(incremental)
+    assert len(found) > 100 and found == groups(full)
