@@ -271,7 +271,8 @@ def save_groups(folder: Path, groups: list[list[str]], generation: int, days: Ma
     fd, temp = tempfile.mkstemp(prefix=".searcher-duplicates-", suffix=".tmp", dir=folder)
     member_days = [[days.get(article_id, 0) for article_id in group] for group in groups]
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump({"generation": generation, "threshold": THRESHOLD, "groups": groups, "days": member_days}, out)
+        json.dump({"generation": generation, "threshold": THRESHOLD, "groups": groups, "days": member_days}, out,
+                  separators=(",", ":"))  # (an archive of copies has most of its articles in groups)
     os.replace(temp, folder / FILE_NAME)
 
 

@@ -824,6 +824,7 @@ class Batch:
             return "duplicate"
         self._ids.add(article.id)
         self._index.touched.add(article.id)
+        self._index.written_sketches.pop(article.id, None)  # (its new sketch, if it has one, comes at the commit)
         replaced = self._may_replace and self._delete(article.id)
         self._writer.add_document(**to_document(article, article_hash or fingerprint(article),
                                                 sketch=self._index.config.duplicates))
