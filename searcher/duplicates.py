@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 SKETCH_SIZE = 64
-SHINGLE = 3
 THRESHOLD = 0.8
 #: The words of an article's text that its sketch is made from (see sketch).
 LEAD_TERMS = 80
@@ -98,7 +97,7 @@ def sketch(terms: Sequence[str]) -> bytes:
 
 
 def _short_key(key: bytes) -> bytes:
-    """The 4 bytes of a key of find_groups that `keys` keeps."""
+    """The bytes of a key (or keys) of find_groups that `keys` keeps: the low 16 bits of each value."""
     return array("H", key)[_LOW_HALVES].tobytes()
 
 
@@ -110,7 +109,7 @@ def keys(value: bytes) -> bytes:
     bytes an article, a tenth of Reuters' index) to find an article's candidates.
     """
     pairs = min(len(value) // _KEY_BYTES, len(_BANDS))
-    return array("H", value[:pairs * _KEY_BYTES])[_LOW_HALVES].tobytes().ljust(KEYS_BYTES, b"\0")
+    return _short_key(value[:pairs * _KEY_BYTES]).ljust(KEYS_BYTES, b"\0")
 
 
 def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[str]] | None = None,
@@ -241,8 +240,9 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
             if article_id not in sketch_of:
                 continue
             for band in _BANDS:
-                members = buckets.get(sketch_of[article_id][band], [])
-                if crowded_bucket(sketch_of[article_id][band], members):
+                key = sketch_of[article_id][band]
+                members = buckets.get(key, [])
+                if crowded_bucket(key, members):
                     join_copies(members, [article_id])
                     continue
                 for other in members:

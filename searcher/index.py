@@ -267,16 +267,14 @@ class Index:
         words = array("I", bytes(blob))
         width = KEYS_BYTES // words.itemsize
         if keys is None:  # (after a run that could not use the saved groups: seldom)
-            counts = Counter(words)
-            wanted = {value for value, count in counts.items() if count > 1 and value}
+            wanted = {value for value, count in Counter(words).items() if count > 1 and value}
             entries = {entry for entry, count in Counter(
                 bytes(blob[at:at + KEYS_BYTES]) for at in range(0, len(blob), KEYS_BYTES)).items() if count > 1}
-            positions = [position for position, value in enumerate(words) if value in wanted]
         else:
             entries = {bytes(entry) for entry in keys}
             wanted = {value for value in array("I", b"".join(entries)) if value}
-            positions = [position for position, value in enumerate(words) if value in wanted]
-            counts = Counter(words[position] for position in positions)
+        positions = [position for position, value in enumerate(words) if value in wanted]
+        counts = Counter(words[position] for position in positions)
         crowded = {value for value in wanted if counts[value] > BUCKET_LIMIT}
         docnums: set[int] = set()
         for position in positions:
