@@ -339,16 +339,9 @@ class Index:
         for facet in facets:
             table = self._metadata(found.searcher).facet(facet)
             counts[facet] = [FacetCount(value, count) for value, count in table.count(found.scores)]
-        hidden: dict[int, tuple[str, ...]] = {}
-        if collapse and self.config.duplicates and self._near_duplicates().groups(self.generation):
-            order, hidden = self._collapsed(found, sort, limit)
-        else:
-            order = self._order(found, sort, limit)
+        order, hidden = self._collapsed(found, sort, limit) if collapse else (self._order(found, sort, limit), {})
         passage_count = self.config.passages if passages is None else passages
-        hits = list(self._hits(found, order, passage_count))
-        if hidden:
-            hits = [replace(hit, duplicates=hidden[docnum]) if docnum in hidden else hit
-                    for hit, (docnum, _) in zip(hits, order)]
+        hits = list(self._hits(found, order, passage_count, hidden))
         if explain:
             from .explain import contributions
 
@@ -492,13 +485,8 @@ class Index:
         for copy in self.duplicates_of(article_id):  # (its own near-duplicates are the same story, not related ones)
             scores.pop(searcher.document_number(id=copy), None)
         found = _Found(searcher, scores, query, "ranked")
-        hidden: dict[int, tuple[str, ...]] = {}
-        if self.config.duplicates and self._near_duplicates().groups(self.generation):  # (shown once here too)
-            order, hidden = self._collapsed(found, "relevance", limit)
-        else:
-            order = matching.ranked(scores, limit)
-        hits = [replace(hit, duplicates=hidden.get(number, ())) for hit, (number, _) in
-                zip(self._hits(found, order, passages), order)]
+        order, hidden = self._collapsed(found, "relevance", limit)  # (near-duplicates shown once here too)
+        hits = list(self._hits(found, order, passages, hidden))
         return Results(hits, total=len(scores), matched="ranked", query=str(query))
 
     @_reads_index
@@ -564,8 +552,10 @@ class Index:
         items = scores.items()
         return sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
 
-    def _hits(self, found: _Found, order: list[tuple[int, float]], passage_count: int | None) -> Iterator[Hit]:
-        """`order`'s articles as Hits, with their best passages (None: no passages, no title spans)."""
+    def _hits(self, found: _Found, order: list[tuple[int, float]], passage_count: int | None,
+              hidden: dict[int, tuple[str, ...]] | None = None) -> Iterator[Hit]:
+        """`order`'s articles as Hits, with their best passages (None: no passages, no title
+        spans) and the near-duplicates each stands for (`hidden`, see _collapsed)."""
         from .passages import best_passages, whole_text
         from .query import Wanted, highlight_terms
 
@@ -583,7 +573,8 @@ class Index:
                 [("caption", article.caption), ("body", article.body)], wanted, weights, self._analyze,
                 passage_count, self.config.passage_chars)
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
-                      title=whole_text(article.title, wanted.get("title"), self._analyze), passages=tuple(shown))
+                      title=whole_text(article.title, wanted.get("title"), self._analyze), passages=tuple(shown),
+                      duplicates=hidden.get(docnum, ()) if hidden else ())
 
     def _near_duplicates(self):  # type: ignore[no-untyped-def]
         if self._duplicates is None:
@@ -599,8 +590,11 @@ class Index:
     def _collapsed(self, found: _Found, sort: Sort, limit: int | None) -> tuple[list[tuple[int, float]],
                                                                                   dict[int, tuple[str, ...]]]:
         """The best `limit` matches with each group of near-duplicates shown once, as its
-        best member; and, by shown article number, the ids of the matching others."""
+        best member; and, by shown article number, the ids of the matching others (none
+        when the index has no groups)."""
         searcher, groups, generation = found.searcher, self._near_duplicates(), self.generation
+        if not self.config.duplicates or not groups.groups(generation):
+            return self._order(found, sort, limit), {}
         wanted = None if limit is None else limit * 3
         while True:
             order = self._order(found, sort, wanted)
@@ -787,14 +781,14 @@ class Batch:
             # words do no harm. Workers' words are known when they have finished.
             sketches: list[tuple[str, bytes, int]] = []
 
-            def save_words(words: set[str], worker_sketches: list[tuple[str, bytes, int]]) -> None:
+            def take_results(words: set[str], written: list[tuple[str, bytes, int]]) -> None:
                 self._index._words.add(words | TEXT_TERMS.stemmed_away, replace=self._clear)
-                sketches.extend(worker_sketches)
+                sketches.extend(written)
 
             if isinstance(writer, ParallelWriter):
-                writer.before_commit = save_words
+                writer.before_commit = take_results
             else:
-                save_words(set(), WRITTEN_SKETCHES[:])
+                take_results(set(), WRITTEN_SKETCHES[:])
             WRITTEN_SKETCHES.clear()
             from whoosh.writing import CLEAR, NO_MERGE  # here: searching needs none of whoosh.writing
 
