@@ -236,9 +236,8 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
                 for at, first in enumerate(kept):
                     for second in kept[at + 1:]:
                         compare(first, second)
-        for article_id in touched:
-            if article_id not in sketch_of:
-                continue
+        # (in the fixed order too: the order of a set of strings changes from one process to the next)
+        for article_id in (article_id for article_id in ids if article_id in touched):
             for band in _BANDS:
                 key = sketch_of[article_id][band]
                 members = buckets.get(key, [])
