@@ -121,10 +121,10 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
     a new story every day.
 
     With `before`, the groups of the index before a run that wrote or deleted the
-    `touched` articles: only pairs with a touched article, and pairs within a group
-    that lost one (it may have held the group together), are compared again. Then
-    `sketches` need only hold the touched articles written, the articles that share a
-    key with one (see `keys`), and the rest of the groups that lost a member, given
+    `touched` articles: only the touched articles, and the rest of each group that lost
+    one (it may have held the group together, or kept others out of it), are compared
+    again with the articles they share a key with. Then `sketches` need only hold
+    those and the articles that share a key with them (see `keys`), given
     that `days_before` holds the day of every member of `before` and `crowded` the keys
     (as `keys` gives them) that more than BUCKET_LIMIT articles of the index share.
     """
@@ -226,18 +226,17 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
                         checked.add(pair)
                         compare(first, second)
     else:
+        recheck = set(touched)
         for group in before:
             kept = [article_id for article_id in group if article_id not in touched]
             if len(kept) == len(group):  # untouched: still one group
                 for first, second in zip(kept, kept[1:]):
                     join(first, second)
-            else:  # it lost a member, which may have held it together
-                kept = [article_id for article_id in kept if article_id in sketch_of]
-                for at, first in enumerate(kept):
-                    for second in kept[at + 1:]:
-                        compare(first, second)
-        # (in the fixed order too: the order of a set of strings changes from one process to the next)
-        for article_id in (article_id for article_id in ids if article_id in touched):
+            else:  # it lost a member, which may have held it together, or kept others out
+                recheck.update(kept)
+        # Each looked at as a build from nothing would: with the articles it shares a key
+        # with, in the fixed order (that of a set of strings changes with each process).
+        for article_id in (article_id for article_id in ids if article_id in recheck):
             for band in _BANDS:
                 key = sketch_of[article_id][band]
                 members = buckets.get(key, [])

@@ -244,8 +244,8 @@ class Index:
                         ids: Iterable[str] = ()) -> tuple[list[tuple[str, bytes, int]], set[bytes]]:
         """(id, near-duplicate sketch, day) of live articles, the sketch made again from the
         stored body: those whose stored keys (see duplicates.keys) share one with `keys`
-        (None: with another article), and those with `ids`; the day is date.toordinal(),
-        0 for no date. And the crowded keys: those more than duplicates.BUCKET_LIMIT live
+        (None: with another article), and those with `ids` with the articles sharing a
+        key with them; the day is date.toordinal(), 0 for no date. And the crowded keys: those more than duplicates.BUCKET_LIMIT live
         articles share, which are boilerplate: through them come only the articles whose
         keys are all the same (see duplicates.find_groups, which is given them).
         """
@@ -266,24 +266,22 @@ class Index:
             blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES] = bytes(KEYS_BYTES)
         words = array("I", bytes(blob))
         width = KEYS_BYTES // words.itemsize
+        named = {searcher.document_number(id=article_id) for article_id in ids} - {None}
         if keys is None:  # (after a run that could not use the saved groups: seldom)
             wanted = {value for value, count in Counter(words).items() if count > 1 and value}
             entries = {entry for entry, count in Counter(
                 bytes(blob[at:at + KEYS_BYTES]) for at in range(0, len(blob), KEYS_BYTES)).items() if count > 1}
         else:
             entries = {bytes(entry) for entry in keys}
+            entries.update(bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) for docnum in named)
             wanted = {value for value in array("I", b"".join(entries)) if value}
         positions = [position for position, value in enumerate(words) if value in wanted]
         counts = Counter(words[position] for position in positions)
         crowded = {value for value in wanted if counts[value] > BUCKET_LIMIT}
-        docnums: set[int] = set()
+        docnums: set[int] = set(named)  # type: ignore[arg-type]
         for position in positions:
             docnum = position // width
             if words[position] not in crowded or bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) in entries:
-                docnums.add(docnum)
-        for article_id in ids:
-            docnum = searcher.document_number(id=article_id)
-            if docnum is not None:
                 docnums.add(docnum)
         found = []
         for docnum in sorted(docnums - dates.deleted):
