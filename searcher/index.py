@@ -93,7 +93,7 @@ class Index:
         self._ix = whoosh_ix
         self._searcher = None
         # Made by the first search: an index run needs none of the query machinery.
-        self._lengths = None  # matching.Lengths of the searcher's segments; new with each searcher
+        self._columns = None  # matching.Columns of the searcher's segments: see _columns_of
         self._query_builder = None  # see _queries
         self._meta = None  # (searcher, metadata.Metadata): see _metadata
         self._speller = None  # (searcher, spelling.Speller): see _suggest
@@ -400,7 +400,7 @@ class Index:
         found = self._find(query, filters)
         searcher = found.searcher
         metadata = self._metadata(searcher)
-        compared: dict[int, float] | None = filters.apply(metadata.live(), metadata) if filters else None
+        compared = filters.apply(metadata.live(), metadata) if filters else None
         if compared is not None and len(found.scores) >= len(compared):
             compared = None  # (the filters alone: compare them with the whole index)
         size = len(compared) if compared is not None else searcher.doc_count()
@@ -413,6 +413,8 @@ class Index:
             word for field in wanted.values() for phrase in field.phrases for word in phrase}
         reader = searcher.reader()
         share = size / max(searcher.doc_count(), 1)
+        matched = set(found.scores.docnums.tolist())
+        compared_set = set(compared.docnums.tolist()) if compared is not None else set()
 
         def estimate(term: str) -> int:  # (the largest field's count, in proportion to the articles compared)
             return round(max(searcher.doc_frequency(fieldname, term) for fieldname in _TEXT_FIELDS) * share)
@@ -422,8 +424,8 @@ class Index:
             for fieldname in _TEXT_FIELDS:
                 if (fieldname, term) in reader:
                     articles.update(reader.postings(fieldname, term).all_ids())
-            inside = sum(1 for docnum in articles if docnum in found.scores)
-            return inside, len(articles) if compared is None else sum(1 for d in articles if d in compared)
+            inside = len(articles & matched)
+            return inside, len(articles) if compared is None else len(articles & compared_set)
 
         terms = key_terms(texts, len(docnums), len(found.scores), size, estimate, exact, query_terms, limit)
         return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=len(docnums),
@@ -476,12 +478,10 @@ class Index:
         text = f"{stored.get('title', '')}\n{stored.get('title', '')}\n{stored.get('body', '')}"
         key_terms = searcher.key_terms_from_text("body", text, numterms=terms, normalize=True)
         query = wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms])
-        if self._lengths is None:
-            self._lengths = matching.Lengths()
-        scores = matching.scores(searcher, query, self._lengths) if key_terms else {}
-        scores.pop(docnum, None)
-        for copy in self.duplicates_of(article_id):  # (its own near-duplicates are the same story, not related ones)
-            scores.pop(searcher.document_number(id=copy), None)
+        scores = matching.scores(searcher, query, self._columns_of(searcher)) if key_terms else matching.Matches()
+        # (its own near-duplicates are the same story, not related ones)
+        copies = [searcher.document_number(id=copy) for copy in self.duplicates_of(article_id)]
+        scores = scores.without([docnum, *(number for number in copies if number is not None)])
         found = _Found(searcher, scores, query, "ranked")
         order, hidden = self._collapsed(found, "relevance", limit)  # (near-duplicates shown once here too)
         hits = list(self._hits(found, order, passages, hidden))
@@ -513,10 +513,9 @@ class Index:
         prepared = self._queries.prepare(query)
         searcher = searcher or self._current_searcher()
         if searcher.doc_count_all() == 0:
-            return _Found(searcher, {}, prepared.query, prepared.matched, prepared.expansions)  # (idf undefined)
+            return _Found(searcher, matching.Matches(), prepared.query, prepared.matched, prepared.expansions)  # (idf undefined)
         reader = searcher.reader()
-        if self._lengths is None:
-            self._lengths = matching.Lengths()
+        columns = self._columns_of(searcher)
         # The word list serves wildcards only: a plain search doesn't read it.
         words = self._words.words() if has_patterns(prepared.query) else []
         attempts = [(prepared.query, prepared.matched)]
@@ -524,7 +523,7 @@ class Index:
             attempts.append((prepared.fallback, "any"))
         for parsed, matched in attempts:
             used = resolve_patterns(parsed, reader, stem, words)
-            scores = matching.scores(searcher, used, self._lengths)
+            scores = matching.scores(searcher, used, columns)
             if filters:
                 scores = filters.apply(scores, self._metadata(searcher))
             if scores:
@@ -554,7 +553,7 @@ class Index:
               hidden: dict[int, tuple[str, ...]] | None = None) -> Iterator[Hit]:
         """`order`'s articles as Hits, with their best passages (None: no passages, no title
         spans) and the near-duplicates each stands for (`hidden`, see _collapsed)."""
-        from .passages import best_passages, whole_text
+        from .passages import best_passages, candidates_of, whole_text
         from .query import Wanted, highlight_terms
 
         searcher = found.searcher
@@ -565,11 +564,12 @@ class Index:
                 weights[term] = searcher.idf(fieldname, term)
             for phrase in wanted.get(fieldname, Wanted()).phrases:
                 weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
+        candidates = candidates_of(wanted) if passage_count else {}
         for rank, (docnum, score) in enumerate(order, start=1):
             article = from_stored(searcher.stored_fields(docnum))
             shown = () if passage_count is None else best_passages(
                 [("caption", article.caption), ("body", article.body)], wanted, weights, self._analyze,
-                passage_count, self.config.passage_chars)
+                passage_count, self.config.passage_chars, candidates)
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
                       title=whole_text(article.title, wanted.get("title"), self._analyze), passages=tuple(shown),
                       duplicates=hidden.get(docnum, ()) if hidden else ())
@@ -682,6 +682,14 @@ class Index:
             self._query_builder = QueryBuilder(self._ix.schema, self.config.boosts, NameVariants(groups, self._ix.schema))
         return self._query_builder
 
+    def _columns_of(self, searcher):  # type: ignore[no-untyped-def]
+        """matching.Columns of `searcher` (what scoring reads of its segments once)."""
+        if self._columns is None or self._columns.searcher is not searcher:
+            from . import matching
+
+            self._columns = matching.Columns(searcher)
+        return self._columns
+
     def _current_searcher(self):  # type: ignore[no-untyped-def]
         """A Whoosh searcher on the last commit, reopened when the index has changed."""
         if self._searcher is not None and not self._searcher.up_to_date():
@@ -699,7 +707,6 @@ class Index:
                     if attempt == 2:
                         raise
                     time.sleep(0.05)
-            self._lengths = None
         return self._searcher
 
     def _writer(self, workers: int):  # type: ignore[no-untyped-def]
@@ -882,7 +889,7 @@ class _Found:
     """What a query matched: article number -> score, and the query that matched them."""
 
     searcher: Any
-    scores: dict[int, float]
+    scores: Any  # matching.Matches: article number -> score
     query: Any  # the Whoosh query searched (the fallback, when it was used)
     matched: str
     expansions: tuple = ()  # synonyms.Expansion

@@ -1,4 +1,4 @@
-"""Finding and scoring every match of a query, a term at a time.
+"""Finding and scoring every match of a query, a term at a time, in arrays.
 
 Whoosh scores a query document at a time: a tree of matchers, one per term and per
 field, is advanced in step, and every step asks every node whether it is still
@@ -6,201 +6,477 @@ active. For a ranked sentence over 100,000 articles (a dozen words, each in four
 fields) that bookkeeping, not the scoring, took nine tenths of the time. Its top-N
 pruning, which would skip most of it, is unsafe in Whoosh 2.7 (see `scores`).
 
-Here each term's postings are read a block at a time and scored with the same
-weighting model (scoring.FieldBoostedBM25F, the same quantized field lengths), into a
-map from article number to score; AND, OR, AND NOT and AND MAYBE combine the maps as
-Whoosh's matchers combine scores (a sum over the parts that match). Any other query
-(a phrase, a date range) is run by its own Whoosh matcher and joins in as a map.
-The scores are Whoosh's, up to the order of the additions.
+Here each term's postings are read into numpy arrays (postings.term_blocks: our
+blocks hold them as arrays) and scored with the same weighting model
+(scoring.FieldBoostedBM25F, the same quantized field lengths) in one vectorised
+expression; AND, OR, AND NOT and AND MAYBE combine the arrays as Whoosh's matchers
+combine scores (a sum over the parts that match). Any other query (a phrase, a date
+range) is run by its own Whoosh matcher and joins in as arrays.
+
+Every match is scored, so the count of matches is exact, and the scores are the
+ones a dict accumulator gets, bit for bit: the same operations on each posting, and
+each article's parts added in the same order (tests/exhaustive.py is that
+accumulator, and the tests compare the two).
 """
 
 from __future__ import annotations
 
-import heapq
-from typing import Any
+from typing import Any, Iterator
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import FilterMatcher, NullMatcherClass, WrappingMatcher
+from whoosh.matching import NullMatcherClass
 
-from .scoring import BoostedBM25FScorer
+from .postings import term_blocks
+from .scoring import FieldBoostedBM25F
 from .storage import field_lengths
 
-Scores = dict[int, float]
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+_NUMPY_TYPES = {"B": np.uint8, "H": np.uint16, "I": np.uint32, "f": np.float32, "d": np.float64}
+# A union of parts holding fewer postings than this share of the segment's articles is
+# summed sparsely (sorted), unless the segment is small; else in an array as long as it.
+_DENSE_SHARE = 1 / 16
+_SMALL_SEGMENT = 1 << 16
 
-# Whoosh reads a missing length as 1 (BM25FScorer.dfl); byte 0 is "no length".
+Part = tuple[np.ndarray, np.ndarray]  # article numbers (ascending, unique) and their scores
 
 
-class Lengths:
-    """Each segment's field lengths, read once per searcher: (reader, field) -> list."""
+class Matches:
+    """What a query matched: article numbers (ascending) and their scores, as arrays.
 
-    def __init__(self) -> None:
-        self._lengths: dict[tuple[int, str], list[int]] = {}
+    It reads like the map from article number to score it stands for (`len`, `in`,
+    iteration over the numbers, `items()`), for the callers that count or look up
+    a few; those that handle many read `docnums` and `scores`. `every`, when known,
+    says which matches hold every word of the query (see `tiered`); with
+    `every_first`, those rank before the others.
+    """
 
-    def of(self, reader, fieldname: str) -> list[int]:  # type: ignore[no-untyped-def]
-        key = (id(reader), fieldname)
-        found = self._lengths.get(key)
+    __slots__ = ("docnums", "scores", "every", "every_first")
+
+    def __init__(self, docnums: np.ndarray = _EMPTY_IDS, scores: np.ndarray = _EMPTY_SCORES,
+                 every: np.ndarray | None = None, every_first: bool = False) -> None:
+        self.docnums = docnums
+        self.scores = scores
+        self.every = every
+        self.every_first = every_first and every is not None
+
+    def __len__(self) -> int:
+        return len(self.docnums)
+
+    def __bool__(self) -> bool:
+        return len(self.docnums) > 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.docnums.tolist())
+
+    def __contains__(self, docnum: object) -> bool:
+        return self._at(docnum) is not None
+
+    def __getitem__(self, docnum: int) -> float:
+        at = self._at(docnum)
+        if at is None:
+            raise KeyError(docnum)
+        return float(self.scores[at])
+
+    def _at(self, docnum: object) -> int | None:
+        at = int(np.searchsorted(self.docnums, docnum))  # type: ignore[call-overload]
+        return at if at < len(self.docnums) and self.docnums[at] == docnum else None
+
+    def get(self, docnum: int, default: Any = None) -> Any:
+        try:
+            return self[docnum]
+        except KeyError:
+            return default
+
+    def keys(self) -> Iterator[int]:
+        return iter(self)
+
+    def items(self) -> Iterator[tuple[int, float]]:
+        return zip(self.docnums.tolist(), self.scores.tolist())
+
+    def count_every(self) -> int:
+        """How many matches hold every word (all of them when that isn't known)."""
+        return len(self) if self.every is None else int(np.count_nonzero(self.every))
+
+    def holds_every(self, docnum: int) -> bool:
+        """Whether the match `docnum` holds every word (True when that isn't known)."""
+        at = self._at(docnum)
+        return self.every is None or (at is not None and bool(self.every[at]))
+
+    def none_every(self) -> Matches:
+        """These matches, marked as holding not every word (a query's fallback)."""
+        return Matches(self.docnums, self.scores, np.zeros(len(self.docnums), dtype=bool))
+
+    def where(self, keep: np.ndarray) -> Matches:
+        """The matches where `keep` (a boolean array, one per match) is true."""
+        return Matches(self.docnums[keep], self.scores[keep], None if self.every is None else self.every[keep],
+                       self.every_first)
+
+    def without(self, docnums: Any) -> Matches:
+        """These matches less the articles `docnums`."""
+        gone = np.fromiter(docnums, dtype=np.int64) if not isinstance(docnums, np.ndarray) else docnums
+        return self.where(np.isin(self.docnums, gone, invert=True)) if len(gone) else self
+
+
+class Columns:
+    """What scoring reads of each segment of one searcher, once: its field lengths (as
+    BM25 reads them) and its deleted articles. Made again for each searcher."""
+
+    def __init__(self, searcher) -> None:  # type: ignore[no-untyped-def]
+        self.searcher = searcher
+        self.segments = [_Segment(sub, offset) for sub, offset in searcher.leaf_searchers()]
+        self._fields: dict[str, _FieldModel | None] = {}
+
+    def field(self, fieldname: str) -> _FieldModel | None:
+        """How a field's terms are scored (None: no such field)."""
+        if fieldname not in self._fields:
+            self._fields[fieldname] = _FieldModel.of(self.searcher, fieldname)
+        return self._fields[fieldname]
+
+
+class _FieldModel:
+    """A field, and the parts of BM25 that are the same for all its terms (k1 None: not
+    scored by BM25)."""
+
+    def __init__(self, field, k1: float | None = None, b: float = 0.0, boost: float = 1.0,  # type: ignore[no-untyped-def]
+                 average: float = 1.0) -> None:
+        self.field = field
+        self.k1 = k1
+        self.boost = boost
+        if k1 is not None:
+            self.fixed, self.per_length = k1 * (1 - b), k1 * b / average
+
+    @classmethod
+    def of(cls, searcher, fieldname: str) -> _FieldModel | None:  # type: ignore[no-untyped-def]
+        if fieldname not in searcher.schema:
+            return None
+        field, weighting = searcher.schema[fieldname], searcher.weighting
+        if not field.scorable or not isinstance(weighting, FieldBoostedBM25F):
+            return cls(field)
+        return cls(field, weighting.K1, weighting._field_B.get(fieldname, weighting.B),
+                   weighting.boosts.get(fieldname, 1.0), searcher.avg_field_length(fieldname) or 1)
+
+
+class _Segment:
+    def __init__(self, searcher, offset: int) -> None:  # type: ignore[no-untyped-def]
+        self.searcher = searcher
+        self.offset = offset
+        self.reader = reader = searcher.reader()
+        self.terms = getattr(reader, "_terms", None)  # (a W3TermsReader; None for an empty segment)
+        self.count = reader.doc_count_all()
+        self.alive: np.ndarray | None = None
+        if reader.has_deletions():
+            self.alive = np.ones(self.count, dtype=bool)
+            self.alive[np.fromiter(reader.deleted_docs_set, dtype=np.int64)] = False
+        self._length_parts: dict[str, np.ndarray] = {}
+
+    def length_parts(self, fieldname: str, model: _FieldModel) -> np.ndarray:
+        """For each article, BM25's length part of a term of the field: k1 * b * length / avgfl
+        (per_length * length, as the exhaustive scorer computes it)."""
+        found = self._length_parts.get(fieldname)
         if found is None:
-            found = self._lengths[key] = _read_lengths(reader, fieldname)
+            # (An article without the field scores as if it were one word long: Whoosh's dfl.)
+            lengths = np.array(field_lengths(self.reader._perdoc, fieldname, self.count, missing=1), dtype=np.float64)
+            found = self._length_parts[fieldname] = model.per_length * lengths
         return found
 
+    def live(self) -> np.ndarray:
+        """Every article number but the deleted ones."""
+        every = np.arange(self.count, dtype=np.int64)
+        return every if self.alive is None else every[self.alive]
 
-def _read_lengths(reader, fieldname: str) -> list[int]:  # type: ignore[no-untyped-def]
-    # (An article without the field scores as if it were one word long.)
-    return field_lengths(reader._perdoc, fieldname, reader.doc_count_all(), missing=1)
 
-
-def scores(searcher, query: wq.Query, lengths: Lengths) -> Scores:  # type: ignore[no-untyped-def]
-    """Article number -> score of every article that matches `query`.
+def scores(searcher, query: wq.Query, columns: Columns) -> Matches:  # type: ignore[no-untyped-def]
+    """Every article that matches `query`, with its score.
 
     Every match is scored. Whoosh's own top-N pruning relies on upper bounds that are
     wrong in Whoosh 2.7 (a union of more than two clauses in a small segment is
     bounded by its best clause; a boosted clause ignores its boost): pruned searches
     lost articles that belonged in the top 10 (BBC News, "England rugby").
     """
-    context = searcher.context()
-    found: Scores = {}
-    for subsearcher, offset in searcher.leaf_searchers():
-        segment = _scores(query, subsearcher, context, lengths)
-        if offset:
-            found.update((docnum + offset, score) for docnum, score in segment.items())
-        else:
-            found.update(segment)
-    return found
+    return _joined([(_Evaluation(columns, segment, searcher).run(query), segment.offset) for segment in columns.segments])
 
 
-def ranked(found: Scores, limit: int | None) -> list[tuple[int, float]]:
-    """The best `limit` (None: all) of `found`, best first (ties: the lower number first, as Whoosh)."""
-    key = _rank_key
-    return sorted(found.items(), key=key) if limit is None else heapq.nsmallest(limit, found.items(), key=key)
+def tiered(searcher, strict: wq.Query, loose: wq.Query, columns: Columns, *,  # type: ignore[no-untyped-def]
+           every_first: bool = True) -> Matches:
+    """The matches of `loose` (a query with any of some words), those that also match
+    `strict` (the same with all of them) marked `every`. With `every_first`, those rank
+    first and score as `strict` scores them ("all words first, then the rest");
+    without, each match keeps its score from `loose` (a ranked query, whose hits are
+    only labelled). The two share their terms: each is read once."""
+    found: list[tuple[Part, int]] = []
+    marks = []
+    for segment in columns.segments:
+        evaluation = _Evaluation(columns, segment, searcher)
+        all_ids, all_scores = evaluation.run(strict)
+        ids, total = evaluation.run(loose)
+        every = np.zeros(len(ids), dtype=bool)
+        if len(all_ids):
+            at = np.searchsorted(ids, all_ids)
+            if not len(ids) or not np.array_equal(ids[np.minimum(at, len(ids) - 1)], all_ids):
+                # (`strict` matched what `loose` didn't: both are matches)
+                ids, total = _sum([(all_ids, np.zeros(len(all_ids))), (ids, total)], segment.count)
+                at = np.searchsorted(ids, all_ids)
+                every = np.zeros(len(ids), dtype=bool)
+            if every_first:
+                total = total.copy()
+                total[at] = all_scores
+            every[at] = True
+        found.append(((ids, total), segment.offset))
+        marks.append(every)
+    joined = _joined(found)
+    joined.every = np.concatenate(marks)
+    joined.every_first = every_first
+    return joined
 
 
-def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
-    return (-item[1], item[0])
+def _joined(found: list[tuple[Part, int]]) -> Matches:
+    parts = [(ids + offset if offset else ids, part_scores) for (ids, part_scores), offset in found if len(ids)]
+    if not parts:
+        return Matches()
+    if len(parts) == 1:
+        return Matches(*parts[0])
+    return Matches(np.concatenate([ids for ids, _ in parts]), np.concatenate([s for _, s in parts]))
 
 
-def _scores(query: wq.Query, searcher, context, lengths: Lengths) -> Scores:  # type: ignore[no-untyped-def]
-    """Article number -> score for the matches of `query` in one segment."""
-    kind = type(query)
-    if kind is wq.Term:
-        return _term_scores(query, searcher, context, lengths)
-    if isinstance(query, wq.Or) and not query.scale and not query.minmatch:
-        total: Scores = {}
-        for part in query.subqueries:
-            for docnum, score in _scores(part, searcher, context, lengths).items():
-                total[docnum] = total.get(docnum, 0.0) + score
-        return _boosted(total, query.boost)
-    if kind is wq.And:
-        parts = [q for q in query.subqueries if not isinstance(q, wq.Not)]
-        excluded = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
-        if not parts:
-            return _matcher_scores(query, searcher, context)
-        maps = sorted((_scores(part, searcher, context, lengths) for part in parts), key=len)
-        total = {}
-        first, rest = maps[0], maps[1:]
-        for docnum, score in first.items():
-            for other in rest:
-                found = other.get(docnum)
-                if found is None:
-                    break
-                score += found
+def ranked(found: Matches, limit: int | None) -> list[tuple[int, float]]:
+    """The best `limit` (None: all) of `found`, best first: with `every_first`, those
+    with every word before the others; then by score (ties: the lower number first, as
+    Whoosh)."""
+    docnums, found_scores = found.docnums, found.scores
+    count = len(docnums)
+    if not count:
+        return []
+    keys = [docnums, -found_scores]
+    if found.every_first:
+        keys.append(~found.every)  # type: ignore[operator]
+    if limit is None or limit >= count:
+        order = np.lexsort(keys)
+    else:
+        # The limit-th best, and what reaches it (ties included), is all that is sorted.
+        candidates = _best(found_scores, limit)
+        if found.every_first:
+            every = found.every
+            firsts = np.count_nonzero(every)
+            if firsts >= limit:
+                candidates = np.flatnonzero(every)[_best(found_scores[every], limit)]
             else:
-                total[docnum] = score
-        for query_out in excluded:
-            for docnum in _matches(query_out, searcher):
-                total.pop(docnum, None)
-        return _boosted(total, query.boost)
-    if isinstance(query, wq.AndNot):  # query._AndNot too
-        total = _scores(query.a, searcher, context, lengths)
-        for docnum in _matches(query.b, searcher):
-            total.pop(docnum, None)
-        return total
-    if kind is wq.Every:
-        return _every(query, searcher)
-    if isinstance(query, wq.AndMaybe):
-        total = _scores(query.a, searcher, context, lengths)
-        if total:
-            for docnum, score in _scores(query.b, searcher, context, lengths).items():
-                if docnum in total:
-                    total[docnum] += score
-        return total
-    return _matcher_scores(query, searcher, context)
+                rest = np.flatnonzero(~every)  # type: ignore[operator]
+                candidates = np.concatenate([np.flatnonzero(every), rest[_best(found_scores[rest], limit - firsts)]])
+        order = candidates[np.lexsort([key[candidates] for key in keys])][:limit]
+    return list(zip(docnums[order].tolist(), found_scores[order].tolist()))
 
 
-def _term_scores(term: wq.Term, searcher, context, lengths: Lengths) -> Scores:  # type: ignore[no-untyped-def]
-    matcher = term.matcher(searcher, context)
-    boost = 1.0
-    if isinstance(matcher, WrappingMatcher) and type(matcher) is WrappingMatcher:
-        boost, matcher = matcher.boost, matcher.child
-    if isinstance(matcher, NullMatcherClass):
-        return {}
-    # A segment with deleted (or replaced) articles filters them out of every term.
-    deleted: frozenset[int] = frozenset()
-    if type(matcher) is FilterMatcher and matcher._exclude and matcher.boost == 1.0:
-        deleted, matcher = matcher._ids, matcher.child
-    scorer = getattr(matcher, "scorer", None)
-    if type(matcher) is not W3LeafMatcher or not isinstance(scorer, BoostedBM25FScorer):
-        return _matcher_scores(term, searcher, context)  # its own matcher applies the boost
-    field_lengths = lengths.of(searcher.reader(), term.fieldname)
-    # BM25 (whoosh.scoring.bm25) times the field and query boosts, with the per-term
-    # parts computed once: idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b * length / avgfl).
-    k1, b = scorer.K1, scorer.B
-    scale = scorer.idf * (k1 + 1) * scorer.boost * boost
-    fixed, per_length = k1 * (1 - b), k1 * b / scorer.avgfl
-    scores: Scores = {}
-    while matcher.is_active():
-        # A block at a time (Whoosh's codec, W3LeafMatcher): its ids and weights.
-        matcher._read_ids()
-        matcher._read_weights()
-        scores.update({docnum: scale * tf / (tf + fixed + per_length * field_lengths[docnum])
-                       for docnum, tf in zip(matcher._ids, matcher._weights) if docnum not in deleted})
-        matcher._next_block()
-    return scores
+def _best(values: np.ndarray, limit: int) -> np.ndarray:
+    """The positions of the `limit` largest `values`, and of any equal to the smallest of
+    those (unordered)."""
+    if limit >= len(values):
+        return np.arange(len(values))
+    bar = np.partition(values, len(values) - limit)[len(values) - limit]
+    return np.flatnonzero(values >= bar)
 
 
-def _every(query: wq.Every, searcher) -> Scores:  # type: ignore[no-untyped-def]
-    """Every article ("*"), or every article with a field ("title:*"), each scoring the boost.
+class _Evaluation:
+    """A query's parts evaluated in one segment."""
 
-    Whoosh's Every on a field reads the postings of each of the field's terms: "* AND
-    oil", which the parser makes every article with a title, caption, place or text,
-    took 4.6 s on Reuters. An article has a field when it has a length in it.
-    """
-    reader = searcher.reader()
-    count = reader.doc_count_all()
-    deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
-    fieldname = query.fieldname
-    if fieldname in (None, "*"):
-        return {docnum: query.boost for docnum in range(count) if docnum not in deleted}
-    if fieldname not in reader.schema or not reader.schema[fieldname].scorable:
-        return _matcher_scores(query, searcher, searcher.context())  # (no lengths: Whoosh's own way)
-    lengths = field_lengths(reader._perdoc, fieldname, count, missing=0)
-    return {docnum: query.boost for docnum, length in enumerate(lengths) if length and docnum not in deleted}
+    def __init__(self, columns: Columns, segment: _Segment, parent) -> None:  # type: ignore[no-untyped-def]
+        self.columns = columns
+        self.segment = segment
+        self.parent = parent
+        self.searcher = segment.searcher
+        self.schema = segment.searcher.schema
+        self.context = parent.context()  # (Whoosh's matchers are given the top searcher's, as its collector does)
+        # A term met again (in another part, or the strict and loose forms of one query)
+        # is not read again.
+        self._terms: dict[tuple[str, str, float], Part] = {}
+
+    def run(self, query: wq.Query) -> Part:
+        if type(query) is wq.Term:
+            key = (query.fieldname, query.text, query.boost)
+            done = self._terms.get(key)
+            if done is None:
+                done = self._terms[key] = self._term(query)
+            return done
+        return self._evaluate(query)
+
+    def _evaluate(self, query: wq.Query) -> Part:
+        kind = type(query)
+        segment = self.segment
+        if kind is wq.Term:
+            return self.run(query)
+        if isinstance(query, wq.Or) and not query.scale and not query.minmatch:
+            ids, total = _sum([self.run(part) for part in query.subqueries], segment.count)
+            return ids, _boosted(total, query.boost)
+        if kind is wq.And:
+            parts = [q for q in query.subqueries if not isinstance(q, wq.Not)]
+            excluded = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
+            if not parts:
+                return self._matcher(query)
+            # As a dict accumulator would: the smallest part's articles, each part's
+            # score added in order of the parts' sizes.
+            maps = sorted((self.run(part) for part in parts), key=lambda part: len(part[0]))
+            ids, total = maps[0]
+            for other_ids, other_scores in maps[1:]:
+                if not len(ids):
+                    break
+                at = np.searchsorted(other_ids, ids)
+                at[at == len(other_ids)] = 0
+                present = other_ids[at] == ids if len(other_ids) else np.zeros(len(ids), dtype=bool)
+                ids, total = ids[present], total[present] + other_scores[at[present]]
+            for query_out in excluded:
+                ids, total = _without(ids, total, self._matches(query_out))
+            return ids, _boosted(total, query.boost)
+        if isinstance(query, wq.AndNot):  # query._AndNot too
+            ids, total = self.run(query.a)
+            return _without(ids, total, self._matches(query.b))
+        if kind is wq.Every:
+            return self._every(query)
+        if isinstance(query, wq.AndMaybe):
+            ids, total = self.run(query.a)
+            if len(ids):
+                maybe_ids, maybe_scores = self.run(query.b)
+                if len(maybe_ids):
+                    at = np.searchsorted(ids, maybe_ids)
+                    at[at == len(ids)] = 0
+                    present = ids[at] == maybe_ids
+                    total = total.copy()
+                    total[at[present]] += maybe_scores[present]
+            return ids, total
+        return self._matcher(query)
+
+    def _term(self, term: wq.Term) -> Part:
+        segment = self.segment
+        model = self.columns.field(term.fieldname)
+        if model is None or segment.terms is None:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        try:
+            text = model.field.to_bytes(term.text)
+        except ValueError:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        blocks = term_blocks(segment.terms, term.fieldname, text)
+        if blocks is None:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        ids, weights = _postings(blocks)
+        if segment.alive is not None:
+            keep = segment.alive[ids]
+            ids, weights = ids[keep], weights[keep]
+        if model.k1 is None:
+            if not model.field.scorable:  # (Whoosh's WeightScorer: the weight, times the query's boost)
+                return ids, weights * term.boost if term.boost != 1.0 else weights
+            return self._matcher(term)  # (another weighting model: its own matcher)
+        # BM25 (whoosh.scoring.bm25) times the field and query boosts, with the per-term
+        # parts computed once: idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b * length / avgfl).
+        scale = self.parent.idf(term.fieldname, text) * (model.k1 + 1) * model.boost * term.boost
+        return ids, (scale * weights) / ((weights + model.fixed) + segment.length_parts(term.fieldname, model)[ids])
+
+    def _every(self, query: wq.Every) -> Part:
+        """Every article ("*"), or every article with a field ("title:*"), each scoring the boost.
+
+        Whoosh's Every on a field reads the postings of each of the field's terms: "* AND
+        oil", which the parser makes every article with a title, caption, place or text,
+        took 4.6 s on Reuters. An article has a field when it has a length in it.
+        """
+        segment, fieldname = self.segment, query.fieldname
+        if fieldname in (None, "*"):
+            ids = segment.live()
+        elif fieldname not in self.schema or not self.schema[fieldname].scorable:
+            return self._matcher(query, self.searcher.context())  # (no lengths: Whoosh's own way)
+        else:
+            having = np.array(field_lengths(segment.reader._perdoc, fieldname, segment.count, missing=0)) > 0
+            if segment.alive is not None:
+                having &= segment.alive
+            ids = np.flatnonzero(having).astype(np.int64)
+        return ids, np.full(len(ids), float(query.boost))
+
+    def _matcher(self, query: wq.Query, context=None) -> Part:  # type: ignore[no-untyped-def]
+        """The query's own Whoosh matcher, run to the end."""
+        matcher = query.matcher(self.searcher, context or self.context)
+        if isinstance(matcher, NullMatcherClass):
+            return _EMPTY_IDS, _EMPTY_SCORES
+        ids, found = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            found.append(matcher.score())
+            matcher.next()
+        return np.array(ids, dtype=np.int64), np.array(found, dtype=np.float64)
+
+    def _matches(self, query: wq.Query) -> np.ndarray:
+        """The article numbers that match `query`, unscored."""
+        if _is_term_tree(query):
+            return self.run(query)[0]
+        if isinstance(query, wq.Or) and any(type(part) is wq.Every for part in query.subqueries):
+            # ("-*": the default fields' Every, each fast on its own)
+            return _sum([(self._matches(part), None) for part in query.subqueries], self.segment.count)[0]
+        found = query.matcher(self.searcher, self.searcher.boolean_context()).all_ids()
+        return np.fromiter(found, dtype=np.int64)
 
 
-def _matcher_scores(query: wq.Query, searcher, context) -> Scores:  # type: ignore[no-untyped-def]
-    """The query's own Whoosh matcher, run to the end."""
-    matcher = query.matcher(searcher, context)
-    scores: Scores = {}
-    while matcher.is_active():
-        scores[matcher.id()] = matcher.score()
-        matcher.next()
-    return scores
+def _is_term_tree(query: wq.Query) -> bool:
+    """Whether `query` is words and ORs of words, whose matches are those of their postings."""
+    if type(query) in (wq.Term, wq.Every):
+        return True
+    return isinstance(query, wq.Or) and not query.scale and not query.minmatch and all(
+        _is_term_tree(part) for part in query.subqueries)
 
 
-def _matches(query: wq.Query, searcher) -> Any:  # type: ignore[no-untyped-def]
-    """The article numbers that match `query`, unscored."""
-    if type(query) is wq.Every:
-        return _every(query, searcher).keys()
-    if isinstance(query, wq.Or) and any(type(part) is wq.Every for part in query.subqueries):
-        found: set[int] = set()  # ("-*": the default fields' Every, each fast on its own)
-        for part in query.subqueries:
-            found.update(_matches(part, searcher))
-        return found
-    return query.matcher(searcher, searcher.boolean_context()).all_ids()
+def _postings(blocks) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """A term's article numbers and weights from its blocks (see postings.term_blocks)."""
+    id_parts, weight_parts = [], []
+    for gaps, weights, count in blocks:
+        id_parts.append(_numbers(gaps).cumsum(dtype=np.int64))
+        if weights is None:
+            weight_parts.append(np.ones(count))
+        elif isinstance(weights, float):
+            weight_parts.append(np.full(count, weights))
+        else:
+            weight_parts.append(_numbers(weights).astype(np.float64))
+    if len(id_parts) == 1:
+        return id_parts[0], weight_parts[0]
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
-def _boosted(scores: Scores, boost: float) -> Scores:
-    if boost != 1.0:
-        for docnum in scores:
-            scores[docnum] *= boost
-    return scores
+def _numbers(values) -> np.ndarray:  # type: ignore[no-untyped-def]
+    typecode = getattr(values, "typecode", None)
+    if typecode is not None:
+        return np.frombuffer(values, dtype=_NUMPY_TYPES[typecode])
+    return np.array(values, dtype=np.int64 if values and isinstance(values[0], int) else np.float64)
+
+
+def _sum(parts: list[Any], count: int) -> Part:
+    """The union of `parts`, each article's scores added in the parts' order (scores
+    None: the article numbers only)."""
+    parts = [part for part in parts if len(part[0])]
+    if not parts:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    if len(parts) == 1:
+        return parts[0]
+    size = sum(len(ids) for ids, _ in parts)
+    unscored = parts[0][1] is None
+    if size < count * _DENSE_SHARE and count > _SMALL_SEGMENT:
+        ids = np.concatenate([ids for ids, _ in parts])
+        union, slots = np.unique(ids, return_inverse=True)
+        if unscored:
+            return union, None  # type: ignore[return-value]
+        total = np.zeros(len(union))
+        np.add.at(total, slots, np.concatenate([part_scores for _, part_scores in parts]))
+        return union, total
+    seen = np.zeros(count, dtype=bool)
+    total = None if unscored else np.zeros(count)
+    for ids, part_scores in parts:
+        seen[ids] = True
+        if total is not None:
+            total[ids] += part_scores
+    union = np.flatnonzero(seen).astype(np.int64)
+    return union, (None if total is None else total[union])  # type: ignore[return-value]
+
+
+def _without(ids: np.ndarray, total: np.ndarray, gone: np.ndarray) -> Part:
+    if not len(gone) or not len(ids):
+        return ids, total
+    keep = np.isin(ids, gone, invert=True, assume_unique=True)
+    return ids[keep], total[keep]
+
+
+def _boosted(total: np.ndarray, boost: float) -> np.ndarray:
+    return total * boost if boost != 1.0 else total

@@ -184,7 +184,7 @@ class Metadata:
         self._searcher = searcher
         self._dates: ArticleDates | None = None
         self._facets: dict[str, FacetTable] = {}
-        self._live: dict[int, float] | None = None
+        self._live = None  # matching.Matches: see live()
         self._live_days: Counter[int] | None = None
 
     @property
@@ -199,11 +199,18 @@ class Metadata:
             table = self._facets[name] = FacetTable(self._searcher, name)
         return table
 
-    def live(self) -> dict[int, float]:
-        """Every article in the index (none deleted), as a map of matches scoring 0."""
+    def live(self):  # type: ignore[no-untyped-def]
+        """Every article in the index (none deleted), as matching.Matches scoring 0."""
         if self._live is None:
+            import numpy as np
+
+            from .matching import Matches
+
+            docnums = np.arange(self._searcher.doc_count_all(), dtype=np.int64)
             deleted = self.dates.deleted
-            self._live = {docnum: 0.0 for docnum in range(self._searcher.doc_count_all()) if docnum not in deleted}
+            if deleted:
+                docnums = docnums[np.isin(docnums, np.fromiter(deleted, dtype=np.int64), invert=True)]
+            self._live = Matches(docnums, np.zeros(len(docnums)))
         return self._live
 
     def live_days(self) -> Counter[int]:
@@ -278,15 +285,17 @@ class Filters:
             found.append("no article in the index has a date")
         return found
 
-    def apply(self, scores: dict[int, float], metadata: Metadata) -> dict[int, float]:
-        """The matches in `scores` that pass every filter."""
+    def apply(self, matches, metadata: Metadata):  # type: ignore[no-untyped-def]
+        """The matches (matching.Matches) that pass every filter."""
+        import numpy as np
+
         for facet, values in self.facet_values().items():
             if values:
                 allowed = metadata.facet(facet).articles_with(values)
-                scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
+                matches = matches.where(np.isin(matches.docnums, np.fromiter(allowed, dtype=np.int64)))
         if self.since or self.until:
             first = column_value(self.since) if self.since else 1  # (0 is "no date")
             last = column_value(self.until) if self.until else 1 << 62
-            values = metadata.dates.values
-            scores = {docnum: score for docnum, score in scores.items() if first <= values[docnum] <= last}
-        return scores
+            dates = np.frombuffer(metadata.dates.values, dtype=np.int64)[matches.docnums]
+            matches = matches.where((dates >= first) & (dates <= last))
+        return matches

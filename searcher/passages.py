@@ -14,7 +14,7 @@ import math
 import re
 from typing import Callable, Iterable, Mapping
 
-from .analysis import term_keys
+from .analysis import TOKEN, term_keys
 from .model import Passage, Span
 from .query import Wanted
 
@@ -22,6 +22,119 @@ from .query import Wanted
 #: (analysis.term_keys of the wanted terms), a token whose term can't be wanted may
 #: come with "" (see analysis.TermCache.tokens).
 Analyze = Callable[[str, "set[str] | None"], Iterable[tuple[int, int, str]]]
+
+class Candidates:
+    """Where a text may hold one of some terms: a regular expression that matches inside
+    every word whose term is one of them (and inside some other words).
+
+    A word's term is its stem (Porter's), and a stem starts its word ("refuge" of
+    "refugees"), in any case ("IDLIB"), but for its last letter when Porter's last steps
+    made it: an i for a y ("happi" of "happy"), an e ("hope" of "hoping", "relate" of
+    "relational"), the l of "possibl" ("possibility"). So the word starts with the stem,
+    or the stem less a last i, e or l (checked on the 113,944 words of TIME, BBC and
+    Reuters: tests/test_search.py). The other ways a word becomes its term are
+    matched too: acronym dots ("U.S." is "us"), thousands separators ("1,300" is
+    "1300"), curly apostrophes ("O’Brien"); any word with a letter that is not ASCII
+    (whose accents analysis removes) is a candidate. A term of one letter which Porter
+    may have made says nothing of its word: every word is then a candidate.
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        #: Stems less their last letter, found in the text in lower case with str.find;
+        #: the ones with a digit or an apostrophe, written other ways, by `pattern`.
+        self.literals: list[str] = []
+        parts: list[str] = []
+        self.everywhere = False  # (a term of one letter: every word is a candidate)
+        for term in sorted(set(terms)):
+            stem = term[:-1] if term[-1:] in _MADE_LAST else term
+            if not stem:
+                self.everywhere = True
+            elif stem.isalpha() and stem.isascii():
+                self.literals.append(stem)
+                if len(stem) > 1:
+                    self.literals.append(".".join(stem))  # (an acronym: "n.a.t" of "N.A.T.O.", term "nato")
+            else:
+                parts.append(_written(stem))
+        # A word's term starts where the word does; a word with an accent (which
+        # analysis removes) is a candidate wherever the accent is.
+        alternatives = "|".join(sorted(parts, key=len, reverse=True))
+        self._parts = bool(parts)
+        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})|(?![\x00-\x7f])\w" if parts else
+                                  r"(?![\x00-\x7f])\w", re.IGNORECASE)
+
+    def spans(self, text: str, terms: set[str], analyze: Analyze) -> list[Span]:
+        """The spans of `text`'s words whose term is in `terms` (a subset of those the
+        candidates were made for), as find_matches finds them, from the candidates only."""
+        if self.everywhere:
+            return find_matches(text, Wanted(terms), analyze)
+        keys = term_keys(terms)
+        spans: list[Span] = []
+        known: dict[str, list[str]] = {}  # a word's terms (a word is one, or none), by word
+        done = 0  # where the last word read ends: candidates before it are in it
+        for at in self._places(text):
+            if at < done:
+                continue
+            # The word holding the candidate starts after the last character that no
+            # word holds: from there, words are found as from the start of the text.
+            start = at
+            while start and _IN_WORD.match(text, start - 1):
+                start -= 1
+            word = TOKEN.match(text, start)
+            if word is None or word.end() <= at:
+                for word in TOKEN.finditer(text, start):
+                    if word.end() > at:
+                        break
+            done = word.end()
+            written = word.group()
+            found = known.get(written)
+            if found is None:
+                found = known[written] = [term for _, _, term in analyze(written, keys) if term in terms]
+            for term in found:
+                spans.append(Span(word.start(), done, term))
+        return spans
+
+    def _places(self, text: str) -> list[int]:
+        """Where candidates start in `text`, in order (some twice)."""
+        lower = text.lower()
+        if len(lower) != len(text):  # (a letter whose lower case is longer: offsets would move)
+            places = [found.start() for found in self.pattern.finditer(text)]
+            if self.literals:
+                whole = "|".join(re.escape(literal) for literal in self.literals)
+                places += [found.start() for found in re.finditer(rf"(?<!\w)(?:{whole})", text, re.IGNORECASE)]
+            return sorted(places)
+        if self._parts:
+            places = [found.start() for found in self.pattern.finditer(text)]
+        elif lower.isascii():
+            places = []
+        else:  # (letters that are not ASCII: found among the characters that are not)
+            places = [found.start() for found in _NOT_ASCII.finditer(text) if _IS_WORD(found.group())]
+        for literal in self.literals:
+            at = lower.find(literal)
+            while at >= 0:
+                if not at or not _IS_WORD(text[at - 1]):
+                    places.append(at)
+                at = lower.find(literal, at + 1)
+        places.sort()
+        return places
+
+
+_MADE_LAST = ("i", "e", "l")  # the last letters of a stem that its word may not have there
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_IN_WORD = re.compile(r"[\w.'’,]")  # what a word (analysis.TOKEN_PATTERN) may hold
+
+
+def _IS_WORD(char: str) -> bool:  # (what the regular expression \w matches)
+    return char.isalnum() or char == "_"
+
+
+def _written(stem: str) -> str:
+    """A pattern of `stem` as written: an apostrophe may be curly, and digits may have
+    thousands separators between them ("1,300.5" is 1300.5)."""
+    return _BETWEEN_DIGITS.sub(",?", re.escape(stem).replace("'", "['’]"))
+
+
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)(?=\d)")
+
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]+\S)")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
@@ -106,22 +219,30 @@ def best_passages(
     analyze: Analyze,
     count: int,
     max_chars: int = 300,
+    candidates: Mapping[str, Candidates] | None = None,
 ) -> list[Passage]:
     """The `count` best passages of `fields` ((field name, text) pairs, in reading order).
 
     `wanted` gives each field's terms and phrases to match, `weights` each term's (or
-    phrase's) weight.
+    phrase's) weight. With `candidates` (see candidates_of), only the words that may
+    be a wanted term are analysed; without, the whole text is: the passages are the
+    same.
     When no passage matches, the first passage (the lead) is returned alone.
     """
     if count <= 0:
         return []
-    candidates: list[Passage] = []
+    found: list[tuple] = []  # type: ignore[type-arg]
     lead: Passage | None = None
     index = 0  # the passage's position in reading order, across fields
     for fieldname, text in fields:
         if not text:
             continue
-        spans = find_matches(text, wanted.get(fieldname), analyze)
+        field_wanted = wanted.get(fieldname)
+        finder = candidates.get(fieldname) if candidates is not None and field_wanted is not None else None
+        if finder is None or field_wanted.phrases:  # type: ignore[union-attr]
+            spans = find_matches(text, field_wanted, analyze)
+        else:
+            spans = finder.spans(text, field_wanted.terms, analyze)  # type: ignore[union-attr]
         ranges = split_passages(text, max_chars)
         starts = [start for start, _ in ranges]
         per_range: list[list[Span]] = [[] for _ in ranges]
@@ -131,13 +252,25 @@ def best_passages(
                 per_range[at].append(span)
         for (start, end), matched in zip(ranges, per_range):
             if matched:
-                passage_text, shifted = _collapse(text, start, end, matched)
-                candidates.append(Passage(passage_text, tuple(shifted), _score(matched, weights), index, fieldname))
+                found.append((-_score(matched, weights), index, fieldname, text, start, end, matched))
             elif lead is None and fieldname == "body":
                 lead = Passage(_collapse(text, start, end, [])[0], (), 0.0, index, fieldname)
             index += 1
-    best = sorted(candidates, key=lambda p: (-p.score, p.index))[:count]
+    best = []
+    for score, index, fieldname, text, start, end, matched in sorted(found, key=_best_first)[:count]:
+        passage_text, shifted = _collapse(text, start, end, matched)  # (only the passages shown)
+        best.append(Passage(passage_text, tuple(shifted), -score, index, fieldname))
     return best if best or lead is None else [lead]
+
+
+def _best_first(item: tuple) -> tuple[float, int]:  # type: ignore[type-arg]
+    return item[0], item[1]  # (the highest score, then the first in reading order)
+
+
+def candidates_of(wanted: Mapping[str, Wanted]) -> dict[str, Candidates]:
+    """The Candidates of each field's wanted terms, made once for every hit (phrases
+    are found by analysing the whole text)."""
+    return {name: Candidates(entry.terms) for name, entry in wanted.items() if entry.terms and not entry.phrases}
 
 
 def _score(spans: list[Span], weights: Mapping[str, float]) -> float:
@@ -152,21 +285,12 @@ def _score(spans: list[Span], weights: Mapping[str, float]) -> float:
 def _collapse(text: str, start: int, end: int, spans: list[Span]) -> tuple[str, list[Span]]:
     """text[start:end] with runs of whitespace made one space, and the spans moved to match."""
     piece = text[start:end]
-    runs = [(m.start(), m.end()) for m in _SPACE.finditer(piece)]
-    lead = runs[0][1] if runs and runs[0][0] == 0 else 0
-    collapsed = _SPACE.sub(" ", piece).strip()
-    # removed[i]: characters removed before the end of run i.
-    run_ends, removed, total = [], [], lead
-    for run_start, run_end in runs:
-        if run_start == 0:
-            continue
-        total += run_end - run_start - 1
-        run_ends.append(run_end)
-        removed.append(total)
+    collapsed = " ".join(piece.split())  # (str.split's white space is the regular expression \s)
 
     def moved(offset: int) -> int:
-        at = bisect.bisect_right(run_ends, offset) - 1
-        return offset - (removed[at] if at >= 0 else lead)
+        before = piece[:offset]
+        position = len(" ".join(before.split()))
+        # A word after white space has one space before it (none at the start).
+        return position + 1 if position and before[-1].isspace() else position
 
-    shifted = [Span(moved(s.start - start), moved(s.end - start), s.term) for s in spans]
-    return collapsed, shifted
+    return collapsed, [Span(moved(span.start - start), moved(span.end - start), span.term) for span in spans]

@@ -70,6 +70,12 @@ MAX_FUZZY_EDITS = 2
 FUZZY_VARIANT_WEIGHT = 0.3
 
 
+# What Whoosh's parser reads as syntax: quotes, groups, ranges, wildcards, fields, fuzzy
+# words, boosts; +/- at a word's start; a quote after the start or a character that is
+# not a letter (a single-quoted term).
+_SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-]|(?:^|(?<=\W))'""")
+_OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+
 # What makes a query more than plain words: operators, +/-, parentheses.
 _REQUIRING_OPERATORS = re.compile(r"\b(?:AND|ANDNOT|ANDMAYBE)\b")
 _PLUS = re.compile(r"(?:^|(?<=[\s(]))\+(?=\S)")
@@ -172,7 +178,9 @@ class QueryBuilder:
 
     def _parse(self, text: str, shouted: bool) -> wq.Query:
         try:
-            parsed = self.parsers[shouted].parse(text, normalize=False)
+            parsed = self._parse_plain(text, shouted)
+            if parsed is None:
+                parsed = self.parsers[shouted].parse(text, normalize=False)
         except (IndexError, ValueError, TypeError, AttributeError, RecursionError) as error:
             # Whoosh's parser trips over some runs of operators with nothing to apply to
             # ('" " NOT AND "', found by hypothesis): that is the query's fault, said as such.
@@ -192,6 +200,37 @@ class QueryBuilder:
         parsed = parsed.normalize()
         _raise_parse_errors(parsed)
         return parsed
+
+    def _parse_plain(self, text: str, shouted: bool) -> wq.Query | None:
+        """What Whoosh's parser makes of plain words (no syntax at all), without it; None
+        for any other query.
+
+        Whoosh's parser tries each of its dozen taggers at every character of the
+        query, then runs a dozen filters over what it found: most of a short search's
+        time. Plain words become an AND of each word's OR over the default fields,
+        each the word as the field's analyzer makes it: the same query, term for term
+        (tests/test_search.py compares the two on thousands of queries).
+        """
+        if _SYNTAX.search(text):
+            return None
+        words = text.split()
+        if not words or (not shouted and not _OPERATOR_WORDS.isdisjoint(words)):
+            return None
+        parser = self.parsers[shouted]
+        found = []
+        for word in words:
+            fields = []
+            for name in self.boosts:
+                # A field analysed by a term cache (schema.ArticleText) gives the word's
+                # terms from it: what its analyzer gives (tests/test_indexer.py), cached.
+                cache = getattr(self.schema[name], "term_cache", None) if name in self.schema else None
+                terms = cache.terms(word) if cache is not None else None
+                if terms is None or len(terms) > 1 or (terms and not terms[0]):
+                    fields.append(parser.term_query(name, word, wq.Term))  # (Whoosh's way)
+                elif terms:
+                    fields.append(_term(name, terms[0], word))
+            found.append(wq.Or([field for field in fields if field is not None]))
+        return wq.And(found)
 
     def _normalize_fields(self, text: str) -> str:
         """`text` with field names in lower case ("Title:" is "title:").
@@ -318,6 +357,14 @@ class _Parser(QueryParser):
         if query is not None and removestops and termclass is wq.Term and _all_stop_words(text):
             query.stop_word = True
         return query
+
+
+def _term(fieldname: str, term: str, word: str) -> wq.Term:
+    """The query of one word's term in one field, as _Parser.term_query makes it."""
+    query = wq.Term(fieldname, term)
+    if _all_stop_words(word):
+        query.stop_word = True
+    return query
 
 
 def _is_shouted(text: str) -> bool:

@@ -21,10 +21,11 @@ from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 from .duplicates import KEYS_BYTES, keys, sketch
 from .model import Article
 
-SCHEMA_VERSION = 9  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+SCHEMA_VERSION = 10  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
 # 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
 # 6: the sketch column (near-duplicates); 7: sketches of 64 32-bit hashes of term shingles;
 # 8: dates and fingerprints stored as numbers; 9: body_keys, a sketch's keys, not the sketch
+# 10: posting blocks of arrays (postings.py)
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")

@@ -29,6 +29,7 @@ from whoosh.util import random_name
 
 from .analysis import TEXT_TERMS
 from .errors import SearcherError
+from .postings import BLOCK_SIZE, BlockWriter
 from .schema import WRITTEN_SKETCHES
 from .storage import field_lengths
 
@@ -230,17 +231,13 @@ class SegmentWriter(writing.SegmentWriter):
             lengths.close()
 
 
-_COMPRESS_FROM = 8  # postings of a term, below which its blocks are not compressed
-
-
 def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms) -> None:  # type: ignore[no-untyped-def]
     """What FieldWriter.add_postings does, a block of postings at a time.
 
     Whoosh's add_postings makes four calls and a dozen checks for each posting; here
-    each block of a term's postings (up to the codec's block size) is put in the
-    postings writer's buffer at once, with the statistics its add_posting would
-    keep, and written by the writer itself. The bytes written are the same, but for
-    the blocks of rare terms, left uncompressed.
+    each block of a term's postings is put in the postings writer's buffer at once,
+    and written as postings.BlockWriter writes them: the same postings, the same
+    statistics, in blocks a search reads as arrays.
     """
     fieldname = None
     compression = fieldwriter._codec._compression
@@ -250,28 +247,16 @@ def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms)
                 fieldwriter.finish_field()
             fieldname = name
             fieldwriter.start_field(name, schema[name])
+            fieldwriter._postwriter = BlockWriter(fieldwriter._postfile, compression)
             field_lengths = lengths.of(name)
         fieldwriter.start_term(text)
         postings = fieldwriter._postwriter
-        size = postings._blocklimit
-        # Whoosh compresses every block (its "don't bother under 20 bytes" is dead code);
-        # a term in a few articles makes one block of a few dozen bytes that zlib only
-        # makes longer, at a fifth of the writing time. So the blocks of a term with
-        # fewer than _COMPRESS_FROM postings are left as they are. Each block says
-        # whether it is compressed, so readers take either.
-        postings._compression = compression if len(docnums) >= _COMPRESS_FROM else 0
-        for start in range(0, len(docnums), size):
-            if start:
-                postings._write_block()  # the block before, full; the last one is left to finish_term
-            ids = docnums[start:start + size]
-            postings._ids = ids
-            postings._weights = block_weights = weights[start:start + size]
-            postings._values = [value for value in values[start:start + size] if value]
-            found = [length for length in map(field_lengths.__getitem__, ids) if length]
-            postings._minlength = min(found) if found else None
-            postings._maxlength = max(found) if found else 0
-            postings._maxweight = max(0, max(block_weights))
-        fieldwriter.finish_term()
+        for start in range(0, len(docnums), BLOCK_SIZE):
+            ids = docnums[start:start + BLOCK_SIZE]
+            postings.add_block(ids, weights[start:start + BLOCK_SIZE],
+                               [value for value in values[start:start + BLOCK_SIZE] if value],
+                               list(map(field_lengths.__getitem__, ids)))
+        fieldwriter.finish_term()  # (writes the last block)
     if fieldname is not None:
         fieldwriter.finish_field()
 

@@ -491,7 +491,7 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
                 from searcher.query import resolve_patterns
 
                 query = resolve_patterns(query, searcher.reader(), stem, index._words.words())
-                found = matching.scores(searcher, query, matching.Lengths())
+                found = matching.scores(searcher, query, matching.Columns(searcher))
                 ours, total = matching.ranked(found, None), len(found)
                 collector = collectors.UnlimitedCollector()
                 searcher.search_with_collector(query, collector)
@@ -524,7 +524,7 @@ def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path
         searcher = index._current_searcher()
         for text in ("government economy", "updated", "the", "film OR music -award"):
             query = index._queries.prepare(text).query
-            found = matching.scores(searcher, query, matching.Lengths())
+            found = matching.scores(searcher, query, matching.Columns(searcher))
             ours, total = matching.ranked(found, None), len(found)
             collector = collectors.UnlimitedCollector()
             searcher.search_with_collector(query, collector)
