@@ -26,8 +26,8 @@ from .errors import (
 
 QUERY_HELP = """\b
 Query syntax:
-  Idlib refugees          all words must match (when no article has them
-                          all, articles with any of them are shown)
+  Idlib refugees          articles with all the words first, then those
+                          with some of them (--all-words: only the first)
   "1.5 million refugees"  a phrase
   title:Aleppo            a word in one field: title, caption, body,
                           dateline (or place), source, category, credit, id
@@ -164,6 +164,13 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def all_words_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--all-words, on every command that searches: plain words must all match."""
+    return click.option("--all-words", is_flag=True, default=None,
+                        help="Only articles with every word of the query (else those with every word come "
+                             "first, then those with some) [default: search.all_words, off].")(command)
+
+
 def sort_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--sort relevance|newest|oldest."""
     return click.option("--sort", type=click.Choice(SORTS), default="relevance",
@@ -234,12 +241,13 @@ def cli(config_path: str | None) -> None:
                                               "corrections) and what each term gave each hit.")
 @click.option("--no-collapse", is_flag=True, help="Show near-duplicates (the same story with small edits) each "
                                                   "on its own instead of once.")
+@all_words_option
 @index_option
 @json_option
 @with_config
 def search(query: tuple[str, ...], limit: int | None, passages: int | None, filters: Any, sort: str,
-           facets: tuple[str, ...], auto_correct: bool | None, explain: bool, no_collapse: bool, as_json: bool,
-           config: Any, explicit_index: bool) -> int:
+           facets: tuple[str, ...], auto_correct: bool | None, explain: bool, no_collapse: bool,
+           all_words: bool | None, as_json: bool, config: Any, explicit_index: bool) -> int:
     """Search the index for QUERY and show the best articles with their best passages.
 
     With filters and no QUERY, every article that passes them (newest first).
@@ -249,7 +257,7 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
         sort = "newest"  # (every article scores alike)
     with _open_for_search(config, explicit_index) as index:
         results = index.search(text, limit=limit or config.limit, passages=passages, filters=filters, sort=sort,
-                               facets=facets, explain=explain, collapse=not no_collapse,
+                               facets=facets, explain=explain, collapse=not no_collapse, all_words=all_words,
                                auto_correct=config.auto_correct if auto_correct is None else auto_correct)
         empty = not results and len(index) == 0
         nothing = _nothing_found(index, text, filters) if not results else ""
@@ -260,9 +268,9 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
             click.echo(f"searcher: did you mean: {results.suggestion}?" if results.corrected_from is None else
                        f"searcher: showing results for {results.suggestion!r}", err=True)
         for hit in results:
-            _print_json(hit_to_dict(hit, results.matched))
+            _print_json(hit_to_dict(hit))
         if facets:
-            _print_json({**facets_to_dict(results.facets), "total": results.total})
+            _print_json({**facets_to_dict(results.facets), "total": results.total, "every_word": results.every_word})
     else:
         from . import terminal
 
@@ -278,14 +286,14 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
             err.print("The index holds no articles (run `searcher index CORPUS`).")
         elif not results:
             err.print(nothing)
-        elif results.matched == "any":
+        elif results.matched == "any" or (results.matched == "tiered" and not results.every_word):
             err.print("No article has all the words; showing articles with any of them.", style="yellow")
         out = terminal.console()
         if explain:
             terminal.print_explanation(out, results)
         terminal.print_results(out, results, text, filters.describe())
         if results:
-            terminal.print_facets(out, results.facets, results.total)
+            terminal.print_facets(out, results.facets, results.total, every_word=results.every_word)
     return ExitCode.OK if results else ExitCode.NOT_FOUND
 
 
@@ -297,11 +305,12 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
               help="One series per source, category or place (the 5 with most matches).")
 @filter_options
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one row per query and period).")
+@all_words_option
 @index_option
 @json_option
 @with_config
-def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, as_csv: bool, as_json: bool,
-             config: Any, explicit_index: bool) -> int:
+def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, as_csv: bool, all_words: bool | None,
+             as_json: bool, config: Any, explicit_index: bool) -> int:
     """Attention over time: how many articles match each QUERY in each period, against all.
 
     \b
@@ -311,9 +320,9 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
     """
     texts = [query.strip() for query in queries] or [_query_text((), filters)]
     with _open_for_search(config, explicit_index) as index:
-        chart = index.timeline(texts, by, per=per, filters=filters)
+        chart = index.timeline(texts, by, per=per, filters=filters, all_words=all_words)
         found = any(series.matches for series in chart.series)
-        nothing = "" if found else "\n".join(_nothing_found(index, text, filters, per) for text in texts)
+        nothing = "" if found else "\n".join(_nothing_found(index, text, filters, per, all_words) for text in texts)
     if as_json or as_csv:
         from .render import TIMELINE_COLUMNS, timeline_rows
 
@@ -341,10 +350,12 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
 @click.argument("query", nargs=-1)
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=30, show_default=True, help="How many words.")
 @filter_options
+@all_words_option
 @index_option
 @json_option
 @with_config
-def words(query: tuple[str, ...], limit: int, filters: Any, as_json: bool, config: Any, explicit_index: bool) -> int:
+def words(query: tuple[str, ...], limit: int, filters: Any, all_words: bool | None, as_json: bool, config: Any,
+          explicit_index: bool) -> int:
     """The words that set the articles matching QUERY apart from the rest (log-likelihood).
 
     Counts are articles: how many matching articles have the word (in the title or
@@ -355,9 +366,9 @@ def words(query: tuple[str, ...], limit: int, filters: Any, as_json: bool, confi
     """
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
-        found = index.top_words(text, limit, filters=filters)
+        found = index.top_words(text, limit, filters=filters, all_words=all_words)
         total = found.matches
-        nothing = _nothing_found(index, text, filters) if not total else ""
+        nothing = _nothing_found(index, text, filters, all_words=all_words) if not total else ""
     if as_json:
         from .render import key_term_to_dict
 
@@ -383,16 +394,17 @@ def words(query: tuple[str, ...], limit: int, filters: Any, as_json: bool, confi
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="Only the first N matching articles.")
 @filter_options
 @sort_option
+@all_words_option
 @index_option
 @json_option
 @with_config
-def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, sort: str, as_json: bool,
-         config: Any, explicit_index: bool) -> int:
+def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, sort: str, all_words: bool | None,
+         as_json: bool, config: Any, explicit_index: bool) -> int:
     """Keyword in context: every occurrence of QUERY's words in the matching articles,
     one aligned line each, with the article id."""
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
-        lines = index.concordance(text, width, filters=filters, sort=sort, limit=limit)
+        lines = index.concordance(text, width, filters=filters, sort=sort, limit=limit, all_words=all_words)
         if as_json:
             from .render import concordance_to_dict
 
@@ -405,9 +417,9 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
 
             shown = terminal.print_concordance(terminal.console(), lines, width)
         if not shown:
-            matching = index.matches(text, filters=filters)[0]
+            matching = index.matches(text, filters=filters, all_words=all_words)[0]
             click.echo(f"{_plural(matching, 'article')} match {text!r}, but none has its words in its text."
-                       if matching else _nothing_found(index, text, filters), err=True)
+                       if matching else _nothing_found(index, text, filters, all_words=all_words), err=True)
     return ExitCode.OK if shown else ExitCode.NOT_FOUND
 
 
@@ -417,15 +429,17 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
               help="JSON lines (lists as lists) or CSV (lists joined with '; ').")
 @click.option("--fields", metavar="NAMES", callback=lambda ctx, param, value: _export_fields(value),
               help="Comma-separated fields [default: rank,score,id,date,title,source,dateline,categories,url,"
-                   "caption,credit,body,path].")
+                   "caption,credit,body,path; also: matched, whether the article holds every word of the query "
+                   "(all) or some].")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="Write to this file instead of standard output.")
 @filter_options
 @sort_option
+@all_words_option
 @index_option
 @with_config
 def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], output: str, filters: Any, sort: str,
-           config: Any, explicit_index: bool) -> int:
+           all_words: bool | None, config: Any, explicit_index: bool) -> int:
     """Export every article matching QUERY (not only the best 10), for pandas, R or a spreadsheet.
 
     `searcher export --category coffee` exports a whole category (no QUERY: every
@@ -435,14 +449,15 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
 
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
-        total, hits = index.matches(text, filters=filters, sort=sort)
-        if total:  # (nothing found leaves an existing file as it was)
-            export_hits(hits, total, output, file_format, fields)
-        nothing = _nothing_found(index, text, filters) if not total else ""
-    if nothing or output != "-":
+        total, hits = index.matches(text, filters=filters, sort=sort, all_words=all_words)
+        some = export_hits(hits, total, output, file_format, fields) if total else 0  # (nothing found leaves a file)
+        nothing = _nothing_found(index, text, filters, all_words=all_words) if not total else ""
+    if nothing or output != "-" or some:
         from .paths import display_path
 
-        message = nothing or f"Exported {total:,} article{'' if total == 1 else 's'} to {display_path(output)}."
+        which = f" ({total - some:,} with every word, {some:,} with some)" if some else ""
+        where = f" to {display_path(output)}" if output != "-" else ""
+        message = nothing or f"Exported {_plural(total, 'article')}{where}{which}."
         click.echo(message, err=True)
     return ExitCode.OK if total else ExitCode.NOT_FOUND
 
@@ -512,7 +527,7 @@ def similar(article_id: str, limit: int, passages: int, as_json: bool, config: A
         from .render import hit_to_dict
 
         for hit in results:
-            _print_json(hit_to_dict(hit, results.matched))
+            _print_json(hit_to_dict(hit))
     else:
         from . import terminal
 
@@ -686,12 +701,12 @@ def _line_notices() -> Any:
     return LineNotices()
 
 
-def _nothing_found(index: Any, query: str, filters: Any, per: str | None = None) -> str:
+def _nothing_found(index: Any, query: str, filters: Any, per: str | None = None, all_words: bool | None = None) -> str:
     """What to say when nothing matched: the query, the filters, and why they may keep nothing."""
     where = filters.describe() if filters else ""
     where = f" ({where})" if where else ""
     problems = index.filter_problems(filters) if filters else []
-    if per and not problems and index.matches(query, filters=filters)[0]:
+    if per and not problems and index.matches(query, filters=filters, all_words=all_words)[0]:
         return f"No article matching {query!r}{where} has a {per}."
     return f"No article matches {query!r}{where}." + "".join(f"\n  {problem}" for problem in problems)
 
@@ -739,12 +754,12 @@ def _one_facet(value: str | None) -> str | None:
 
 
 def _export_fields(value: str | None) -> tuple[str, ...]:
-    from .render import EXPORT_FIELDS
+    from .render import EXPORT_FIELDS, OTHER_EXPORT_FIELDS
 
     names = _names(value, EXPORT_ALIASES)
     for name in names:
-        if name not in EXPORT_FIELDS:
-            raise click.BadParameter(f"unknown field {name!r} (fields: {', '.join(EXPORT_FIELDS)})")
+        if name not in EXPORT_FIELDS + OTHER_EXPORT_FIELDS:
+            raise click.BadParameter(f"unknown field {name!r} (fields: {', '.join(EXPORT_FIELDS + OTHER_EXPORT_FIELDS)})")
     return names or EXPORT_FIELDS
 
 

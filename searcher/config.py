@@ -65,6 +65,7 @@ class Config:
     passage_chars: int = 300
     boosts: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BOOSTS))
     auto_correct: bool = False  # search the suggested words when a query's word is in no article
+    all_words: bool = False  # plain words must all match (else those with every word rank first)
     duplicates: bool = False  # find near-duplicates when indexing, and show them once (duplicates.py)
     default_synonyms: bool = True  # the shipped name variants (name_variants.py)
     synonym_groups: tuple[tuple[str, ...], ...] = ()  # more, from the configuration
@@ -294,12 +295,12 @@ class _Checker:
         settings["record_fields"] = record_fields
 
         search = self.mapping(data.get("search"), ("search",))
-        self.known(search, ("limit", "passages", "passage_chars", "boosts", "auto_correct"), ("search",))
-        if "auto_correct" in search:
-            if not isinstance(search["auto_correct"], bool):
-                raise self.fail(("search", "auto_correct"),
-                                f"expected true or false, got {_describe(search['auto_correct'])}")
-            settings["auto_correct"] = search["auto_correct"]
+        self.known(search, ("limit", "passages", "passage_chars", "boosts", "auto_correct", "all_words"), ("search",))
+        for name in ("auto_correct", "all_words"):
+            if name in search:
+                if not isinstance(search[name], bool):
+                    raise self.fail(("search", name), f"expected true or false, got {_describe(search[name])}")
+                settings[name] = search[name]
         if "limit" in search:
             settings["limit"] = self.integer(search["limit"], ("search", "limit"), 1)
         if "passages" in search:

@@ -44,9 +44,19 @@ def write_rows(hits: Iterable[Hit], out: IO[str], file_format: str, fields: tupl
         raise ValueError(f"format must be jsonl or csv, not {file_format!r}")
 
 
-def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, fields: tuple[str, ...]) -> None:
-    """Write `hits` (`total` of them) to `output` (a path, or "-" for standard output)."""
+def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, fields: tuple[str, ...]) -> int:
+    """Write `hits` (`total` of them) to `output` (a path, or "-" for standard output).
+    Returns how many of them hold some of the query's words, not all (Hit.matched)."""
     progress = _progress(total)
+    some = 0
+
+    def counted(hits: Iterable[Hit]) -> Iterator[Hit]:
+        nonlocal some
+        for hit in hits:
+            some += hit.matched == "some"
+            yield hit
+
+    hits = counted(hits)
     try:
         if output == "-":
             for _ in write_rows(hits, _Stdout(), file_format, fields):
@@ -56,6 +66,7 @@ def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, 
             _export_to_file(hits, Path(output), file_format, fields, progress)
     finally:
         progress.finish()
+    return some
 
 
 def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]

@@ -306,11 +306,18 @@ class Index:
     @_reads_index
     def search(self, query: str, limit: int | None = 10, passages: int | None = None, *,
                filters: Filters | None = None, sort: Sort = "relevance", facets: Sequence[str] = (),
-               auto_correct: bool = False, explain: bool = False, collapse: bool = True) -> Results:
+               auto_correct: bool = False, explain: bool = False, collapse: bool = True,
+               all_words: bool | None = None) -> Results:
         """The best `limit` articles for `query` (None: all), each with its best passages.
 
-        Plain words must all match; when no article has them all, articles with any of
-        them are returned and `Results.matched` says "any". `filters` keeps only the
+        The articles with every word of a short query come first, then those with some
+        of them (`Results.matched` is "tiered", `Results.every_word` counts the first,
+        each `Hit.matched` is "all" or "some"); a query that asks for all its words
+        (quotes, AND, +word) matches only those. With `all_words` (default: the
+        configuration's `search.all_words`), plain words must all match too, and when no
+        article has them all, articles with any of them are returned and
+        `Results.matched` says "any". A long query ranks the articles with any of its
+        words ("ranked"). `filters` keeps only the
         matches from some sources, categories, places or dates; `sort` orders them by
         relevance, or "newest" or "oldest" first (undated articles last). `facets`
         ("source", "category", "place") are counted over all the matches, in
@@ -327,12 +334,15 @@ class Index:
         if passages is not None and passages < 0:
             raise ValueError(f"passages must be 0 or more, not {passages}")
         check_facets(facets)
-        found = self._find(query, filters, fallback=True)
-        suggestion = self._suggest(query, found.searcher) if found.matched != "all" or not found.scores else None
+        all_words = self.config.all_words if all_words is None else all_words
+        found = self._find(query, filters, fallback=True, all_words=all_words)
+        # (A word in no article leaves no article with every word.)
+        lacking = not found.scores or found.matched in ("any", "ranked") or not found.scores.count_every()
+        suggestion = self._suggest(query, found.searcher) if lacking else None
         corrected_from = None
         if suggestion is not None and auto_correct:
             corrected_from, query = query, suggestion
-            found = self._find(query, filters, fallback=True, searcher=found.searcher)
+            found = self._find(query, filters, fallback=True, searcher=found.searcher, all_words=all_words)
         counts = {}
         for facet in facets:
             table = self._metadata(found.searcher).facet(facet)
@@ -343,31 +353,34 @@ class Index:
         if explain:
             from .explain import contributions
 
-            hits = [replace(hit, contributions=contributions(found.searcher, found.query, docnum))
+            hits = [replace(hit, contributions=contributions(found.searcher, found.scored_by(docnum), docnum))
                     for hit, (docnum, _) in zip(hits, order)]
         return Results(hits, total=len(found.scores), matched=found.matched,  # type: ignore[arg-type]
                        query=str(found.query), facets=counts, suggestion=suggestion, corrected_from=corrected_from,
-                       variants=found.expansions)
+                       variants=found.expansions, every_word=found.scores.count_every())
 
-    # The analysis methods below take the matches as they are: unlike `search`, they
-    # don't fall back to "any of the words" when no article has them all (a timeline
-    # or an export of "cocoa dividend" must not quietly become one of "cocoa OR dividend").
+    # The analysis methods below take the matches as `search` counts them: those with
+    # every word of a short query and those with some (which they say), or, when the
+    # query asks for all its words (or with `all_words`), those with all of them only.
+    # Unlike `search`, they then don't fall back to "any of the words" when no article
+    # has them all: they count what the query matches.
 
     @_reads_index
-    def matches(self, query: str, *, filters: Filters | None = None,
-                sort: Sort = "relevance") -> tuple[int, Iterator[Hit]]:
+    def matches(self, query: str, *, filters: Filters | None = None, sort: Sort = "relevance",
+                all_words: bool | None = None) -> tuple[int, Iterator[Hit]]:
         """How many articles match `query`, and all of them in `sort` order: Hits without
-        passages, read one at a time (for an export).
+        passages, read one at a time (for an export). `Hit.matched` says which have
+        every word of the query.
 
         The iterator holds the index's searcher: use it while the index is open.
         """
-        found = self._find(query, filters)
+        found = self._find(query, filters, all_words=all_words)
         order = self._order(found, sort, None)
         return len(order), self._guarded(self._hits(found, order, None))
 
     @_reads_index
     def timeline(self, queries: Sequence[str], by: str = "month", *, per: str | None = None,
-                 filters: Filters | None = None, top: int = 5) -> Timeline:
+                 filters: Filters | None = None, top: int = 5, all_words: bool | None = None) -> Timeline:
         """How many articles match each query in each day, week, month or year, against all
         the articles of that period (both under `filters`). With `per` (a facet), one
         series for each of the `top` values with most matches. Every period between the
@@ -379,12 +392,13 @@ class Index:
         searcher = self._current_searcher()  # (one for all the queries: the same index generation)
         metadata = self._metadata(searcher)
         everything = filters.apply(metadata.live(), metadata) if filters else None
-        found = [(query, self._find(query, filters, searcher=searcher).scores) for query in queries]
+        found = [(query, self._find(query, filters, searcher=searcher, all_words=all_words).scores)
+                 for query in queries]
         return build_timeline(found, everything, metadata, by, per=per, filters=filters, top=top)
 
     @_reads_index
     def top_words(self, query: str, limit: int = 30, *, filters: Filters | None = None,
-                  sample: int = 2000) -> TopWords:
+                  sample: int = 2000, all_words: bool | None = None) -> TopWords:
         """The words that characterise the articles matching `query` against the other
         articles (of the index, or those under `filters`; when the query matches all of
         those, against the whole index), by log-likelihood, most characteristic first.
@@ -397,7 +411,7 @@ class Index:
         from .keyterms import key_terms
         from .query import highlight_terms
 
-        found = self._find(query, filters)
+        found = self._find(query, filters, all_words=all_words)
         searcher = found.searcher
         metadata = self._metadata(searcher)
         compared = filters.apply(metadata.live(), metadata) if filters else None
@@ -408,7 +422,7 @@ class Index:
         if len(docnums) > sample:
             docnums = sorted(random.Random(len(docnums)).sample(docnums, sample))
         texts = (_article_text(searcher.stored_fields(docnum)) for docnum in docnums)
-        wanted = highlight_terms(found.query)
+        wanted = highlight_terms(found.loose or found.query)
         query_terms = {term for field in wanted.values() for term in field.terms} | {
             word for field in wanted.values() for phrase in field.phrases for word in phrase}
         reader = searcher.reader()
@@ -428,12 +442,14 @@ class Index:
             return inside, len(articles) if compared is None else len(articles & compared_set)
 
         terms = key_terms(texts, len(docnums), len(found.scores), size, estimate, exact, query_terms, limit)
+        every = found.scores.count_every()
         return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=len(docnums),
-                        filtered=compared is not None)
+                        filtered=compared is not None, every_word=every if every < len(found.scores) else None)
 
     @_reads_index
     def concordance(self, query: str, width: int = 40, *, filters: Filters | None = None,
-                    sort: Sort = "relevance", limit: int | None = None) -> Iterator[Concordance]:
+                    sort: Sort = "relevance", limit: int | None = None,
+                    all_words: bool | None = None) -> Iterator[Concordance]:
         """Every occurrence of the query's words in the matching articles (the first `limit`
         articles in `sort` order), with `width` characters of text on either side.
 
@@ -443,9 +459,9 @@ class Index:
         from .concordance import occurrences
         from .query import highlight_terms
 
-        found = self._find(query, filters)
+        found = self._find(query, filters, all_words=all_words)
         order = self._order(found, sort, limit)
-        wanted = highlight_terms(found.query)
+        wanted = highlight_terms(found.loose or found.query)
         if found.scores and not any(wanted.get(name) and (wanted[name].terms or wanted[name].phrases)
                                     for name in _TEXT_FIELDS):
             raise QueryError(f"{query!r} has no words of the text to show in context",
@@ -482,7 +498,7 @@ class Index:
         # (its own near-duplicates are the same story, not related ones)
         copies = [searcher.document_number(id=copy) for copy in self.duplicates_of(article_id)]
         scores = scores.without([docnum, *(number for number in copies if number is not None)])
-        found = _Found(searcher, scores, query, "ranked")
+        found = _Found(searcher, scores.none_every(), query, "ranked")  # (hits have some of its words)
         order, hidden = self._collapsed(found, "relevance", limit)  # (near-duplicates shown once here too)
         hits = list(self._hits(found, order, passages, hidden))
         return Results(hits, total=len(scores), matched="ranked", query=str(query))
@@ -503,10 +519,13 @@ class Index:
             self._speller = (searcher, Speller(searcher, schema, fields, self._queries.variants, self._words.words()))
         return self._speller[1].suggest(query)
 
-    def _find(self, query: str, filters: Filters | None, *, fallback: bool = False, searcher: Any = None) -> _Found:
+    def _find(self, query: str, filters: Filters | None, *, fallback: bool = False, searcher: Any = None,
+              all_words: bool | None = None) -> _Found:
         """Every article matching `query` and `filters`, with its score, in `searcher`
-        (default: the current one). With `fallback`, the query with any of its words
-        when no article has them all (see query.PreparedQuery)."""
+        (default: the current one): for a short query, those with every word first,
+        then those with some (see query.PreparedQuery). With `all_words` (default: the
+        configuration's), only those with every word; then with `fallback`, the query
+        with any of its words when no article has them all."""
         from . import matching
         from .query import has_patterns, resolve_patterns
 
@@ -518,20 +537,31 @@ class Index:
         columns = self._columns_of(searcher)
         # The word list serves wildcards only: a plain search doesn't read it.
         words = self._words.words() if has_patterns(prepared.query) else []
-        attempts = [(prepared.query, prepared.matched)]
-        if fallback and prepared.fallback is not None:
-            attempts.append((prepared.fallback, "any"))
-        for parsed, matched in attempts:
-            used = resolve_patterns(parsed, reader, stem, words)
+        used = resolve_patterns(prepared.query, reader, stem, words)
+        all_words = self.config.all_words if all_words is None else all_words
+        if prepared.fallback is not None and not all_words:
+            loose = resolve_patterns(prepared.fallback, reader, stem, words)
+            scores = matching.tiered(searcher, used, loose, columns)
+            return _Found(searcher, self._filtered(scores, filters, searcher), used, "tiered", prepared.expansions,
+                          loose)
+        if prepared.every is not None:  # (a ranked query: which hits have every word, for the record)
+            every = resolve_patterns(prepared.every, reader, stem, words)
+            scores = matching.tiered(searcher, every, used, columns, every_first=False)
+        else:
             scores = matching.scores(searcher, used, columns)
-            if filters:
-                scores = filters.apply(scores, self._metadata(searcher))
-            if scores:
-                break
-        return _Found(searcher, scores, used, matched, prepared.expansions)
+        scores = self._filtered(scores, filters, searcher)
+        if not scores and fallback and prepared.fallback is not None:
+            used = resolve_patterns(prepared.fallback, reader, stem, words)
+            scores = self._filtered(matching.scores(searcher, used, columns), filters, searcher).none_every()
+            return _Found(searcher, scores, used, "any", prepared.expansions)
+        return _Found(searcher, scores, used, prepared.matched, prepared.expansions)
+
+    def _filtered(self, scores, filters: Filters | None, searcher):  # type: ignore[no-untyped-def]
+        return filters.apply(scores, self._metadata(searcher)) if filters else scores
 
     def _order(self, found: _Found, sort: Sort, limit: int | None) -> list[tuple[int, float]]:
-        """The best `limit` (None: all) matches in `sort` order."""
+        """The best `limit` (None: all) matches in `sort` order (those with every word of
+        a query ranked "all words first" before the others, in either order)."""
         scores = found.scores
         if sort == "relevance":
             from . import matching
@@ -541,10 +571,11 @@ class Index:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         dates = self._metadata(found.searcher).dates.values
         sign = -1 if sort == "newest" else 1
+        others = set(scores.docnums[~scores.every].tolist()) if scores.every_first else set()
 
-        def key(item: tuple[int, float]) -> tuple[int, int, float, int]:
+        def key(item: tuple[int, float]) -> tuple[bool, int, int, float, int]:
             date = dates[item[0]]
-            return (0 if date else 1, sign * date, -item[1], item[0])  # undated last; ties by score
+            return (item[0] in others, 0 if date else 1, sign * date, -item[1], item[0])  # undated last; ties by score
 
         items = scores.items()
         return sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
@@ -557,7 +588,7 @@ class Index:
         from .query import Wanted, highlight_terms
 
         searcher = found.searcher
-        wanted = highlight_terms(found.query) if passage_count is not None else {}
+        wanted = highlight_terms(found.loose or found.query) if passage_count is not None else {}
         weights: dict[str, float] = {}
         for fieldname in ("body", "caption"):
             for term in wanted.get(fieldname, Wanted()).terms:
@@ -572,7 +603,8 @@ class Index:
                 passage_count, self.config.passage_chars, candidates)
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
                       title=whole_text(article.title, wanted.get("title"), self._analyze), passages=tuple(shown),
-                      duplicates=hidden.get(docnum, ()) if hidden else ())
+                      duplicates=hidden.get(docnum, ()) if hidden else (),
+                      matched="all" if found.scores.holds_every(docnum) else "some")
 
     def _near_duplicates(self):  # type: ignore[no-untyped-def]
         if self._duplicates is None:
@@ -890,9 +922,14 @@ class _Found:
 
     searcher: Any
     scores: Any  # matching.Matches: article number -> score
-    query: Any  # the Whoosh query searched (the fallback, when it was used)
-    matched: str
+    query: Any  # the Whoosh query searched (the fallback, when it was used; the strict one of "tiered")
+    matched: str  # "all", "any", "ranked" or "tiered" (see Results.matched)
     expansions: tuple = ()  # synonyms.Expansion
+    loose: Any = None  # "tiered": the query with any of the words, which scored the matches without them all
+
+    def scored_by(self, docnum: int) -> Any:
+        """The query that gave this match its score."""
+        return self.query if self.loose is None or self.scores.holds_every(docnum) else self.loose
 
 
 _TEXT_FIELDS = ("title", "caption", "body")  # what top words read of each article

@@ -106,6 +106,7 @@ class Hit:
     passages: tuple[Passage, ...] = ()
     contributions: tuple[Contribution, ...] = ()  # with explain: what each query term scored
     duplicates: tuple[str, ...] = ()  # ids of the matching near-duplicates shown as this one
+    matched: Literal["all", "some"] = "all"  # whether it holds every word of the query, or some
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,13 @@ class FacetCount:
 class Results(list[Hit]):
     """The hits of a search, best first: a list of `Hit` with a few facts about the search.
 
-    `total` counts every matching article (not only the returned ones).
-    `matched` is "all" when every query word had to match, "any" when no article
-    had all of them and searcher fell back to articles with any of them, or "ranked"
-    for a long query (more than four words), ranked over any of its words.
+    `total` counts every matching article (not only the returned ones), `every_word`
+    those with every word of the query. `matched` is "tiered" for a short query
+    whose articles with every word come first, then those with some; "all" when every
+    query word had to match (the query asked for it, or `all_words`); "any" when,
+    with `all_words`, no article had all of them and searcher fell back to articles
+    with any of them; or "ranked" for a long query (more than four words), ranked over
+    any of its words.
     `query` is the parsed query, for people who want to see what was searched.
     `facets` maps each facet asked for to its values over all matching articles,
     most articles first. `suggestion` is the query with the words no article has
@@ -130,11 +134,13 @@ class Results(list[Hit]):
     searched instead (auto-correct), `corrected_from` is the query as typed.
     """
 
-    def __init__(self, hits: list[Hit] = (), *, total: int = 0, matched: Literal["all", "any", "ranked"] = "all",
-                 query: str = "", facets: dict[str, list[FacetCount]] | None = None, suggestion: str | None = None,
-                 corrected_from: str | None = None, variants: tuple = ()) -> None:
+    def __init__(self, hits: list[Hit] = (), *, total: int = 0,  # type: ignore[assignment]
+                 matched: Literal["all", "any", "ranked", "tiered"] = "all", query: str = "",
+                 facets: dict[str, list[FacetCount]] | None = None, suggestion: str | None = None,
+                 corrected_from: str | None = None, variants: tuple = (), every_word: int | None = None) -> None:
         super().__init__(hits)
         self.total = total
+        self.every_word = total if every_word is None else every_word
         self.matched = matched
         self.query = query
         self.facets = facets or {}
@@ -144,6 +150,11 @@ class Results(list[Hit]):
 
     def __repr__(self) -> str:
         return f"Results({list.__repr__(self)}, total={self.total}, matched={self.matched!r})"
+
+    @property
+    def some_words(self) -> int:
+        """The matching articles that hold some of the query's words, not all."""
+        return self.total - self.every_word
 
 
 @dataclass(frozen=True)
@@ -175,6 +186,7 @@ class Series:
     undated: int  # matching articles without a date (in no bucket)
     value: str | None = None  # the facet value, with --per
     undated_articles: int = 0  # of all the articles (under the filters), those without a date
+    every_word: int | None = None  # of the matches, those with every word of the query (None: all of them)
 
     @property
     def label(self) -> str:
@@ -219,6 +231,7 @@ class TopWords:
     compared: int
     read: int
     filtered: bool = False  # whether those compared are the articles under the filters
+    every_word: int | None = None  # of the matches, those with every word of the query (None: all of them)
 
 
 @dataclass(frozen=True)

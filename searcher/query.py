@@ -2,7 +2,7 @@
 
 The syntax (also in the README and `searcher --help`):
 
-    Idlib refugees          all words must match (in any searched field), like a web search
+    Idlib refugees          articles with all the words first, then those with some of them
     "1.5 million refugees"  a phrase
     title:Aleppo            a word in one field: title, caption, body, dateline (or place),
                             source, category, credit, id
@@ -12,15 +12,17 @@ The syntax (also in the README and `searcher --help`):
     date:2016-11            a day, month or year; date:2016-11-01..2016-12-31 a range
                             (either end may be left out: date:2016-11..)
 
-Up to MAX_REQUIRED_WORDS words must all match; their stop words ("the", "of":
-analysis.STOP_WORDS) are optional, raising the score of an article that has them. When
-no article has all the words, `PreparedQuery.fallback` is the same query with any word
-allowed (articles with more of them rank first). A longer query (a sentence, a
-headline, a research topic) is ranked over any of its words but its stop words from
-the start: requiring every word of a sentence finds almost nothing, and ranking does
-better (see the Relevance section of the README). Field filters such as `date:` or
-`category:`, and excluded words, stay as they are; an explicit AND or +word makes the
-whole query match as written. Phrases, fields and exclusions keep their stop words.
+Up to MAX_REQUIRED_WORDS words make a query that requires them all; their stop words
+("the", "of": analysis.STOP_WORDS) are optional, raising the score of an article that
+has them. `PreparedQuery.fallback` is the same query with any word allowed (articles
+with more of them rank first): a search ranks the articles it adds after those with
+every word (or, with `all_words`, searches it only when no article has them all). A
+longer query (a sentence, a headline, a research topic) is ranked over any of its words
+but its stop words from the start: requiring every word of a sentence finds almost
+nothing, and ranking does better (see the Relevance section of the README). Field
+filters such as `date:` or `category:`, and excluded words, stay as they are; an
+explicit AND, +word or a phrase in quotes makes the whole query match as written.
+Phrases, fields and exclusions keep their stop words.
 
 A query written all in capitals with several long words ("BORDER DISPUTE ISRAEL AND
 SYRIA", as pasted from a headline or a TIME topic) is plain words: its AND, OR and NOT
@@ -87,10 +89,14 @@ _FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(+\-]))([^\W\d_][\w]*):(?=[^\s)]|\s|\)|
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A parsed query: what to search first, and what to search when that finds nothing.
+    """A parsed query: what to search, and with which of its words.
 
     `matched` is how `query` treats plain words: "all" must match, or "ranked" (a long
-    query: any of them, best first). `fallback`, when there is one, allows any word.
+    query: any of them, best first). `fallback`, when there is one, allows any of the
+    words of a short query: the articles it adds rank after those with every word
+    (see Index.search). `every`, for a ranked query, requires all its words: which hits
+    have them all. A query that asks for all its words (quotes, AND, +word) has no
+    fallback.
     """
 
     text: str
@@ -98,6 +104,7 @@ class PreparedQuery:
     fallback: wq.Query | None
     matched: Literal["all", "ranked"] = "all"
     expansions: tuple = ()  # synonyms.Expansion: the words that name variants were added to
+    every: wq.Query | None = None
 
 
 def _raised_in_whoosh(error: BaseException) -> bool:
@@ -136,13 +143,15 @@ class QueryBuilder:
     def prepare(self, text: str) -> PreparedQuery:
         """Parse `text`; raises QueryError (with the position) when it can't be searched."""
         prepared = self._prepare(text)
-        query, fallback = prepared.query, prepared.fallback
+        query, fallback, every = prepared.query, prepared.fallback, prepared.every
         expansions: list = []
         if self.variants:
             query = self.variants.expand(query, expansions)
             fallback = self.variants.expand(fallback) if fallback is not None else None
+            every = self.variants.expand(every) if every is not None else None
         return replace(prepared, query=_with_fixed_exclusions(query),
                        fallback=_with_fixed_exclusions(fallback) if fallback is not None else None,
+                       every=_with_fixed_exclusions(every) if every is not None else None,
                        expansions=tuple(expansions))
 
     def _prepare(self, text: str) -> PreparedQuery:
@@ -169,11 +178,15 @@ class QueryBuilder:
             return PreparedQuery(text, parsed, clauses.any_word() if len(clauses.words) > 1 else None)
         if len(words) > MAX_REQUIRED_WORDS:
             # Stop words add nothing to a ranked sentence but time.
-            return PreparedQuery(text, clauses.with_words(words).any_word(), None, "ranked")
+            ranked = clauses.with_words(words)
+            return PreparedQuery(text, ranked.any_word(), None, "ranked", every=ranked.all_words())
         # All the words are required; stop words are not ("refugees in the camp"), but
-        # an article that has them ranks higher ("Will Smith", "IT jobs").
+        # an article that has them ranks higher ("Will Smith", "IT jobs"). A short
+        # query with a phrase in quotes asks for them all: it has no fallback.
         required = clauses.with_words(words)
         query = required.all_words(optional=_StopWords(stop_words) if stop_words else None)
+        if unquoted != text:
+            return PreparedQuery(text, query, None)
         return PreparedQuery(text, query, required.any_word() if len(words) > 1 else None)
 
     def _parse(self, text: str, shouted: bool) -> wq.Query:

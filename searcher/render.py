@@ -64,11 +64,11 @@ def passage_to_dict(passage: Passage) -> dict[str, Any]:
     }
 
 
-def hit_to_dict(hit: Hit, matched: str = "all") -> dict[str, Any]:
+def hit_to_dict(hit: Hit) -> dict[str, Any]:
     """One hit as a JSON object: what `searcher search --json` prints, one per line.
 
-    `matched` is the search's Results.matched: "all", "any" (no article had all the words)
-    or "ranked" (a long query, ranked over any of its words).
+    `matched` is "all" when the article holds every word of the query, "some" when it
+    holds some of them (see Results.matched).
     """
     article = hit.article.to_dict()
     del article["body"]  # the passages carry the text that matters; `searcher show ID` has the rest
@@ -76,7 +76,7 @@ def hit_to_dict(hit: Hit, matched: str = "all") -> dict[str, Any]:
     return {
         "rank": hit.rank,
         "id": hit.id,
-        "matched": matched,
+        "matched": hit.matched,
         "score": round(hit.score, 4),
         "title": hit.title.text,
         "title_spans": [[span.start, span.end] for span in hit.title.spans],
@@ -130,9 +130,12 @@ def concordance_to_dict(line: Concordance) -> dict[str, Any]:
 #: What `searcher export --fields` can name, in the default order.
 EXPORT_FIELDS = ("rank", "score", "id", "date", "title", "source", "dateline", "categories", "url", "caption",
                  "credit", "body", "path")
+#: Fields an export has when asked for (--fields): whether the article holds every word ("all") or some.
+OTHER_EXPORT_FIELDS = ("matched",)
 
 
 def export_row(hit: Hit, fields: tuple[str, ...] = EXPORT_FIELDS) -> dict[str, Any]:
     """An exported article: its rank and score in the search, and its fields (lists as lists)."""
-    row: dict[str, Any] = {"rank": hit.rank, "score": round(hit.score, 4), **hit.article.to_dict()}
+    row: dict[str, Any] = {"rank": hit.rank, "score": round(hit.score, 4), "matched": hit.matched,
+                           **hit.article.to_dict()}
     return {name: row[name] for name in fields}

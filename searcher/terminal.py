@@ -81,9 +81,15 @@ def print_results(out: Console, results: Results, query: str, filters: str = "")
     if not results:
         return
     shown = len(results)
-    count = f"{results.total:,} articles match" if results.total != 1 else "1 article matches"
-    how = {"any": " (any of its words)", "ranked": " (ranked by its words)"}.get(results.matched, "")
     where = f" ({safe(filters)})" if filters else ""
+    tiered = results.matched == "tiered" and results.some_words > 0 and results.every_word > 0
+    if tiered:
+        count = (f"{_matches(results.every_word)} every word of {safe(repr(query))}{where}; "
+                 f"{results.some_words:,} more match some")
+    else:
+        any_word = results.matched == "any" or (results.matched == "tiered" and not results.every_word)
+        how = " (any of its words)" if any_word else " (ranked by its words)" if results.matched == "ranked" else ""
+        count = f"{_matches(results.total)} {safe(repr(query))}{how}{where}"
     folded = sum(len(hit.duplicates) for hit in results)
     if folded and shown + folded >= results.total:
         more = f", {shown:,} shown with {plural(folded, 'near-duplicate')} folded in"
@@ -91,10 +97,19 @@ def print_results(out: Console, results: Results, query: str, filters: str = "")
         more = f", showing the first {shown}" + (f" (and {plural(folded, 'near-duplicate')})" if folded else "")
     else:
         more = ""
-    out.print(Text(f"{count} {safe(repr(query))}{how}{where}{more}", style=META))
+    out.print(Text(f"{count}{more}", style=META))
+    previous = "all"
     for hit in results:
         out.print()
+        if tiered and hit.matched != previous:
+            out.print(Text("With some of the words:", style=META))  # (those with every word came first)
+            out.print()
+        previous = hit.matched
         print_hit(out, hit)
+
+
+def _matches(count: int) -> str:
+    return f"{count:,} articles match" if count != 1 else "1 article matches"
 
 
 def print_hit(out: Console, hit: Hit) -> None:
@@ -135,12 +150,21 @@ def print_hit(out: Console, hit: Hit) -> None:
         print_indented(out, Text.assemble(prefix, passage_to_rich(passage, match_style=MATCH)))
 
 
-def print_facets(out: Console, facets: dict[str, list[FacetCount]], total: int, shown: int = 10) -> None:
-    """Each facet's top values with their counts over all `total` matching articles."""
+def _which(total: int, every_word: int | None) -> str:
+    """Which matches are counted, when not all of them have every word of the query."""
+    if every_word is None or every_word >= total:
+        return ""
+    return f" ({every_word:,} with every word, {total - every_word:,} with some)"
+
+
+def print_facets(out: Console, facets: dict[str, list[FacetCount]], total: int, shown: int = 10,
+                 every_word: int | None = None) -> None:
+    """Each facet's top values with their counts over all `total` matching articles
+    (`every_word` of them with every word of the query, when some have only some)."""
     if not facets:
         return
     out.print()
-    out.print(Text(f"Over all {plural(total, 'matching article')}:", style=META))
+    out.print(Text(f"Over all {plural(total, 'matching article')}{_which(total, every_word)}:", style=META))
     for name, counts in facets.items():
         out.print(Text(name, style="bold"))
         if not counts:
@@ -187,8 +211,9 @@ def print_timeline(out: Console, timeline: Timeline) -> None:
         undated = f", {one.undated:,} undated" if one.undated else ""
         value = f" · {safe(one.value)}" if one.value is not None else ""
         marker = f"■ {number + 1} " if numbered else "■ " if many else ""
+        which = _which(one.matches, one.every_word)
         head = Text.assemble((marker, style), (safe(repr(one.query)) + value, "bold"),
-                             (f"  {plural(one.matches, 'article')}{undated}", META))
+                             (f"  {plural(one.matches, 'article')}{which}{undated}", META))
         out.print(head, no_wrap=True, overflow="ellipsis")
     header = f"{'period':<{label_width}}  " + " " * name_width
     header += f"{'match':>{counts_width}}  {'of all':>{all_width}}  {'share':>6}"
@@ -233,7 +258,8 @@ def print_key_terms(out: Console, found: TopWords, query: str, filters: str = ""
     sample = f", from a sample of {found.read:,}" if found.read < found.matches else ""
     against = f"the {found.compared:,} articles ({safe(filters)})" if found.filtered else f"all {found.compared:,}"
     what = f"({safe(filters)})" if query == "*" and filters else f"matching {safe(repr(query))}"
-    out.print(Text(f"Words of the {plural(found.matches, 'article')} {what}{sample}, against {against}; "
+    which = _which(found.matches, found.every_word)
+    out.print(Text(f"Words of the {plural(found.matches, 'article')} {what}{which}{sample}, against {against}; "
                    "* in the query", style=META))
     if not terms:
         return
@@ -304,7 +330,8 @@ def print_explanation(out: Console, results: Results) -> None:
     for written, others in variants.items():
         out.print(Text(f"Name variants: {safe(written)} -> {', '.join(sorted(map(safe, others)))}", style="cyan"))
     how = {"all": "every word required", "any": "any of the words (no article had them all)",
-           "ranked": "ranked by any of its words (a long query)"}.get(results.matched, results.matched)
+           "ranked": "ranked by any of its words (a long query)",
+           "tiered": "those with every word first, then those with some"}.get(results.matched, results.matched)
     out.print(Text(f"Searched ({how}), as field:term (terms are stems in title, caption and body):", style="cyan"))
     print_indented(out, Text(safe(results.query), style="cyan"), indent=2)
     out.print()

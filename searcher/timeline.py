@@ -163,5 +163,7 @@ def _series(query: str, value: str | None, scores: Mapping[int, float], base: Co
                partial=spans[number] != (start, period_end(start, by)))
         for number, start in enumerate(starts)
     )
+    count_every = getattr(scores, "count_every", None)  # (matching.Matches; a --per group is a plain map)
+    every = count_every() if count_every is not None else None
     return Series(query=query, buckets=buckets, matches=len(scores), undated=undated, value=value,
-                  undated_articles=base_undated)
+                  undated_articles=base_undated, every_word=every if every != len(scores) else None)

@@ -109,7 +109,7 @@ def test_did_you_mean(names: Path) -> None:
         assert results.suggestion == "Idleb refugees"
         corrected = index.search("Idleb refugeees", auto_correct=True)
         assert corrected.corrected_from == "Idleb refugeees" and ids(corrected) == {"i"}
-        assert corrected.matched == "all"
+        assert corrected.matched == "tiered" and corrected.every_word == len(corrected)
         assert index.search("Moskow").suggestion is None  # nothing near enough in this index
         assert index.search("Idlib refugees").suggestion is None  # every word is in the index
         assert index.search("ofensive").suggestion == "offensive"
@@ -216,29 +216,35 @@ def test_near_duplicates_are_shown_once_and_counted_everywhere(tmp_path: Path) -
     with Index.open(config.index, config) as index:
         assert index.duplicates_of("w0") == ["w1", "w2"]
         assert index.duplicates_of("other") == [] and index.duplicates_of("bank") == []
-        results = index.search("bank dollar")
+        results = index.search("bank dollar", all_words=True)
         assert results.total == 3 and len(results) == 1  # one story, shown once
         assert set(results[0].duplicates) | {results[0].id} == {"w0", "w1", "w2"}
-        assert len(index.search("bank dollar", collapse=False)) == 3
-        assert index.matches("bank dollar")[0] == 3  # exports count every article
-        assert index.search("bank dollar", facets=["category"]).total == 3
-        assert sum(b.matches for b in index.timeline(["bank dollar"], "month").series[0].buckets) == 3
+        assert len(index.search("bank dollar", collapse=False, all_words=True)) == 3
+        assert index.matches("bank dollar", all_words=True)[0] == 3  # exports count every article
+        assert index.search("bank dollar", facets=["category"], all_words=True).total == 3
+        timeline = index.timeline(["bank dollar"], "month", all_words=True)
+        assert sum(b.matches for b in timeline.series[0].buckets) == 3
+        # The story is shown once among the articles with some of the words too.
+        results = index.search("bank dollar")
+        assert (results.total, results.every_word, len(results)) == (4, 3, 2) and results[1].id == "bank"
+        assert set(results[0].duplicates) | {results[0].id} == {"w0", "w1", "w2"}
+        assert index.matches("bank dollar")[0] == 4
     (tmp_path / "searcher.yaml").write_text("duplicates: true\n", encoding="utf-8")
     shown = CliRunner().invoke(cli, ["bank dollar", "--index", str(config.index)])
-    assert "+2 near-duplicates" in shown.stdout and "3 articles match" in shown.stdout
+    assert "+2 near-duplicates" in shown.stdout and "3 articles match every word" in shown.stdout
     listed = CliRunner().invoke(cli, ["show", "w1", "--index", str(config.index)])
     assert "Near-duplicates (the same story, small edits): w0, w2" in listed.stdout
     # The groups follow the corpus: with one copy left, there is nothing to collapse.
     update_index(config, [wire_corpus(tmp_path, 1)])
     with Index.open(config.index, config) as index:
-        assert index.duplicates_of("w0") == [] and index.search("bank dollar").total == 1
+        assert index.duplicates_of("w0") == [] and index.search("bank dollar").every_word == 1
     update_index(config, [wire_corpus(tmp_path, 3)])
     with Index.open(config.index, config) as index:
         assert index.duplicates_of("w0") == ["w1", "w2"]
         # A commit the groups don't describe (here an add from the library) stops their use
         # until the next index run finds them again: never a stale group.
         index.add([Article(id="w1", title="Other", body="A different story altogether about the harvest.")])
-        assert index.duplicates_of("w0") == [] and len(index.search("bank dollar", limit=None)) == 2
+        assert index.duplicates_of("w0") == [] and len(index.search("bank dollar", limit=None, all_words=True)) == 2
     update_index(config, [wire_corpus(tmp_path, 3)])  # (the file is as indexed: w1 stays the other story)
     with Index.open(config.index, config) as index:
         assert index.duplicates_of("w0") == ["w2"]
@@ -250,7 +256,7 @@ def test_near_duplicates_are_off_unless_configured(tmp_path: Path) -> None:
     config = Config(index=tmp_path / "index")
     update_index(config, [wire_corpus(tmp_path, 3)])
     with Index.open(config.index, config) as index:
-        assert len(index.search("bank dollar")) == 3 and index.duplicates_of("w0") == []
+        assert len(index.search("bank dollar", all_words=True)) == 3 and index.duplicates_of("w0") == []
         assert index.stored_sketches(None) == ([], set())  # (nor is the cost of the sketches paid)
 
 

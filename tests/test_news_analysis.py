@@ -370,9 +370,14 @@ def test_facet_values_ignore_case_and_spaces(tmp_path: Path) -> None:
         assert index.search("*", filters=Filters.parse(place=["NEW YORK"])).total == 2
         assert index.search("*", filters=Filters.parse(place=["new   york"])).total == 2
         assert index.search("*", filters=Filters.parse(since="0001")).total == 2  # undated article 3 left out
-        assert index.matches("harbour strike")[0] == 1
-        assert index.matches("harbour dividend")[0] == 0  # no quiet fallback to any of the words
-        assert index.search("harbour dividend").matched == "any"  # (a search falls back, and says so)
+        assert index.matches("harbour strike", all_words=True)[0] == 1
+        total, hits = index.matches("harbour strike")  # (with every word first)
+        assert total == 3 and [hit.matched for hit in hits] == ["all", "some", "some"]
+        # The articles with some of the words count, marked as such; with all_words, none.
+        total, hits = index.matches("harbour dividend")
+        assert total == index.matches("harbour")[0] == 2 and [hit.matched for hit in hits] == ["some", "some"]
+        assert index.matches("harbour dividend", all_words=True)[0] == 0  # no quiet fallback to any of the words
+        assert index.search("harbour dividend", all_words=True).matched == "any"  # (a search falls back, and says so)
 
 
 def test_export_to_a_link_writes_its_target(tmp_path: Path, reuters, reuters_config) -> None:

@@ -12,6 +12,7 @@ import pytest
 from searcher import Article, Index, QueryError
 from searcher.config import Config
 from searcher.indexer import update_index
+from searcher.metadata import Filters
 from searcher.passages import split_passages
 
 NEWS = [
@@ -48,7 +49,7 @@ def ids(results) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_idlib_refugees_on_the_sample(sample: Index) -> None:
     results = sample.search("Idlib refugees")
-    assert results.matched == "all" and results.total == 1
+    assert results.matched == "tiered" and results.total == results.every_word == 1
     [hit] = results
     assert hit.id == "55363386" and hit.rank == 1 and hit.score > 0
     first = hit.passages[0]
@@ -102,7 +103,7 @@ def test_stemming_and_acronyms(news: Index) -> None:
 @pytest.mark.parametrize(
     "query, expected",
     [
-        ("Idlib refugees", ["n3"]),  # all words
+        ("Idlib AND refugees", ["n3"]),  # all words (plain words: test_every_word_first)
         ('"refugee camp"', ["n4"]),  # phrase
         ('"camp refugee"', []),
         ("title:idlib", ["n1", "n2"]),
@@ -131,13 +132,35 @@ def test_query_syntax(news: Index, query: str, expected: list[str]) -> None:
     assert sorted(ids(news.search(query))) == expected
 
 
+def test_every_word_first(news: Index) -> None:
+    # The articles with every word rank first, then those with some, each group by score.
+    results = news.search("Idlib refugees")
+    assert results.matched == "tiered" and (results.total, results.every_word, results.some_words) == (4, 1, 3)
+    assert ids(results)[0] == "n3" and sorted(ids(results)[1:]) == ["n1", "n2", "n4"]
+    assert [hit.matched for hit in results] == ["all", "some", "some", "some"]
+    assert [hit.score for hit in results[1:]] == sorted((hit.score for hit in results[1:]), reverse=True)
+    # --all-words keeps only those with every word.
+    strict = news.search("Idlib refugees", all_words=True)
+    assert strict.matched == "all" and ids(strict) == ["n3"] and strict[0].score == results[0].score
+    # A query that asks for every word (quotes, AND, +word) gets only those.
+    for asked in ('"Idlib" refugees', "Idlib AND refugees", "+Idlib +refugees"):
+        assert news.search(asked).matched == "all" and ids(news.search(asked)) == ["n3"], asked
+    # Filters and exclusions apply to both groups.
+    excluded = news.search("Idlib refugees -football")  # (n3, the one with both, is about football)
+    assert excluded.every_word == 0 and sorted(ids(excluded)) == ["n1", "n2", "n4"]
+    assert sorted(ids(news.search("Idlib refugees", filters=Filters.parse(source=["reuters"])))) == ["n2", "n4"]
+
+
 def test_any_word_fallback_is_said(news: Index) -> None:
     results = news.search("Idlib zebras")
-    assert results.matched == "any"
-    assert set(ids(results)) == {"n1", "n2", "n3"}
+    assert results.matched == "tiered" and results.every_word == 0
+    assert set(ids(results)) == {"n1", "n2", "n3"} and {hit.matched for hit in results} == {"some"}
+    strict = news.search("Idlib zebras", all_words=True)
+    assert strict.matched == "any" and ids(strict) == ids(results)
     # Filters stay required in the fallback.
     results = news.search("Idlib zebras category:sport")
-    assert results.matched == "any" and ids(results) == ["n3"]
+    assert results.every_word == 0 and ids(results) == ["n3"]
+    assert news.search("Idlib zebras category:sport", all_words=True).matched == "any"
     # Explicit operators never fall back.
     assert news.search("Idlib AND zebras").matched == "all"
     assert list(news.search("Idlib AND zebras")) == []
@@ -145,7 +168,8 @@ def test_any_word_fallback_is_said(news: Index) -> None:
 
 def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> None:
     results = news.search("idlib refugees football zebras")
-    assert results.matched == "any" and results[0].id == "n3"
+    assert results.every_word == 0 and results[0].id == "n3"
+    assert news.search("idlib refugees football zebras", all_words=True)[0].id == "n3"
 
 
 @pytest.mark.parametrize(
@@ -165,8 +189,9 @@ def test_query_errors_name_the_position(news: Index, query: str, position: int |
 
 
 def test_colons_that_are_not_fields(news: Index) -> None:
-    assert news.search("Idlib: aid").matched == "all"
-    assert ids(news.search("Idlib: aid")) == ["n2"]
+    results = news.search("Idlib: aid")
+    assert results.matched == "tiered" and results.every_word == 1 and ids(results)[0] == "n2"
+    assert ids(news.search("Idlib: aid", all_words=True)) == ["n2"]
 
 
 # -- ranking -------------------------------------------------------------------------------
@@ -335,8 +360,9 @@ def test_any_word_fallback_still_ranks_by_the_words_that_exist(bbc_index: Path) 
     with Index.open(bbc_index) as index:
         alone = index.search("asylum", limit=3, passages=0)
         fallback = index.search("asylum zzyzzx", limit=3, passages=0)
-    assert fallback.matched == "any"
-    assert [h.id for h in fallback] == [h.id for h in alone]
+        strict = index.search("asylum zzyzzx", limit=3, passages=0, all_words=True)
+    assert fallback.matched == "tiered" and fallback.every_word == 0 and strict.matched == "any"
+    assert [h.id for h in fallback] == [h.id for h in alone] == [h.id for h in strict]
     assert all(h.score > 0 for h in fallback)
 
 
@@ -371,13 +397,16 @@ def test_empty_fields_and_lone_star(news: Index) -> None:
 
 
 def test_stop_words_of_plain_queries_are_not_required(news: Index) -> None:
-    plain = news.search("refugees in the camp")
-    assert plain.matched == "all" and ids(plain) == ids(news.search("refugees camp")) == ["n4"]
+    plain = news.search("refugees in the camp", all_words=True)
+    assert plain.matched == "all" and ids(plain) == ids(news.search("refugees camp", all_words=True)) == ["n4"]
+    assert news.search("refugees in the camp").every_word == 1
 
 
 def test_a_query_of_stop_words_only_keeps_them(news: Index) -> None:
-    results = news.search("in the")
+    results = news.search("in the", all_words=True)
     assert results.matched == "all" and sorted(ids(results)) == ["n1", "n4"]
+    results = news.search("in the")  # (those with both first)
+    assert results.every_word == 2 and sorted(ids(results)[:2]) == ["n1", "n4"]
 
 
 def test_a_phrase_keeps_its_stop_words(news: Index) -> None:
@@ -385,8 +414,10 @@ def test_a_phrase_keeps_its_stop_words(news: Index) -> None:
     assert ids(news.search('"lost a derby"')) == []
 
 
-def test_up_to_four_words_must_all_match(news: Index) -> None:
+def test_up_to_four_words_all_match_first(news: Index) -> None:
     results = news.search("refugee camp border city")
+    assert results.matched == "tiered" and results.every_word == 1 and ids(results)[0] == "n4"
+    results = news.search("refugee camp border city", all_words=True)
     assert results.matched == "all" and ids(results) == ["n4"]
 
 
@@ -404,7 +435,8 @@ def test_a_repeated_word_counts_twice(news: Index) -> None:
 
 
 def test_a_stop_word_with_punctuation_is_still_a_stop_word(news: Index) -> None:
-    assert ids(news.search("refugee, the camp")) == ids(news.search("refugee camp")) == ["n4"]
+    assert ids(news.search("refugee, the camp")) == ids(news.search("refugee camp")) == ["n4", "n3"]
+    assert ids(news.search("refugee, the camp", all_words=True)) == ["n4"]
 
 
 def test_stop_words_of_a_short_query_rank_but_are_not_required(news: Index) -> None:
@@ -421,7 +453,9 @@ def test_stop_words_of_a_short_query_rank_but_are_not_required(news: Index) -> N
 
 def test_a_stop_word_with_a_field_or_a_minus_is_searched(news: Index) -> None:
     assert ids(news.search("title:in")) == ["n4"]
-    assert ids(news.search("refugees title:in")) == ["n4"]  # n3 has refugees, but no "in" in its title
+    # n3 has refugees, but no "in" in its title
+    assert ids(news.search("refugees title:in", all_words=True)) == ["n4"]
+    assert news.search("refugees title:in").every_word == 1
     assert ids(news.search("refugees -the")) == []  # both articles about refugees have "the"
     assert sorted(ids(news.search("idlib -the"))) == ["n2"]
 
@@ -437,8 +471,8 @@ def test_a_long_query_with_an_operator_is_ranked_too(news: Index) -> None:
     with_minus = news.search("refugee camp border city rebels -football")
     assert with_not.matched == with_minus.matched == "ranked"
     assert ids(with_not) == ids(with_minus) and "n3" not in ids(with_not) and ids(with_not)[0] == "n4"
-    assert news.search("refugees in the camp NOT syria").matched == "all"
-    assert ids(news.search("refugees in the camp NOT syria")) == ["n4"]  # "in" and "the" not required
+    assert news.search("refugees in the camp NOT syria").matched == "tiered"
+    assert ids(news.search("refugees in the camp NOT syria", all_words=True)) == ["n4"]  # "in" and "the" not required
 
 
 @pytest.mark.parametrize("query, excluded", [("election -labour", "labour"), ("oil -prices", "prices"),
