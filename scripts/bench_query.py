@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """Warm query latency: a full `searcher` search against a plain Whoosh search, in one process.
 
-    python scripts/bench_query.py [--corpus reuters-x5] [--rounds 3] [--keep DIR]
+    python scripts/bench_query.py [--corpus bbc reuters reuters-x5] [--rounds 3] [--seed 2026]
+                                  [--keep DIR] [--profile FILE]
 
-Both engines index the same corpus (by default Reuters five times over, about 108,000
-articles; --keep DIR keeps the two indexes there and reuses them next time). The
-queries are 200 Reuters titles and 50 one- and two-word queries (fixed seed), in lower
-case as people type them. Each round runs every query on both engines, one after the
-other, after a warm-up round; a query's time is its median over the rounds.
+For each corpus, both engines index it (reuters-x5 is Reuters five times over, about
+108,000 articles; --keep DIR keeps the indexes there and reuses them next time). The
+queries are 200 of its titles and 50 one- and two-word queries made of title words
+(fixed seed), in lower case as people type them. Each round runs every query on every
+engine, one after the other, after a warm-up round; a query's time is its median over
+the rounds.
 
 - plain Whoosh: the query through MultifieldParser (title, body), top 10, ids only,
   no highlighting; once with its words OR-ed (as the anchors measure it) and once
   AND-ed (QueryParser's default).
-- searcher: `Index.search(query, limit=10, passages=2)`: ranking, the top 10, two
-  passages per hit with highlights, all copied into our dataclasses.
+- searcher: `Index.search(query, limit=10, passages=2)`: ranking (the articles with
+  every word first, then those with some), the top 10, two passages per hit with
+  highlights, all copied into our dataclasses.
+
+The last table sets each figure against issue 16's targets: the p95 against plain
+Whoosh on BBC and on Reuters x5, and how the p95 grows from Reuters to Reuters x5.
 """
 
 from __future__ import annotations
@@ -27,41 +33,76 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 
+OR, AND, OURS = "plain Whoosh, words OR-ed", "plain Whoosh, words AND-ed", "searcher, top 10 with 2 passages each"
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", default="reuters-x5")
+    parser.add_argument("--corpus", nargs="+", default=["bbc", "reuters", "reuters-x5"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--titles", type=int, default=200, help="queries made of article titles")
     parser.add_argument("--short", type=int, default=50, help="one- and two-word queries")
+    parser.add_argument("--seed", type=int, default=2026, help="the seed that draws the queries")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the indexes in this folder")
-    parser.add_argument("--profile", type=Path, help="write a cProfile of searcher's queries to this file")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of searcher's queries (last corpus) to this file")
     args = parser.parse_args()
 
+    p95: dict[str, dict[str, float]] = {}
     with benchlib.work_folder(args.keep, "bench-query-") as work:
-        corpus = benchlib.corpus_path(args.corpus, work)
-        name = Path(args.corpus).stem
-        plain_folder, searcher_folder = work / f"{name}-plain", work / f"{name}-searcher"
-        if not (plain_folder / "_MAIN_1.toc").exists() and not list(plain_folder.glob("_MAIN_*.toc")):
-            shutil.rmtree(plain_folder, ignore_errors=True)
-            plain_folder.mkdir()
-            print(f"building the plain Whoosh index of {corpus.name}...", file=sys.stderr)
-            benchlib.plain_index(corpus, plain_folder)
-        if not (searcher_folder / "searcher-index.json").exists():
-            print(f"building the searcher index of {corpus.name}...", file=sys.stderr)
-            benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(searcher_folder)])
-        queries = benchlib.query_set(corpus, args.titles, args.short)
-        times = measure(plain_folder, searcher_folder, queries, args.rounds, args.profile)
+        for number, name in enumerate(args.corpus):
+            corpus = benchlib.corpus_path(name, work)
+            plain_folder, searcher_folder = built(corpus, work, Path(name).stem)
+            queries = benchlib.query_set(corpus, args.titles, args.short, seed=args.seed)
+            profile = args.profile if number == len(args.corpus) - 1 else None
+            times = measure(plain_folder, searcher_folder, queries, args.rounds, profile)
+            print(f"{Path(name).name}: {len(queries)} queries (seed {args.seed}), median of {args.rounds} rounds each, "
+                  "warm\n")
+            print(table(times))
+            print()
+            p95[name] = {engine: benchlib.percentile(values, 0.95) for engine, values in times.items()}
+    print(targets(p95))
 
-    print(f"{Path(args.corpus).name}: {len(queries)} queries, median of {args.rounds} rounds each, warm\n")
+
+def built(corpus: Path, work: Path, name: str) -> tuple[Path, Path]:
+    """The plain Whoosh and searcher indexes of `corpus` in `work`, built unless there."""
+    plain_folder, searcher_folder = work / f"{name}-plain", work / f"{name}-searcher"
+    if not list(plain_folder.glob("_MAIN_*.toc")):
+        shutil.rmtree(plain_folder, ignore_errors=True)
+        plain_folder.mkdir()
+        print(f"building the plain Whoosh index of {corpus.name}...", file=sys.stderr)
+        benchlib.plain_index(corpus, plain_folder)
+    if not (searcher_folder / "searcher-index.json").exists():
+        print(f"building the searcher index of {corpus.name}...", file=sys.stderr)
+        benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(searcher_folder)])
+    return plain_folder, searcher_folder
+
+
+def table(times: dict[str, list[float]]) -> str:
     base = {name: benchlib.percentile(values, 0.95) for name, values in times.items()}
     rows = []
     for name, values in times.items():
         p95 = benchlib.percentile(values, 0.95)
         rows.append([name, f"{benchlib.percentile(values, 0.5) * 1000:.1f}", f"{p95 * 1000:.1f}",
-                     f"{max(values) * 1000:.1f}", f"{p95 / base['plain Whoosh, words OR-ed']:.2f}x",
-                     f"{p95 / base['plain Whoosh, words AND-ed']:.2f}x"])
-    print(benchlib.table(["engine", "p50 ms", "p95 ms", "max ms", "p95 vs OR-ed", "p95 vs AND-ed"], rows))
+                     f"{max(values) * 1000:.1f}", f"{p95 / base[OR]:.2f}x", f"{p95 / base[AND]:.2f}x"])
+    return benchlib.table(["engine", "p50 ms", "p95 ms", "max ms", "p95 vs OR-ed", "p95 vs AND-ed"], rows)
+
+
+def targets(p95: dict[str, dict[str, float]]) -> str:
+    """Issue 16's targets, for the corpora of this run."""
+    rows = []
+    if "bbc" in p95:
+        rows.append(["BBC, p95 vs plain Whoosh AND", f"{p95['bbc'][OURS] / p95['bbc'][AND]:.2f}x", "<= 1.0x"])
+    if "reuters-x5" in p95:
+        x5 = p95["reuters-x5"]
+        rows.append(["Reuters x5, p95 vs plain Whoosh AND", f"{x5[OURS] / x5[AND]:.2f}x", "<= 0.7x"])
+        rows.append(["Reuters x5, p95 vs plain Whoosh OR", f"{x5[OURS] / x5[OR]:.2f}x", "<= 0.1x"])
+        if "reuters" in p95:
+            one = p95["reuters"]
+            rows.append(["growth: p95 at Reuters x5 / at Reuters (searcher)", f"{x5[OURS] / one[OURS]:.2f}x",
+                         "<= 2.5x"])
+            rows.append(["  the same, plain Whoosh AND / OR", f"{x5[AND] / one[AND]:.2f}x / {x5[OR] / one[OR]:.2f}x",
+                         ""])
+    return benchlib.table(["target", "figure", "bar"], rows) if rows else ""
 
 
 def measure(plain_folder: Path, searcher_folder: Path, queries: list[str], rounds: int,
@@ -76,9 +117,9 @@ def measure(plain_folder: Path, searcher_folder: Path, queries: list[str], round
     and_parser = qparser.MultifieldParser(["title", "body"], plain_ix.schema)
     engines = {}
     with plain_ix.searcher() as plain, Index.open(searcher_folder) as index:
-        engines["plain Whoosh, words OR-ed"] = lambda q: benchlib.plain_search(plain, or_parser, q)
-        engines["plain Whoosh, words AND-ed"] = lambda q: benchlib.plain_search(plain, and_parser, q)
-        engines["searcher, top 10 with 2 passages each"] = lambda q: index.search(q, limit=10, passages=2)
+        engines[OR] = lambda q: benchlib.plain_search(plain, or_parser, q)
+        engines[AND] = lambda q: benchlib.plain_search(plain, and_parser, q)
+        engines[OURS] = lambda q: index.search(q, limit=10, passages=2)
         samples: dict[str, list[list[float]]] = {name: [[] for _ in queries] for name in engines}
         for round_number in range(rounds + 1):  # round 0 warms up
             for number, query in enumerate(queries):
