@@ -595,14 +595,15 @@ class Index:
                 weights[term] = searcher.idf(fieldname, term)
             for phrase in wanted.get(fieldname, Wanted()).phrases:
                 weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
-        candidates = candidates_of(wanted) if passage_count else {}
+        candidates = candidates_of(wanted) if passage_count is not None else {}
         for rank, (docnum, score) in enumerate(order, start=1):
             article = from_stored(searcher.stored_fields(docnum))
             shown = () if passage_count is None else best_passages(
                 [("caption", article.caption), ("body", article.body)], wanted, weights, self._analyze,
                 passage_count, self.config.passage_chars, candidates)
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
-                      title=whole_text(article.title, wanted.get("title"), self._analyze), passages=tuple(shown),
+                      title=whole_text(article.title, wanted.get("title"), self._analyze,
+                                       candidates=candidates.get("title")), passages=tuple(shown),
                       duplicates=hidden.get(docnum, ()) if hidden else (),
                       matched="all" if found.scores.holds_every(docnum) else "some")
 

@@ -287,18 +287,24 @@ class _Evaluation:
         self.searcher = segment.searcher
         self.schema = segment.searcher.schema
         self.context = parent.context()  # (Whoosh's matchers are given the top searcher's, as its collector does)
-        # A term met again (in another part, or the strict and loose forms of one query)
-        # is not read again.
-        self._terms: dict[tuple[str, str, float], Part] = {}
+        # A term, or a word (an OR of terms), met again (in another part, or the strict
+        # and loose forms of one query) is not evaluated again. (Their keys are cheap to
+        # make; hashing a Whoosh query walks all of it.)
+        self._done: dict[tuple, Part] = {}
 
     def run(self, query: wq.Query) -> Part:
-        if type(query) is wq.Term:
-            key = (query.fieldname, query.text, query.boost)
-            done = self._terms.get(key)
-            if done is None:
-                done = self._terms[key] = self._term(query)
-            return done
-        return self._evaluate(query)
+        kind = type(query)
+        if kind is wq.Term:
+            key: tuple = (query.fieldname, query.text, query.boost)
+        elif kind is wq.Or and all(type(part) is wq.Term for part in query.subqueries):
+            key = (query.boost, query.scale, query.minmatch,
+                   *((part.fieldname, part.text, part.boost) for part in query.subqueries))
+        else:
+            return self._evaluate(query)
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._term(query) if kind is wq.Term else self._evaluate(query)
+        return done
 
     def _evaluate(self, query: wq.Query) -> Part:
         kind = type(query)

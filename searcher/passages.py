@@ -55,11 +55,12 @@ class Candidates:
                     self.literals.append(".".join(stem))  # (an acronym: "n.a.t" of "N.A.T.O.", term "nato")
             else:
                 parts.append(_written(stem))
-        # A word's term starts where the word does; a word with an accent (which
-        # analysis removes) is a candidate wherever the accent is.
+        # A word's term starts where the word does: not after a letter (a word can start
+        # right after a digit: "700,000MEMBER" is "700,000" and "MEMBER"). A word with
+        # an accent (which analysis removes) is a candidate wherever the accent is.
         alternatives = "|".join(sorted(parts, key=len, reverse=True))
         self._parts = bool(parts)
-        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})|(?![\x00-\x7f])\w" if parts else
+        self.pattern = re.compile(rf"{_WORD_START}(?:{alternatives})|(?![\x00-\x7f])\w" if parts else
                                   r"(?![\x00-\x7f])\w", re.IGNORECASE)
 
     def spans(self, text: str, terms: set[str], analyze: Analyze) -> list[Span]:
@@ -77,7 +78,7 @@ class Candidates:
             # The word holding the candidate starts after the last character that no
             # word holds: from there, words are found as from the start of the text.
             start = at
-            while start and _IN_WORD.match(text, start - 1):
+            while start and (text[start - 1] in _JOINERS or _IS_WORD(text[start - 1])):
                 start -= 1
             word = TOKEN.match(text, start)
             if word is None or word.end() <= at:
@@ -100,7 +101,7 @@ class Candidates:
             places = [found.start() for found in self.pattern.finditer(text)]
             if self.literals:
                 whole = "|".join(re.escape(literal) for literal in self.literals)
-                places += [found.start() for found in re.finditer(rf"(?<!\w)(?:{whole})", text, re.IGNORECASE)]
+                places += [found.start() for found in re.finditer(rf"{_WORD_START}(?:{whole})", text, re.IGNORECASE)]
             return sorted(places)
         if self._parts:
             places = [found.start() for found in self.pattern.finditer(text)]
@@ -111,7 +112,7 @@ class Candidates:
         for literal in self.literals:
             at = lower.find(literal)
             while at >= 0:
-                if not at or not _IS_WORD(text[at - 1]):
+                if not at or not _IS_WORD(text[at - 1]) or text[at - 1].isdecimal():
                     places.append(at)
                 at = lower.find(literal, at + 1)
         places.sort()
@@ -119,8 +120,9 @@ class Candidates:
 
 
 _MADE_LAST = ("i", "e", "l")  # the last letters of a stem that its word may not have there
+_WORD_START = r"(?<![^\W\d])"  # not after a letter (or _): \w less the digits, which \d (str.isdecimal) are
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
-_IN_WORD = re.compile(r"[\w.'’,]")  # what a word (analysis.TOKEN_PATTERN) may hold
+_JOINERS = ".'’,"  # what a word (analysis.TOKEN_PATTERN) may hold besides the characters of \w
 
 
 def _IS_WORD(char: str) -> bool:  # (what the regular expression \w matches)
@@ -205,9 +207,14 @@ def find_matches(text: str, wanted: Wanted | None, analyze: Analyze) -> list[Spa
     return merged
 
 
-def whole_text(text: str, wanted: Wanted | None, analyze: Analyze, field: str = "title") -> Passage:
-    """`text` as one passage (a title, say), whitespace collapsed, with its matches."""
-    spans = find_matches(text, wanted, analyze)
+def whole_text(text: str, wanted: Wanted | None, analyze: Analyze, field: str = "title",
+               candidates: Candidates | None = None) -> Passage:
+    """`text` as one passage (a title, say), whitespace collapsed, with its matches (found
+    from `candidates`, when given: see best_passages)."""
+    if candidates is not None and wanted is not None and not wanted.phrases:
+        spans = candidates.spans(text, wanted.terms, analyze)
+    else:
+        spans = find_matches(text, wanted, analyze)
     collapsed, spans = _collapse(text, 0, len(text), spans)
     return Passage(collapsed, tuple(spans), _score(spans, {}), 0, field)
 

@@ -1,0 +1,243 @@
+"""The query engine against its references, on real corpora.
+
+- matching.py (postings read as arrays, scored in numpy) against the exhaustive scorer
+  (tests/exhaustive.py, itself checked against Whoosh's collector in test_search.py):
+  the same matches, the same scores bit for bit, the same top 10 and the same full
+  order, over hundreds of queries of every kind, on BBC and Reuters, and on an index
+  with deleted and replaced articles in several segments.
+- "All words first" (matching.tiered) against its definition from the two references.
+- Passages found from candidate words against analysing every word of the text.
+- Plain words parsed without Whoosh's tagger against Whoosh's parser.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from searcher import Index, matching
+from searcher.analysis import TOKEN, normalize_word, stem
+from searcher.config import Config
+from searcher.indexer import update_index
+from searcher.passages import Candidates, best_passages, candidates_of, whole_text
+from searcher.query import _is_shouted, highlight_terms, resolve_patterns
+from searcher.schema import from_stored
+
+from . import exhaustive
+from .conftest import require_data
+
+SYNTAX = ["election -labour", "oil -prices", "film OR music -award", "chelsea OR arsenal -mourinho",
+          "oil AND (prices OR markets) -opec", "(bank OR rates) AND NOT dollar", '"mobile phone" -apple',
+          '"prime minister"', "title:film awards", "body:government economy", "title:* film", "caption:* OR goal",
+          "* AND election", "oil -body:*", "universit* OR colleg*", "govern*", "Blare~ election", "film~2",
+          "+oil +prices", "the who", "to be or not to be", "date:1987-03 coffee", "date:..1987-03-15 oil",
+          "category:coffee brazil", "place:japan bank", "source:reuters", "id:17230", "bank NOT japan",
+          "england rugby -france", "dollar yen mark -sterling -franc"]
+
+
+def query_texts(records: list[dict], seed: int, titles: int = 120, short: int = 60, sentences: int = 60) -> list[str]:
+    """Titles (as written and in lower case), one- to four-word queries, long sentences
+    from the articles' text, and queries with syntax of every kind."""
+    rng = random.Random(seed)
+    with_titles = [r for r in records if len((r.get("title") or "").split()) >= 2]
+    chosen = rng.sample(with_titles, titles)
+    texts = [r["title"] if n % 2 else r["title"].lower() for n, r in enumerate(chosen)]
+    words = sorted({w.strip(".,:;'\"()").lower() for r in chosen for w in r["title"].split()
+                    if w.strip(".,:;'\"()").isalpha()})
+    texts += [" ".join(rng.sample(words, 1 + n % 4)) for n in range(short)]
+    bodies = [r["body"].split() for r in rng.sample(records, sentences) if len(r["body"].split()) > 30]
+    texts += [" ".join(body[at:at + rng.randint(8, 20)]) for body in bodies for at in [rng.randrange(len(body) - 25)]]
+    texts = [re.sub(r"\b(\w+):", r"\1", text) for text in texts]  # (a colon after a word would make a field)
+    return texts + SYNTAX
+
+
+def forms(index: Index, text: str) -> list[object]:
+    """Every Whoosh query a search of `text` may run: as written, its any-word fallback,
+    its all-words form (a ranked query), wildcards and fuzzy words resolved."""
+    prepared = index._queries.prepare(text)
+    reader = index._current_searcher().reader()
+    return [resolve_patterns(query, reader, stem, index._words.words())
+            for query in (prepared.query, prepared.fallback, prepared.every) if query is not None]
+
+
+def check_against_the_exhaustive_scorer(index: Index, texts: list[str]) -> tuple[int, int]:
+    """Compares matching.py with the exhaustive scorer on every form of every query, and
+    tiered ranking with its definition; returns (queries run, matches compared)."""
+    searcher = index._current_searcher()
+    columns = matching.Columns(searcher)
+    runs = compared = 0
+    for text in texts:
+        prepared = index._queries.prepare(text)
+        queries = forms(index, text)
+        references = []
+        for query in queries:
+            ours = matching.scores(searcher, query, columns)
+            reference = exhaustive.scores(searcher, query, exhaustive.Lengths())
+            assert dict(ours.items()) == reference, text  # the same matches, the same scores, bit for bit
+            assert list(ours.docnums) == sorted(reference), text
+            assert matching.ranked(ours, 10) == exhaustive.ranked(reference, 10), text
+            assert matching.ranked(ours, None) == exhaustive.ranked(reference, None), text
+            references.append(reference)
+            runs += 1
+            compared += len(reference)
+        if prepared.fallback is not None:  # all words first: strict's matches by its scores, then loose's
+            strict, loose = references[0], references[1]
+            expected = sorted(((docnum, strict.get(docnum, score)) for docnum, score in {**loose, **strict}.items()),
+                              key=lambda item: (item[0] not in strict, -item[1], item[0]))
+            tiered = matching.tiered(searcher, queries[0], queries[1], columns)
+            assert matching.ranked(tiered, None) == expected, text
+            assert matching.ranked(tiered, 10) == expected[:10], text
+            assert tiered.count_every() == len(strict), text
+        if prepared.every is not None:  # a ranked query: its scores, each hit marked
+            ranked_query, every = references[0], references[1]
+            marked = matching.tiered(searcher, queries[1], queries[0], columns, every_first=False)
+            assert matching.ranked(marked, None) == exhaustive.ranked(ranked_query, None), text
+            assert {d for d in marked if marked.holds_every(d)} == set(every) & set(ranked_query), text
+    return runs, compared
+
+
+def test_columnar_scoring_is_the_exhaustive_scorer_on_bbc(bbc_index: Path, bbc_docs: Path) -> None:
+    records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
+    with Index.open(bbc_index) as index:
+        assert len(list(index._current_searcher().reader().leaf_readers())) > 1  # (several segments)
+        runs, compared = check_against_the_exhaustive_scorer(index, query_texts(records, seed=16))
+    assert runs > 300 and compared > 200_000
+
+
+def test_columnar_scoring_is_the_exhaustive_scorer_on_reuters(reuters, reuters_records) -> None:  # type: ignore[no-untyped-def]
+    records = [r for r in reuters_records if r["body"]]
+    runs, compared = check_against_the_exhaustive_scorer(reuters, query_texts(records, seed=17))
+    assert runs > 300 and compared > 1_000_000
+
+
+def test_columnar_scoring_skips_deleted_and_replaced_articles(bbc_docs: Path, tmp_path: Path) -> None:
+    lines = bbc_docs.read_text(encoding="utf-8").splitlines()[:1500]
+    corpus = tmp_path / "bbc.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = Config(index=tmp_path / "ix", workers=2)
+    update_index(config, [corpus])
+    edited = []
+    for number, line in enumerate(lines):  # every 7th replaced, every 11th gone, 200 new
+        record = json.loads(line)
+        if number % 11 == 0:
+            continue
+        if number % 7 == 0:
+            record["body"] += " Updated: the government and the economy, said the minister."
+        edited.append(json.dumps(record))
+    edited += [json.dumps({**json.loads(line), "id": f"new-{n}"}) for n, line in enumerate(lines[:200])]
+    corpus.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    update_index(config, [corpus])
+    records = [json.loads(line) for line in edited]
+    with Index.open(config.index, config) as index:
+        assert index.deleted_count > 100 and len(list(index._current_searcher().reader().leaf_readers())) > 1
+        runs, _ = check_against_the_exhaustive_scorer(index, query_texts(records, seed=18, titles=40, short=30,
+                                                                          sentences=20) + ["updated government"])
+    assert runs > 100
+
+
+# -- passages from candidates ---------------------------------------------------------------
+
+
+def check_passages(index: Index, texts: list[str], limit: int | None) -> int:
+    """Every hit's passages and title from candidate words are those of analysing every
+    word; returns the number of hits compared."""
+    compared = 0
+    for text in texts:
+        found = index._find(text, None, fallback=True)
+        searcher = found.searcher
+        wanted = highlight_terms(found.loose or found.query)
+        candidates = candidates_of(wanted)
+        for docnum, _ in index._order(found, "relevance", limit):
+            article = from_stored(searcher.stored_fields(docnum))
+            fields = [("caption", article.caption), ("body", article.body)]
+            # (every passage that holds a match, best first; or the lead when none does)
+            assert best_passages(fields, wanted, {}, index._analyze, 10_000, 300, candidates) == \
+                best_passages(fields, wanted, {}, index._analyze, 10_000, 300), (text, article.id)
+            assert whole_text(article.title, wanted.get("title"), index._analyze,
+                              candidates=candidates.get("title")) == \
+                whole_text(article.title, wanted.get("title"), index._analyze), (text, article.id)
+            compared += 1
+    return compared
+
+
+def test_passages_from_candidates_on_time_bbc_and_reuters(time_index: Path, bbc_index: Path, bbc_docs: Path,
+                                                          reuters, reuters_records) -> None:  # type: ignore[no-untyped-def]
+    # Every hit of the TIME evaluation queries (all their matches), and the top 10 of the
+    # benchmark's queries on BBC and Reuters (scripts/bench_query.py's query set).
+    queries = [line.split("\t", 1)[1] for line in
+               require_data("time", "queries.tsv").read_text(encoding="utf-8").splitlines() if "\t" in line]
+    with Index.open(time_index) as index:
+        assert check_passages(index, queries, None) > 15_000
+    bbc = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
+    with Index.open(bbc_index) as index:
+        assert check_passages(index, bench_queries(bbc, 2026), 10) > 2000
+    assert check_passages(reuters, bench_queries(reuters_records, 2026), 10) > 2000
+    # Words written other ways than their term: accents, acronyms, numbers, apostrophes.
+    text = ("Idlíb’s refugees: the U.S. and the N.A.T.O. sent 1,300.5 tonnes; O’Brien and O'Neill's "
+            "happiness, possibility, hoping; Ægir ÉTATS-UNIS straße.")
+    terms = {stem(normalize_word(token)) for token in TOKEN.findall(text)} - {""}
+    finder = Candidates(terms)
+    from searcher.analysis import TEXT_TERMS
+    from searcher.passages import find_matches
+    from searcher.query import Wanted
+    assert finder.spans(text, terms, TEXT_TERMS.tokens) == find_matches(text, Wanted(terms), TEXT_TERMS.tokens)
+
+
+def bench_queries(records: list[dict], seed: int) -> list[str]:
+    """The queries of scripts/bench_query.py (benchlib.query_set) for these records."""
+    rng = random.Random(seed)
+    titles = [r["title"] for r in records if len((r.get("title") or "").split()) >= 2]
+    chosen = rng.sample(titles, 200)
+    words = sorted({w.strip(".,:;'\"()").lower() for t in titles for w in t.split() if len(w) > 3 and w.isalpha()})
+    return [t.lower() for t in chosen] + [" ".join(rng.sample(words, 1 + i % 2)) for i in range(50)]
+
+
+def test_a_word_starts_with_its_stem(time_docs: Path, bbc_docs: Path) -> None:
+    # What Candidates relies on: Porter's stem starts its word, but for a last i, e or l
+    # that its last steps made ("happi" of "happy", "hope" of "hoping", "possibl" of
+    # "possibility"). On every word of TIME, BBC and Reuters.
+    words: set[str] = set()
+    for path in (time_docs, bbc_docs, require_data("reuters21578", "reuters21578.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for value in json.loads(line).values():
+                if isinstance(value, str):
+                    words.update(normalize_word(token) for token in TOKEN.findall(value))
+    words.discard("")
+    assert len(words) > 110_000
+    for word in words:
+        term = stem(word)
+        assert word.startswith(term[:-1] if term[-1:] in ("i", "e", "l") else term), (word, term)
+
+
+# -- plain words without Whoosh's tagger ------------------------------------------------------
+
+
+def test_plain_words_parse_as_whoosh_parses_them(bbc_index: Path, bbc_docs: Path, reuters_records) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(19)
+    bbc = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
+    titles = [r["title"] for r in rng.sample(bbc, 1000)] + [r["title"] for r in rng.sample(reuters_records, 2000)]
+    bodies = " ".join(r["body"] for r in bbc[:300]).split()
+    texts = titles + [t.lower() for t in titles[:1000]] + [" ".join(rng.sample(bodies, rng.randint(1, 9)))
+                                                          for _ in range(2000)]
+    texts += ["AND oil", "oil AND", "NOT oil", "oil OR", "U.S. 1,300 O'Brien pro-government £5bn", "ÉTATS-UNIS"]
+    plain = 0
+    with Index.open(bbc_index) as index:
+        builder = index._queries
+        for text in texts:
+            shouted = _is_shouted(text)
+            if shouted:
+                text = text.replace("(", " ").replace(")", " ")
+            fast = builder._parse_plain(text, shouted)
+            if fast is None:
+                continue
+            whoosh = builder.parsers[shouted].parse(text, normalize=False)
+            # (repr: Whoosh's == on an empty OR is falsy)
+            assert repr(fast) == repr(whoosh) and fast.normalize() == whoosh.normalize(), text
+            assert [getattr(t, "stop_word", False) for t in fast.leaves()] == \
+                [getattr(t, "stop_word", False) for t in whoosh.leaves()], text
+            plain += 1
+    assert plain > 5000
