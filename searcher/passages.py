@@ -35,8 +35,8 @@ class Candidates:
     Reuters: tests/test_search.py). The other ways a word becomes its term are
     matched too: acronym dots ("U.S." is "us"), thousands separators ("1,300" is
     "1300"), curly apostrophes ("O’Brien"); any word with a letter that is not ASCII
-    (whose accents analysis removes) is a candidate. A term of one letter which Porter
-    may have made says nothing of its word: every word is then a candidate.
+    (whose accents analysis removes) is a candidate. Porter never changes a word's first
+    letter: a term of one letter is a candidate in every word that starts with it.
     """
 
     def __init__(self, terms: Iterable[str]) -> None:
@@ -44,12 +44,10 @@ class Candidates:
         #: the ones with a digit or an apostrophe, written other ways, by `pattern`.
         self.literals: list[str] = []
         parts: list[str] = []
-        self.everywhere = False  # (a term of one letter: every word is a candidate)
         for term in sorted(set(terms)):
-            stem = term[:-1] if term[-1:] in _MADE_LAST else term
-            if not stem:
-                self.everywhere = True
-            elif stem.isalpha() and stem.isascii():
+            # (Porter never changes a word's first letter: a stem "i" is a word in i...)
+            stem = term[:-1] if term[-1:] in _MADE_LAST and len(term) > 1 else term
+            if stem.isalpha() and stem.isascii():
                 self.literals.append(stem)
                 if len(stem) > 1:
                     self.literals.append(".".join(stem))  # (an acronym: "n.a.t" of "N.A.T.O.", term "nato")
@@ -66,8 +64,6 @@ class Candidates:
     def spans(self, text: str, terms: set[str], analyze: Analyze) -> list[Span]:
         """The spans of `text`'s words whose term is in `terms` (a subset of those the
         candidates were made for), as find_matches finds them, from the candidates only."""
-        if self.everywhere:
-            return find_matches(text, Wanted(terms), analyze)
         keys = term_keys(terms)
         spans: list[Span] = []
         known: dict[str, list[str]] = {}  # a word's terms (a word is one, or none), by word

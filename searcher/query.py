@@ -339,9 +339,22 @@ class _AndNot(wq.AndNot):
 
 
 def _with_fixed_exclusions(query: wq.Query) -> wq.Query:
-    if isinstance(query, wq.AndNot):
+    if isinstance(query, wq.AndNot) and not isinstance(query, _AndNot):
         return _AndNot(_with_fixed_exclusions(query.a), _with_fixed_exclusions(query.b))
-    return query if query.is_leaf() else query.apply(_with_fixed_exclusions)
+    return mapped(query, _with_fixed_exclusions)
+
+
+def mapped(query: wq.Query, change: Callable[[wq.Query], wq.Query]) -> wq.Query:
+    """`query` with `change` applied to each of its children: Whoosh's `apply`, but
+    `query` itself when no child changes (`apply` copies every node of the tree)."""
+    if query.is_leaf():
+        return query
+    children = list(query.children())
+    changed = [change(child) for child in children]
+    if all(new is old for new, old in zip(changed, children)):
+        return query
+    by_child = {id(old): new for old, new in zip(children, changed)}
+    return query.apply(lambda child: by_child[id(child)])
 
 
 def _all_stop_words(text: str) -> bool:
@@ -434,9 +447,7 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
         exact = [wq.Term(query.fieldname, query.text)] if (query.fieldname, query.text) in reader else []
         near = _any_of(query.fieldname, variants, query.boost * FUZZY_VARIANT_WEIGHT)
         return wq.Or([*exact, near]) if exact and variants else exact[0] if exact else near
-    if query.is_leaf():
-        return query
-    return query.apply(lambda child: resolve_patterns(child, reader, stem, words))
+    return mapped(query, lambda child: resolve_patterns(child, reader, stem, words))
 
 
 def has_patterns(query: wq.Query) -> bool:

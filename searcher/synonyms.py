@@ -20,6 +20,8 @@ from typing import Iterable, Sequence
 
 from whoosh import query as wq
 
+from .query import mapped
+
 #: Expanding a phrase whose words all have variants makes every combination; past
 #: this many, the phrase keeps its own spelling (such a phrase is rare, and slow).
 MAX_PHRASE_VARIANTS = 16
@@ -55,9 +57,7 @@ class NameVariants:
             return self._expand_terms(query, (query.text,), found)
         if type(query) is wq.Phrase:
             return self._expand_terms(query, tuple(query.words), found)
-        if query.is_leaf():
-            return query
-        return query.apply(lambda child: self.expand(child, found))
+        return mapped(query, lambda child: self.expand(child, found))
 
     def _expand_terms(self, query: wq.Query, terms: tuple[str, ...], found: list[Expansion] | None) -> wq.Query:
         table = self._table(query.fieldname)

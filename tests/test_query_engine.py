@@ -199,7 +199,8 @@ def bench_queries(records: list[dict], seed: int) -> list[str]:
 def test_a_word_starts_with_its_stem(time_docs: Path, bbc_docs: Path) -> None:
     # What Candidates relies on: Porter's stem starts its word, but for a last i, e or l
     # that its last steps made ("happi" of "happy", "hope" of "hoping", "possibl" of
-    # "possibility"). On every word of TIME, BBC and Reuters.
+    # "possibility"), and its first letter is the word's. On every word of TIME, BBC and
+    # Reuters.
     words: set[str] = set()
     for path in (time_docs, bbc_docs, require_data("reuters21578", "reuters21578.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -211,6 +212,7 @@ def test_a_word_starts_with_its_stem(time_docs: Path, bbc_docs: Path) -> None:
     for word in words:
         term = stem(word)
         assert word.startswith(term[:-1] if term[-1:] in ("i", "e", "l") else term), (word, term)
+        assert word[:1] == term[:1], (word, term)
 
 
 # -- plain words without Whoosh's tagger ------------------------------------------------------
