@@ -27,9 +27,11 @@ import pickle
 import struct
 import zlib
 from array import array
+from itertools import accumulate
 from typing import Iterator, Sequence
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo
+from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 
 #: Postings a block holds (Whoosh's codec: 128). Larger blocks cost a search less per
@@ -49,7 +51,7 @@ _COUNT = struct.Struct("<i")
 # min length byte, max length byte), the tuple Whoosh's reader expects.
 _INFO_HEAD = b"\x80\x02(J"
 _INFO_SIZE = 30
-_ID_TYPES = ("B", "H", "I")
+_ID_TYPES = [(typecode, 1 << (8 * array(typecode).itemsize)) for typecode in ("B", "H", "I")]
 assert array("I").itemsize == 4  # (the codec's article numbers fit in 32 bits)
 
 
@@ -69,11 +71,7 @@ class PackedValues:
 
     @classmethod
     def pack(cls, values: Sequence[bytes]) -> PackedValues:
-        ends, end = array("I"), 0
-        for value in values:
-            end += len(value)
-            ends.append(end)
-        return cls(zlib.compress(b"".join(values), COMPRESSION), ends)
+        return cls(zlib.compress(b"".join(values), COMPRESSION), array("I", accumulate(map(len, values))))
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         return (PackedValues, (self._packed, self._ends))
@@ -91,6 +89,85 @@ class PackedValues:
         return data[ends[index - 1] if index else 0:ends[index]]
 
 
+class PackedPositions:
+    """The positions of a block's postings, as our writer has them (a list of positions
+    each): their counts and gaps, as arrays, compressed together. Read as PackedValues
+    is: `positions[i]` is posting i's value as Whoosh encodes it (encode_positions).
+
+    Encoding each posting's positions as Whoosh does (a pickle each) was a tenth of
+    indexing; arrays compress faster, and smaller: Reuters' index is 58.2 -> 50.4 MB.
+    """
+
+    __slots__ = ("_packed", "_typecode", "_counts", "_gaps", "_starts")
+
+    def __init__(self, packed: bytes, typecode: str) -> None:
+        self._packed = packed
+        self._typecode = typecode
+        self._counts: array | None = None
+
+    @classmethod
+    def pack(cls, positions: Sequence[int | array]) -> PackedPositions:
+        """From each posting's positions: one (an int), or several (an array)."""
+        if all(type(one) is int for one in positions):
+            counts, gaps = array("I", [1]) * len(positions), array("I", positions)
+        else:
+            counts = array("I", [1 if type(one) is int else len(one) for one in positions])
+            gaps = array("I")
+            append, extend = gaps.append, gaps.extend
+            for one in positions:
+                if type(one) is int:
+                    append(one)
+                else:
+                    append(one[0])
+                    extend(map(int.__sub__, one[1:], one[:-1]))
+        gaps = _smallest_ints(gaps)
+        data = _COUNT.pack(len(counts)) + counts.tobytes() + gaps.tobytes()
+        return cls(zlib.compress(data, COMPRESSION), gaps.typecode)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (PackedPositions, (self._packed, self._typecode))
+
+    def __len__(self) -> int:
+        return _COUNT.unpack_from(zlib.decompress(self._packed)[:4])[0] if self._counts is None else len(self._counts)
+
+    def __getitem__(self, index: int) -> bytes:
+        if self._counts is None:
+            data = zlib.decompress(self._packed)
+            count = _COUNT.unpack_from(data)[0]
+            self._counts = array("I")
+            self._counts.frombytes(data[4:4 + 4 * count])
+            self._gaps = array(self._typecode)
+            self._gaps.frombytes(data[4 + 4 * count:])
+            self._starts = array("I", accumulate(self._counts, initial=0))
+        if index < 0:
+            index += len(self._counts)
+        start = self._starts[index]
+        return encode_gaps(self._gaps[start:start + self._counts[index]].tolist())
+
+
+def encode_positions(positions: int | Sequence[int]) -> bytes:
+    """A posting's value as whoosh.formats.Positions encodes it: the count, then the
+    pickled gaps. (One position may be given as an int.)"""
+    if type(positions) is int:
+        positions = [positions]
+    if len(positions) == 1:
+        position = positions[0]
+        encoded = _ONE_POSITION.get(position)
+        if encoded is None:
+            encoded = encode_gaps([position])
+            if position < 100_000:
+                _ONE_POSITION[position] = encoded
+        return encoded
+    return encode_gaps([positions[0], *map(int.__sub__, positions[1:], positions[:-1])])  # type: ignore[index]
+
+
+def encode_gaps(gaps: list[int]) -> bytes:
+    return pack_uint(len(gaps)) + pickle.dumps(gaps, 2)
+
+
+_ONE_POSITION: dict[int, bytes] = {}  # (most postings have one position: those encodings are made once)
+
+
 class BlockWriter(W3PostingsWriter):
     """Whoosh's postings writer, writing the blocks described above.
 
@@ -101,9 +178,10 @@ class BlockWriter(W3PostingsWriter):
     def __init__(self, postfile, compression: int) -> None:  # type: ignore[no-untyped-def]
         super().__init__(postfile, blocklimit=BLOCK_SIZE, compression=compression)
 
-    def add_block(self, ids: array, weights: array, values: list[bytes], lengths: list[int]) -> None:
-        """Buffer one block: article numbers (ascending), weights, the values there are,
-        and the field lengths of its articles; the block before it, if any, is written."""
+    def add_block(self, ids: array, weights: array, values: list, lengths: list[int]) -> None:
+        """Buffer one block: article numbers (ascending), weights, the values there are
+        (Whoosh's encoded bytes, or lists of positions: see PackedPositions), and the
+        field lengths of its articles; the block before it, if any, is written."""
         if self._ids:
             self._write_block()
         self._ids = ids
@@ -121,9 +199,15 @@ class BlockWriter(W3PostingsWriter):
         self._terminfo.add_block(self)
         ids, weights, values = self._ids, self._weights, self._values
         count = len(ids)
+        as_positions = bool(values) and all(type(value) is not bytes for value in values)
+        if not as_positions and any(type(value) is not bytes for value in values):
+            # (a merge brings Whoosh's encoded values among positions: all encoded)
+            values = self._values = [value if type(value) is bytes else encode_positions(value) for value in values]
         if count >= COLUMNAR_FROM:
             fixed = self._format.fixed_value_size()
-            if fixed is None or fixed < 0:  # (positions: a value of its own for each posting)
+            if as_positions:
+                packed: object = PackedPositions.pack(values)
+            elif fixed is None or fixed < 0:  # (a value of its own for each posting)
                 packed = PackedValues.pack(values)
             else:  # (as Whoosh's _mini_values: none, or values of one size joined)
                 packed = b"".join(values) if fixed else None
@@ -132,7 +216,10 @@ class BlockWriter(W3PostingsWriter):
         else:
             # Whoosh's own tuples. (Its "don't compress under 20 bytes" is dead code: a
             # few postings zlib only makes longer, at a fifth of the writing time.)
-            data = pickle.dumps((tuple(_gaps(ids)), self._mini_weights(), self._mini_values()), 2)
+            if as_positions:
+                self._values = list(map(encode_positions, values))
+            gaps = (ids[0], *map(int.__sub__, ids[1:], ids[:-1])) if count > 1 else (ids[0],)
+            data = pickle.dumps((gaps, self._mini_weights(), self._mini_values()), 2)
             compression = 0 if count < 8 else self._compression
             if compression:
                 data = zlib.compress(data, compression)
@@ -161,17 +248,19 @@ def _smallest(weights: array):  # type: ignore[no-untyped-def]
     """Weights as Whoosh minifies them (None: all 1.0; one float: all the same), else
     whole numbers in the smallest unsigned type, else floats."""
     first = weights[0]
-    if all(weight == first for weight in weights):
+    if weights.count(first) == len(weights):
         return None if first == 1.0 else float(first)
-    if all(weight.is_integer() and weight >= 0 for weight in weights):
-        return _smallest_ints(array("I", map(int, weights)))
+    if min(weights) >= 0 and max(weights) < 1 << 32:
+        whole = array("I", map(int, weights))
+        if array(weights.typecode, whole) == weights:  # (frequencies: whole numbers)
+            return _smallest_ints(whole)
     return array("f", weights)
 
 
 def _smallest_ints(values: array) -> array:
     top = max(values)
-    for typecode in _ID_TYPES:
-        if top < 1 << (8 * array(typecode).itemsize):
+    for typecode, limit in _ID_TYPES:
+        if top < limit:
             return values if typecode == values.typecode else array(typecode, values)
     return values
 

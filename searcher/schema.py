@@ -10,16 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from array import array
 from typing import Any
 
-from pickle import dumps
-
 from whoosh import columns, fields, formats
-from whoosh.system import pack_uint
 
 from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 from .duplicates import KEYS_BYTES, keys, sketch
 from .model import Article
+from .postings import encode_positions
 
 SCHEMA_VERSION = 10  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
 # 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
@@ -48,6 +47,13 @@ class ArticleText(fields.TEXT):
     def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
         if not isinstance(value, str):
             return super().index(value, **kwargs)
+        return [(text, freq, weight, encode_positions(found)) for text, freq, weight, found in self.postings(value)]
+
+    def postings(self, value: str) -> list[tuple[bytes, int, float, Any]]:
+        """What `index` gives, with each term's positions as they are (what segments.
+        SegmentWriter hands postings.BlockWriter) instead of Whoosh's encoding of them:
+        the position of a term met once, an array of them for a term met again. (Neither
+        is a container the garbage collector tracks: a segment holds millions.)"""
         positions: dict[str, list[int]] = {}
         terms = self.term_cache.terms(value)
         _LAST_TERMS[:] = [value, terms]  # (the body's terms make its near-duplicate sketch: SketchColumn)
@@ -59,30 +65,11 @@ class ArticleText(fields.TEXT):
                 else:
                     found.append(position)
         boost = self.format.field_boost
-        return [(term.encode("utf-8"), len(found), len(found) * boost, _encode_positions(found))
+        return [(term.encode("utf-8"), len(found), len(found) * boost, found[0] if len(found) == 1 else array("I", found))
                 for term, found in positions.items()]
 
 
 _LAST_TERMS: list = [None, None]  # the text ArticleText indexed last, and its terms
-
-
-def _encode_positions(positions: list[int]) -> bytes:
-    # As whoosh.formats.Positions.encode: the count, then the pickled gaps. Most
-    # postings have one position: those encodings are made once.
-    if len(positions) == 1:
-        position = positions[0]
-        encoded = _ONE_POSITION.get(position)
-        if encoded is None:
-            encoded = pack_uint(1) + dumps(positions, 2)
-            if position < 100_000:
-                _ONE_POSITION[position] = encoded
-        return encoded
-    gaps = [positions[0]]
-    gaps.extend(b - a for a, b in zip(positions, positions[1:]))
-    return pack_uint(len(gaps)) + dumps(gaps, 2)
-
-
-_ONE_POSITION: dict[int, bytes] = {}
 
 
 class NameText(ArticleText):

@@ -30,7 +30,7 @@ from whoosh.util import random_name
 from .analysis import TEXT_TERMS
 from .errors import SearcherError
 from .postings import BLOCK_SIZE, BlockWriter
-from .schema import WRITTEN_SKETCHES
+from .schema import WRITTEN_SKETCHES, ArticleText
 from .storage import field_lengths
 
 
@@ -90,17 +90,20 @@ class PostingPool:
         terms = self._terms.get(fieldname)
         if terms is None:
             terms = self._terms[fieldname] = {}
-        length = size = 0
+        length = size = count = 0
         for text, freq, weight, value in items:
             postings = terms.get(text)
             if postings is None:
                 postings = terms[text] = (array("I"), array("f"), [])
                 size += 250 + len(text)
-            postings[0].append(docnum)
-            postings[1].append(weight * boost)
-            postings[2].append(value)
+            ids, weights, values = postings
+            ids.append(docnum)
+            weights.append(weight * boost)
+            values.append(value)
             length += freq
-            size += 16 if value is None or len(value) < 8 else 60 + len(value)
+            count += 1
+        # (a posting's value grows with its positions: one is an int, several an array)
+        size += 16 * count + 8 * (length - count)
         self.fieldnames.add(fieldname)
         if docnum < self._last_docnum:
             self._ordered = False
@@ -203,7 +206,10 @@ class SegmentWriter(writing.SegmentWriter):
                 field = schema[name]
                 length = 0
                 if field.indexed:
-                    length = pool.add_field(name, docnum, field.index(value), self._field_boost(fields, name, docboost))
+                    # (positions as lists, where the field gives them: see postings.PackedPositions)
+                    items = field.postings(value) if isinstance(value, str) and isinstance(field, ArticleText) \
+                        else field.index(value)
+                    length = pool.add_field(name, docnum, items, self._field_boost(fields, name, docboost))
                     if not field.scorable:
                         length = 0
                 stored = fields.get("_stored_" + name, value)
@@ -241,6 +247,8 @@ def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms)
     """
     fieldname = None
     compression = fieldwriter._codec._compression
+    for structfile in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
+        structfile.file = _Appending(structfile.file)
     for (name, text), (docnums, weights, values) in terms:
         if name != fieldname:
             if fieldname is not None:
@@ -254,11 +262,39 @@ def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms)
         for start in range(0, len(docnums), BLOCK_SIZE):
             ids = docnums[start:start + BLOCK_SIZE]
             postings.add_block(ids, weights[start:start + BLOCK_SIZE],
-                               [value for value in values[start:start + BLOCK_SIZE] if value],
+                               # (Whoosh keeps no empty value; a position may be 0)
+                               [value for value in values[start:start + BLOCK_SIZE] if value != b"" and value is not None],
                                list(map(field_lengths.__getitem__, ids)))
         fieldwriter.finish_term()  # (writes the last block)
     if fieldname is not None:
         fieldwriter.finish_field()
+
+
+class _Appending:
+    """A file written from start to end, that knows where it is without asking the
+    system: Whoosh's segment writer asks for the position four times a term (a system
+    call each, a tenth of writing a segment)."""
+
+    __slots__ = ("_file", "_position")
+
+    def __init__(self, file) -> None:  # type: ignore[no-untyped-def]
+        self._file = file
+        self._position = file.tell()
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def]
+        written = self._file.write(data)
+        self._position += written
+        return written
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, *args: Any) -> int:
+        self._position = self._file.seek(*args)
+        return self._position
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
 
 
 class _Lengths:

@@ -243,3 +243,32 @@ def test_plain_words_parse_as_whoosh_parses_them(bbc_index: Path, bbc_docs: Path
                 [getattr(t, "stop_word", False) for t in whoosh.leaves()], text
             plain += 1
     assert plain > 5000
+
+
+def test_merged_segments_hold_the_postings_of_one_build(bbc_docs: Path, tmp_path: Path) -> None:
+    # Whoosh merges small segments through our writer: their postings come as Whoosh
+    # encodes them, the new articles' as positions (postings.PackedPositions); one
+    # block may hold both. Twelve adds (merged on the eleventh) against one.
+    from searcher import Article
+
+    records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()[:600]]
+    articles = [Article(id=r["id"], title=r["title"], body=r["body"]) for r in records]
+    with Index.create(tmp_path / "added") as added, Index.create(tmp_path / "once") as once:
+        for start in range(0, 600, 50):
+            added.add(articles[start:start + 50])
+        once.add(articles)
+        postings = []
+        for index in (added, once):
+            reader = index._current_searcher().reader()
+            assert len(list(reader.leaf_readers())) < 12 or index is once  # (some were merged)
+            ids = {docnum: stored["id"] for docnum, stored in reader.iter_docs()}  # (merges renumber articles)
+            postings.append({(field, text): sorted((ids[m.id()], m.weight(), m.value())
+                                                   for m in _each(reader.postings(field, text)))
+                             for field, text in reader.all_terms() if field in ("title", "body")})
+    assert len(postings[0]) > 10_000 and postings[0] == postings[1]
+
+
+def _each(matcher):  # type: ignore[no-untyped-def]
+    while matcher.is_active():
+        yield matcher
+        matcher.next()
