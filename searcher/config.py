@@ -66,7 +66,7 @@ class Config:
     boosts: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BOOSTS))
     auto_correct: bool = False  # search the suggested words when a query's word is in no article
     all_words: bool = False  # plain words must all match (else those with every word rank first)
-    duplicates: bool = False  # find near-duplicates when indexing, and show them once (duplicates.py)
+    duplicates: bool = True  # find near-duplicates when indexing, and show them once (duplicates.py)
     default_synonyms: bool = True  # the shipped name variants (name_variants.py)
     synonym_groups: tuple[tuple[str, ...], ...] = ()  # more, from the configuration
 

@@ -13,9 +13,9 @@ sketches are made.
 
 The index keeps 24 bytes an article (the keys: `keys`), not the sketches: an index
 run groups the sketches its writers made (schema.WRITTEN_SKETCHES) with those of the
-articles sharing a key with one, made again from their stored text. Sketching costs
-about 8% of an index run on 2 cores, so it is switched on by the configuration:
-`duplicates: true`.
+articles sharing a key with one, made again from their stored text. It is on unless
+the configuration says `duplicates: false`: it costs about 3% of an index run on 2
+cores (scripts/bench_index.py, run with it on and off).
 
 After a run that changed the index, the indexer writes the groups to
 `searcher-duplicates.json` (by article id, as document numbers change with merges).

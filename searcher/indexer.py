@@ -159,7 +159,7 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
     else:
         sketches, crowded = index.stored_sketches(None)
         if not sketches and len(index) >= 100:
-            progress.notice("near-duplicates: none found; if this index was built before `duplicates: true`, "
+            progress.notice("near-duplicates: none found; if this index was built with `duplicates: false`, "
                             "its articles have no sketches: run `searcher index --rebuild` to find them")
         groups = find_groups(sketches, crowded=crowded)
     days.update((article_id, day) for article_id, _, day in sketches)

@@ -250,10 +250,13 @@ def test_near_duplicates_are_shown_once_and_counted_everywhere(tmp_path: Path) -
         assert index.duplicates_of("w0") == ["w2"]
 
 
-def test_near_duplicates_are_off_unless_configured(tmp_path: Path) -> None:
+def test_near_duplicates_are_on_unless_switched_off(tmp_path: Path) -> None:
     from searcher.indexer import update_index
 
-    config = Config(index=tmp_path / "index")
+    update_index(Config(index=tmp_path / "on"), [wire_corpus(tmp_path, 3)])  # (the default: on)
+    with Index.open(tmp_path / "on") as index:
+        assert index.duplicates_of("w0") == ["w1", "w2"] and len(index.search("bank dollar", all_words=True)) == 1
+    config = Config(index=tmp_path / "index", duplicates=False)
     update_index(config, [wire_corpus(tmp_path, 3)])
     with Index.open(config.index, config) as index:
         assert len(index.search("bank dollar", all_words=True)) == 3 and index.duplicates_of("w0") == []
