@@ -29,8 +29,10 @@ from whoosh.matching import NullMatcherClass
 
 from .postings import term_blocks
 from .scoring import FieldBoostedBM25F
-from .storage import field_lengths
+from .storage import LENGTHS, field_lengths, length_bytes
 
+#: The length each of Whoosh's length bytes stands for; 0, "no length", reads as 1.
+_LENGTH_OF_BYTE = np.array([length or 1 for length in LENGTHS], dtype=np.float64)
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 _NUMPY_TYPES = {"B": np.uint8, "H": np.uint16, "I": np.uint32, "f": np.float32, "d": np.float64}
@@ -177,7 +179,9 @@ class _Segment:
         found = self._length_parts.get(fieldname)
         if found is None:
             # (An article without the field scores as if it were one word long: Whoosh's dfl.)
-            lengths = np.array(field_lengths(self.reader._perdoc, fieldname, self.count, missing=1), dtype=np.float64)
+            lengths = np.ones(self.count)
+            stored = np.frombuffer(length_bytes(self.reader._perdoc, fieldname), dtype=np.uint8)
+            lengths[:len(stored)] = _LENGTH_OF_BYTE[stored]
             found = self._length_parts[fieldname] = model.per_length * lengths
         return found
 

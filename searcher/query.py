@@ -121,9 +121,18 @@ class QueryBuilder:
         self.schema = schema
         self.boosts = dict(boosts)
         self.variants = variants  # synonyms.NameVariants, or None
-        # shouted -> parser. Shouted (all-caps) queries have no operators.
-        self.parsers = {shouted: self._parser(shouted) for shouted in (False, True)}
+        # shouted -> Whoosh's parser, made when a query needs it (compiling its plugins'
+        # expressions is a tenth of a first search; plain words don't need it). Shouted
+        # (all-caps) queries have no operators.
+        self._parsers: dict[bool, QueryParser] = {}
         self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
+
+    def parser(self, shouted: bool) -> QueryParser:
+        """Whoosh's parser for queries (shouted: all in capitals, see _is_shouted)."""
+        parser = self._parsers.get(shouted)
+        if parser is None:
+            parser = self._parsers[shouted] = self._parser(shouted)
+        return parser
 
     def _parser(self, shouted: bool) -> QueryParser:
         # Field boosts are applied by the weighting model (see scoring), not as query
@@ -193,7 +202,7 @@ class QueryBuilder:
         try:
             parsed = self._parse_plain(text, shouted)
             if parsed is None:
-                parsed = self.parsers[shouted].parse(text, normalize=False)
+                parsed = self.parser(shouted).parse(text, normalize=False)
         except (IndexError, ValueError, TypeError, AttributeError, RecursionError) as error:
             # Whoosh's parser trips over some runs of operators with nothing to apply to
             # ('" " NOT AND "', found by hypothesis): that is the query's fault, said as such.
@@ -229,7 +238,6 @@ class QueryBuilder:
         words = text.split()
         if not words or (not shouted and not _OPERATOR_WORDS.isdisjoint(words)):
             return None
-        parser = self.parsers[shouted]
         found = []
         for word in words:
             fields = []
@@ -239,7 +247,7 @@ class QueryBuilder:
                 cache = getattr(self.schema[name], "term_cache", None) if name in self.schema else None
                 terms = cache.terms(word) if cache is not None else None
                 if terms is None or len(terms) > 1 or (terms and not terms[0]):
-                    fields.append(parser.term_query(name, word, wq.Term))  # (Whoosh's way)
+                    fields.append(self.parser(shouted).term_query(name, word, wq.Term))  # (Whoosh's way)
                 elif terms:
                     fields.append(_term(name, terms[0], word))
             found.append(wq.Or([field for field in fields if field is not None]))

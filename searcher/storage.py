@@ -105,8 +105,18 @@ def field_lengths(perdoc, fieldname: str, count: int, missing: int) -> list[int]
     """The length of a field in each of the `count` articles of a segment (`perdoc`, its
     per-document reader), `missing` where it has none. Whoosh's codec keeps one byte an
     article in a column, read here at once instead of with a seek and a read for each."""
-    column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    raw = column._dbfile.get(column._basepos, column._count) if column is not None and column._count else b""
-    lengths = [_LENGTHS[byte] or missing for byte in raw]
+    lengths = [_LENGTHS[byte] or missing for byte in length_bytes(perdoc, fieldname)]
     lengths.extend([missing] * (count - len(lengths)))
     return lengths
+
+
+def length_bytes(perdoc, fieldname: str) -> bytes:  # type: ignore[no-untyped-def]
+    """The field's length byte of each article of a segment (Whoosh's length_to_byte; 0
+    for none), as the column holds them: the articles at the end without the field
+    may be left out."""
+    column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    return column._dbfile.get(column._basepos, column._count) if column is not None and column._count else b""
+
+
+#: The length of each length byte, 0 for "no length".
+LENGTHS = tuple(_LENGTHS)

@@ -16,7 +16,7 @@ several words as a phrase), in the same field; excluded words exclude every vari
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from whoosh import query as wq
 
@@ -43,7 +43,8 @@ class NameVariants:
         self.groups = _merged([tuple(group) for group in groups if len(group) > 1])
         self._schema = schema
         # field -> (terms of a spelling) -> the spellings of its group, as term tuples
-        self._by_field: dict[str, dict[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}
+        self._by_field: dict[str, dict[tuple[str, ...], tuple[tuple[str, ...], ...]] | None] = {}
+        self._by_source: dict[int, dict[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}  # (see _table)
 
     def __bool__(self) -> bool:
         return bool(self.groups)
@@ -91,20 +92,31 @@ class NameVariants:
         return bool(table) and terms in table
 
     def _table(self, fieldname: str) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]] | None:
-        table = self._by_field.get(fieldname)
-        if table is None:
-            field = self._schema[fieldname] if fieldname in self._schema else None
-            analyzer = getattr(field, "analyzer", None)
-            if analyzer is None or not getattr(field, "scorable", False):
-                return None  # (ids, dates, facet values: no variants)
-            table = {}
-            for group in self.groups:
-                spellings = tuple(dict.fromkeys(
-                    terms for terms in (tuple(token.text for token in analyzer(spelling)) for spelling in group)
-                    if terms))
-                for terms in spellings:
-                    table.setdefault(terms, spellings)
-            self._by_field[fieldname] = table
+        if fieldname in self._by_field:
+            return self._by_field[fieldname]
+        field = self._schema[fieldname] if fieldname in self._schema else None
+        analyzer = getattr(field, "analyzer", None)
+        if analyzer is None or not getattr(field, "scorable", False):
+            table = None  # (ids, dates, facet values: no variants)
+        else:
+            # Fields analysed alike share a table; a field with a term cache
+            # (schema.ArticleText: its analyzer's terms) analyses the spellings with it.
+            cache = getattr(field, "term_cache", None)
+            source = cache if cache is not None else analyzer
+            table = self._by_source.get(id(source))
+            if table is None:
+                table = self._by_source[id(source)] = self._made(
+                    (lambda text: tuple(filter(None, cache.terms(text)))) if cache is not None else
+                    (lambda text: tuple(token.text for token in analyzer(text))))
+        self._by_field[fieldname] = table
+        return table
+
+    def _made(self, analyse: Callable[[str], tuple[str, ...]]) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+        table: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+        for group in self.groups:
+            spellings = tuple(dict.fromkeys(terms for terms in map(analyse, group) if terms))
+            for terms in spellings:
+                table.setdefault(terms, spellings)
         return table
 
 

@@ -236,7 +236,7 @@ def test_plain_words_parse_as_whoosh_parses_them(bbc_index: Path, bbc_docs: Path
             fast = builder._parse_plain(text, shouted)
             if fast is None:
                 continue
-            whoosh = builder.parsers[shouted].parse(text, normalize=False)
+            whoosh = builder.parser(shouted).parse(text, normalize=False)
             # (repr: Whoosh's == on an empty OR is falsy)
             assert repr(fast) == repr(whoosh) and fast.normalize() == whoosh.normalize(), text
             assert [getattr(t, "stop_word", False) for t in fast.leaves()] == \
