@@ -73,9 +73,11 @@ FUZZY_VARIANT_WEIGHT = 0.3
 
 
 # What Whoosh's parser reads as syntax: quotes, groups, ranges, wildcards, fields, fuzzy
-# words, boosts; +/- at a word's start; a quote after the start or a character that is
-# not a letter (a single-quoted term).
-_SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-]|(?:^|(?<=\W))'""")
+# words, boosts; +/- at a word's start.
+_SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-]""")
+# Whoosh's single-quoted term (SingleQuotePlugin): plain words still when it is one word
+# that starts a word of the query ("golden rule 'intact' says ex-aide").
+_SINGLE_QUOTED = re.compile(r"(^|(?<=\W))'(?P<text>.*?)'(?=\s|\]|[)}]|$)")
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
 
 # What makes a query more than plain words: operators, +/-, parentheses.
@@ -233,7 +235,9 @@ class QueryBuilder:
         each the word as the field's analyzer makes it: the same query, term for term
         (tests/test_search.py compares the two on thousands of queries).
         """
-        if _SYNTAX.search(text):
+        if _SYNTAX.search(text) or any(
+                quoted.start() and not text[quoted.start() - 1].isspace() or any(map(str.isspace, quoted["text"]))
+                for quoted in _SINGLE_QUOTED.finditer(text)):
             return None
         words = text.split()
         if not words or (not shouted and not _OPERATOR_WORDS.isdisjoint(words)):
