@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import tempfile
 import statistics
@@ -142,7 +143,9 @@ def query_set(corpus: Path, titles: int = 200, short: int = 50, seed: int = 2026
     chosen = rng.sample(all_titles, min(titles, len(all_titles)))
     words = sorted({w.strip(".,:;'\"()").lower() for t in all_titles for w in t.split()
                     if len(w) > 3 and w.isalpha()})
-    queries = [t.lower() for t in chosen]  # as typed: all-capital Reuters titles would be "shouted"
+    # As typed: all-capital Reuters titles would be "shouted". A colon glued to the next
+    # word ("cd:uk") would name a field, which searcher refuses (no such field).
+    queries = [re.sub(r"(\w):(?=\S)", r"\1 ", t.lower()) for t in chosen]
     for i in range(short):
         queries.append(" ".join(rng.sample(words, 1 + i % 2)))
     return queries
