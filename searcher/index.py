@@ -250,6 +250,7 @@ class Index:
         keys are all the same (see duplicates.find_groups, which is given them).
         """
         from collections import Counter
+        from itertools import compress, count
 
         from .duplicates import BUCKET_LIMIT, KEYS_BYTES, sketch
 
@@ -258,10 +259,14 @@ class Index:
         reader = searcher.reader()
         blob = bytearray()  # every article's keys, by article number
         for segment, _ in reader.leaf_readers():
+            articles = segment.doc_count_all()
             if segment.has_column("body_keys"):
-                blob += b"".join(segment.column_reader("body_keys", translate=False))
+                # (the column's bytes at once: Whoosh reads them an article at a time)
+                column = segment.column_reader("body_keys", translate=False)
+                stored = column._dbfile.get(column._basepos, column._count * KEYS_BYTES)
+                blob += stored + bytes(KEYS_BYTES * (articles - column._count))  # (the default at the end)
             else:
-                blob += bytes(KEYS_BYTES * segment.doc_count_all())
+                blob += bytes(KEYS_BYTES * articles)
         for docnum in dates.deleted:  # (deleted and replaced articles have no keys)
             blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES] = bytes(KEYS_BYTES)
         words = array("I", bytes(blob))
@@ -275,7 +280,7 @@ class Index:
             entries = {bytes(entry) for entry in keys}
             entries.update(bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) for docnum in named)
             wanted = {value for value in array("I", b"".join(entries)) if value}
-        positions = [position for position, value in enumerate(words) if value in wanted]
+        positions = list(compress(count(), map(wanted.__contains__, words)))
         counts = Counter(words[position] for position in positions)
         crowded = {value for value in wanted if counts[value] > BUCKET_LIMIT}
         docnums: set[int] = set(named)  # type: ignore[arg-type]

@@ -57,7 +57,9 @@ class ArticleText(fields.TEXT):
         positions: dict[str, list[int]] = {}
         terms = self.term_cache.terms(value)
         _LAST_TERMS[:] = [value, terms]  # (the body's terms make its near-duplicate sketch: SketchColumn)
-        for position, term in enumerate(terms):
+        # (Shared position objects: an int past 256 is an object of its own, 28 bytes a
+        # posting in the pool, where a shared one is 8.)
+        for position, term in zip(_POSITIONS if len(terms) <= len(_POSITIONS) else range(len(terms)), terms):
             if term:
                 found = positions.get(term)
                 if found is None:
@@ -70,6 +72,7 @@ class ArticleText(fields.TEXT):
 
 
 _LAST_TERMS: list = [None, None]  # the text ArticleText indexed last, and its terms
+_POSITIONS = tuple(range(1 << 16))
 
 
 class NameText(ArticleText):

@@ -102,8 +102,9 @@ class PostingPool:
             values.append(value)
             length += freq
             count += 1
-        # (a posting's value grows with its positions: one is an int, several an array)
-        size += 16 * count + 8 * (length - count)
+        # (What a posting holds, measured with tracemalloc on Reuters: about 70 bytes, and 4
+        # more a position past the first; as the estimate of Whoosh's encoded values was.)
+        size += 72 * count + 4 * (length - count)
         self.fieldnames.add(fieldname)
         if docnum < self._last_docnum:
             self._ordered = False
