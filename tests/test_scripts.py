@@ -46,3 +46,8 @@ def test_bench_startup_runs(tiny_corpus: Path) -> None:
     out = run("bench_startup.py", "--corpus", str(tiny_corpus), "--runs", "1")
     assert re.search(r"\| oil prices +\| +\d+ \| +\d+ \| [\d.]+x \|", out)
     assert "whoosh, rich or yaml among them: none" in out
+
+
+def test_known_item_runs(tiny_corpus: Path) -> None:
+    out = run("known_item.py", "--corpus", str(tiny_corpus), "--queries", "20")
+    assert re.search(r"\| tiny\.jsonl \| title +\| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \|", out), out
