@@ -217,12 +217,9 @@ def tiered(searcher, strict: wq.Query, loose: wq.Query, columns: Columns, *,  # 
         ids, total = evaluation.run(loose)
         every = np.zeros(len(ids), dtype=bool)
         if len(all_ids):
+            # (What has all the words has some: `strict`'s matches are among `loose`'s,
+            # which tests/test_query_engine.py checks against their definition.)
             at = np.searchsorted(ids, all_ids)
-            if not len(ids) or not np.array_equal(ids[np.minimum(at, len(ids) - 1)], all_ids):
-                # (`strict` matched what `loose` didn't: both are matches)
-                ids, total = _sum([(all_ids, np.zeros(len(all_ids))), (ids, total)], segment.count)
-                at = np.searchsorted(ids, all_ids)
-                every = np.zeros(len(ids), dtype=bool)
             if every_first:
                 total = total.copy()
                 total[at] = all_scores
@@ -259,15 +256,15 @@ def ranked(found: Matches, limit: int | None) -> list[tuple[int, float]]:
         order = np.lexsort(keys)
     else:
         # The limit-th best, and what reaches it (ties included), is all that is sorted.
-        candidates = _best(found_scores, limit)
-        if found.every_first:
-            every = found.every
-            firsts = np.count_nonzero(every)
-            if firsts >= limit:
-                candidates = np.flatnonzero(every)[_best(found_scores[every], limit)]
+        if not found.every_first:
+            candidates = _best(found_scores, limit)
+        else:
+            firsts = np.flatnonzero(found.every)
+            if len(firsts) >= limit:
+                candidates = firsts[_best(found_scores[firsts], limit)]
             else:
-                rest = np.flatnonzero(~every)  # type: ignore[operator]
-                candidates = np.concatenate([np.flatnonzero(every), rest[_best(found_scores[rest], limit - firsts)]])
+                rest = np.flatnonzero(~found.every)  # type: ignore[operator]
+                candidates = np.concatenate([firsts, rest[_best(found_scores[rest], limit - len(firsts))]])
         order = candidates[np.lexsort([key[candidates] for key in keys])][:limit]
     return list(zip(docnums[order].tolist(), found_scores[order].tolist()))
 

@@ -23,16 +23,17 @@ from .query import Wanted
 #: come with "" (see analysis.TermCache.tokens).
 Analyze = Callable[[str, "set[str] | None"], Iterable[tuple[int, int, str]]]
 
+
 class Candidates:
-    """Where a text may hold one of some terms: a regular expression that matches inside
-    every word whose term is one of them (and inside some other words).
+    """Where a text may hold one of some terms: the places where every word whose term
+    is one of them starts (and some other words), found without analysing the text.
 
     A word's term is its stem (Porter's), and a stem starts its word ("refuge" of
     "refugees"), in any case ("IDLIB"), but for its last letter when Porter's last steps
     made it: an i for a y ("happi" of "happy"), an e ("hope" of "hoping", "relate" of
     "relational"), the l of "possibl" ("possibility"). So the word starts with the stem,
     or the stem less a last i, e or l (checked on the 113,944 words of TIME, BBC and
-    Reuters: tests/test_search.py). The other ways a word becomes its term are
+    Reuters: tests/test_query_engine.py). The other ways a word becomes its term are
     matched too: acronym dots ("U.S." is "us"), thousands separators ("1,300" is
     "1300"), curly apostrophes ("O’Brien"); any word with a letter that is not ASCII
     (whose accents analysis removes) is a candidate. Porter never changes a word's first
@@ -40,8 +41,8 @@ class Candidates:
     """
 
     def __init__(self, terms: Iterable[str]) -> None:
-        #: Stems less their last letter, found in the text in lower case with str.find;
-        #: the ones with a digit or an apostrophe, written other ways, by `pattern`.
+        #: What each word starts with (see above), found in the text in lower case with
+        #: str.find; the ones with a digit or an apostrophe, written other ways, by `pattern`.
         self.literals: list[str] = []
         parts: list[str] = []
         for term in sorted(set(terms)):
@@ -74,7 +75,7 @@ class Candidates:
             # The word holding the candidate starts after the last character that no
             # word holds: from there, words are found as from the start of the text.
             start = at
-            while start and (text[start - 1] in _JOINERS or _IS_WORD(text[start - 1])):
+            while start and (text[start - 1] in _JOINERS or _is_word(text[start - 1])):
                 start -= 1
             word = TOKEN.match(text, start)
             if word is None or word.end() <= at:
@@ -104,11 +105,11 @@ class Candidates:
         elif lower.isascii():
             places = []
         else:  # (letters that are not ASCII: found among the characters that are not)
-            places = [found.start() for found in _NOT_ASCII.finditer(text) if _IS_WORD(found.group())]
+            places = [found.start() for found in _NOT_ASCII.finditer(text) if _is_word(found.group())]
         for literal in self.literals:
             at = lower.find(literal)
             while at >= 0:
-                if not at or not _IS_WORD(text[at - 1]) or text[at - 1].isdecimal():
+                if not at or not _is_word(text[at - 1]) or text[at - 1].isdecimal():
                     places.append(at)
                 at = lower.find(literal, at + 1)
         places.sort()
@@ -121,7 +122,7 @@ _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 _JOINERS = ".'’,"  # what a word (analysis.TOKEN_PATTERN) may hold besides the characters of \w
 
 
-def _IS_WORD(char: str) -> bool:  # (what the regular expression \w matches)
+def _is_word(char: str) -> bool:  # (what the regular expression \w matches)
     return char.isalnum() or char == "_"
 
 

@@ -10,8 +10,9 @@ The blocks written here (`BlockWriter`) keep Whoosh's framing, block statistics 
 term statistics, so Whoosh's own matchers read them as before (phrases use them),
 but a block of COLUMNAR_FROM postings or more holds `(gaps, weights, positions)`:
 the gaps and weights are `array`s of the smallest type that holds them, and the
-positions of all its postings are one compressed string (`PackedValues`), unpacked
-only when something asks for a position. `term_blocks` hands a search (matching.py)
+positions of all its postings are compressed together (`PackedPositions`, or
+`PackedValues` for values already encoded), unpacked only when something asks for a
+position (a phrase). `term_blocks` hands a search (matching.py)
 each block's gaps and weights without decompressing anything, in blocks of up to
 BLOCK_SIZE postings: with numpy, about 8 microseconds a block.
 
@@ -180,7 +181,8 @@ class BlockWriter(W3PostingsWriter):
 
     def add_block(self, ids: array, weights: array, values: list, lengths: list[int]) -> None:
         """Buffer one block: article numbers (ascending), weights, the values there are
-        (Whoosh's encoded bytes, or lists of positions: see PackedPositions), and the
+        (Whoosh's encoded bytes, or positions: an int, or an array of several; see
+        PackedPositions), and the
         field lengths of its articles; the block before it, if any, is written."""
         if self._ids:
             self._write_block()
