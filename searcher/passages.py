@@ -44,6 +44,7 @@ class Candidates:
         #: What each word starts with (see above), found in the text in lower case with
         #: str.find; the ones with a digit or an apostrophe, written other ways, by `pattern`.
         self.literals: list[str] = []
+        self._alone: set[str] = set()  # literals that are a whole word, not its start
         parts: list[str] = []
         for term in sorted(set(terms)):
             # (Porter never changes a word's first letter: a stem "i" is a word in i...)
@@ -52,6 +53,18 @@ class Candidates:
                 self.literals.append(stem)
                 if len(stem) > 1:
                     self.literals.append(".".join(stem))  # (an acronym: "n.a.t" of "N.A.T.O.", term "nato")
+                elif len(term) == 1 and term not in _VOWELS:
+                    # Porter takes no ending off a word that would leave one consonant (it
+                    # keeps a vowel): a consonant term ("t" of "t-mobile") is a word alone.
+                    self._alone.add(stem)
+            elif _PLAIN.fullmatch(stem):
+                # Letters and digits ("3g", "280bn", "2004", "1.5"): as written, but for a
+                # number's thousands separators ("2,004", "1,300.5"), which only a number
+                # of four digits or more has, in one way.
+                self.literals.append(stem)
+                number = _NUMBER.fullmatch(stem)
+                if number and len(number[1]) > 3:
+                    self.literals.append(_grouped(number[1]) + (number[2] or ""))
             else:
                 parts.append(_written(stem))
         # A word's term starts where the word does: not after a letter (a word can start
@@ -106,10 +119,13 @@ class Candidates:
             places = []
         else:  # (letters that are not ASCII: found among the characters that are not)
             places = [found.start() for found in _NOT_ASCII.finditer(text) if _is_word(found.group())]
+        end = len(text)
         for literal in self.literals:
+            alone = literal in self._alone
             at = lower.find(literal)
             while at >= 0:
-                if not at or not _is_word(text[at - 1]) or text[at - 1].isdecimal():
+                if (not at or not _is_word(text[at - 1]) or text[at - 1].isdecimal()) and (
+                        not alone or at + 1 == end or not _is_word(text[at + 1])):
                     places.append(at)
                 at = lower.find(literal, at + 1)
         places.sort()
@@ -117,6 +133,9 @@ class Candidates:
 
 
 _MADE_LAST = ("i", "e", "l")  # the last letters of a stem that its word may not have there
+_VOWELS = frozenset("aeiouy")
+_PLAIN = re.compile(r"[a-z0-9.]+", re.ASCII)
+_NUMBER = re.compile(r"(\d+)(\.\d+)?", re.ASCII)
 _WORD_START = r"(?<![^\W\d])"  # not after a letter (or _): \w less the digits, which \d (str.isdecimal) are
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 _JOINERS = ".'’,"  # what a word (analysis.TOKEN_PATTERN) may hold besides the characters of \w
@@ -124,6 +143,13 @@ _JOINERS = ".'’,"  # what a word (analysis.TOKEN_PATTERN) may hold besides the
 
 def _is_word(char: str) -> bool:  # (what the regular expression \w matches)
     return char.isalnum() or char == "_"
+
+
+def _grouped(digits: str) -> str:
+    """Digits as a number with thousands separators writes them (the only way
+    analysis.TOKEN_PATTERN reads them as one number): "1300" is "1,300"."""
+    head = len(digits) % 3 or 3
+    return ",".join([digits[:head], *(digits[at:at + 3] for at in range(head, len(digits), 3))])
 
 
 def _written(stem: str) -> str:

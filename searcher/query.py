@@ -75,8 +75,8 @@ FUZZY_VARIANT_WEIGHT = 0.3
 # What Whoosh's parser reads as syntax: quotes, groups, ranges, wildcards, fields, fuzzy
 # words, boosts; +/- at a word's start.
 _SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-]""")
-# Whoosh's single-quoted term (SingleQuotePlugin): plain words still when it is one word
-# that starts a word of the query ("golden rule 'intact' says ex-aide").
+# Whoosh's single-quoted term (SingleQuotePlugin), one word however many it holds
+# ("'no re-draft' for eu patent law").
 _SINGLE_QUOTED = re.compile(r"(^|(?<=\W))'(?P<text>.*?)'(?=\s|\]|[)}]|$)")
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
 
@@ -235,11 +235,7 @@ class QueryBuilder:
         each the word as the field's analyzer makes it: the same query, term for term
         (tests/test_search.py compares the two on thousands of queries).
         """
-        if _SYNTAX.search(text) or any(
-                quoted.start() and not text[quoted.start() - 1].isspace() or any(map(str.isspace, quoted["text"]))
-                for quoted in _SINGLE_QUOTED.finditer(text)):
-            return None
-        words = text.split()
+        words = _plain_words(text)
         if not words or (not shouted and not _OPERATOR_WORDS.isdisjoint(words)):
             return None
         found = []
@@ -278,6 +274,22 @@ class QueryBuilder:
             if name != name.lower():
                 text = text[:match.start(1)] + name.lower() + text[match.end(1):]
         return text
+
+
+def _plain_words(text: str) -> list[str] | None:
+    """The words of a query without syntax, as Whoosh's parser reads them (a term in
+    single quotes, one or several words, is one word of its own); None for a query with
+    syntax."""
+    if _SYNTAX.search(text):
+        return None
+    words, at = [], 0
+    for quoted in _SINGLE_QUOTED.finditer(text):
+        if quoted.start() and not text[quoted.start() - 1].isspace():
+            return None  # (glued to what comes before it: Whoosh makes two words of one)
+        words += text[at:quoted.start()].split()
+        words.append(quoted["text"])
+        at = quoted.end()
+    return words + text[at:].split()
 
 
 def _is_filter(query: wq.Query) -> bool:

@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -213,6 +215,10 @@ def test_a_word_starts_with_its_stem(time_docs: Path, bbc_docs: Path) -> None:
         term = stem(word)
         assert word.startswith(term[:-1] if term[-1:] in ("i", "e", "l") else term), (word, term)
         assert word[:1] == term[:1], (word, term)
+    # And no word of two letters or more has a single consonant for a stem (Porter keeps a
+    # vowel): Candidates finds a consonant term ("t" of "t-mobile") as a word alone.
+    assert not [word for size in (2, 3, 4) for word in map("".join, itertools.product(string.ascii_lowercase, repeat=size))
+                if len(stem(word)) == 1 and stem(word) not in "aeiouy"]
 
 
 # -- plain words without Whoosh's tagger ------------------------------------------------------
