@@ -43,7 +43,7 @@ from .schema import (
     stored_fingerprint, to_document,
 )
 from .locking import LOCK_NAME, write_lock
-from .storage import read_in_place
+from .storage import SegmentStorage
 
 if TYPE_CHECKING:
     from .metadata import Filters
@@ -54,8 +54,6 @@ def check_facets(facets: Sequence[str]) -> None:
     for facet in facets:
         if facet not in FACET_FIELDS:
             raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACET_FIELDS)})")
-
-read_in_place()
 
 MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
 _WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index named MAIN
@@ -137,7 +135,7 @@ class Index:
                 f"the index at {where} has schema version {version}; this searcher reads {SCHEMA_VERSION}",
                 older=isinstance(version, int) and version < SCHEMA_VERSION)
         try:
-            ix = whoosh_index.open_dir(str(folder))
+            ix = SegmentStorage(str(folder)).open_index()
         except whoosh_index.EmptyIndexError:
             raise IndexFormatError(f"the index at {where} is incomplete (no table of contents)") from None
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as error:
@@ -170,7 +168,7 @@ class Index:
             for name in os.listdir(folder):
                 if name.startswith(ours) and name != LOCK_NAME:
                     (folder / name).unlink()
-            ix = whoosh_index.create_in(str(folder), build_schema())
+            ix = SegmentStorage(str(folder)).create_index(build_schema())
             _write_marker(folder)
         except OSError as error:
             raise IndexWriteError(f"cannot create the index at {where}: {error.strerror or error}") from None

@@ -6,19 +6,24 @@ part into an `io.BytesIO`. So opening an index copied all of its terms and posti
 into memory: about 60 MB and 30 ms for Reuters, five times that for an archive five
 times larger, on every `searcher` search and every index run.
 
-`SegmentPart` is that `BufferFile` with a file that reads the memory map in place, so
-only the bytes actually read are touched. `read_in_place()` makes Whoosh's compound
-segments use it, for every index opened in the process (searcher.index calls it); it
-changes how bytes are read, not which (the same class, the same methods, the same
-results). It is a no-op on a Whoosh fork without that hook.
+`SegmentStorage` is the folder storage our indexes are opened with (`Index.open`,
+`Index.create`, and through them the writers and their worker processes). It maps a
+compound segment file itself and hands Whoosh a `SegmentPart`: a `BufferFile` whose file
+reads the map in place, and whose parts (`subset`, which Whoosh's `CompoundStorage` asks
+for each part) are views of the same map. Only the bytes actually read are touched; the
+bytes are the same. Nothing of Whoosh's is patched, so another Whoosh index in the same
+process reads as Whoosh reads it.
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+import mmap
+import os
+from typing import Any, Iterator
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.filedb import compound, structfile
+from whoosh.filedb import structfile
+from whoosh.filedb.filestore import FileStorage
 from whoosh.util.numeric import byte_to_length
 
 _LENGTHS = [0] + [byte_to_length(byte) for byte in range(1, 256)]
@@ -95,10 +100,42 @@ class SegmentPart(structfile.BufferFile):
         self.is_closed = False
 
 
-def read_in_place() -> None:
-    """Make Whoosh read compound segments through `SegmentPart`."""
-    if getattr(compound, "BufferFile", None) is structfile.BufferFile:
-        compound.BufferFile = SegmentPart  # type: ignore[misc]
+    def subset(self, position: int, length: int, name: str | None = None) -> SegmentPart:
+        """A part of this file, in place (Whoosh's copies it)."""
+        return SegmentPart(self._buf[position:position + length], name=name or self._name)
+
+
+class SegmentStorage(FileStorage):
+    """A folder of index files whose compound segments (`.seg`) are read in place.
+
+    Whoosh's codec opens a compound segment with `open_file` and reads its parts through
+    `CompoundStorage`, which maps the file only when the storage says `supports_mmap`;
+    otherwise it asks the file for a `subset` per part. So this storage says no, maps
+    the file itself, and returns a `SegmentPart`, whose subsets are views of the map.
+    """
+
+    supports_mmap = False  # (we map; see the class's docstring)
+
+    def __init__(self, path: str, readonly: bool = False) -> None:
+        super().__init__(path, supports_mmap=False, readonly=readonly)
+
+    def open_file(self, name: str, **kwargs: Any) -> structfile.StructFile:
+        if not name.endswith(".seg"):
+            return super().open_file(name, **kwargs)
+        with open(self._fpath(name), "rb") as file:
+            if os.fstat(file.fileno()).st_size == 0:  # (an empty file can't be mapped)
+                return structfile.BufferFile(b"", name=name)
+            source = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(source)
+        return SegmentPart(view, name=name, onclose=lambda _part: _unmap(view, source))
+
+
+def _unmap(view: memoryview, source: mmap.mmap) -> None:
+    view.release()
+    try:
+        source.close()
+    except BufferError:  # a part not yet collected holds a view; the map closes with it, as in Whoosh
+        pass
 
 
 def field_lengths(perdoc, fieldname: str, count: int, missing: int) -> list[int]:  # type: ignore[no-untyped-def]

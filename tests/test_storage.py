@@ -57,3 +57,25 @@ def test_an_open_index_reads_its_segments_in_place(tmp_path: Path) -> None:
             reader = searcher.leaf_searchers()[0][0].reader()
             part = reader._storage.open_file(next(n for n in reader._storage.list() if n.endswith(".pst")))
             assert isinstance(part, SegmentPart) and not isinstance(part.file, io.BytesIO)
+
+
+def test_a_plain_whoosh_index_beside_ours_is_read_as_whoosh_reads_it(tmp_path: Path) -> None:
+    from whoosh import fields, index as whoosh_index
+    from whoosh.filedb import compound, structfile
+    from whoosh.query import Term
+
+    config = Config(index=tmp_path / "ours")
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "title": "Oil", "body": "Crude."}) + "\n", encoding="utf-8")
+    update_index(config, [corpus])
+    (tmp_path / "plain").mkdir()
+    plain = whoosh_index.create_in(str(tmp_path / "plain"), fields.Schema(body=fields.TEXT(stored=True)))
+    with plain.writer() as writer:
+        writer.add_document(body="crude oil")
+    with Index.open(config.index, config) as ours, plain.searcher() as searcher:
+        assert len(ours.search("oil")) == 1 and len(searcher.search(Term("body", "oil"))) == 1
+        assert compound.BufferFile is structfile.BufferFile  # (nothing of Whoosh's replaced)
+        storage = searcher.reader()._storage
+        part = storage.open_file(next(n for n in storage.list() if n.endswith(".pst")))
+        assert type(part) is structfile.BufferFile and isinstance(part.file, io.BytesIO)
+
