@@ -32,29 +32,60 @@ _FORMATS = (
 )
 
 
-_LAST_FORMAT = _FORMATS[0]
+class DateParser:
+    """Reads the dates of one file (or any run of dates written alike), trying the
+    strptime `formats` first (the configuration's date_format), then the formats news
+    corpora use. A corpus writes its dates one way: the parser tries the format that
+    read its last date first. (The formats never read one text two ways, so the order
+    changes the time taken, not the date.)"""
+
+    def __init__(self, formats: Sequence[str] = ()) -> None:
+        self._formats = tuple(formats)
+        self._last_format = _FORMATS[0]
+
+    def parse(self, text: str) -> dt.datetime:
+        """The date `text` says; raises ValueError when it can't be read."""
+        value = " ".join(str(text).split())
+        if not value:
+            raise ValueError("empty date")
+        parsed = _strptime(value, self._formats) if self._formats else None
+        if parsed is None:
+            parsed = self._parse(value)
+        if parsed is None:
+            # Scraped dates often carry junk after the date ("27-MAR-1987 00:02:59.13&#5;&#5;RM"):
+            # try again with what comes before the first character no date format uses.
+            head = _DATE_CHARS.match(value)
+            if head and head.group().strip() != value:
+                parsed = self._parse(head.group().strip())
+        if parsed is None:
+            raise ValueError(f"unrecognised date {value!r}")
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return parsed
+
+    def _parse(self, value: str) -> dt.datetime | None:
+        return _parse_iso(value) or _parse_wire(value) or self._parse_formats(value) or _parse_rfc2822(value)
+
+    def _parse_formats(self, value: str) -> dt.datetime | None:
+        for fmt in (self._last_format, *_FORMATS):
+            try:
+                parsed = dt.datetime.strptime(value, fmt)
+            except ValueError:
+                continue
+            self._last_format = fmt
+            if "%y" in fmt and parsed.year > dt.date.today().year + 1:
+                # strptime puts 69-99 in the 1900s and 00-68 in the 2000s; a news date
+                # is never in the future, so "08/30/63" is 1963.
+                parsed = parsed.replace(year=parsed.year - 100)
+            return parsed
+        return None
 
 
 def parse_date(text: str, formats: Sequence[str] = ()) -> dt.datetime:
     """Parse a date as news corpora write it, trying the strptime `formats` first (the
-    configuration's date_format); raises ValueError when it can't."""
-    value = " ".join(str(text).split())
-    if not value:
-        raise ValueError("empty date")
-    parsed = _strptime(value, formats) if formats else None
-    if parsed is None:
-        parsed = _parse(value)
-    if parsed is None:
-        # Scraped dates often carry junk after the date ("27-MAR-1987 00:02:59.13&#5;&#5;RM"):
-        # try again with what comes before the first character no date format uses.
-        head = _DATE_CHARS.match(value)
-        if head and head.group().strip() != value:
-            parsed = _parse(head.group().strip())
-    if parsed is None:
-        raise ValueError(f"unrecognised date {value!r}")
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return parsed
+    configuration's date_format); raises ValueError when it can't. (A reader of many
+    dates keeps a DateParser.)"""
+    return DateParser(formats).parse(text)
 
 
 _DATE_CHARS = re.compile(r"[\w\s:.,/+-]+")
@@ -67,10 +98,6 @@ def _strptime(value: str, formats: Sequence[str]) -> dt.datetime | None:
         except ValueError:
             continue
     return None
-
-
-def _parse(value: str) -> dt.datetime | None:
-    return _parse_iso(value) or _parse_wire(value) or _parse_formats(value) or _parse_rfc2822(value)
 
 
 _MONTHS = {name: number for number, name in enumerate(
@@ -100,22 +127,6 @@ def _parse_iso(value: str) -> dt.datetime | None:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
-
-
-def _parse_formats(value: str) -> dt.datetime | None:
-    global _LAST_FORMAT
-    for fmt in (_LAST_FORMAT, *_FORMATS):
-        try:
-            parsed = dt.datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        _LAST_FORMAT = fmt  # a corpus writes its dates one way: try that first next time
-        if "%y" in fmt and parsed.year > dt.date.today().year + 1:
-            # strptime puts 69-99 in the 1900s and 00-68 in the 2000s; a news date
-            # is never in the future, so "08/30/63" is 1963.
-            parsed = parsed.replace(year=parsed.year - 100)
-        return parsed
-    return None
 
 
 def _parse_rfc2822(value: str) -> dt.datetime | None:

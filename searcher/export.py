@@ -99,13 +99,9 @@ def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: t
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             for _ in write_rows(hits, out, file_format, fields):
                 progress.advance()
-        if existing is not None:
-            mode = stat.S_IMODE(existing.st_mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temp, mode)  # (mkstemp makes it private: the export gets the mode a new or the old file has)
+        # (mkstemp makes it private: the export gets the mode the old file had, or the one
+        # a new file gets, which the process's umask decides.)
+        os.chmod(temp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
         os.replace(temp, target)
     except OSError as error:
         raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
@@ -145,3 +141,20 @@ class _Bar:
 
 def _progress(total: int) -> _NoProgress | _Bar:
     return _Bar(total) if total >= PROGRESS_FROM and sys.stderr.isatty() else _NoProgress()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask can only read it by
+    setting it, for every thread at once). Linux says it in /proc; elsewhere a new
+    file's mode shows it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with tempfile.TemporaryDirectory() as folder:
+        probe = os.path.join(folder, "probe")
+        os.close(os.open(probe, os.O_CREAT | os.O_WRONLY, 0o777))
+        return 0o777 & ~stat.S_IMODE(os.stat(probe).st_mode)

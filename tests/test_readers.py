@@ -294,3 +294,29 @@ def test_links_out_of_the_corpus_are_followed_only_when_the_config_says_so(tmp_p
     articles, problems = read(corpus, Config(follow_links=True))
     assert sorted(a.id for a in articles) == ["folder-link/far", "link-to-far", "link-to-near", "near"]
     assert problems == []
+
+
+
+def test_a_csv_body_past_the_csv_module_limit_is_read_and_the_limit_left_as_it_was(tmp_path: Path) -> None:
+    import csv
+
+    from searcher.readers import read_corpus
+
+    body = "The harbour strike went on. " * 6000  # 168 KB: csv refuses fields over 128 KiB by default
+    (tmp_path / "long.csv").write_text(f'id,title,body\nlong-1,A long report,"{body}"\nshort-1,Brief,Calm.\n',
+                                       encoding="utf-8")
+    limit = csv.field_size_limit()
+    articles = list(read_corpus(tmp_path / "long.csv"))
+    assert [(article.id, len(article.body)) for article in articles] == [("long-1", len(body.strip())), ("short-1", 5)]
+    assert csv.field_size_limit() == limit  # (the csv module's limit is the whole program's)
+
+
+def test_a_file_of_dates_is_read_the_same_in_any_order(tmp_path: Path) -> None:
+    from searcher.dates import DateParser
+
+    written = ["26-FEB-1987 15:01:01.79", "08/30/63", "28 November 2016", "Nov. 28, 2016", "2016/11/28",
+               "20161128", "Mon, 28 Nov 2016 10:00:00 +0100", "2016-11-28T10:00:00Z", "May 3, 1963"]
+    alone = [DateParser().parse(text) for text in written]
+    one_parser = DateParser()
+    assert [one_parser.parse(text) for text in reversed(written)] == alone[::-1]
+    assert alone[1].year == 1963 and alone[6].hour == 9

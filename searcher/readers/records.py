@@ -11,10 +11,9 @@ import codecs
 import csv
 import json
 import re
-import sys
 from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Sequence
 
-from ..dates import parse_date
+from ..dates import DateParser
 from ..model import Article
 from .archive_page import split_dateline
 from ..text import clean_text
@@ -31,6 +30,7 @@ def read_jsonl(
     path: str = "", date_formats: Sequence[str] = (),
 ) -> Iterator[Article]:
     """The articles of the (number, line) lines of a JSON lines file (at `path`), one object a line."""
+    dates = DateParser(date_formats)
     for number, line in numbered:
         if not line.strip():
             continue
@@ -45,7 +45,7 @@ def read_jsonl(
         if not isinstance(record, dict):
             report(number, f"expected a JSON object, got {type(record).__name__}; line skipped", "error")
             continue
-        article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, date_formats)
+        article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, dates)
         if article is not None:
             yield article
 
@@ -107,10 +107,10 @@ def read_csv(
 ) -> Iterator[Article]:
     """The articles of a CSV (or TSV) file (at `path`) whose first row names the columns
     (only those whose row starts on one of `lines`, when given)."""
-    _allow_long_fields()
+    dates = DateParser(date_formats)
     reader = csv.reader(text_lines(text), delimiter=delimiter, strict=True)
     try:
-        header = next(reader)
+        header = _next_row(reader)
     except StopIteration:
         return
     except csv.Error as error:
@@ -120,7 +120,7 @@ def read_csv(
     start = reader.line_num + 1
     while True:
         try:
-            row = next(reader)
+            row = _next_row(reader)
         except StopIteration:
             return
         except csv.Error as error:
@@ -134,17 +134,17 @@ def read_csv(
             report(number, f"row has {len(row)} columns, the header has {len(header)}; row skipped", "error")
             continue
         article = record_to_article(dict(zip(header, row)), fields, f"{default_id}:{number}", number, report, path,
-                                    date_formats)
+                                    dates)
         if article is not None:
             yield article
 
 
 def record_to_article(
     record: Mapping[str, Any], fields: Mapping[str, tuple[str, ...]], default_id: str, line: int, report: Report,
-    path: str = "", date_formats: Sequence[str] = (),
+    path: str = "", dates: DateParser | None = None,
 ) -> Article | None:
     """An Article from one record, or None (reported) when it has no text. Dates are
-    read with `date_formats` (strptime formats: the configuration's date_format) first."""
+    read by `dates` (the file's DateParser, with the configuration's date_format)."""
 
     def value(name: str) -> Any:
         for key in fields[name]:
@@ -177,7 +177,7 @@ def record_to_article(
     raw_date = text("date")
     if raw_date:
         try:
-            date = parse_date(raw_date, date_formats)
+            date = (dates or DateParser()).parse(raw_date)
         except ValueError:
             report(line, f"unrecognised date {raw_date!r}; indexed without a date", "warning")
     dateline = value("dateline")
@@ -224,12 +224,17 @@ def _json_reason(error: ValueError) -> str:
     return getattr(error, "msg", None) or str(error)
 
 
-def _allow_long_fields() -> None:
-    # csv refuses fields over 128 KiB by default; an article body can be longer.
-    limit = sys.maxsize
-    while True:
-        try:
-            csv.field_size_limit(limit)
-            return
-        except OverflowError:
-            limit //= 2
+def _next_row(reader: Any) -> list[str]:
+    """The csv reader's next row, with no limit on a field's length while it is read.
+
+    csv refuses fields over 128 KiB by default, and an article body can be longer. The
+    limit is the csv module's, for the whole process: it is raised for the row and put
+    back, so that other csv readers in the program keep theirs."""
+    limit = csv.field_size_limit(_NO_FIELD_LIMIT)
+    try:
+        return next(reader)
+    finally:
+        csv.field_size_limit(limit)
+
+
+_NO_FIELD_LIMIT = 2**31 - 1  # (the largest a C long holds on every platform; no article is 2 GB)
