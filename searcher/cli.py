@@ -655,7 +655,7 @@ def _open_for_search(config: Any, explicit_index: bool) -> Any:
 def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, quiet: bool = False,
            reason: str | None = None) -> Any:
     """Run the indexer with a progress bar and print its summary (to stderr when `quiet`)."""
-    from .indexer import update_index
+    from .indexer import rare_full_collections, update_index
     from .model import Problem
     from .paths import display_path
 
@@ -670,8 +670,9 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
     if reason:
         err.print(f"{reason}: building {where} from {', '.join(map(display_path, config.corpus))}")
     try:
-        report = update_index(config, corpus or None, rebuild=rebuild,
-                              progress=_line_notices() if plain else terminal.RichProgress(err))
+        with rare_full_collections():  # (the process is the command's own)
+            report = update_index(config, corpus or None, rebuild=rebuild,
+                                  progress=_line_notices() if plain else terminal.RichProgress(err))
     except KeyboardInterrupt:  # (update_index says what it kept; this is Ctrl-C before it ran)
         raise Interrupted(
             f"interrupted; nothing of this run was saved, {where} is as it was before",

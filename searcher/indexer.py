@@ -53,6 +53,7 @@ from .readers import (
     unreadable,
 )
 from .schema import fingerprint
+from .segments import RARE_FULL_COLLECTIONS
 
 #: Below this many articles to write, one process is faster than starting workers.
 PARALLEL_MIN_ARTICLES = 1000
@@ -105,7 +106,7 @@ def update_index(
             # under another writer's feet.
             lock.acquire(config.lock_wait, progress.notice)
         index = _open_for_update(config, rebuild)
-        with index, _rare_full_collections():
+        with index:
             generation, fresh = index.generation, rebuild or len(index) == 0
             _update(index, config, corpus, rebuild, progress, report, committer)
             if config.duplicates:
@@ -167,13 +168,18 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
 
 
 @contextmanager
-def _rare_full_collections() -> Iterator[None]:
+def rare_full_collections() -> Iterator[None]:
     """Python's full garbage collections walk every live object, and an index run keeps
     hundreds of thousands alive (manifest entries, articles in flight): they cost 5-8%
-    of a build. Young objects are collected as usual; full collections (the third
-    threshold) come 100 times rarer for the run, in its worker processes too."""
+    of a build. Within this block young objects are collected as usual, and full
+    collections (the third threshold) come 100 times rarer than by default.
+
+    The threshold is the whole process's, so `update_index` leaves it alone: the
+    command line wraps its runs in this, and a program that runs nothing else at the
+    time may do the same. (The worker processes of a run are the run's own: they set it
+    for themselves, segments._WorkerTask.)"""
     young, middle, full = gc.get_threshold()
-    gc.set_threshold(young, middle, full * 100)
+    gc.set_threshold(young, middle, max(full, RARE_FULL_COLLECTIONS))
     try:
         yield
     finally:

@@ -13,6 +13,7 @@ The index module is the only user; Whoosh's writers stay behind it.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -35,6 +36,10 @@ from .storage import field_lengths
 
 
 _Term = tuple[str, bytes]  # (field name, term text)
+
+#: The third garbage-collection threshold during an index run: Python's default (10)
+#: 100 times over (see indexer.rare_full_collections).
+RARE_FULL_COLLECTIONS = 1000
 
 
 def _first(item: tuple[bytes, object]) -> bytes:
@@ -337,6 +342,9 @@ class _WorkerTask(SubWriterTask):
         # Whoosh's SubWriterTask.run, multisegment only, with our segment writer.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _die_with_parent(self.parent_pid)
+        # (This process is the run's own: full collections rarer, as indexer.rare_full_collections says.)
+        young, middle, full = gc.get_threshold()
+        gc.set_threshold(young, middle, max(full, RARE_FULL_COLLECTIONS))
         WRITTEN_SKETCHES.clear()  # (a forked worker starts with its parent's)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
