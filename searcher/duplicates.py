@@ -12,7 +12,7 @@ connected pairs. On Reuters: 604 groups (1,221 articles), found in 0.1 s once th
 sketches are made.
 
 The index keeps 24 bytes an article (the keys: `keys`), not the sketches: an index
-run groups the sketches its writers made (schema.WRITTEN_SKETCHES) with those of the
+run groups the sketches its writers made (SegmentWriter.written_sketches) with those of the
 articles sharing a key with one, made again from their stored text. It is on unless
 the configuration says `duplicates: false`: it costs about 3% of an index run on 2
 cores (scripts/bench_index.py, run with it on and off).

@@ -39,7 +39,7 @@ from .model import (
 )
 from .paths import display_path
 from .schema import (
-    FACET_FIELDS, QUERY_FIELDS, SCHEMA_VERSION, WRITTEN_SKETCHES, build_schema, fingerprint, from_stored,
+    FACET_FIELDS, QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored,
     stored_fingerprint, to_document,
 )
 from .locking import LOCK_NAME, write_lock
@@ -775,7 +775,6 @@ class Batch:
 
     def __enter__(self) -> Batch:
         self._index.write_lock.acquire(self._index.config.lock_wait)
-        WRITTEN_SKETCHES.clear()  # (what a cancelled batch left; before workers start with a copy)
         try:
             # With nothing committed yet, or everything to be cleared, nothing can be replaced.
             self._may_replace = not self._clear and len(self._index) > 0
@@ -829,8 +828,7 @@ class Batch:
             if isinstance(writer, ParallelWriter):
                 writer.before_commit = take_results
             else:
-                take_results(set(), WRITTEN_SKETCHES[:])
-            WRITTEN_SKETCHES.clear()
+                take_results(set(), writer.written_sketches)
             from whoosh.writing import CLEAR, NO_MERGE  # here: searching needs none of whoosh.writing
 
             if self._clear:

@@ -49,14 +49,15 @@ class ArticleText(fields.TEXT):
             return super().index(value, **kwargs)
         return [(text, freq, weight, encode_positions(found)) for text, freq, weight, found in self.postings(value)]
 
-    def postings(self, value: str) -> list[tuple[bytes, int, float, Any]]:
+    def postings(self, value: str, terms: list[str] | None = None) -> list[tuple[bytes, int, float, Any]]:
         """What `index` gives, with each term's positions as they are (what segments.
         SegmentWriter hands postings.BlockWriter) instead of Whoosh's encoding of them:
         the position of a term met once, an array of them for a term met again. (Neither
-        is a container the garbage collector tracks: a segment holds millions.)"""
+        is a container the garbage collector tracks: a segment holds millions.) `terms`
+        are the value's terms, when the caller has them (see `terms`)."""
         positions: dict[str, list[int]] = {}
-        terms = self.term_cache.terms(value)
-        _LAST_TERMS[:] = [value, terms]  # (the body's terms make its near-duplicate sketch: SketchColumn)
+        if terms is None:
+            terms = self.term_cache.terms(value)
         # (Shared position objects: an int past 256 is an object of its own, 28 bytes a
         # posting in the pool, where a shared one is 8.)
         for position, term in zip(_POSITIONS if len(terms) <= len(_POSITIONS) else range(len(terms)), terms):
@@ -70,8 +71,11 @@ class ArticleText(fields.TEXT):
         return [(term.encode("utf-8"), len(found), len(found) * boost, found[0] if len(found) == 1 else array("I", found))
                 for term, found in positions.items()]
 
+    def terms(self, value: str) -> list[str]:
+        """The value's terms, position by position ("" where a word makes none)."""
+        return self.term_cache.terms(value)
 
-_LAST_TERMS: list = [None, None]  # the text ArticleText indexed last, and its terms
+
 _POSITIONS = tuple(range(1 << 16))
 
 
@@ -123,8 +127,9 @@ _DAY_TERMS: dict[dt.date, list] = {}
 class SketchColumn(fields.COLUMN):
     """The candidate keys of the article's near-duplicate sketch (duplicates.keys), made
     from (id, body, day) where the document is written: in the worker processes of a
-    parallel run. The whole sketch is kept for the run, in `WRITTEN_SKETCHES`: the
-    near-duplicates found after it compare those (see indexer._save_duplicates)."""
+    parallel run. The writer keeps each whole sketch for the run (segments.SegmentWriter.
+    written_sketches): the near-duplicates found after it compare those (see
+    indexer._save_duplicates)."""
 
     def __init__(self) -> None:
         super().__init__(columns.FixedBytesColumn(KEYS_BYTES))
@@ -132,20 +137,16 @@ class SketchColumn(fields.COLUMN):
     def to_column_value(self, value):  # type: ignore[no-untyped-def]
         if isinstance(value, bytes):
             return value
-        article_id, body, day = value
-        # The body was indexed just before (fields are written in name order: body, body_keys),
-        # so its terms are there; only a caller writing fields in another order pays for them again.
-        text, terms = _LAST_TERMS
-        body_sketch = sketch(terms if text is body else TEXT_TERMS.terms(body))
+        return self.keys_and_sketch(value)[0]
+
+    def keys_and_sketch(self, value: tuple[str, str, int], body_terms: list[str] | None = None) -> tuple[bytes, bytes]:
+        """The column value of (id, body, day), and the body's sketch (b"" for a body with
+        none), from `body_terms` when the writer has them."""
+        _, body, _ = value
+        body_sketch = sketch(TEXT_TERMS.terms(body) if body_terms is None else body_terms)
         if not body_sketch:
-            return bytes(KEYS_BYTES)
-        WRITTEN_SKETCHES.append((article_id, body_sketch, day))
-        return keys(body_sketch)
-
-
-#: (id, sketch, day) of each article written in this process since the list was last
-#: emptied (index.Batch takes them; a worker process hands them back in a file).
-WRITTEN_SKETCHES: list[tuple[str, bytes, int]] = []
+            return bytes(KEYS_BYTES), b""
+        return keys(body_sketch), body_sketch
 
 
 #: The facets a search can filter on and count, and the field holding each one's values.

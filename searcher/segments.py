@@ -4,9 +4,10 @@ with the parts that made indexing slow or fragile replaced.
 - `PostingPool` keeps postings grouped by term, in compact arrays, instead of one
   tuple per posting sorted at the end (and spilled to disk past a memory limit).
 - `SegmentWriter` reads each field's lengths once per segment.
+- `SegmentWriter` keeps the near-duplicate sketches of the articles it writes
+  (`written_sketches`), made from the body's terms as they are indexed.
 - `ParallelWriter`'s workers ignore Ctrl-C, stop on cancel, and hand back the words
-  that stemming changed (for index.WordList) and the near-duplicate sketches of the
-  articles they wrote (schema.WRITTEN_SKETCHES).
+  that stemming changed (for index.WordList) and their writers' sketches.
 
 The index module is the only user; Whoosh's writers stay behind it.
 """
@@ -14,10 +15,14 @@ The index module is the only user; Whoosh's writers stay behind it.
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
+import queue
 import signal
 import sys
+import threading
 from array import array
 from heapq import merge
 from pathlib import Path
@@ -31,7 +36,7 @@ from whoosh.util import random_name
 from .analysis import TEXT_TERMS
 from .errors import SearcherError
 from .postings import BLOCK_SIZE, BlockWriter
-from .schema import WRITTEN_SKETCHES, ArticleText
+from .schema import ArticleText, SketchColumn
 from .storage import field_lengths
 
 
@@ -194,6 +199,8 @@ class SegmentWriter(writing.SegmentWriter):
         # Whoosh's add_document, a field at a time into the pool, for schemas without
         # term vectors or separate spelling words (ours).
         self._plain = not any(field.vector or field.separate_spelling() for _, field in self.schema.items())
+        #: (id, sketch, day) of each article written with a near-duplicate sketch.
+        self.written_sketches: list[tuple[str, bytes, int]] = []
 
     def add_document(self, **fields: Any) -> None:
         if not self._plain:
@@ -204,6 +211,7 @@ class SegmentWriter(writing.SegmentWriter):
         names = sorted(name for name in fields if not name.startswith("_"))
         self._check_fields(schema, names)
         perdocwriter.start_doc(docnum)
+        last_text, last_terms = None, None  # (the text indexed last, and its terms: the body's make its sketch)
         try:
             for name in names:
                 value = fields[name]
@@ -213,8 +221,11 @@ class SegmentWriter(writing.SegmentWriter):
                 length = 0
                 if field.indexed:
                     # (positions as lists, where the field gives them: see postings.PackedPositions)
-                    items = field.postings(value) if isinstance(value, str) and isinstance(field, ArticleText) \
-                        else field.index(value)
+                    if isinstance(value, str) and isinstance(field, ArticleText):
+                        last_text, last_terms = value, field.terms(value)
+                        items = field.postings(value, last_terms)
+                    else:
+                        items = field.index(value)
                     length = pool.add_field(name, docnum, items, self._field_boost(fields, name, docboost))
                     if not field.scorable:
                         length = 0
@@ -222,7 +233,16 @@ class SegmentWriter(writing.SegmentWriter):
                 perdocwriter.add_field(name, field, stored if field.stored else None, length)
                 column = field.column_type
                 if column and stored is not None:
-                    perdocwriter.add_column_value(name, column, field.to_column_value(stored))
+                    if isinstance(field, SketchColumn) and not isinstance(stored, bytes):
+                        # (Fields are written in name order, body before body_keys: its terms are at hand.)
+                        article_id, body, day = stored
+                        column_value, body_sketch = field.keys_and_sketch(
+                            stored, last_terms if last_text is body else None)
+                        if body_sketch:
+                            self.written_sketches.append((article_id, body_sketch, day))
+                    else:
+                        column_value = field.to_column_value(stored)
+                    perdocwriter.add_column_value(name, column, column_value)
         except Exception:
             perdocwriter.cancel_doc()
             raise
@@ -322,10 +342,21 @@ class _Lengths:
         return lengths
 
 
+#: How a parallel run starts its worker processes: forked, where fork is the platform's
+#: way (Linux). A forked worker starts at once, and a program that runs an index from a
+#: script without `if __name__ == "__main__":` keeps working: "forkserver" and "spawn"
+#: run the program's main module again in a new process, which for such a script means
+#: a second index run (and a hang). The workers need nothing a fork copies: their task
+#: carries all they use (segments._WorkerTask), they start before this process has a
+#: thread of ours (ParallelWriter._enqueue), and the test suite runs them under
+#: "forkserver" too (test_indexer.py), Python 3.14's default on Linux.
+START_METHOD = "fork" if sys.platform.startswith("linux") else multiprocessing.get_start_method()
+
+
 class _WorkerTask(SubWriterTask):
-    """A Whoosh indexing worker process that leaves Ctrl-C to its parent, and hands it
-    the words that stemming changed (for the word list) and the sketches of the
-    articles it wrote, in a file.
+    """A Whoosh indexing worker process that leaves Ctrl-C to its parent, ends with
+    it, and hands it the words that stemming changed (for the word list) and the
+    sketches of the articles it wrote, in a file.
 
     Without the first, Ctrl-C reaches every worker (they share the terminal's process
     group) and each prints a KeyboardInterrupt traceback; the parent stops them. The
@@ -333,19 +364,23 @@ class _WorkerTask(SubWriterTask):
     queue, and a worker can't exit with more than a pipe's worth of data unread.
     """
 
-    def __init__(self, *args: Any, results_path: Path) -> None:
+    def __init__(self, *args: Any, results_path: Path, start_method: str) -> None:
         super().__init__(*args)
         self.results_path = results_path
-        self.parent_pid = os.getpid()
+        self.start_method = start_method
+
+    @staticmethod
+    def _Popen(process_obj: _WorkerTask):  # type: ignore[no-untyped-def,override]
+        # (How multiprocessing starts a process of a given method: its context's Popen.)
+        return multiprocessing.get_context(process_obj.start_method).Process._Popen(process_obj)
 
     def run(self) -> None:
         # Whoosh's SubWriterTask.run, multisegment only, with our segment writer.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _die_with_parent(self.parent_pid)
+        _end_with_parent()
         # (This process is the run's own: full collections rarer, as indexer.rare_full_collections says.)
         young, middle, full = gc.get_threshold()
         gc.set_threshold(young, middle, max(full, RARE_FULL_COLLECTIONS))
-        WRITTEN_SKETCHES.clear()  # (a forked worker starts with its parent's)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:
@@ -358,26 +393,29 @@ class _WorkerTask(SubWriterTask):
             return
         segment = writer._finalize_segment()
         with open(self.results_path, "wb") as out:
-            pickle.dump((TEXT_TERMS.stemmed_away, WRITTEN_SKETCHES), out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((TEXT_TERMS.stemmed_away, writer.written_sketches), out, protocol=pickle.HIGHEST_PROTOCOL)
         self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """End this worker when its parent dies, however it dies (SIGKILL included).
+def _end_with_parent() -> None:
+    """End this worker when the process that started it ends, however it ends (SIGKILL
+    included).
 
-    A worker whose parent was killed would wait for work forever, holding the index's
-    write lock, which it shares with its parent: the index would stay locked. Linux
-    kills it with its parent (PR_SET_PDEATHSIG); a parent already gone ends it now.
+    A worker whose parent was killed would wait for work forever, and could still write
+    into the index folder when the next run starts. multiprocessing gives a worker a
+    pipe from its parent (the sentinel), which closes when the parent ends: a thread
+    waits on it. (A forkserver's worker is the server's child, not its parent's: Linux's
+    PR_SET_PDEATHSIG and getppid() would watch the wrong process.)
     """
-    if sys.platform.startswith("linux"):
-        import ctypes
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
 
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass  # (no prctl in this libc: the check below still holds)
-    if os.getppid() != parent_pid:
+    def wait_for_parent() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
         os._exit(1)
+
+    threading.Thread(target=wait_for_parent, name="searcher-end-with-parent", daemon=True).start()
 
 
 class ParallelWriter(MpWriter):
@@ -392,10 +430,50 @@ class ParallelWriter(MpWriter):
 
     before_commit: Callable[[set[str], list[tuple[str, bytes, int]]], None] | None = None
 
+    def __init__(self, ix, procs: int, multisegment: bool = True, batchsize: int = 100,  # type: ignore[no-untyped-def]
+                 start_method: str | None = None, **kwargs: Any) -> None:
+        # MpWriter.__init__, with queues of the workers' start method. Whoosh's come from
+        # the program's default context, and making them settles that context for the
+        # whole program: its own multiprocessing.set_start_method() would then fail.
+        writing.SegmentWriter.__init__(self, ix, **kwargs)
+        self.procs = procs
+        self.batchsize = batchsize
+        self.subargs = kwargs  # (the workers' writers get the same settings)
+        self.multisegment = multisegment
+        self.tasks: list[_WorkerTask] = []
+        self.start_method = start_method or START_METHOD
+        context = multiprocessing.get_context(self.start_method)
+        self.jobqueue = context.Queue(self.procs * 4)
+        self.resultqueue = context.Queue()
+        self.docbuffer: list[tuple[int, dict[str, Any]]] = []
+        self._grouping = 0
+        self._added_sub = False
+
+    def _enqueue(self) -> None:
+        # Whoosh's _enqueue (the buffered articles to a job file, its name on the job
+        # queue), but every worker starts with the first job, before the queue's first
+        # put starts this process's feeder thread (a fork copies threads' locks as they
+        # are); and a full queue that no worker is left to read stops the run instead of
+        # waiting forever.
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as out:
+            for item in self.docbuffer:
+                pickle.dump(item, out, 2)
+        job, self.docbuffer = (filename, len(self.docbuffer)), []
+        while len(self.tasks) < self.procs:
+            self._new_task()
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=1)
+                return
+            except queue.Full:
+                if not any(task.is_alive() for task in self.tasks):
+                    raise _stopped(self.tasks[0]) from None
+
     def _new_task(self) -> SubWriterTask:
         results_path = Path(self.storage.folder) / f".searcher-worker-{os.getpid()}-{len(self.tasks)}.tmp"
         task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                           self.multisegment, results_path=results_path)
+                           self.multisegment, results_path=results_path, start_method=self.start_method)
         self.tasks.append(task)
         task.start()
         return task
@@ -406,13 +484,9 @@ class ParallelWriter(MpWriter):
         # commit without its articles, and the manifest would say they are indexed.
         failed = [task for task in self.tasks if task.exitcode != 0 or not task.results_path.exists()]
         if failed:
-            raise SearcherError(
-                f"an indexing worker stopped (exit code {failed[0].exitcode}); what this run had not committed "
-                "was not saved",
-                hint="run the same command again; if it fails again, set workers: 1 in searcher.yaml",
-            )
+            raise _stopped(failed[0])
         words: set[str] = set()
-        sketches: list[tuple[str, bytes, int]] = []
+        sketches: list[tuple[str, bytes, int]] = []  # (the workers write every article: MpWriter's add_document)
         for task in self.tasks:
             with open(task.results_path, "rb") as results:
                 task_words, task_sketches = pickle.load(results)
@@ -435,3 +509,11 @@ class ParallelWriter(MpWriter):
     def cancel(self) -> None:
         self.stop_workers()  # before the lock is released, so no worker writes after
         super().cancel()
+
+
+def _stopped(task: _WorkerTask) -> SearcherError:
+    """The error of a run whose worker `task` stopped before its work was done."""
+    return SearcherError(
+        f"an indexing worker stopped (exit code {task.exitcode}); what this run had not committed was not saved",
+        hint="run the same command again; if it fails again, set workers: 1 in searcher.yaml",
+    )

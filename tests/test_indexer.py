@@ -225,6 +225,30 @@ def test_both_cores_give_the_same_index_as_one(tmp_path: Path, bbc_docs: Path, b
             assert [round(h.score, 6) for h in a] == [round(h.score, 6) for h in b]
 
 
+@pytest.mark.parametrize("start_method", ["forkserver", "spawn"])
+def test_workers_started_afresh_give_the_same_index(tmp_path: Path, bbc_docs: Path, bbc_index: Path,
+                                                   start_method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers that inherit nothing from this process (forkserver: Python 3.14's default
+    on Linux; spawn: macOS' and Windows') write what forked ones write: the same
+    articles, scores, word list and near-duplicate groups (their sketches come back
+    from the workers, with nothing shared through the module)."""
+    from searcher import segments
+    from searcher.duplicates import FILE_NAME
+
+    monkeypatch.setattr(segments, "START_METHOD", start_method)
+    config = Config(index=tmp_path / "ix")
+    assert update_index(config, [bbc_docs]).added == 2225
+    with Index.open(bbc_index) as forked, Index.open(config.index) as fresh:
+        assert fresh.stats().segments >= 2
+        for query in ("Blair election", "England rugby", '"mobile phone"', "film award*", "labour~"):
+            # (every hit: which worker wrote an article decides the order of equal scores)
+            a, b = (ix.search(query, limit=None, passages=0, collapse=False) for ix in (forked, fresh))
+            assert a.total == b.total == len(a) > 0
+            assert sorted((round(h.score, 6), h.id) for h in a) == sorted((round(h.score, 6), h.id) for h in b)
+    groups = [json.loads((folder / FILE_NAME).read_text())["groups"] for folder in (bbc_index, config.index)]
+    assert len(groups[0]) > 100 and sorted(map(sorted, groups[0])) == sorted(map(sorted, groups[1]))
+
+
 def test_add_replaces_by_id_and_reports(tmp_path: Path) -> None:
     with Index.create(tmp_path / "ix") as index:
         report = index.add([Article(id="1", title="One"), Article(id="2", title="Two"), Article(id="1", title="Again")])
@@ -556,17 +580,19 @@ def test_a_changed_json_lines_file_parses_only_its_changed_lines(tmp_path: Path,
 
 def test_a_failing_worker_fails_the_run_and_saves_nothing(bbc_docs: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from searcher import SearcherError
+    from searcher import SearcherError, segments
     from searcher.segments import SegmentWriter
 
     real = SegmentWriter.add_document
 
     def failing(self, **fields):  # type: ignore[no-untyped-def]
-        if fields["id"] == "business/100":  # in a worker process (forked with this patch)
+        if fields["id"] == "business/100":  # in a worker process
             raise MemoryError("simulated")
         return real(self, **fields)
 
     config = Config(index=tmp_path / "ix", workers=2)
+    # (A patch reaches only a worker that is a copy of this process: forked.)
+    monkeypatch.setattr(segments, "START_METHOD", "fork")
     monkeypatch.setattr(SegmentWriter, "add_document", failing)
     with pytest.raises(SearcherError, match="an indexing worker stopped"):
         update_index(config, [bbc_docs])
