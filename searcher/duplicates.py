@@ -28,15 +28,15 @@ from __future__ import annotations
 import heapq
 import json
 import operator
-import os
 import sys
-import tempfile
 import zlib
 from array import array
 from collections import Counter
 from itertools import repeat
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
+
+from .paths import replaced
 
 SKETCH_SIZE = 64
 THRESHOLD = 0.8
@@ -266,12 +266,10 @@ def similarity(first: frozenset[int], second: frozenset[int]) -> float:
 def save_groups(folder: Path, groups: list[list[str]], generation: int, days: Mapping[str, int]) -> None:
     """Write the groups of the index at `generation` (the commit they describe), with
     the day of each member (`days` has them): the next run's find_groups needs them."""
-    fd, temp = tempfile.mkstemp(prefix=".searcher-duplicates-", suffix=".tmp", dir=folder)
     member_days = [[days.get(article_id, 0) for article_id in group] for group in groups]
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    with replaced(folder / FILE_NAME) as out:
         json.dump({"generation": generation, "threshold": THRESHOLD, "groups": groups, "days": member_days}, out,
                   separators=(",", ":"))  # (an archive of copies has most of its articles in groups)
-    os.replace(temp, folder / FILE_NAME)
 
 
 def saved_generation(folder: Path) -> int | None:

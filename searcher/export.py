@@ -14,12 +14,12 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from .errors import OutputClosed, OutputError, write_output
 from .model import Hit
+from .paths import replaced
 from .render import export_row
 
 #: Exports with fewer articles than this are done before a bar would show.
@@ -91,23 +91,14 @@ def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: t
         return
     if existing is not None and not os.access(target, os.W_OK):
         raise OutputError(f"{path}: cannot write the export (permission denied)")
+    # (The export gets the mode the old file had, or the one a new file gets.)
+    mode = stat.S_IMODE(existing.st_mode) if existing is not None else None
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with replaced(target, mode=mode, newline="") as out:
             for _ in write_rows(hits, out, file_format, fields):
                 progress.advance()
-        # (mkstemp makes it private: the export gets the mode the old file had, or the one
-        # a new file gets, which the process's umask decides.)
-        os.chmod(temp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
-        os.replace(temp, target)
     except OSError as error:
         raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
 
 
 class _Stdout:
@@ -141,20 +132,3 @@ class _Bar:
 
 def _progress(total: int) -> _NoProgress | _Bar:
     return _Bar(total) if total >= PROGRESS_FROM and sys.stderr.isatty() else _NoProgress()
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it (os.umask can only read it by
-    setting it, for every thread at once). Linux says it in /proc; elsewhere a new
-    file's mode shows it."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    with tempfile.TemporaryDirectory() as folder:
-        probe = os.path.join(folder, "probe")
-        os.close(os.open(probe, os.O_CREAT | os.O_WRONLY, 0o777))
-        return 0o777 & ~stat.S_IMODE(os.stat(probe).st_mode)

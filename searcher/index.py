@@ -18,7 +18,6 @@ import json
 import os
 import pickle
 import struct
-import tempfile
 import time
 import zlib
 from array import array
@@ -37,7 +36,7 @@ from .errors import (
 from .model import (
     SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords,
 )
-from .paths import display_path
+from .paths import display_path, replaced
 from .schema import (
     FACET_FIELDS, QUERY_FIELDS, SCHEMA_VERSION, build_schema, fingerprint, from_stored,
     stored_fingerprint, to_document,
@@ -912,10 +911,8 @@ class WordList:
         words = new if replace else set(self.words()) | new
         if not replace and len(words) == len(self._words):
             return
-        fd, temp = tempfile.mkstemp(prefix=".searcher-words-", suffix=".tmp", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with replaced(self.path) as out:
             out.write("\n".join(sorted(words)) + "\n")
-        os.replace(temp, self.path)
 
 
 @dataclass
@@ -943,4 +940,5 @@ def _article_text(stored: dict[str, Any]) -> str:
 
 def _write_marker(folder: Path) -> None:
     marker = {"schema_version": SCHEMA_VERSION, "created": dt.datetime.now().isoformat(timespec="seconds")}
-    (folder / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+    with replaced(folder / MARKER) as out:
+        out.write(json.dumps(marker) + "\n")

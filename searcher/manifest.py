@@ -12,10 +12,10 @@ picture from the index itself.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .paths import replaced
 
 FILE_NAME = "searcher-files.json"
 # 2: on_duplicate policy, and the reader settings of each file; 3: line hashes;
@@ -82,16 +82,9 @@ class Manifest:
                 for path, s in sorted(self.files.items())
             },
         }
-        fd, temp = tempfile.mkstemp(prefix=".searcher-files-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                # dumps, not dump: dump streams through json's pure-Python encoder, 10x slower.
-                out.write(json.dumps(data, separators=(",", ":")))
-            os.replace(temp, folder / FILE_NAME)
-        except BaseException:
-            if os.path.exists(temp):
-                os.unlink(temp)
-            raise
+        with replaced(folder / FILE_NAME) as out:
+            # dumps, not dump: dump streams through json's pure-Python encoder, 10x slower.
+            out.write(json.dumps(data, separators=(",", ":")))
 
 
 def _columns(articles: list[tuple[str, int | None, str]]) -> dict[str, list]:  # type: ignore[type-arg]

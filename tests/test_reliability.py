@@ -239,3 +239,21 @@ def test_an_index_folder_that_cannot_be_written_is_one_clear_error(tmp_path: Pat
                           text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.startswith("searcher: error: cannot write the index at ")
     assert "Traceback" not in done.stderr
+
+
+def test_a_rewritten_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    import stat
+
+    from searcher.paths import replaced, umask
+
+    target = tmp_path / "words.txt"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with replaced(target) as out:
+            out.write("new, half written")
+            raise RuntimeError("disk full")
+    assert target.read_text() == "old\n" and [path.name for path in tmp_path.iterdir()] == ["words.txt"]
+    with replaced(target) as out:
+        out.write("new\n")
+    assert target.read_text() == "new\n" and [path.name for path in tmp_path.iterdir()] == ["words.txt"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask()  # (as a new file's; mkstemp's are private)
