@@ -71,6 +71,11 @@ class IndexVersionError(IndexFormatError):
         self.older = older
 
 
+class IndexReadError(SearcherError):
+    """The index can't be read, and it is not damaged: permissions, too many open
+    files, a failing disk. Rebuilding would not help."""
+
+
 class IndexLockedError(SearcherError):
     """Another process is writing to the index."""
 

@@ -12,6 +12,7 @@ returns.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import heapq
 import json
@@ -31,7 +32,8 @@ from . import scoring
 from .analysis import TEXT_TERMS, stem
 from .config import Config
 from .errors import (
-    IndexFormatError, IndexLockedError, IndexNotFoundError, IndexVersionError, IndexWriteError, QueryError,
+    IndexFormatError, IndexLockedError, IndexNotFoundError, IndexReadError, IndexVersionError, IndexWriteError,
+    QueryError, SearcherError,
 )
 from .model import (
     SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords,
@@ -76,9 +78,20 @@ def _reads_index(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-def _damaged(path: Path, error: BaseException) -> IndexFormatError:
-    reason = error.strerror if isinstance(error, OSError) and error.strerror else f"damaged: {error}"
-    return IndexFormatError(f"cannot read the index at {display_path(path)} ({reason})")
+def _damaged(path: Path, error: BaseException) -> SearcherError:
+    """The error to show for `error`, met reading the index at `path`: damage (a file
+    cut short, garbled or missing) asks for a rebuild; an operating-system refusal
+    (permissions, too many open files) says what it is, and a rebuild would not help."""
+    where = display_path(path)
+    if not isinstance(error, OSError):
+        return IndexFormatError(f"cannot read the index at {where} (damaged: {error})")
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOENT, errno.ENOTDIR):
+        return IndexFormatError(f"cannot read the index at {where} (a file of it is missing: {reason})")
+    hint = {errno.EACCES: "check the index folder's permissions", errno.EPERM: "check the index folder's permissions",
+            errno.EMFILE: "too many files open: raise the limit (ulimit -n)",
+            errno.ENFILE: "too many files open on this system"}.get(error.errno or 0)
+    return IndexReadError(f"cannot read the index at {where} ({reason})", hint=hint)
 
 
 class Index:
@@ -138,7 +151,7 @@ class Index:
         except whoosh_index.EmptyIndexError:
             raise IndexFormatError(f"the index at {where} is incomplete (no table of contents)") from None
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as error:
-            raise IndexFormatError(f"cannot open the index at {where}: {error}") from None
+            raise _damaged(folder, error) from None
         return cls(folder, ix, config)
 
     @classmethod

@@ -247,6 +247,8 @@ def _update(
     committer: _Committer,
 ) -> None:
     manifest = Manifest() if rebuild else Manifest.load(index.path)
+    if manifest.problem:
+        progress.notice(f"{manifest.problem}; every file is read again and compared with the index")
     from_manifest = not rebuild and manifest.generation == index.generation
     indexed: dict[str, tuple[str, str]] = {}  # id -> (path, fingerprint) of what the index holds
     if not rebuild and not from_manifest:

@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import replaced
+from .errors import IndexReadError
+from .paths import display_path, replaced
 
 FILE_NAME = "searcher-files.json"
 # 2: on_duplicate policy, and the reader settings of each file; 3: line hashes;
@@ -46,12 +47,22 @@ class Manifest:
     policy: str = "keep-first"  # the on_duplicate that chose which copies are indexed
     roots: list[str] = field(default_factory=list)  # the corpus paths indexed so far
     files: dict[str, FileState] = field(default_factory=dict)  # by absolute path
+    #: Why the saved manifest could not be used (it is not saved): the run reads every file again.
+    problem: str | None = field(default=None, compare=False)
 
     @classmethod
     def load(cls, folder: Path) -> Manifest:
-        """The manifest in an index folder; an empty one when it is missing or unreadable."""
+        """The manifest in an index folder; an empty one when there is none, and one
+        that says its `problem` when it is damaged. A manifest the system won't let us
+        read is an IndexReadError."""
         try:
-            data = json.loads((folder / FILE_NAME).read_text(encoding="utf-8"))
+            text = (folder / FILE_NAME).read_bytes()  # (decoded by json.loads: a bad byte is damage)
+        except FileNotFoundError:
+            return cls()
+        except OSError as error:
+            raise IndexReadError(f"cannot read {display_path(folder / FILE_NAME)} ({error.strerror or error})") from None
+        try:
+            data = json.loads(text)
             if data.get("version") != VERSION:
                 return cls(roots=[str(root) for root in data.get("roots", [])])  # the corpus is still the corpus
             files = {
@@ -62,8 +73,8 @@ class Manifest:
                 for path, state in data["files"].items()
             }
             return cls(data["generation"], data["policy"], list(data["roots"]), files)  # type: ignore[arg-type]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return cls()
+        except (ValueError, KeyError, TypeError, AttributeError) as error:  # (UnicodeDecodeError is a ValueError)
+            return cls(problem=f"{FILE_NAME} is damaged ({type(error).__name__}: {error})")
 
     def save(self, folder: Path) -> None:
         """Write the manifest atomically: readers see the old one or the new one, whole."""

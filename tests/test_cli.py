@@ -373,6 +373,25 @@ def test_a_damaged_index_is_one_line_and_a_hint(project: Path) -> None:
     assert run("Idlib").exit_code == 0
 
 
+@pytest.mark.parametrize("error, hint", [
+    (PermissionError(13, "Permission denied"), "(check the index folder's permissions)"),
+    (OSError(24, "Too many open files"), "(too many files open: raise the limit (ulimit -n))"),
+])
+def test_an_index_the_system_will_not_let_us_read_is_not_called_damaged(
+        project: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, hint: str) -> None:
+    from searcher.storage import SegmentStorage
+
+    run("index")
+
+    def refused(self, name, **kwargs):  # type: ignore[no-untyped-def]
+        raise error
+
+    monkeypatch.setattr(SegmentStorage, "open_file", refused)
+    result = run("Idlib")
+    assert result.exit_code == 2
+    assert result.stderr == f"searcher: error: cannot read the index at index ({error.strerror}) {hint}\n"
+
+
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_closed_pipe_is_not_an_error(project: Path, as_json: bool) -> None:
     script = installed_searcher()

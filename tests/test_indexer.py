@@ -267,6 +267,25 @@ def test_add_replaces_by_id_and_reports(tmp_path: Path) -> None:
         assert (report.added, report.updated) == (1, 0) and len(index) == 1
 
 
+def test_a_damaged_manifest_is_said_and_the_index_compared_instead(config: Config) -> None:
+    from searcher.indexer import Progress
+    from searcher.manifest import Manifest
+
+    first = update_index(config)
+    (config.index / FILE_NAME).write_bytes(b'{"version": 4, "files": \xff')
+    notices: list[str] = []
+
+    class Recording(Progress):
+        def notice(self, message: str) -> None:
+            notices.append(message)
+
+    report = update_index(config, progress=Recording())
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, first.added)
+    assert len(notices) == 1 and notices[0].startswith(f"{FILE_NAME} is damaged (UnicodeDecodeError: ")
+    assert notices[0].endswith("; every file is read again and compared with the index")
+    assert Manifest.load(config.index).problem is None and update_index(config).files_read == 0  # saved whole again
+
+
 def test_lost_manifest_leaves_other_corpus_paths_alone(config: Config, tmp_path: Path) -> None:
     other = tmp_path / "other"
     write_story(other, "extra.txt", "An extra story")
