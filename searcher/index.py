@@ -4,9 +4,10 @@
         for hit in index.search("Idlib refugees"):
             print(hit.rank, hit.article.title, hit.passages[0].text)
 
-Whoosh objects never leave this module (and the query and schema modules it
-uses): hits are copied into `Hit`, `Article` and `Passage` before the search
-returns.
+Whoosh objects never leave the modules that read and write the index (this one,
+query, matching, explain, scoring, schema, storage, segments, postings; analysis and
+synonyms make Whoosh analyzers): hits are copied into `Hit`, `Article` and `Passage`
+before the search returns.
 """
 
 from __future__ import annotations

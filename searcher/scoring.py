@@ -2,11 +2,10 @@
 
 Field boosts (title above caption above body, `search.boosts` in the
 configuration) are applied here, inside each field's BM25 score, and not as
-query boosts: Whoosh wraps a boosted query in a matcher whose pruning ignores
-the boost, so top-N searches with boosted fields could drop articles that
-belong in the top N (seen on BBC News: "England rugby" lost its 4th hit). A
-score scaled inside the scorer keeps Whoosh's upper bounds right, so its
-pruning stays safe. Changing the boosts needs no re-index.
+query boosts, so that a field's score is the same whoever computes it: Whoosh's
+matchers (explain, phrases) and matching.py, which scores every match of a ranked
+query with these same formulas, in arrays. (No top-N pruning is used: every match
+is scored, and the count is exact.) Changing the boosts needs no re-index.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ class FieldBoostedBM25F(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
         # Lucene's (and Robertson's) BM25 idf, always positive. Whoosh's log(N/(df+1)) + 1
-        # gives common words too much weight: on TIME it costs 0.04 MAP (see ANCHORS.md).
+        # gives common words too much weight: on TIME it costs 0.04 MAP (the README's relevance table).
         n = searcher.doc_count_all()
         df = searcher.doc_frequency(fieldname, text)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
