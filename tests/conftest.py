@@ -54,7 +54,9 @@ def time_index(tmp_path_factory: pytest.TempPathFactory, time_docs: Path) -> Pat
 @pytest.fixture(scope="session")
 def bbc_index(tmp_path_factory: pytest.TempPathFactory, bbc_docs: Path) -> Path:
     folder = tmp_path_factory.mktemp("bbc-index")
-    update_index(Config(index=folder), [bbc_docs])
+    # Two workers whatever the machine has (the default is one a core, up to two): the
+    # tests of several segments need them.
+    update_index(Config(index=folder, workers=2), [bbc_docs])
     return folder
 
 

@@ -300,6 +300,7 @@ def test_index_for_a_tool_imports_no_rich_and_reports_problems_on_stderr(tmp_pat
     assert ": 1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped (see above) in " in summary
 
 
+@pytest.mark.timing  # (the run must still be going when Ctrl-C comes)
 def test_ctrl_c_stops_indexing_cleanly(tmp_path: Path) -> None:
     """Ctrl-C reaches the whole process group, worker processes included."""
     import signal

@@ -216,7 +216,7 @@ def test_index_in_a_folder_that_is_not_an_index_is_refused(tmp_path: Path, corpu
 def test_both_cores_give_the_same_index_as_one(tmp_path: Path, bbc_docs: Path, bbc_index: Path) -> None:
     one = Config(index=tmp_path / "one", workers=1)
     assert update_index(one, [bbc_docs]).added == 2225
-    # bbc_index was built with the default settings: two worker processes on this corpus.
+    # bbc_index was built by two worker processes (conftest), each writing its segments.
     with Index.open(bbc_index) as two, Index.open(one.index) as single:
         assert two.stats().segments >= 2 and single.stats().segments == 1
         for query in ("Blair election", "England rugby", '"mobile phone"', "film award*"):

@@ -409,7 +409,11 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
 def test_log_likelihood() -> None:
     from searcher.keyterms import log_likelihood
 
-    assert log_likelihood(10, 100, 5, 1000) > 0 > log_likelihood(1, 100, 500, 1000)
+    # Reference values: SciPy 1.17's G test of the same 2x2 tables, chi2_contingency([[10, 90],
+    # [5, 995]], lambda_="log-likelihood", correction=False) and of [[1, 99], [500, 500]];
+    # the sign says over- or under-represented.
+    assert log_likelihood(10, 100, 5, 1000) == pytest.approx(30.670249559732, rel=1e-9)
+    assert log_likelihood(1, 100, 500, 1000) == pytest.approx(-118.686633510015, rel=1e-9)
     assert log_likelihood(5, 100, 5, 0) == 0.0  # no others to compare with
     assert log_likelihood(120, 100, 5, 1000) == log_likelihood(100, 100, 5, 1000)  # (a count above its total)
 

@@ -220,7 +220,9 @@ def test_boosts_come_from_the_config(tmp_path: Path) -> None:
 
 
 def test_top_n_is_the_head_of_the_full_ranking(bbc_index: Path) -> None:
-    # bbc_index has several segments; Whoosh's pruned top-N search lost hits there.
+    # While every match is scored (matching.py prunes nothing) this holds by construction:
+    # it is the guard for a pruned top N (MaxScore, WAND) should one come. bbc_index has
+    # several segments (two workers wrote it); Whoosh's pruned top-N search lost hits there.
     queries = ["England rugby", "film award*", "Blair election", "bank interest rates", "Idleb~ election",
                "film OR music OR award OR actor", "mobile phone zebra"]
     with Index.open(bbc_index) as index:
