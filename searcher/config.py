@@ -178,6 +178,17 @@ class _Checker:
             raise self.fail(keys, f"expected a whole number of at least {minimum}, got {_describe(value)}")
         return value
 
+    def boolean(self, value: Any, keys: tuple[str, ...]) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(keys, f"expected true or false, got {_describe(value)}")
+        return value
+
+    def number(self, value: Any, keys: tuple[str, ...], what: str) -> float:
+        """A number of 0 or more (`what` says it: "a number of seconds")."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise self.fail(keys, f"expected {what}, 0 or more, got {_describe(value)}")
+        return float(value)
+
     def choice(self, value: Any, keys: tuple[str, ...], choices: tuple[str, ...]) -> str:
         if value not in choices:
             raise self.fail(keys, f"expected one of {', '.join(choices)}, got {_describe(value)}")
@@ -207,9 +218,7 @@ class _Checker:
         self.known(mapping, ("default", "file", "groups"), keys)
         settings: dict[str, Any] = {}
         if "default" in mapping:
-            if not isinstance(mapping["default"], bool):
-                raise self.fail((*keys, "default"), f"expected true or false, got {_describe(mapping['default'])}")
-            settings["default_synonyms"] = mapping["default"]
+            settings["default_synonyms"] = self.boolean(mapping["default"], (*keys, "default"))
         groups = list(self.groups(mapping.get("groups"), (*keys, "groups")))
         if "file" in mapping:
             groups.extend(_synonym_file(self.path_value(mapping["file"], (*keys, "file")), self.fail((*keys, "file"), "")))
@@ -258,21 +267,12 @@ class _Checker:
             workers = data["workers"]
             settings["workers"] = None if workers == "auto" else self.integer(workers, ("workers",), 1)
         if "lock_wait" in data:
-            wait = data["lock_wait"]
-            if isinstance(wait, bool) or not isinstance(wait, (int, float)) or wait < 0:
-                raise self.fail(("lock_wait",), f"expected a number of seconds, 0 or more, got {_describe(wait)}")
-            settings["lock_wait"] = float(wait)
+            settings["lock_wait"] = self.number(data["lock_wait"], ("lock_wait",), "a number of seconds")
         if "commit_every" in data:
             settings["commit_every"] = self.integer(data["commit_every"], ("commit_every",), 1)
-        if "follow_links" in data:
-            if not isinstance(data["follow_links"], bool):
-                raise self.fail(("follow_links",), f"expected true or false, got {_describe(data['follow_links'])}")
-            settings["follow_links"] = data["follow_links"]
-
-        if "duplicates" in data:
-            if not isinstance(data["duplicates"], bool):
-                raise self.fail(("duplicates",), f"expected true or false, got {_describe(data['duplicates'])}")
-            settings["duplicates"] = data["duplicates"]
+        for name in ("follow_links", "duplicates"):
+            if name in data:
+                settings[name] = self.boolean(data[name], (name,))
         if "synonyms" in data:
             settings.update(self.synonyms(data["synonyms"]))
         if "date_format" in data:
@@ -298,9 +298,7 @@ class _Checker:
         self.known(search, ("limit", "passages", "passage_chars", "boosts", "auto_correct", "all_words"), ("search",))
         for name in ("auto_correct", "all_words"):
             if name in search:
-                if not isinstance(search[name], bool):
-                    raise self.fail(("search", name), f"expected true or false, got {_describe(search[name])}")
-                settings[name] = search[name]
+                settings[name] = self.boolean(search[name], ("search", name))
         if "limit" in search:
             settings["limit"] = self.integer(search["limit"], ("search", "limit"), 1)
         if "passages" in search:
@@ -312,10 +310,7 @@ class _Checker:
             self.known(boosts, BOOSTABLE_FIELDS, ("search", "boosts"))
             checked = {}
             for name, value in boosts.items():
-                keys = ("search", "boosts", name)
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    raise self.fail(keys, f"expected a number of 0 or more, got {_describe(value)}")
-                checked[name] = float(value)
+                checked[name] = self.number(value, ("search", "boosts", name), "a number")
             # Fields left out keep their default weight; a weight of 0 stops searching the field.
             merged = {**DEFAULT_BOOSTS, **checked}
             settings["boosts"] = {name: weight for name, weight in merged.items() if weight > 0}
