@@ -27,7 +27,7 @@ import time
 import zlib
 from array import array
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -108,7 +108,7 @@ def update_index(
         index = _open_for_update(config, rebuild)
         with index:
             generation, fresh = index.generation, rebuild or len(index) == 0
-            _update(index, config, corpus, rebuild, progress, report, committer)
+            _update(_Run(index, config, rebuild, progress, report, committer), corpus)
             if config.duplicates:
                 _save_duplicates(index, fresh, generation, progress)
     except OSError as error:
@@ -237,15 +237,21 @@ def _open_for_update(config: Config, rebuild: bool) -> Index:
     return index
 
 
-def _update(
-    index: Index,
-    config: Config,
-    corpus: Iterable[str | os.PathLike[str]] | None,
-    rebuild: bool,
-    progress: Progress,
-    report: IndexReport,
-    committer: _Committer,
-) -> None:
+@dataclass
+class _Run:
+    """One index run: what it writes to, how, and what it tells."""
+
+    index: Index
+    config: Config
+    rebuild: bool  # start from nothing
+    progress: Progress
+    report: IndexReport  # what it did, filled in as it goes
+    committer: _Committer
+
+
+def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
+    index, config, rebuild, progress, report, committer = (
+        run.index, run.config, run.rebuild, run.progress, run.report, run.committer)
     manifest = Manifest() if rebuild else Manifest.load(index.path)
     if manifest.problem:
         progress.notice(f"{manifest.problem}; every file is read again and compared with the index")
@@ -268,7 +274,7 @@ def _update(
     if nothing_indexed and not states and config.on_duplicate == "keep-first":
         # Nothing indexed yet: every article is new, and the first copy of an id is
         # the one to index, so articles are written as they are read, in one pass.
-        _index_while_reading(index, files, states, config, rebuild, progress, report, committer)
+        _index_while_reading(run, files, states)
         _save_manifest(index, manifest, config, roots, states)
         return
     parsed = _Parsed(limit=KEEP_PARSED_ARTICLES)
@@ -372,20 +378,12 @@ def _save_manifest(
     manifest.save(index.path)
 
 
-def _index_while_reading(
-    index: Index,
-    files: list[CorpusFile],
-    states: dict[str, FileState],
-    config: Config,
-    rebuild: bool,
-    progress: Progress,
-    report: IndexReport,
-    committer: _Committer,
-) -> None:
+def _index_while_reading(run: _Run, files: list[CorpusFile], states: dict[str, FileState]) -> None:
     """Read and write every article in one pass (an empty index, on_duplicate keep-first)."""
+    index, config, progress, report, committer = run.index, run.config, run.progress, run.report, run.committer
     chosen: dict[str, tuple[str, int | None]] = {}
     small = sum(_size(file) for file in files) < PARALLEL_MIN_BYTES
-    with index.batch(workers=_workers(config, small), clear=rebuild, optimize=False) as batch:
+    with index.batch(workers=_workers(config, small), clear=run.rebuild, optimize=False) as batch:
 
         def write(article: Article, article_hash: str) -> None:
             outcome = choose(chosen, article.id, (article.path, article.line), "keep-first")
