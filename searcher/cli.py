@@ -253,14 +253,11 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
     With filters and no QUERY, every article that passes them (newest first).
     """
     text = _query_text(query, filters)
-    if not query and sort == "relevance":
-        sort = "newest"  # (every article scores alike)
     with _open_for_search(config, explicit_index) as index:
         results = index.search(text, limit=limit or config.limit, passages=passages, filters=filters, sort=sort,
                                facets=facets, explain=explain, collapse=not no_collapse, all_words=all_words,
                                auto_correct=config.auto_correct if auto_correct is None else auto_correct)
-        empty = not results and len(index) == 0
-        nothing = _nothing_found(index, text, filters) if not results else ""
+        nothing = index.nothing_found(text, filters) if not results else ""
     if as_json:
         from .render import facets_to_dict, hit_to_dict
 
@@ -282,9 +279,7 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
         elif results.suggestion is not None:
             err.print(f"Did you mean: {results.suggestion}?  (--auto-correct searches it)", style="yellow",
                       markup=False)
-        if empty:
-            err.print("The index holds no articles (run `searcher index CORPUS`).")
-        elif not results:
+        if not results:
             err.print(nothing)
         elif results.matched == "any" or (results.matched == "tiered" and not results.every_word):
             err.print("No article has all the words; showing articles with any of them.", style="yellow")
@@ -322,7 +317,7 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
     with _open_for_search(config, explicit_index) as index:
         chart = index.timeline(texts, by, per=per, filters=filters, all_words=all_words)
         found = any(series.matches for series in chart.series)
-        nothing = "" if found else "\n".join(_nothing_found(index, text, filters, per, all_words) for text in texts)
+        nothing = "" if found else "\n".join(index.nothing_found(text, filters, per, all_words) for text in texts)
     if as_json or as_csv:
         from .render import TIMELINE_COLUMNS, timeline_rows
 
@@ -368,7 +363,7 @@ def words(query: tuple[str, ...], limit: int, filters: Any, all_words: bool | No
     with _open_for_search(config, explicit_index) as index:
         found = index.top_words(text, limit, filters=filters, all_words=all_words)
         total = found.matches
-        nothing = _nothing_found(index, text, filters, all_words=all_words) if not total else ""
+        nothing = index.nothing_found(text, filters, all_words=all_words) if not total else ""
     if as_json:
         from .render import key_term_to_dict
 
@@ -419,7 +414,7 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
         if not shown:
             matching = index.matches(text, filters=filters, all_words=all_words)[0]
             click.echo(f"{_plural(matching, 'article')} match {text!r}, but none has its words in its text."
-                       if matching else _nothing_found(index, text, filters, all_words=all_words), err=True)
+                       if matching else index.nothing_found(text, filters, all_words=all_words), err=True)
     return ExitCode.OK if shown else ExitCode.NOT_FOUND
 
 
@@ -451,7 +446,7 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
     with _open_for_search(config, explicit_index) as index:
         total, hits = index.matches(text, filters=filters, sort=sort, all_words=all_words)
         some = export_hits(hits, total, output, file_format, fields) if total else 0  # (nothing found leaves a file)
-        nothing = _nothing_found(index, text, filters, all_words=all_words) if not total else ""
+        nothing = index.nothing_found(text, filters, all_words=all_words) if not total else ""
     if nothing or output != "-" or some:
         from .paths import display_path
 
@@ -618,38 +613,12 @@ def eval_command(queries: str, qrels: str, limit: int, run_path: str | None, tag
 
 
 def _open_for_search(config: Any, explicit_index: bool) -> Any:
-    """The index to search. The first search builds the configured index, as `searcher
-    index` would, and so does a search on an index whose first build was interrupted;
-    an index of another schema version is rebuilt (the configured one only)."""
+    """The index to search; the configured one is built first when it needs to be, with a
+    progress bar (an index named with --index is only opened)."""
     from .index import Index
 
-    from .errors import IndexVersionError
-
-    may_build = not explicit_index and bool(config.corpus)
-    try:
-        index = Index.open(config.index, config)
-    except IndexNotFoundError:
-        if not may_build:
-            raise
-        _build(config, reason="No index yet")
-        return Index.open(config.index, config)
-    except IndexVersionError as error:
-        if not may_build or not error.older:
-            raise  # (an index of a newer searcher is not rebuilt by an older one)
-        _build(config, rebuild=True, reason="The index was made by another version of searcher")
-        return Index.open(config.index, config)
-    try:
-        # Empty and never indexed: an interrupted first build. (An index of an empty
-        # corpus has its corpus recorded, and is left as it is.)
-        interrupted = may_build and len(index) == 0 and not index.stats().corpus
-    except BaseException:
-        index.close()
-        raise
-    if not interrupted:
-        return index
-    index.close()
-    _build(config, reason="The index is empty")
-    return Index.open(config.index, config)
+    return Index.open_or_build(config, may_build=not explicit_index,
+                               build=lambda reason, rebuild: _build(config, rebuild=rebuild, reason=reason))
 
 
 def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, quiet: bool = False,
@@ -702,36 +671,19 @@ def _line_notices() -> Any:
     return LineNotices()
 
 
-def _nothing_found(index: Any, query: str, filters: Any, per: str | None = None, all_words: bool | None = None) -> str:
-    """What to say when nothing matched: the query, the filters, and why they may keep nothing."""
-    where = filters.describe() if filters else ""
-    where = f" ({where})" if where else ""
-    problems = index.filter_problems(filters) if filters else []
-    if per and not problems and index.matches(query, filters=filters, all_words=all_words)[0]:
-        return f"No article matching {query!r}{where} has a {per}."
-    return f"No article matches {query!r}{where}." + "".join(f"\n  {problem}" for problem in problems)
-
-
 def _query_text(parts: tuple[str, ...], filters: Any) -> str:
-    """The query typed; with none, every article ("*") when there are filters."""
-    text = " ".join(part.strip() for part in parts)
-    if not text.strip():
-        if not filters:
-            raise click.UsageError("Missing QUERY (or a filter: --source, --category, --place, --since, --until).")
-        return "*"
-    return text
+    """The query typed; with none, every article when there are filters (metadata.query_text)."""
+    from .metadata import query_text
 
-
-#: Other names people use for the facets, in --facets and --per.
-FACET_ALIASES = {"sources": "source", "categories": "category", "topic": "category", "topics": "category",
-                 "places": "place", "dateline": "place"}
-#: Other names for export fields: the filters' names, and what corpora call them.
-EXPORT_ALIASES = {"place": "dateline", "places": "dateline", "category": "categories", "topic": "categories",
-                  "topics": "categories"}
+    try:
+        return query_text(" ".join(part.strip() for part in parts), filters)
+    except ValueError:
+        raise click.UsageError("Missing QUERY (or a filter: --source, --category, --place, --since, --until).") from None
 
 
 def _facet_names(value: str | None) -> tuple[str, ...]:
     from .index import check_facets
+    from .metadata import FACET_ALIASES
 
     names = _names(value, FACET_ALIASES)
     try:
@@ -755,7 +707,7 @@ def _one_facet(value: str | None) -> str | None:
 
 
 def _export_fields(value: str | None) -> tuple[str, ...]:
-    from .render import EXPORT_FIELDS, OTHER_EXPORT_FIELDS
+    from .render import EXPORT_ALIASES, EXPORT_FIELDS, OTHER_EXPORT_FIELDS
 
     names = _names(value, EXPORT_ALIASES)
     for name in names:

@@ -189,6 +189,46 @@ class Index:
             lock.release()
         return cls(folder, ix, config)
 
+    @classmethod
+    def open_or_build(cls, config: Config, *, may_build: bool = True,
+                      build: Callable[[str, bool], object] | None = None) -> Index:
+        """The configured index, to search, built first when it needs to be and
+        `may_build` (and the configuration names a corpus): when there is none yet, when
+        its first build was interrupted (empty, no corpus recorded), or when an older
+        searcher made it (rebuilt). `build(reason, rebuild)` builds it (default:
+        update_index, quietly); the command line's draws a progress bar and says why."""
+        may_build = may_build and bool(config.corpus)
+        if build is None:
+            def build(reason: str, rebuild: bool) -> object:
+                from .indexer import update_index
+
+                return update_index(config, rebuild=rebuild)
+
+        try:
+            index = cls.open(config.index, config)
+        except IndexNotFoundError:
+            if not may_build:
+                raise
+            build("No index yet", False)
+            return cls.open(config.index, config)
+        except IndexVersionError as error:
+            if not may_build or not error.older:
+                raise  # (an index of a newer searcher is not rebuilt by an older one)
+            build("The index was made by another version of searcher", True)
+            return cls.open(config.index, config)
+        try:
+            # Empty and never indexed: an interrupted first build. (An index of an empty
+            # corpus has its corpus recorded, and is left as it is.)
+            interrupted = may_build and len(index) == 0 and not index.stats().corpus
+        except BaseException:
+            index.close()
+            raise
+        if not interrupted:
+            return index
+        index.close()
+        build("The index is empty", False)
+        return cls.open(config.index, config)
+
     @staticmethod
     def exists(path: str | os.PathLike[str]) -> bool:
         """True when `path` holds a searcher index (of any version)."""
@@ -344,7 +384,11 @@ class Index:
         the query's terms. With `collapse`, near-duplicates (see duplicates.py) are shown
         once, as the best of them, with the others' ids in `Hit.duplicates`; `total`
         still counts every article. Raises QueryError for a query that can't be parsed.
+        "*" is every article (metadata.query_text makes it of an empty query with filters):
+        they all score alike, so "relevance" orders them newest first.
         """
+        if query.strip() == "*" and sort == "relevance":
+            sort = "newest"
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
         if passages is not None and passages < 0:
@@ -518,6 +562,20 @@ class Index:
         order, hidden = self._collapsed(found, "relevance", limit)  # (near-duplicates shown once here too)
         hits = list(self._hits(found, order, passages, hidden))
         return Results(hits, total=len(scores), matched="ranked", query=str(query))
+
+    def nothing_found(self, query: str, filters: Filters | None = None, per: str | None = None,
+                      all_words: bool | None = None) -> str:
+        """What to say when `query` (under `filters`; counted `per` a facet) found
+        nothing: that the index is empty, or the query and filters, with why the filters
+        may keep nothing (values no article has, and the closest ones)."""
+        if len(self) == 0:
+            return "The index holds no articles (run `searcher index CORPUS`)."
+        where = filters.describe() if filters else ""
+        where = f" ({where})" if where else ""
+        problems = self.filter_problems(filters) if filters else []
+        if per and not problems and self.matches(query, filters=filters, all_words=all_words)[0]:
+            return f"No article matching {query!r}{where} has a {per}."
+        return f"No article matches {query!r}{where}." + "".join(f"\n  {problem}" for problem in problems)
 
     @_reads_index
     def filter_problems(self, filters: Filters) -> list[str]:

@@ -220,6 +220,23 @@ class Metadata:
         return self._live_days
 
 
+#: Other names people use for the facets (the query's field aliases, query.FIELD_ALIASES,
+#: and the plurals).
+FACET_ALIASES = {"sources": "source", "categories": "category", "topic": "category", "topics": "category",
+                 "places": "place", "dateline": "place"}
+
+
+def query_text(text: str, filters: Filters | None) -> str:
+    """What to search for `text` under `filters`: the text, or every article ("*") when
+    it is empty and there are filters (a search by source, category, place or date
+    alone). Raises ValueError when there is neither."""
+    if text.strip():
+        return text
+    if not filters:
+        raise ValueError("missing query (or a filter: a source, category, place or date)")
+    return "*"
+
+
 @dataclass(frozen=True)
 class Filters:
     """What every matching article must also be: from these sources, in these categories,

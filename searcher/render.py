@@ -132,6 +132,9 @@ EXPORT_FIELDS = ("rank", "score", "id", "date", "title", "source", "dateline", "
                  "credit", "body", "path")
 #: Fields an export has when asked for (--fields): whether the article holds every word ("all") or some.
 OTHER_EXPORT_FIELDS = ("matched",)
+#: Other names for export fields: the filters' names, and what corpora call them.
+EXPORT_ALIASES = {"place": "dateline", "places": "dateline", "category": "categories", "topic": "categories",
+                  "topics": "categories"}
 
 
 def export_row(hit: Hit, fields: tuple[str, ...] = EXPORT_FIELDS) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -568,3 +569,53 @@ def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path
             assert total == len(theirs) and {docnum for docnum, _ in ours} == set(theirs), text
             for docnum, score in ours:
                 assert score == pytest.approx(theirs[docnum], rel=1e-9), text
+
+
+# -- what the command line asks of the library --------------------------------------------
+
+
+def test_open_or_build_builds_the_configured_index_when_it_must(tmp_path: Path) -> None:
+    from searcher import IndexNotFoundError
+    from searcher.index import MARKER
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "title": "Idlib refugees", "body": "Camps filled."}) + "\n")
+    config = Config(index=tmp_path / "ix", corpus=(corpus,))
+    builds: list[tuple[str, bool]] = []
+
+    def build(reason: str, rebuild: bool) -> None:
+        builds.append((reason, rebuild))
+        update_index(config, rebuild=rebuild)
+
+    with pytest.raises(IndexNotFoundError):
+        Index.open_or_build(config, may_build=False)
+    with Index.open_or_build(config, build=build) as index:
+        assert [hit.id for hit in index.search("refugees")] == ["a"]
+    with Index.open_or_build(config, build=build):
+        pass  # (there: opened, not built again)
+    marker = config.index / MARKER
+    marker.write_text(json.dumps({"schema_version": 1}))  # as an older searcher left it
+    with Index.open_or_build(config, build=build) as index:
+        assert len(index) == 1
+    assert builds == [("No index yet", False), ("The index was made by another version of searcher", True)]
+    with Index.open_or_build(Config(index=tmp_path / "other", corpus=(corpus,))) as index:  # default build
+        assert len(index) == 1
+
+
+def test_what_a_search_that_found_nothing_says(tmp_path: Path) -> None:
+    from searcher.metadata import query_text
+
+    with Index.create(tmp_path / "ix") as index:
+        assert index.nothing_found("oil") == "The index holds no articles (run `searcher index CORPUS`)."
+        index.add([Article(id="a", title="Oil prices", body="Crude rose.", categories=("crude",))])
+        assert index.nothing_found("zebra") == "No article matches 'zebra'."
+        said = index.nothing_found("oil", Filters.parse(category=["crud"]))
+        assert said.startswith("No article matches 'oil' (category crud).\n  ") and "crude" in said
+        assert query_text("", Filters.parse(category=["crude"])) == "*" and query_text(" oil ", None) == " oil "
+        with pytest.raises(ValueError, match="missing query"):
+            query_text("  ", None)
+        index.add([Article(id="b", title="Oil later", body="Crude fell.", categories=("crude",),
+                           date=dt.datetime(2020, 1, 2)),
+                   Article(id="c", title="Oil earlier", body="Crude flat.", categories=("crude",),
+                           date=dt.datetime(2010, 1, 2))])
+        assert [hit.id for hit in index.search("*")] == ["b", "c", "a"]  # every article: newest first
