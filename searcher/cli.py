@@ -445,7 +445,13 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
         total, hits = index.matches(text, filters=filters, sort=sort, all_words=all_words)
-        some = export_hits(hits, total, output, file_format, fields) if total else 0  # (nothing found leaves a file)
+        progress = None
+        if total >= EXPORT_BAR_FROM and sys.stderr.isatty():
+            from . import terminal
+
+            progress = terminal.RichProgress(terminal.console(stderr=True))
+        # (nothing found leaves a file as it was)
+        some = export_hits(hits, total, output, file_format, fields, progress) if total else 0
         nothing = index.nothing_found(text, filters, all_words=all_words) if not total else ""
     if nothing or output != "-" or some:
         from .paths import display_path
@@ -455,6 +461,10 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
         message = nothing or f"Exported {_plural(total, 'article')}{where}{which}."
         click.echo(message, err=True)
     return ExitCode.OK if total else ExitCode.NOT_FOUND
+
+
+#: Exports with fewer articles than this are done before a bar would show.
+EXPORT_BAR_FROM = 2000
 
 
 @cli.command("index")

@@ -4,7 +4,8 @@ Articles are read from the index one at a time as they are written, so an export
 a whole archive holds one article in memory. A regular file is written under a
 temporary name and renamed when complete: an interrupted export leaves no half file
 behind (a pipe or a device is written to directly).
-A progress bar (on stderr, on a terminal) shows large exports.
+The caller's Progress hears of each row (the command line draws a bar for large
+exports on a terminal).
 """
 
 from __future__ import annotations
@@ -18,12 +19,9 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from .errors import OutputClosed, OutputError, write_output
-from .model import Hit
+from .model import Hit, Progress
 from .paths import replaced
 from .render import export_row
-
-#: Exports with fewer articles than this are done before a bar would show.
-PROGRESS_FROM = 2000
 
 
 def write_rows(hits: Iterable[Hit], out: IO[str], file_format: str, fields: tuple[str, ...]) -> Iterator[int]:
@@ -44,10 +42,13 @@ def write_rows(hits: Iterable[Hit], out: IO[str], file_format: str, fields: tupl
         raise ValueError(f"format must be jsonl or csv, not {file_format!r}")
 
 
-def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, fields: tuple[str, ...]) -> int:
-    """Write `hits` (`total` of them) to `output` (a path, or "-" for standard output).
-    Returns how many of them hold some of the query's words, not all (Hit.matched)."""
-    progress = _progress(total)
+def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, fields: tuple[str, ...],
+                progress: Progress | None = None) -> int:
+    """Write `hits` (`total` of them) to `output` (a path, or "-" for standard output),
+    telling `progress` as it goes. Returns how many of them hold some of the query's
+    words, not all (Hit.matched)."""
+    progress = progress or Progress()
+    progress.phase("Exporting", total, "articles")
     some = 0
 
     def counted(hits: Iterable[Hit]) -> Iterator[Hit]:
@@ -106,29 +107,3 @@ class _Stdout:
 
     def write(self, text: str) -> None:
         write_output(lambda: sys.stdout.write(text))
-
-
-class _NoProgress:
-    def advance(self) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
-
-
-class _Bar:
-    def __init__(self, total: int) -> None:
-        from . import terminal
-
-        self._bar = terminal.RichProgress(terminal.console(stderr=True))
-        self._bar.phase("exporting", total, "articles")
-
-    def advance(self) -> None:
-        self._bar.advance()
-
-    def finish(self) -> None:
-        self._bar.finish()
-
-
-def _progress(total: int) -> _NoProgress | _Bar:
-    return _Bar(total) if total >= PROGRESS_FROM and sys.stderr.isatty() else _NoProgress()

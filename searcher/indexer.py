@@ -37,7 +37,7 @@ from .errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexWrit
 from .index import Batch, Index
 from .locking import write_lock
 from .manifest import FileState, Manifest
-from .model import Article, IndexReport
+from .model import Article, IndexReport, Progress
 from .paths import display_path
 from .readers import (
     CorpusFile,
@@ -61,22 +61,6 @@ PARALLEL_MIN_ARTICLES = 1000
 PARALLEL_MIN_BYTES = 1_000_000
 #: Up to this many articles parsed while reading are kept for writing (more are read again).
 KEEP_PARSED_ARTICLES = 1000
-
-
-class Progress:
-    """Receives an indexing run's progress; the command line draws it. This one ignores it."""
-
-    def phase(self, name: str, total: int | None, unit: str) -> None:
-        """A new phase begins: `total` units of work (None when unknown)."""
-
-    def advance(self, amount: int = 1) -> None:
-        """`amount` more units of the current phase are done."""
-
-    def finish(self) -> None:
-        """The run is over (also after an error)."""
-
-    def notice(self, message: str) -> None:
-        """Something the user should know now, in one line (waiting for another writer)."""
 
 
 #: Where one article is, and what it holds: (path, line, fingerprint). A plain tuple:

@@ -19,6 +19,23 @@ SORTS = ("relevance", "newest", "oldest")
 PERIODS = ("day", "week", "month", "year")
 
 
+class Progress:
+    """Receives the progress of long work (an index run, an export); the command line
+    draws it (terminal.RichProgress). This one ignores it."""
+
+    def phase(self, name: str, total: int | None, unit: str) -> None:
+        """A new phase begins: `total` units of work (None when unknown)."""
+
+    def advance(self, amount: int = 1) -> None:
+        """`amount` more units of the current phase are done."""
+
+    def finish(self) -> None:
+        """The work is over (also after an error)."""
+
+    def notice(self, message: str) -> None:
+        """Something the user should know now, in one line (waiting for another writer)."""
+
+
 @dataclass(frozen=True)
 class Article:
     """One news article, as read from the corpus or stored in the index."""

@@ -26,9 +26,9 @@ from rich.progress import (
 from rich.text import Text
 
 from .errors import OutputClosed, write_output
-from .indexer import Progress as IndexProgress
 from .evaluation import Report as EvaluationReport
 from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Results, Timeline, TopWords
+from .model import Progress as WorkProgress
 from .render import passage_to_rich, plural
 from .paths import display_path
 from .text import safe
@@ -448,8 +448,8 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-class RichProgress(IndexProgress):
-    """Indexing progress as a rich bar on stderr: done, rate, time left.
+class RichProgress(WorkProgress):
+    """Progress of long work (an index run, an export) as a rich bar on stderr: done, rate, time left.
 
     It refreshes itself (no background thread), so that worker processes forked by
     the indexer never inherit a thread holding the terminal's lock.
