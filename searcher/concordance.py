@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from typing import Iterator, Mapping
 
-from .model import Article, Concordance
+from .model import Article, Concordance, Wanted
 from .passages import Analyze, find_matches
-from .query import Wanted
 
 _SPACE = re.compile(r"\s+")
 

@@ -37,7 +37,7 @@ from .errors import (
     QueryError, SearcherError,
 )
 from .model import (
-    SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords,
+    SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords, Wanted,
 )
 from .paths import display_path, replaced
 from .schema import (
@@ -659,7 +659,7 @@ class Index:
         """`order`'s articles as Hits, with their best passages (None: no passages, no title
         spans) and the near-duplicates each stands for (`hidden`, see _collapsed)."""
         from .passages import best_passages, candidates_of, whole_text
-        from .query import Wanted, highlight_terms
+        from .query import highlight_terms
 
         searcher = found.searcher
         wanted = highlight_terms(found.loose or found.query) if passage_count is not None else {}

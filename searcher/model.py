@@ -19,6 +19,15 @@ SORTS = ("relevance", "newest", "oldest")
 PERIODS = ("day", "week", "month", "year")
 
 
+@dataclass
+class Wanted:
+    """What to highlight in one field: single terms, and phrases (tuples of terms); the
+    query module says it of a query, passages and concordances find it in a text."""
+
+    terms: set[str] = field(default_factory=set)
+    phrases: set[tuple[str, ...]] = field(default_factory=set)
+
+
 class Progress:
     """Receives the progress of long work (an index run, an export); the command line
     draws it (terminal.RichProgress). This one ignores it."""

@@ -15,8 +15,7 @@ import re
 from typing import Callable, Iterable, Mapping
 
 from .analysis import TOKEN, term_keys
-from .model import Passage, Span
-from .query import Wanted
+from .model import Passage, Span, Wanted
 
 #: analyze(text, only) -> (start, end, term) of every token of `text`; with `only`
 #: (analysis.term_keys of the wanted terms), a token whose term can't be wanted may

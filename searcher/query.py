@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Literal, Mapping, Sequence
 
 from whoosh import query as wq
@@ -54,6 +54,7 @@ from whoosh.qparser import (
 from .analysis import STOP_WORDS, TOKEN, fold
 from .dates import parse_date_bound
 from .errors import QueryError
+from .model import Wanted
 from .schema import QUERY_FIELDS, STEMMED_FIELDS
 
 FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
@@ -496,14 +497,6 @@ def _any_of(fieldname: str, terms: list[str], boost: float) -> wq.Query:
 
 def _text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
-
-
-@dataclass
-class Wanted:
-    """What to highlight in one field: single terms, and phrases (tuples of terms)."""
-
-    terms: set[str] = field(default_factory=set)
-    phrases: set[tuple[str, ...]] = field(default_factory=set)
 
 
 def highlight_terms(query: wq.Query) -> dict[str, Wanted]:
