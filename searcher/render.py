@@ -2,19 +2,16 @@
 
 A passage is text plus match spans; each renderer decides what a match looks
 like. Write another renderer (Markdown, LaTeX...) the same way: walk the spans.
-Only `passage_to_rich` needs rich, and imports it when called.
+The terminal's renderer, with rich, is terminal.passage_to_rich.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from .model import Concordance, FacetCount, Hit, KeyTerm, Passage, Timeline
 from .text import safe
-
-if TYPE_CHECKING:
-    from rich.text import Text
 
 
 def plural(n: int, noun: str) -> str:
@@ -42,16 +39,6 @@ def render_spans(passage: Passage, plain: Callable[[str], str], match: Callable[
 def passage_to_html(passage: Passage, tag: str = "mark") -> str:
     """The passage as HTML, each match in `<mark>` (or `tag`)."""
     return render_spans(passage, html.escape, lambda text: f"<{tag}>{html.escape(text)}</{tag}>")
-
-
-def passage_to_rich(passage: Passage, style: str = "", match_style: str = "bold black on yellow") -> Text:
-    """The passage as rich Text, matches styled; never parsed as markup."""
-    from rich.text import Text
-
-    text = Text(safe(passage.text), style=style)
-    for span in passage.spans:
-        text.stylize(match_style, span.start, span.end)
-    return text
 
 
 def passage_to_dict(passage: Passage) -> dict[str, Any]:

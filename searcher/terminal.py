@@ -27,9 +27,9 @@ from rich.text import Text
 
 from .errors import OutputClosed, write_output
 from .evaluation import Report as EvaluationReport
-from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Results, Timeline, TopWords
+from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Passage, Results, Timeline, TopWords
 from .model import Progress as WorkProgress
-from .render import passage_to_rich, plural
+from .render import plural
 from .paths import display_path
 from .text import safe
 
@@ -58,6 +58,15 @@ class _Output:
 
     def __getattr__(self, name: str) -> object:  # isatty, fileno, encoding...
         return getattr(self._stream, name)
+
+
+def passage_to_rich(passage: Passage, style: str = "", match_style: str = "bold black on yellow") -> Text:
+    """The passage as rich Text, matches styled; never parsed as markup (render.py's
+    renderers, for the terminal)."""
+    text = Text(safe(passage.text), style=style)
+    for span in passage.spans:
+        text.stylize(match_style, span.start, span.end)
+    return text
 
 
 def console(stderr: bool = False) -> Console:
