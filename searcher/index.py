@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import functools
-import heapq
 import json
 import os
 import pickle
@@ -23,21 +22,21 @@ import struct
 import time
 import zlib
 from array import array
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
 
 from whoosh import index as whoosh_index
 
 from . import scoring
-from .analysis import TEXT_TERMS, stem
+from .analysis import TEXT_TERMS
 from .config import Config
 from .errors import (
     IndexFormatError, IndexLockedError, IndexNotFoundError, IndexReadError, IndexVersionError, IndexWriteError,
     QueryError, SearcherError,
 )
 from .model import (
-    SORTS, Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords, Wanted,
+    Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords,
 )
 from .paths import display_path, replaced
 from .schema import (
@@ -45,6 +44,7 @@ from .schema import (
     stored_fingerprint, to_document,
 )
 from .locking import LOCK_NAME, write_lock
+from .snapshot import Found, Snapshot
 from .storage import SegmentStorage
 
 if TYPE_CHECKING:
@@ -102,14 +102,9 @@ class Index:
         self.path = path
         self.config = config
         self._ix = whoosh_ix
-        self._searcher = None
-        # Made by the first search: an index run needs none of the query machinery.
-        self._columns = None  # matching.Columns of the searcher's segments: see _columns_of
-        self._query_builder = None  # see _queries
-        self._meta = None  # (searcher, metadata.Metadata): see _metadata
-        self._speller = None  # (searcher, spelling.Speller): see _suggest
+        self._current: Snapshot | None = None  # the reading session of the last commit: see _snapshot
+        self._query_builder = None  # made by the first search (an index run needs none of it): see _queries
         self._words = WordList(path)
-        self._duplicates = None  # duplicates.Duplicates, read by the first search that collapses
         #: Ids of the articles added, replaced or deleted through this object (what the
         #: near-duplicate groups must look at again after an index run), and the sketches
         #: of those written, as id -> (sketch, day) (see schema.SketchColumn).
@@ -270,13 +265,13 @@ class Index:
     def __len__(self) -> int:
         # The searcher's reader, not a new one: opening a reader copies each segment's
         # term table into memory.
-        return self._current_searcher().doc_count()
+        return self._snapshot().searcher.doc_count()
 
     @property
     @_reads_index
     def deleted_count(self) -> int:
         """Deleted and replaced articles still taking space (until their segment is merged)."""
-        searcher = self._current_searcher()
+        searcher = self._snapshot().searcher
         return searcher.doc_count_all() - searcher.doc_count()
 
     @property
@@ -287,7 +282,7 @@ class Index:
     @_reads_index
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
-        stored = self._current_searcher().document(id=article_id)
+        stored = self._snapshot().searcher.document(id=article_id)
         return from_stored(stored) if stored else None
 
     @_reads_index
@@ -305,8 +300,8 @@ class Index:
 
         from .duplicates import BUCKET_LIMIT, KEYS_BYTES, sketch
 
-        searcher = self._current_searcher()
-        dates = self._metadata(searcher).dates
+        snapshot = self._snapshot()
+        searcher, dates = snapshot.searcher, snapshot.metadata.dates
         reader = searcher.reader()
         blob = bytearray()  # every article's keys, by article number
         for segment, _ in reader.leaf_readers():
@@ -353,7 +348,7 @@ class Index:
 
         It reads every stored article: the indexer needs it only when its manifest is lost.
         """
-        reader = self._current_searcher().reader()
+        reader = self._snapshot().searcher.reader()
         return [
             (stored["id"], stored.get("path", ""), stored_fingerprint(stored.get("fingerprint")))
             for _, stored in reader.iter_docs()
@@ -395,21 +390,22 @@ class Index:
             raise ValueError(f"passages must be 0 or more, not {passages}")
         check_facets(facets)
         all_words = self.config.all_words if all_words is None else all_words
-        found = self._find(query, filters, fallback=True, all_words=all_words)
+        snapshot = self._snapshot()
+        found = snapshot.find(query, filters, fallback=True, all_words=all_words)
         # (A word in no article leaves no article with every word.)
         lacking = not found.scores or found.matched in ("any", "ranked") or not found.scores.count_every()
-        suggestion = self._suggest(query, found.searcher) if lacking else None
+        suggestion = snapshot.suggest(query) if lacking else None
         corrected_from = None
         if suggestion is not None and auto_correct:
             corrected_from, query = query, suggestion
-            found = self._find(query, filters, fallback=True, searcher=found.searcher, all_words=all_words)
+            found = snapshot.find(query, filters, fallback=True, all_words=all_words)
         counts = {}
         for facet in facets:
-            table = self._metadata(found.searcher).facet(facet)
+            table = snapshot.metadata.facet(facet)
             counts[facet] = [FacetCount(value, count) for value, count in table.count(found.scores)]
-        order, hidden = self._collapsed(found, sort, limit) if collapse else (self._order(found, sort, limit), {})
+        order, hidden = snapshot.collapsed(found, sort, limit) if collapse else (snapshot.order(found, sort, limit), {})
         passage_count = self.config.passages if passages is None else passages
-        hits = list(self._hits(found, order, passage_count, hidden))
+        hits = list(snapshot.hits(found, order, passage_count, hidden))
         if explain:
             from .explain import contributions
 
@@ -434,9 +430,10 @@ class Index:
 
         The iterator holds the index's searcher: use it while the index is open.
         """
-        found = self._find(query, filters, all_words=all_words)
-        order = self._order(found, sort, None)
-        return len(order), self._guarded(self._hits(found, order, None))
+        snapshot = self._snapshot()
+        found = snapshot.find(query, filters, all_words=all_words)
+        order = snapshot.order(found, sort, None)
+        return len(order), self._guarded(snapshot.hits(found, order, None))
 
     @_reads_index
     def timeline(self, queries: Sequence[str], by: str = "month", *, per: str | None = None,
@@ -449,10 +446,10 @@ class Index:
 
         if per is not None:
             check_facets([per])
-        searcher = self._current_searcher()  # (one for all the queries: the same index generation)
-        metadata = self._metadata(searcher)
+        snapshot = self._snapshot()  # (one for all the queries: the same index generation)
+        metadata = snapshot.metadata
         everything = filters.apply(metadata.live(), metadata) if filters else None
-        found = [(query, self._find(query, filters, searcher=searcher, all_words=all_words).scores)
+        found = [(query, snapshot.find(query, filters, all_words=all_words).scores)
                  for query in queries]
         return build_timeline(found, everything, metadata, by, per=per, filters=filters, top=top)
 
@@ -471,9 +468,10 @@ class Index:
         from .keyterms import key_terms
         from .query import highlight_terms
 
-        found = self._find(query, filters, all_words=all_words)
+        snapshot = self._snapshot()
+        found = snapshot.find(query, filters, all_words=all_words)
         searcher = found.searcher
-        metadata = self._metadata(searcher)
+        metadata = snapshot.metadata
         compared = filters.apply(metadata.live(), metadata) if filters else None
         if compared is not None and len(found.scores) >= len(compared):
             compared = None  # (the filters alone: compare them with the whole index)
@@ -519,8 +517,9 @@ class Index:
         from .concordance import occurrences
         from .query import highlight_terms
 
-        found = self._find(query, filters, all_words=all_words)
-        order = self._order(found, sort, limit)
+        snapshot = self._snapshot()
+        found = snapshot.find(query, filters, all_words=all_words)
+        order = snapshot.order(found, sort, limit)
         wanted = highlight_terms(found.loose or found.query)
         if found.scores and not any(wanted.get(name) and (wanted[name].terms or wanted[name].phrases)
                                     for name in _TEXT_FIELDS):
@@ -542,25 +541,22 @@ class Index:
         of the time with 100 terms, 80% with 30, 78% when titles are searched too
         (tests/test_finding.py).
         """
-        from whoosh import query as wq
-
         from . import matching
+        from .query import more_like
 
-        searcher = self._current_searcher()
+        snapshot = self._snapshot()
+        searcher = snapshot.searcher
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             return None
-        stored = searcher.stored_fields(docnum)
-        text = f"{stored.get('title', '')}\n{stored.get('title', '')}\n{stored.get('body', '')}"
-        key_terms = searcher.key_terms_from_text("body", text, numterms=terms, normalize=True)
-        query = wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms])
-        scores = matching.scores(searcher, query, self._columns_of(searcher)) if key_terms else matching.Matches()
+        query = more_like(searcher, searcher.stored_fields(docnum), terms)
+        scores = matching.scores(searcher, query, snapshot.columns) if query is not None else matching.Matches()
         # (its own near-duplicates are the same story, not related ones)
-        copies = [searcher.document_number(id=copy) for copy in self.duplicates_of(article_id)]
+        copies = [searcher.document_number(id=copy) for copy in snapshot.duplicates_of(article_id)]
         scores = scores.without([docnum, *(number for number in copies if number is not None)])
-        found = _Found(searcher, scores.none_every(), query, "ranked")  # (hits have some of its words)
-        order, hidden = self._collapsed(found, "relevance", limit)  # (near-duplicates shown once here too)
-        hits = list(self._hits(found, order, passages, hidden))
+        found = Found(searcher, scores.none_every(), query, "ranked")  # (hits have some of its words)
+        order, hidden = snapshot.collapsed(found, "relevance", limit)  # (near-duplicates shown once here too)
+        hits = list(snapshot.hits(found, order, passages, hidden))
         return Results(hits, total=len(scores), matched="ranked", query=str(query))
 
     def nothing_found(self, query: str, filters: Filters | None = None, per: str | None = None,
@@ -581,158 +577,33 @@ class Index:
     def filter_problems(self, filters: Filters) -> list[str]:
         """Why `filters` may keep nothing in this index: values no article has (with the
         closest ones), dates when no article has one."""
-        return filters.problems(self._metadata(self._current_searcher()))
-
-    def _suggest(self, query: str, searcher: Any) -> str | None:
-        """The query with its words that no article has replaced by the closest ones, or None."""
-        if self._speller is None or self._speller[0] is not searcher:
-            from .spelling import Speller
-
-            schema = self._ix.schema
-            fields = [name for name in self.config.boosts if name in schema]
-            self._speller = (searcher, Speller(searcher, schema, fields, self._queries.variants, self._words.words()))
-        return self._speller[1].suggest(query)
-
-    def _find(self, query: str, filters: Filters | None, *, fallback: bool = False, searcher: Any = None,
-              all_words: bool | None = None) -> _Found:
-        """Every article matching `query` and `filters`, with its score, in `searcher`
-        (default: the current one): for a short query, those with every word first,
-        then those with some (see query.PreparedQuery). With `all_words` (default: the
-        configuration's), only those with every word; then with `fallback`, the query
-        with any of its words when no article has them all."""
-        from . import matching
-        from .query import has_patterns, resolve_patterns
-
-        prepared = self._queries.prepare(query)
-        searcher = searcher or self._current_searcher()
-        if searcher.doc_count_all() == 0:
-            return _Found(searcher, matching.Matches(), prepared.query, prepared.matched, prepared.expansions)  # (idf undefined)
-        reader = searcher.reader()
-        columns = self._columns_of(searcher)
-        # The word list serves wildcards only: a plain search doesn't read it.
-        words = self._words.words() if has_patterns(prepared.query) else []
-        used = resolve_patterns(prepared.query, reader, stem, words)
-        all_words = self.config.all_words if all_words is None else all_words
-        if prepared.fallback is not None and not all_words:
-            loose = resolve_patterns(prepared.fallback, reader, stem, words)
-            scores = matching.tiered(searcher, used, loose, columns)
-            return _Found(searcher, self._filtered(scores, filters, searcher), used, "tiered", prepared.expansions,
-                          loose)
-        if prepared.every is not None:  # (a ranked query: which hits have every word, for the record)
-            every = resolve_patterns(prepared.every, reader, stem, words)
-            scores = matching.tiered(searcher, every, used, columns, every_first=False)
-        else:
-            scores = matching.scores(searcher, used, columns)
-        scores = self._filtered(scores, filters, searcher)
-        if not scores and fallback and prepared.fallback is not None:
-            used = resolve_patterns(prepared.fallback, reader, stem, words)
-            scores = self._filtered(matching.scores(searcher, used, columns), filters, searcher).none_every()
-            return _Found(searcher, scores, used, "any", prepared.expansions)
-        return _Found(searcher, scores, used, prepared.matched, prepared.expansions)
-
-    def _filtered(self, scores, filters: Filters | None, searcher):  # type: ignore[no-untyped-def]
-        return filters.apply(scores, self._metadata(searcher)) if filters else scores
-
-    def _order(self, found: _Found, sort: Sort, limit: int | None) -> list[tuple[int, float]]:
-        """The best `limit` (None: all) matches in `sort` order (those with every word of
-        a query ranked "all words first" before the others, in either order)."""
-        scores = found.scores
-        if sort == "relevance":
-            from . import matching
-
-            return matching.ranked(scores, limit)
-        if sort not in SORTS:
-            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        dates = self._metadata(found.searcher).dates.values
-        sign = -1 if sort == "newest" else 1
-        others = set(scores.docnums[~scores.every].tolist()) if scores.every_first else set()
-
-        def key(item: tuple[int, float]) -> tuple[bool, int, int, float, int]:
-            date = dates[item[0]]
-            return (item[0] in others, 0 if date else 1, sign * date, -item[1], item[0])  # undated last; ties by score
-
-        items = scores.items()
-        return sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
-
-    def _hits(self, found: _Found, order: list[tuple[int, float]], passage_count: int | None,
-              hidden: dict[int, tuple[str, ...]] | None = None) -> Iterator[Hit]:
-        """`order`'s articles as Hits, with their best passages (None: no passages, no title
-        spans) and the near-duplicates each stands for (`hidden`, see _collapsed)."""
-        from .passages import best_passages, candidates_of, whole_text
-        from .query import highlight_terms
-
-        searcher = found.searcher
-        wanted = highlight_terms(found.loose or found.query) if passage_count is not None else {}
-        weights: dict[str, float] = {}
-        for fieldname in ("body", "caption"):
-            for term in wanted.get(fieldname, Wanted()).terms:
-                weights[term] = searcher.idf(fieldname, term)
-            for phrase in wanted.get(fieldname, Wanted()).phrases:
-                weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
-        candidates = candidates_of(wanted) if passage_count is not None else {}
-        for rank, (docnum, score) in enumerate(order, start=1):
-            article = from_stored(searcher.stored_fields(docnum))
-            shown = () if passage_count is None else best_passages(
-                [("caption", article.caption), ("body", article.body)], wanted, weights, self._analyze,
-                passage_count, self.config.passage_chars, candidates)
-            yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
-                      title=whole_text(article.title, wanted.get("title"), self._analyze,
-                                       candidates=candidates.get("title")), passages=tuple(shown),
-                      duplicates=hidden.get(docnum, ()) if hidden else (),
-                      matched="all" if found.scores.holds_every(docnum) else "some")
-
-    def _near_duplicates(self):  # type: ignore[no-untyped-def]
-        if self._duplicates is None:
-            from .duplicates import Duplicates
-
-            self._duplicates = Duplicates(self.path)
-        return self._duplicates
+        return filters.problems(self._snapshot().metadata)
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
-        return self._near_duplicates().of(article_id, self.generation) if self.config.duplicates else []
+        return self._snapshot().duplicates_of(article_id)
 
-    def _collapsed(self, found: _Found, sort: Sort, limit: int | None) -> tuple[list[tuple[int, float]],
-                                                                                  dict[int, tuple[str, ...]]]:
-        """The best `limit` matches with each group of near-duplicates shown once, as its
-        best member; and, by shown article number, the ids of the matching others (none
-        when the index has no groups)."""
-        searcher, groups, generation = found.searcher, self._near_duplicates(), self.generation
-        if not self.config.duplicates or not groups.groups(generation):
-            return self._order(found, sort, limit), {}
-        wanted = None if limit is None else limit * 3
-        while True:
-            order = self._order(found, sort, wanted)
-            shown: list[tuple[int, float]] = []
-            hidden: dict[int, tuple[str, ...]] = {}
-            skipped: set[int] = set()
-            for docnum, score in order:
-                if docnum in skipped:
-                    continue
-                others = groups.of(searcher.stored_fields(docnum)["id"], generation)
-                numbers = {other: searcher.document_number(id=other) for other in others}
-                matching = tuple(other for other, number in numbers.items() if number in found.scores)
-                if matching:
-                    skipped.update(numbers[other] for other in matching)
-                    hidden[docnum] = matching
-                shown.append((docnum, score))
-                if limit is not None and len(shown) == limit:
-                    return shown, hidden
-            if wanted is None or len(order) < wanted:
-                return shown, hidden
-            wanted *= 4  # (more near-duplicates among the best than room for them: look further)
-
-    def _metadata(self, searcher):  # type: ignore[no-untyped-def]
-        """metadata.Metadata of this searcher (dates and facet values, read on first use).
-
-        Always the searcher that found the matches: a commit between finding and
-        counting them would otherwise number the articles of another index.
-        """
-        if self._meta is None or self._meta[0] is not searcher:
-            from .metadata import Metadata
-
-            self._meta = (searcher, Metadata(searcher))
-        return self._meta[1]
+    def _snapshot(self) -> Snapshot:
+        """The reading session of the last commit, opened again when the index has changed."""
+        if self._current is not None and not self._current.up_to_date():
+            self._current.close()
+            self._current = None
+        if self._current is None:
+            for attempt in range(3):
+                try:
+                    generation = self.generation
+                    searcher = self._ix.searcher(weighting=scoring.weighting(self.config.boosts))
+                    break
+                except FileNotFoundError:
+                    # A commit deletes the segments it merged away: between reading the
+                    # table of contents and opening its segments, one can be gone. The
+                    # next table of contents names what is there.
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.05)
+            self._current = Snapshot(searcher, generation, self.path, self.config, lambda: self._queries, self._words,
+                                     self._analyze)
+        return self._current
 
     def _guarded(self, items: Iterator[T]) -> Iterator[T]:
         """`items`, with errors from damaged index files said as IndexFormatError (as
@@ -747,7 +618,7 @@ class Index:
         from .manifest import Manifest
 
         size = sum(entry.stat().st_size for entry in os.scandir(self.path) if entry.is_file())
-        searcher = self._current_searcher()
+        searcher = self._snapshot().searcher
         modified = self._ix.last_modified()
         return IndexStats(
             path=str(self.path),
@@ -762,9 +633,9 @@ class Index:
     # -- closing ------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        if self._current is not None:
+            self._current.close()
+            self._current = None
         self._ix.close()
 
     def __enter__(self) -> Index:
@@ -788,33 +659,6 @@ class Index:
                 groups = [*GROUPS, *groups]
             self._query_builder = QueryBuilder(self._ix.schema, self.config.boosts, NameVariants(groups, self._ix.schema))
         return self._query_builder
-
-    def _columns_of(self, searcher):  # type: ignore[no-untyped-def]
-        """matching.Columns of `searcher` (what scoring reads of its segments once)."""
-        if self._columns is None or self._columns.searcher is not searcher:
-            from . import matching
-
-            self._columns = matching.Columns(searcher)
-        return self._columns
-
-    def _current_searcher(self):  # type: ignore[no-untyped-def]
-        """A Whoosh searcher on the last commit, reopened when the index has changed."""
-        if self._searcher is not None and not self._searcher.up_to_date():
-            self._searcher.close()
-            self._searcher = None
-        if self._searcher is None:
-            for attempt in range(3):
-                try:
-                    self._searcher = self._ix.searcher(weighting=scoring.weighting(self.config.boosts))
-                    break
-                except FileNotFoundError:
-                    # A commit deletes the segments it merged away: between reading the
-                    # table of contents and opening its segments, one can be gone. The
-                    # next table of contents names what is there.
-                    if attempt == 2:
-                        raise
-                    time.sleep(0.05)
-        return self._searcher
 
     def _writer(self, workers: int):  # type: ignore[no-untyped-def]
         # Imported here: searching needs none of it (multiprocessing included).
@@ -985,22 +829,6 @@ class WordList:
             return
         with replaced(self.path) as out:
             out.write("\n".join(sorted(words)) + "\n")
-
-
-@dataclass
-class _Found:
-    """What a query matched: article number -> score, and the query that matched them."""
-
-    searcher: Any
-    scores: Any  # matching.Matches: article number -> score
-    query: Any  # the Whoosh query searched (the fallback, when it was used; the strict one of "tiered")
-    matched: str  # "all", "any", "ranked" or "tiered" (see Results.matched)
-    expansions: tuple = ()  # synonyms.Expansion
-    loose: Any = None  # "tiered": the query with any of the words, which scored the matches without them all
-
-    def scored_by(self, docnum: int) -> Any:
-        """The query that gave this match its score."""
-        return self.query if self.loose is None or self.scores.holds_every(docnum) else self.loose
 
 
 _TEXT_FIELDS = ("title", "caption", "body")  # what top words read of each article

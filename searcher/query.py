@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator, Literal, Mapping, Sequence
+from typing import Any, Callable, Iterator, Literal, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh.matching import AndNotMatcher
@@ -497,6 +497,15 @@ def _any_of(fieldname: str, terms: list[str], boost: float) -> wq.Query:
 
 def _text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def more_like(searcher: Any, stored: dict[str, Any], terms: int) -> wq.Query | None:
+    """The query for the articles most like the stored article `stored`: its `terms` key
+    terms (Whoosh's, of its title, counted twice, and text, each weighted by how much it
+    characterises the article), OR-ed in the body; None when it has none."""
+    text = f"{stored.get('title', '')}\n{stored.get('title', '')}\n{stored.get('body', '')}"
+    key_terms = searcher.key_terms_from_text("body", text, numterms=terms, normalize=True)
+    return wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms]) if key_terms else None
 
 
 def highlight_terms(query: wq.Query) -> dict[str, Wanted]:

@@ -11,7 +11,6 @@ import html
 from typing import Any, Callable
 
 from .model import Concordance, FacetCount, Hit, KeyTerm, Passage, Timeline
-from .text import safe
 
 
 def plural(n: int, noun: str) -> str:

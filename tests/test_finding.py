@@ -84,7 +84,7 @@ def test_the_default_list(bbc_index: Path) -> None:
     assert all(len(group) >= 2 for group in GROUPS)
     # No spelling stems into a common word of the news ("Waleed" into "wale", of Wales).
     with Index.open(bbc_index) as index:
-        searcher = index._current_searcher()
+        searcher = index._snapshot().searcher
         common = [(word, stem(fold(word.lower()))) for group in GROUPS for spelling in group
                   for word in spelling.replace("-", " ").split()
                   if stem(fold(word.lower())) != fold(word.lower())
@@ -280,7 +280,7 @@ def test_many_copies_of_one_story_are_one_group() -> None:
 def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-def]
     from searcher.duplicates import find_groups
 
-    groups = reuters._near_duplicates().groups(reuters.generation)
+    groups = reuters._snapshot().duplicates.groups(reuters.generation)
     assert len(groups) == 604 and sum(map(len, groups)) == 1221  # (the figures of the README)
     # Every article that shares a key with another, sketched again from its stored text:
     # the same groups as the index run found from its writers' sketches.

@@ -61,7 +61,7 @@ def forms(index: Index, text: str) -> list[object]:
     """Every Whoosh query a search of `text` may run: as written, its any-word fallback,
     its all-words form (a ranked query), wildcards and fuzzy words resolved."""
     prepared = index._queries.prepare(text)
-    reader = index._current_searcher().reader()
+    reader = index._snapshot().searcher.reader()
     return [resolve_patterns(query, reader, stem, index._words.words())
             for query in (prepared.query, prepared.fallback, prepared.every) if query is not None]
 
@@ -69,7 +69,7 @@ def forms(index: Index, text: str) -> list[object]:
 def check_against_the_exhaustive_scorer(index: Index, texts: list[str]) -> tuple[int, int]:
     """Compares matching.py with the exhaustive scorer on every form of every query, and
     tiered ranking with its definition; returns (queries run, matches compared)."""
-    searcher = index._current_searcher()
+    searcher = index._snapshot().searcher
     columns = matching.Columns(searcher)
     runs = compared = 0
     for text in texts:
@@ -105,7 +105,7 @@ def check_against_the_exhaustive_scorer(index: Index, texts: list[str]) -> tuple
 def test_columnar_scoring_is_the_exhaustive_scorer_on_bbc(bbc_index: Path, bbc_docs: Path) -> None:
     records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
     with Index.open(bbc_index) as index:
-        assert len(list(index._current_searcher().reader().leaf_readers())) > 1  # (several segments)
+        assert len(list(index._snapshot().searcher.reader().leaf_readers())) > 1  # (several segments)
         runs, compared = check_against_the_exhaustive_scorer(index, query_texts(records, seed=16))
     assert runs > 300 and compared > 200_000
 
@@ -135,7 +135,7 @@ def test_columnar_scoring_skips_deleted_and_replaced_articles(bbc_docs: Path, tm
     update_index(config, [corpus])
     records = [json.loads(line) for line in edited]
     with Index.open(config.index, config) as index:
-        assert index.deleted_count > 100 and len(list(index._current_searcher().reader().leaf_readers())) > 1
+        assert index.deleted_count > 100 and len(list(index._snapshot().searcher.reader().leaf_readers())) > 1
         runs, _ = check_against_the_exhaustive_scorer(index, query_texts(records, seed=18, titles=40, short=30,
                                                                           sentences=20) + ["updated government"])
     assert runs > 100
@@ -149,11 +149,12 @@ def check_passages(index: Index, texts: list[str], limit: int | None) -> int:
     word; returns the number of hits compared."""
     compared = 0
     for text in texts:
-        found = index._find(text, None, fallback=True)
+        snapshot = index._snapshot()
+        found = snapshot.find(text, None, fallback=True)
         searcher = found.searcher
         wanted = highlight_terms(found.loose or found.query)
         candidates = candidates_of(wanted)
-        for docnum, _ in index._order(found, "relevance", limit):
+        for docnum, _ in snapshot.order(found, "relevance", limit):
             article = from_stored(searcher.stored_fields(docnum))
             fields = [("caption", article.caption), ("body", article.body)]
             # (every passage that holds a match, best first; or the lead when none does)
@@ -265,7 +266,7 @@ def test_merged_segments_hold_the_postings_of_one_build(bbc_docs: Path, tmp_path
         once.add(articles)
         postings = []
         for index in (added, once):
-            reader = index._current_searcher().reader()
+            reader = index._snapshot().searcher.reader()
             assert len(list(reader.leaf_readers())) < 12 or index is once  # (some were merged)
             ids = {docnum: stored["id"] for docnum, stored in reader.iter_docs()}  # (merges renumber articles)
             postings.append({(field, text): sorted((ids[m.id()], m.weight(), m.value())

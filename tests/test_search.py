@@ -519,7 +519,7 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
                         "chelsea OR arsenal -mourinho", "title:film awards", "* AND election", "title:* film",
                         "caption:* OR goal", "oil -body:*", "oil -*"]
     with Index.open(bbc_index) as index:
-        searcher = index._current_searcher()
+        searcher = index._snapshot().searcher
         compared = 0
         for text in queries:
             prepared = index._queries.prepare(text)
@@ -558,7 +558,7 @@ def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path
     update_index(config, [corpus])
     with Index.open(config.index, config) as index:
         assert index.deleted_count > 0
-        searcher = index._current_searcher()
+        searcher = index._snapshot().searcher
         for text in ("government economy", "updated", "the", "film OR music -award"):
             query = index._queries.prepare(text).query
             found = matching.scores(searcher, query, matching.Columns(searcher))

@@ -1,0 +1,235 @@
+"""One reading session of an index: what one index generation answers.
+
+Whoosh opens a searcher on one commit of the index (a generation). What searching reads
+once from it belongs to that searcher, and holds while it does: the field lengths that
+scoring reads (matching.Columns), the dates and facet values that filters, sorting and
+counting read (metadata.Metadata), the speller's words, the near-duplicate groups of
+that generation. A `Snapshot` keeps them together, with the steps a search takes inside
+one generation: find the matches with their scores, order them, show near-duplicates
+once, and copy the hits out into our dataclasses.
+
+`Index` assembles what a user asked for (search, timeline, top words...) from its
+current snapshot, and opens a new one when the index has changed. Every step of one
+answer uses the same snapshot: a commit between finding the matches and counting them
+would otherwise number the articles of another index.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from .analysis import stem
+from .model import SORTS, Hit, Wanted
+from .schema import from_stored
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .metadata import Filters
+
+
+@dataclass
+class Found:
+    """What a query matched in a snapshot: article number -> score, and the query that
+    matched them."""
+
+    searcher: Any
+    scores: Any  # matching.Matches: article number -> score
+    query: Any  # the Whoosh query searched (the fallback, when it was used; the strict one of "tiered")
+    matched: str  # "all", "any", "ranked" or "tiered" (see Results.matched)
+    expansions: tuple = ()  # synonyms.Expansion
+    loose: Any = None  # "tiered": the query with any of the words, which scored the matches without them all
+
+    def scored_by(self, docnum: int) -> Any:
+        """The query that gave this match its score."""
+        return self.query if self.loose is None or self.scores.holds_every(docnum) else self.loose
+
+
+class Snapshot:
+    """A Whoosh searcher on one generation of the index at `path`, and what is read
+    once from it. `queries` gives the index's query.QueryBuilder, `words` its
+    index.WordList, `analyze` the analysis passages find terms with."""
+
+    def __init__(self, searcher: Any, generation: int, path: Any, config: Config, queries: Callable[[], Any],
+                 words: Any, analyze: Callable[..., Any]) -> None:
+        self.searcher = searcher
+        self.generation = generation
+        self.config = config
+        self._path = path
+        self._queries = queries
+        self._words = words
+        self._analyze = analyze
+        # Read on first use: an index run needs none of them.
+        self._columns = None
+        self._metadata = None
+        self._speller = None
+        self._duplicates = None
+
+    def up_to_date(self) -> bool:
+        return self.searcher.up_to_date()
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    # -- what is read once --------------------------------------------------------------
+
+    @property
+    def columns(self) -> Any:
+        """matching.Columns: what scoring reads of the segments once."""
+        if self._columns is None:
+            from . import matching
+
+            self._columns = matching.Columns(self.searcher)
+        return self._columns
+
+    @property
+    def metadata(self) -> Any:
+        """metadata.Metadata: dates and facet values, read on first use."""
+        if self._metadata is None:
+            from .metadata import Metadata
+
+            self._metadata = Metadata(self.searcher)
+        return self._metadata
+
+    def suggest(self, query: str) -> str | None:
+        """The query with its words that no article has replaced by the closest ones, or None."""
+        if self._speller is None:
+            from .spelling import Speller
+
+            schema = self.searcher.schema
+            fields = [name for name in self.config.boosts if name in schema]
+            self._speller = Speller(self.searcher, schema, fields, self._queries().variants, self._words.words())
+        return self._speller.suggest(query)
+
+    @property
+    def duplicates(self) -> Any:
+        """duplicates.Duplicates: the saved near-duplicate groups."""
+        if self._duplicates is None:
+            from .duplicates import Duplicates
+
+            self._duplicates = Duplicates(self._path)
+        return self._duplicates
+
+    def duplicates_of(self, article_id: str) -> list[str]:
+        """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
+        return self.duplicates.of(article_id, self.generation) if self.config.duplicates else []
+
+    # -- the steps of a search ----------------------------------------------------------
+
+    def find(self, query: str, filters: Filters | None, *, fallback: bool = False,
+             all_words: bool | None = None) -> Found:
+        """Every article matching `query` and `filters`, with its score: for a short
+        query, those with every word first, then those with some (see
+        query.PreparedQuery). With `all_words` (default: the configuration's), only those
+        with every word; then with `fallback`, the query with any of its words when no
+        article has them all."""
+        from . import matching
+        from .query import has_patterns, resolve_patterns
+
+        prepared = self._queries().prepare(query)
+        searcher = self.searcher
+        if searcher.doc_count_all() == 0:
+            return Found(searcher, matching.Matches(), prepared.query, prepared.matched, prepared.expansions)  # (idf undefined)
+        reader = searcher.reader()
+        columns = self.columns
+        # The word list serves wildcards only: a plain search doesn't read it.
+        words = self._words.words() if has_patterns(prepared.query) else []
+        used = resolve_patterns(prepared.query, reader, stem, words)
+        all_words = self.config.all_words if all_words is None else all_words
+        if prepared.fallback is not None and not all_words:
+            loose = resolve_patterns(prepared.fallback, reader, stem, words)
+            scores = matching.tiered(searcher, used, loose, columns)
+            return Found(searcher, self.filtered(scores, filters), used, "tiered", prepared.expansions, loose)
+        if prepared.every is not None:  # (a ranked query: which hits have every word, for the record)
+            every = resolve_patterns(prepared.every, reader, stem, words)
+            scores = matching.tiered(searcher, every, used, columns, every_first=False)
+        else:
+            scores = matching.scores(searcher, used, columns)
+        scores = self.filtered(scores, filters)
+        if not scores and fallback and prepared.fallback is not None:
+            used = resolve_patterns(prepared.fallback, reader, stem, words)
+            scores = self.filtered(matching.scores(searcher, used, columns), filters).none_every()
+            return Found(searcher, scores, used, "any", prepared.expansions)
+        return Found(searcher, scores, used, prepared.matched, prepared.expansions)
+
+    def filtered(self, scores: Any, filters: Filters | None) -> Any:
+        return filters.apply(scores, self.metadata) if filters else scores
+
+    def order(self, found: Found, sort: str, limit: int | None) -> list[tuple[int, float]]:
+        """The best `limit` (None: all) matches in `sort` order (those with every word of
+        a query ranked "all words first" before the others, in either order)."""
+        scores = found.scores
+        if sort == "relevance":
+            from . import matching
+
+            return matching.ranked(scores, limit)
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        dates = self.metadata.dates.values
+        sign = -1 if sort == "newest" else 1
+        others = set(scores.docnums[~scores.every].tolist()) if scores.every_first else set()
+
+        def key(item: tuple[int, float]) -> tuple[bool, int, int, float, int]:
+            date = dates[item[0]]
+            return (item[0] in others, 0 if date else 1, sign * date, -item[1], item[0])  # undated last; ties by score
+
+        items = scores.items()
+        return sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
+
+    def collapsed(self, found: Found, sort: str, limit: int | None) -> tuple[list[tuple[int, float]],
+                                                                          dict[int, tuple[str, ...]]]:
+        """The best `limit` matches with each group of near-duplicates shown once, as its
+        best member; and, by shown article number, the ids of the matching others (none
+        when the index has no groups)."""
+        searcher, groups, generation = self.searcher, self.duplicates, self.generation
+        if not self.config.duplicates or not groups.groups(generation):
+            return self.order(found, sort, limit), {}
+        wanted = None if limit is None else limit * 3
+        while True:
+            order = self.order(found, sort, wanted)
+            shown: list[tuple[int, float]] = []
+            hidden: dict[int, tuple[str, ...]] = {}
+            skipped: set[int] = set()
+            for docnum, score in order:
+                if docnum in skipped:
+                    continue
+                others = groups.of(searcher.stored_fields(docnum)["id"], generation)
+                numbers = {other: searcher.document_number(id=other) for other in others}
+                matching = tuple(other for other, number in numbers.items() if number in found.scores)
+                if matching:
+                    skipped.update(numbers[other] for other in matching)
+                    hidden[docnum] = matching
+                shown.append((docnum, score))
+                if limit is not None and len(shown) == limit:
+                    return shown, hidden
+            if wanted is None or len(order) < wanted:
+                return shown, hidden
+            wanted *= 4  # (more near-duplicates among the best than room for them: look further)
+
+    def hits(self, found: Found, order: list[tuple[int, float]], passage_count: int | None,
+             hidden: dict[int, tuple[str, ...]] | None = None) -> Iterator[Hit]:
+        """`order`'s articles as Hits, with their best passages (None: no passages, no title
+        spans) and the near-duplicates each stands for (`hidden`, see collapsed)."""
+        from .passages import best_passages, candidates_of, whole_text
+        from .query import highlight_terms
+
+        searcher = self.searcher
+        wanted = highlight_terms(found.loose or found.query) if passage_count is not None else {}
+        weights: dict[str, float] = {}
+        for fieldname in ("body", "caption"):
+            for term in wanted.get(fieldname, Wanted()).terms:
+                weights[term] = searcher.idf(fieldname, term)
+            for phrase in wanted.get(fieldname, Wanted()).phrases:
+                weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
+        candidates = candidates_of(wanted) if passage_count is not None else {}
+        for rank, (docnum, score) in enumerate(order, start=1):
+            article = from_stored(searcher.stored_fields(docnum))
+            shown = () if passage_count is None else best_passages(
+                [("caption", article.caption), ("body", article.body)], wanted, weights, self._analyze,
+                passage_count, self.config.passage_chars, candidates)
+            yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
+                      title=whole_text(article.title, wanted.get("title"), self._analyze,
+                                       candidates=candidates.get("title")), passages=tuple(shown),
+                      duplicates=hidden.get(docnum, ()) if hidden else (),
+                      matched="all" if found.scores.holds_every(docnum) else "some")
