@@ -32,9 +32,9 @@ import sys
 import zlib
 from array import array
 from collections import Counter
-from itertools import repeat
+from itertools import compress, count, repeat
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 from .paths import replaced
 
@@ -261,6 +261,37 @@ def similarity(first: frozenset[int], second: frozenset[int]) -> float:
         return len(common) / max(len(first | second), 1)  # (far below: no need to be exact; most pairs)
     union = heapq.nsmallest(SKETCH_SIZE, first | second)
     return sum(1 for value in union if value in common) / len(union) if union else 0.0
+
+
+def candidates(blob: bytearray, deleted: Collection[int], keys: Iterable[bytes] | None,
+               named: Collection[int] = ()) -> tuple[set[int], set[bytes]]:
+    """Which articles to sketch again, from every article's stored keys (`blob`,
+    KEYS_BYTES an article, by article number; `deleted` articles have none): those whose
+    keys share one with `keys` (None: with another article's), and the `named` articles
+    with those sharing a key with them. And the crowded keys: those more than BUCKET_LIMIT
+    live articles share, which are boilerplate: through them come only the articles whose
+    keys are all the same (find_groups is given them)."""
+    for docnum in deleted:
+        blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES] = bytes(KEYS_BYTES)
+    words = array("I", bytes(blob))
+    width = KEYS_BYTES // words.itemsize
+    if keys is None:  # (after a run that could not use the saved groups: seldom)
+        wanted = {value for value, times in Counter(words).items() if times > 1 and value}
+        entries = {entry for entry, times in Counter(
+            bytes(blob[at:at + KEYS_BYTES]) for at in range(0, len(blob), KEYS_BYTES)).items() if times > 1}
+    else:
+        entries = {bytes(entry) for entry in keys}
+        entries.update(bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) for docnum in named)
+        wanted = {value for value in array("I", b"".join(entries)) if value}
+    positions = list(compress(count(), map(wanted.__contains__, words)))
+    counts = Counter(words[position] for position in positions)
+    crowded = {value for value in wanted if counts[value] > BUCKET_LIMIT}
+    docnums: set[int] = set(named)
+    for position in positions:
+        docnum = position // width
+        if words[position] not in crowded or bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) in entries:
+            docnums.add(docnum)
+    return docnums - set(deleted), {array("I", [value]).tobytes() for value in crowded}
 
 
 def save_groups(folder: Path, groups: list[list[str]], generation: int, days: Mapping[str, int]) -> None:

@@ -21,7 +21,6 @@ import pickle
 import struct
 import time
 import zlib
-from array import array
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
@@ -291,56 +290,22 @@ class Index:
         """(id, near-duplicate sketch, day) of live articles, the sketch made again from the
         stored body: those whose stored keys (see duplicates.keys) share one with `keys`
         (None: with another article), and those with `ids` with the articles sharing a
-        key with them; the day is date.toordinal(), 0 for no date. And the crowded keys: those more than duplicates.BUCKET_LIMIT live
-        articles share, which are boilerplate: through them come only the articles whose
-        keys are all the same (see duplicates.find_groups, which is given them).
+        key with them; the day is date.toordinal(), 0 for no date. And the crowded keys
+        (see duplicates.candidates, which chooses the articles).
         """
-        from collections import Counter
-        from itertools import compress, count
-
-        from .duplicates import BUCKET_LIMIT, KEYS_BYTES, sketch
+        from .duplicates import candidates, sketch
 
         snapshot = self._snapshot()
         searcher, dates = snapshot.searcher, snapshot.metadata.dates
-        reader = searcher.reader()
-        blob = bytearray()  # every article's keys, by article number
-        for segment, _ in reader.leaf_readers():
-            articles = segment.doc_count_all()
-            if segment.has_column("body_keys"):
-                # (the column's bytes at once: Whoosh reads them an article at a time)
-                column = segment.column_reader("body_keys", translate=False)
-                stored = column._dbfile.get(column._basepos, column._count * KEYS_BYTES)
-                blob += stored + bytes(KEYS_BYTES * (articles - column._count))  # (the default at the end)
-            else:
-                blob += bytes(KEYS_BYTES * articles)
-        for docnum in dates.deleted:  # (deleted and replaced articles have no keys)
-            blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES] = bytes(KEYS_BYTES)
-        words = array("I", bytes(blob))
-        width = KEYS_BYTES // words.itemsize
         named = {searcher.document_number(id=article_id) for article_id in ids} - {None}
-        if keys is None:  # (after a run that could not use the saved groups: seldom)
-            wanted = {value for value, count in Counter(words).items() if count > 1 and value}
-            entries = {entry for entry, count in Counter(
-                bytes(blob[at:at + KEYS_BYTES]) for at in range(0, len(blob), KEYS_BYTES)).items() if count > 1}
-        else:
-            entries = {bytes(entry) for entry in keys}
-            entries.update(bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) for docnum in named)
-            wanted = {value for value in array("I", b"".join(entries)) if value}
-        positions = list(compress(count(), map(wanted.__contains__, words)))
-        counts = Counter(words[position] for position in positions)
-        crowded = {value for value in wanted if counts[value] > BUCKET_LIMIT}
-        docnums: set[int] = set(named)  # type: ignore[arg-type]
-        for position in positions:
-            docnum = position // width
-            if words[position] not in crowded or bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) in entries:
-                docnums.add(docnum)
+        docnums, crowded = candidates(snapshot.stored_keys(), dates.deleted, keys, named)  # type: ignore[arg-type]
         found = []
-        for docnum in sorted(docnums - dates.deleted):
-            stored = reader.stored_fields(docnum)
+        for docnum in sorted(docnums):
+            stored = searcher.stored_fields(docnum)
             value = sketch(TEXT_TERMS.terms(stored.get("body") or ""))
             if value:
                 found.append((stored["id"], value, dates.day(docnum)))
-        return found, {array("I", [value]).tobytes() for value in crowded}
+        return found, crowded
 
     @_reads_index
     def fingerprints(self) -> list[tuple[str, str, str]]:

@@ -115,6 +115,23 @@ class Snapshot:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
         return self.duplicates.of(article_id, self.generation) if self.config.duplicates else []
 
+    def stored_keys(self) -> bytearray:
+        """Every article's near-duplicate keys (duplicates.keys, KEYS_BYTES each), by article
+        number; zeros for an article without (deleted ones keep theirs)."""
+        from .duplicates import KEYS_BYTES
+
+        blob = bytearray()
+        for segment, _ in self.searcher.reader().leaf_readers():
+            articles = segment.doc_count_all()
+            if segment.has_column("body_keys"):
+                # (the column's bytes at once: Whoosh reads them an article at a time)
+                column = segment.column_reader("body_keys", translate=False)
+                stored = column._dbfile.get(column._basepos, column._count * KEYS_BYTES)
+                blob += stored + bytes(KEYS_BYTES * (articles - column._count))  # (the default at the end)
+            else:
+                blob += bytes(KEYS_BYTES * articles)
+        return blob
+
     # -- the steps of a search ----------------------------------------------------------
 
     def find(self, query: str, filters: Filters | None, *, fallback: bool = False,
