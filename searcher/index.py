@@ -43,7 +43,7 @@ from .schema import (
     stored_fingerprint, to_document,
 )
 from .locking import LOCK_NAME, write_lock
-from .snapshot import Found, Snapshot
+from .snapshot import TEXT_FIELDS, Found, Snapshot
 from .storage import SegmentStorage
 
 if TYPE_CHECKING:
@@ -428,45 +428,24 @@ class Index:
         A result of more than `sample` articles is read from a fixed random sample of
         them, to choose the candidates; the counts shown are exact.
         """
-        import random
-
-        from .keyterms import key_terms
+        from .keyterms import counted_top_words
         from .query import highlight_terms
 
         snapshot = self._snapshot()
         found = snapshot.find(query, filters, all_words=all_words)
-        searcher = found.searcher
         metadata = snapshot.metadata
         compared = filters.apply(metadata.live(), metadata) if filters else None
         if compared is not None and len(found.scores) >= len(compared):
             compared = None  # (the filters alone: compare them with the whole index)
-        size = len(compared) if compared is not None else searcher.doc_count()
-        docnums = sorted(found.scores)
-        if len(docnums) > sample:
-            docnums = sorted(random.Random(len(docnums)).sample(docnums, sample))
-        texts = (_article_text(searcher.stored_fields(docnum)) for docnum in docnums)
         wanted = highlight_terms(found.loose or found.query)
         query_terms = {term for field in wanted.values() for term in field.terms} | {
             word for field in wanted.values() for phrase in field.phrases for word in phrase}
-        reader = searcher.reader()
-        share = size / max(searcher.doc_count(), 1)
-        matched = set(found.scores.docnums.tolist())
-        compared_set = set(compared.docnums.tolist()) if compared is not None else set()
-
-        def estimate(term: str) -> int:  # (the largest field's count, in proportion to the articles compared)
-            return round(max(searcher.doc_frequency(fieldname, term) for fieldname in _TEXT_FIELDS) * share)
-
-        def exact(term: str) -> tuple[int, int]:  # articles with the term in a field read: matching, compared
-            articles: set[int] = set()
-            for fieldname in _TEXT_FIELDS:
-                if (fieldname, term) in reader:
-                    articles.update(reader.postings(fieldname, term).all_ids())
-            inside = len(articles & matched)
-            return inside, len(articles) if compared is None else len(articles & compared_set)
-
-        terms = key_terms(texts, len(docnums), len(found.scores), size, estimate, exact, query_terms, limit)
+        terms, size, docnums = counted_top_words(
+            found.scores.docnums.tolist(), None if compared is None else compared.docnums.tolist(),
+            snapshot.searcher.doc_count(),
+            snapshot.article_text, snapshot.document_frequency, snapshot.articles_with, query_terms, limit, sample)
         every = found.scores.count_every()
-        return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=len(docnums),
+        return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=docnums,
                         filtered=compared is not None, every_word=every if every < len(found.scores) else None)
 
     @_reads_index
@@ -487,7 +466,7 @@ class Index:
         order = snapshot.order(found, sort, limit)
         wanted = highlight_terms(found.loose or found.query)
         if found.scores and not any(wanted.get(name) and (wanted[name].terms or wanted[name].phrases)
-                                    for name in _TEXT_FIELDS):
+                                    for name in TEXT_FIELDS):
             raise QueryError(f"{query!r} has no words of the text to show in context",
                              hint="search for words or a phrase")
         searcher = found.searcher
@@ -794,13 +773,6 @@ class WordList:
             return
         with replaced(self.path) as out:
             out.write("\n".join(sorted(words)) + "\n")
-
-
-_TEXT_FIELDS = ("title", "caption", "body")  # what top words read of each article
-
-
-def _article_text(stored: dict[str, Any]) -> str:
-    return f"{stored.get('title', '')}\n\n{stored.get('caption', '')}\n\n{stored.get('body', '')}"
 
 
 def _write_marker(folder: Path) -> None:

@@ -11,8 +11,9 @@ elsewhere gets a negative score and is left out.
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from .analysis import STOP_WORDS, TEXT_TERMS
 from .model import KeyTerm
@@ -83,3 +84,33 @@ def key_terms(texts: Iterable[str], read: int, total: int, compared: int, estima
     return [KeyTerm(word=spellings[term].most_common(1)[0][0], term=term, matches=inside, articles=everywhere,
                     score=round(found, 2), in_query=term in query_terms)
             for found, term, inside, everywhere in scored[:limit]]
+
+
+def counted_top_words(matched: Sequence[int], compared: Sequence[int] | None, live: int, text_of: Callable[[int], str],
+                      document_frequency: Callable[[str], int], articles_with: Callable[[str], set[int]],
+                      query_terms: set[str], limit: int, sample: int) -> tuple[list[KeyTerm], int, int]:
+    """The `limit` key terms of the `matched` articles (article numbers) against the
+    `compared` ones (None: all `live` articles of the index), with what the index says:
+    `text_of(article)`, `document_frequency(term)` (the largest of the text fields'),
+    `articles_with(term)` (those with it in a text field). A result of more than
+    `sample` articles is read from a fixed random sample of them, to choose the
+    candidates; the counts shown are exact. Returns the terms, how many articles were
+    compared, and how many matching ones were read."""
+    size = len(compared) if compared is not None else live
+    docnums = sorted(matched)
+    if len(docnums) > sample:
+        docnums = sorted(random.Random(len(docnums)).sample(docnums, sample))
+    share = size / max(live, 1)
+    matched_set = set(matched)
+    compared_set = set(compared) if compared is not None else set()
+
+    def estimate(term: str) -> int:  # (the largest field's count, in proportion to the articles compared)
+        return round(document_frequency(term) * share)
+
+    def exact(term: str) -> tuple[int, int]:  # articles with the term in a field read: matching, compared
+        articles = articles_with(term)
+        inside = len(articles & matched_set)
+        return inside, len(articles) if compared is None else len(articles & compared_set)
+
+    texts = (text_of(docnum) for docnum in docnums)
+    return key_terms(texts, len(docnums), len(matched), size, estimate, exact, query_terms, limit), size, len(docnums)

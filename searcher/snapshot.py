@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .analysis import stem
 from .model import SORTS, Hit, Wanted
-from .schema import from_stored
+from .schema import STEMMED_FIELDS, from_stored
+
+TEXT_FIELDS = STEMMED_FIELDS  # (title, caption, body: the fields top words count)
 
 if TYPE_CHECKING:
     from .config import Config
@@ -131,6 +133,24 @@ class Snapshot:
             else:
                 blob += bytes(KEYS_BYTES * articles)
         return blob
+
+    def article_text(self, docnum: int) -> str:
+        """An article's title, caption and body, as top words read them."""
+        stored = self.searcher.stored_fields(docnum)
+        return f"{stored.get('title', '')}\n\n{stored.get('caption', '')}\n\n{stored.get('body', '')}"
+
+    def document_frequency(self, term: str) -> int:
+        """How many articles have `term`, in the text field where most have it."""
+        return max(self.searcher.doc_frequency(fieldname, term) for fieldname in TEXT_FIELDS)
+
+    def articles_with(self, term: str) -> set[int]:
+        """The articles with `term` in one of their text fields (title, caption, body)."""
+        reader = self.searcher.reader()
+        articles: set[int] = set()
+        for fieldname in TEXT_FIELDS:
+            if (fieldname, term) in reader:
+                articles.update(reader.postings(fieldname, term).all_ids())
+        return articles
 
     # -- the steps of a search ----------------------------------------------------------
 
