@@ -494,7 +494,9 @@ class Index:
         if docnum is None:
             return None
         query = more_like(searcher, searcher.stored_fields(docnum), terms)
-        scores = matching.scores(searcher, query, snapshot.columns) if query is not None else matching.Matches()
+        if query is None:  # (an article with no words to look for)
+            return Results([], total=0, matched="ranked", query="")
+        scores = matching.scores(searcher, query, snapshot.columns)
         # (its own near-duplicates are the same story, not related ones)
         copies = [searcher.document_number(id=copy) for copy in snapshot.duplicates_of(article_id)]
         scores = scores.without([docnum, *(number for number in copies if number is not None)])
@@ -535,7 +537,6 @@ class Index:
         if self._current is None:
             for attempt in range(3):
                 try:
-                    generation = self.generation
                     searcher = self._ix.searcher(weighting=scoring.weighting(self.config.boosts))
                     break
                 except FileNotFoundError:
@@ -545,6 +546,11 @@ class Index:
                     if attempt == 2:
                         raise
                     time.sleep(0.05)
+            # The generation the searcher reads (a commit may have come since the index
+            # was asked for its latest); an empty index's reader has none.
+            generation = searcher.reader().generation()
+            if generation is None or generation < 0:
+                generation = self.generation
             self._current = Snapshot(searcher, generation, self.path, self.config, lambda: self._queries, self._words,
                                      self._analyze)
         return self._current

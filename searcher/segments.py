@@ -350,7 +350,9 @@ class _Lengths:
 #: carries all they use (segments._WorkerTask), they start before this process has a
 #: thread of ours (ParallelWriter._enqueue), and the test suite runs them under
 #: "forkserver" too (test_indexer.py), Python 3.14's default on Linux.
-START_METHOD = "fork" if sys.platform.startswith("linux") else multiprocessing.get_start_method()
+START_METHOD = "fork" if sys.platform.startswith("linux") else multiprocessing.get_all_start_methods()[0]
+# (get_all_start_methods' first is the platform's default; get_start_method() would settle
+# the program's default context, which its own set_start_method() could then not change.)
 
 
 class _WorkerTask(SubWriterTask):
@@ -392,6 +394,11 @@ class _WorkerTask(SubWriterTask):
             writer.cancel()
             return
         segment = writer._finalize_segment()
+        if not writer._added:
+            # A worker given no work: its empty segment stays out of the index (the commit
+            # deletes its files). Cancelling instead would destroy the temporary folder the
+            # parent shares with the other workers.
+            segment = None
         with open(self.results_path, "wb") as out:
             pickle.dump((TEXT_TERMS.stemmed_away, writer.written_sketches), out, protocol=pickle.HIGHEST_PROTOCOL)
         self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
@@ -435,6 +442,8 @@ class ParallelWriter(MpWriter):
         # MpWriter.__init__, with queues of the workers' start method. Whoosh's come from
         # the program's default context, and making them settles that context for the
         # whole program: its own multiprocessing.set_start_method() would then fail.
+        if not multisegment:
+            raise ValueError("ParallelWriter writes a segment a worker (multisegment)")
         writing.SegmentWriter.__init__(self, ix, **kwargs)
         self.procs = procs
         self.batchsize = batchsize
@@ -462,6 +471,11 @@ class ParallelWriter(MpWriter):
         job, self.docbuffer = (filename, len(self.docbuffer)), []
         while len(self.tasks) < self.procs:
             self._new_task()
+        self._put(job)
+
+    def _put(self, job: tuple[str, int] | None) -> None:
+        """Put a job (None: finish) on the job queue, which is bounded; when it is full
+        and no worker is left to read it, the run stops with the worker's error."""
         while True:
             try:
                 self.jobqueue.put(job, timeout=1)
@@ -469,6 +483,30 @@ class ParallelWriter(MpWriter):
             except queue.Full:
                 if not any(task.is_alive() for task in self.tasks):
                     raise _stopped(self.tasks[0]) from None
+
+    def _commit(self, mergetype, optimize, merge):  # type: ignore[no-untyped-def]
+        # Whoosh's MpWriter._commit, for multisegment writers (ours), with its puts
+        # through _put: Whoosh's would wait forever to tell a dead worker to finish.
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self._put(None)
+        final = self._merge_segments(mergetype, optimize, merge)
+        for task in self.tasks:
+            task.join()
+        results = []
+        for _ in self.tasks:
+            try:
+                results.append(self.resultqueue.get(timeout=1))
+            except queue.Empty:
+                pass  # (a worker that failed: _commit_toc says so)
+        final += [segment for _, _, segment in results if segment is not None]  # (None: a worker given no work)
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(final)
+        self._finish()
 
     def _new_task(self) -> SubWriterTask:
         results_path = Path(self.storage.folder) / f".searcher-worker-{os.getpid()}-{len(self.tasks)}.tmp"
@@ -502,7 +540,8 @@ class ParallelWriter(MpWriter):
             if task.is_alive():
                 task.terminate()
         for task in self.tasks:
-            task.join()
+            if task.pid is not None:  # (a task whose start failed has nothing to wait for)
+                task.join()
             task.results_path.unlink(missing_ok=True)
         self.jobqueue.cancel_join_thread()
 

@@ -17,6 +17,7 @@ process reads as Whoosh reads it.
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 from typing import Any, Iterator
@@ -125,7 +126,14 @@ class SegmentStorage(FileStorage):
         with open(self._fpath(name), "rb") as file:
             if os.fstat(file.fileno()).st_size == 0:  # (an empty file can't be mapped)
                 return structfile.BufferFile(b"", name=name)
-            source = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            try:
+                source = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            except OSError as error:
+                if error.errno != errno.ENOMEM:
+                    raise
+                # No room to map it: the file itself, whose parts Whoosh reads with seeks
+                # (StructFile.subset), as Whoosh does when its own map fails.
+                return super().open_file(name, **kwargs)
         view = memoryview(source)
         return SegmentPart(view, name=name, onclose=lambda _part: _unmap(view, source))
 

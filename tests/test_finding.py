@@ -328,3 +328,11 @@ def test_an_index_run_finds_the_groups_a_full_build_finds(tmp_path: Path, reuter
     update_index(full, [path])
     found = groups(incremental)
     assert len(found) > 100 and found == groups(full)
+
+
+def test_similar_to_an_article_with_no_words_is_nothing(tmp_path: Path) -> None:
+    with Index.create(tmp_path / "ix") as index:
+        index.add([Article(id="blank", title="", body="", caption="A photo"),
+                   Article(id="oil", title="Oil prices", body="Crude rose.")])
+        results = index.similar("blank")
+        assert results is not None and list(results) == [] and results.total == 0

@@ -236,7 +236,7 @@ def test_workers_started_afresh_give_the_same_index(tmp_path: Path, bbc_docs: Pa
     from searcher.duplicates import FILE_NAME
 
     monkeypatch.setattr(segments, "START_METHOD", start_method)
-    config = Config(index=tmp_path / "ix")
+    config = Config(index=tmp_path / "ix", workers=2)
     assert update_index(config, [bbc_docs]).added == 2225
     with Index.open(bbc_index) as forked, Index.open(config.index) as fresh:
         assert fresh.stats().segments >= 2
@@ -624,6 +624,39 @@ def test_a_failing_worker_fails_the_run_and_saves_nothing(bbc_docs: Path, tmp_pa
     assert report.added == 2225
     # The failed run's segment files were never committed; the next commit removes them.
     assert not orphans & {path.name for path in config.index.iterdir()}
+
+
+@pytest.mark.parametrize("articles", [1000, 1300])
+def test_workers_that_die_stop_the_run_instead_of_hanging_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            articles: int) -> None:
+    """Workers killed at their first job (the out-of-memory killer). The job queue holds
+    8 jobs of 100 articles, and each worker took one: with 1,300 articles the queue fills
+    while the run hands out work, with 1,000 when it tells the workers to finish (where
+    Whoosh's writer waited forever). Either way, one clear error."""
+    from searcher import SearcherError, segments
+
+    def dying(self, filename: str, count: int) -> None:  # type: ignore[no-untyped-def]
+        os._exit(3)
+
+    monkeypatch.setattr(segments, "START_METHOD", "fork")  # (the patch reaches a forked worker)
+    monkeypatch.setattr(segments._WorkerTask, "_process_file", dying)
+    with Index.create(tmp_path / "ix") as index:
+        with pytest.raises(SearcherError, match=r"an indexing worker stopped \(exit code 3\)"):
+            with index.batch(workers=2) as batch:
+                for number in range(articles):
+                    batch.add(Article(id=str(number), title=f"Story {number}", body="Words of the story."))
+        assert len(index) == 0
+
+
+def test_a_worker_given_no_work_writes_no_segment(tmp_path: Path) -> None:
+    with Index.create(tmp_path / "ix") as index:
+        with index.batch(workers=4) as batch:  # (150 articles: two jobs of 100 and 50, for four workers)
+            for number in range(150):
+                batch.add(Article(id=str(number), title=f"Story {number}", body="Words of the story."))
+        assert len(index) == 150
+        assert sorted(segment.doc_count_all() for segment in index._ix._segments()) == [50, 100]
+        on_disk = {path.name.split(".")[0] for path in (tmp_path / "ix").glob("MAIN_*") if path.name != "MAIN_WRITELOCK"}
+        assert on_disk == {segment.segment_id() for segment in index._ix._segments()}  # (the idle ones' files gone)
 
 
 def test_lines_without_ids_are_named_after_the_current_root(tmp_path: Path) -> None:

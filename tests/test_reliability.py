@@ -252,7 +252,7 @@ def test_an_index_folder_that_cannot_be_written_is_one_clear_error(tmp_path: Pat
 def test_a_rewritten_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
     import stat
 
-    from searcher.paths import replaced, umask
+    from searcher.paths import replaced
 
     target = tmp_path / "words.txt"
     target.write_text("old\n")
@@ -264,4 +264,5 @@ def test_a_rewritten_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> Non
     with replaced(target) as out:
         out.write("new\n")
     assert target.read_text() == "new\n" and [path.name for path in tmp_path.iterdir()] == ["words.txt"]
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask()  # (as a new file's; mkstemp's are private)
+    (tmp_path / "new.txt").write_text("")  # (a new file's mode, which the umask decides; mkstemp's are private)
+    assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE((tmp_path / "new.txt").stat().st_mode)

@@ -79,3 +79,23 @@ def test_a_plain_whoosh_index_beside_ours_is_read_as_whoosh_reads_it(tmp_path: P
         part = storage.open_file(next(n for n in storage.list() if n.endswith(".pst")))
         assert type(part) is structfile.BufferFile and isinstance(part.file, io.BytesIO)
 
+
+def test_a_segment_that_cannot_be_mapped_is_read_from_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import mmap
+
+    from searcher import storage
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"n{n}", "title": f"Oil story {n}", "body": "Crude prices."}) + "\n"
+                              for n in range(30)), encoding="utf-8")
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [corpus])
+
+    def no_room(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(storage.mmap, "mmap", no_room)
+    with Index.open(config.index, config) as index:
+        assert len(index.search("oil", limit=50)) == 30 and index.get("n7").title == "Oil story 7"
+    monkeypatch.setattr(storage.mmap, "mmap", mmap.mmap)

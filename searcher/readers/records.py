@@ -11,6 +11,7 @@ import codecs
 import csv
 import json
 import re
+import threading
 from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Sequence
 
 from ..dates import DateParser
@@ -228,13 +229,24 @@ def _next_row(reader: Any) -> list[str]:
     """The csv reader's next row, with no limit on a field's length while it is read.
 
     csv refuses fields over 128 KiB by default, and an article body can be longer. The
-    limit is the csv module's, for the whole process: it is raised for the row and put
-    back, so that other csv readers in the program keep theirs."""
-    limit = csv.field_size_limit(_NO_FIELD_LIMIT)
+    limit is the csv module's, for the whole process: it is raised while some row of
+    ours is being read and put back after the last one, so that other csv readers in
+    the program keep theirs (threads reading at once included)."""
+    global _reading, _saved_limit
+    with _limit_lock:
+        if _reading == 0:
+            _saved_limit = csv.field_size_limit(_NO_FIELD_LIMIT)
+        _reading += 1
     try:
         return next(reader)
     finally:
-        csv.field_size_limit(limit)
+        with _limit_lock:
+            _reading -= 1
+            if _reading == 0:
+                csv.field_size_limit(_saved_limit)
 
 
 _NO_FIELD_LIMIT = 2**31 - 1  # (the largest a C long holds on every platform; no article is 2 GB)
+_limit_lock = threading.Lock()
+_reading = 0  # rows being read now, in all threads
+_saved_limit = 0  # the program's limit, while _reading
