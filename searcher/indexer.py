@@ -19,18 +19,16 @@ paths indexed before are left alone.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import sys
 import time
 import zlib
 from array import array
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from .config import Config
 from .errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted
@@ -53,7 +51,7 @@ from .readers import (
     unreadable,
 )
 from .schema import fingerprint
-from .segments import RARE_FULL_COLLECTIONS
+from .segments import rare_full_collections  # (the command line's, and a library user's: see there)
 
 #: Below this many articles to write, one process is faster than starting workers.
 PARALLEL_MIN_ARTICLES = 1000
@@ -149,25 +147,6 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
         groups = find_groups(sketches, crowded=crowded)
     days.update((article_id, day) for article_id, _, day in sketches)
     save_groups(index.path, groups, index.generation, days)
-
-
-@contextmanager
-def rare_full_collections() -> Iterator[None]:
-    """Python's full garbage collections walk every live object, and an index run keeps
-    hundreds of thousands alive (manifest entries, articles in flight): they cost 5-8%
-    of a build. Within this block young objects are collected as usual, and full
-    collections (the third threshold) come 100 times rarer than by default.
-
-    The threshold is the whole process's, so `update_index` leaves it alone: the
-    command line wraps its runs in this, and a program that runs nothing else at the
-    time may do the same. (The worker processes of a run are the run's own: they set it
-    for themselves, segments._WorkerTask.)"""
-    young, middle, full = gc.get_threshold()
-    gc.set_threshold(young, middle, max(full, RARE_FULL_COLLECTIONS))
-    try:
-        yield
-    finally:
-        gc.set_threshold(young, middle, full)
 
 
 class _Committer:
