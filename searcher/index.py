@@ -440,12 +440,12 @@ class Index:
         wanted = highlight_terms(found.loose or found.query)
         query_terms = {term for field in wanted.values() for term in field.terms} | {
             word for field in wanted.values() for phrase in field.phrases for word in phrase}
-        terms, size, docnums = counted_top_words(
+        terms, size, read = counted_top_words(
             found.scores.docnums.tolist(), None if compared is None else compared.docnums.tolist(),
             snapshot.searcher.doc_count(),
             snapshot.article_text, snapshot.document_frequency, snapshot.articles_with, query_terms, limit, sample)
         every = found.scores.count_every()
-        return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=docnums,
+        return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=read,
                         filtered=compared is not None, every_word=every if every < len(found.scores) else None)
 
     @_reads_index

@@ -27,7 +27,8 @@ from whoosh.filedb import structfile
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.numeric import byte_to_length
 
-_LENGTHS = [0] + [byte_to_length(byte) for byte in range(1, 256)]
+#: The length each of Whoosh's length bytes stands for, 0 for "no length".
+LENGTHS = (0, *(byte_to_length(byte) for byte in range(1, 256)))
 
 
 class _View:
@@ -150,7 +151,7 @@ def field_lengths(perdoc, fieldname: str, count: int, missing: int) -> list[int]
     """The length of a field in each of the `count` articles of a segment (`perdoc`, its
     per-document reader), `missing` where it has none. Whoosh's codec keeps one byte an
     article in a column, read here at once instead of with a seek and a read for each."""
-    lengths = [_LENGTHS[byte] or missing for byte in length_bytes(perdoc, fieldname)]
+    lengths = [LENGTHS[byte] or missing for byte in length_bytes(perdoc, fieldname)]
     lengths.extend([missing] * (count - len(lengths)))
     return lengths
 
@@ -161,7 +162,3 @@ def length_bytes(perdoc, fieldname: str) -> bytes:  # type: ignore[no-untyped-de
     may be left out."""
     column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
     return column._dbfile.get(column._basepos, column._count) if column is not None and column._count else b""
-
-
-#: The length of each length byte, 0 for "no length".
-LENGTHS = tuple(_LENGTHS)
