@@ -76,7 +76,7 @@ def sample(records: list[dict], field: str, count: int, seed: int) -> list[tuple
 def mrr(index, queries: list[tuple[str, str]], split: bool) -> float:  # type: ignore[no-untyped-def]
     total = 0.0
     for article_id, text in queries:
-        if split and index._queries.prepare(text).matched == "ranked":
+        if split and index._snapshot().queries.prepare(text).matched == "ranked":
             text = JOINED.sub(" ", text)
         ids = [hit.id for hit in index.search(text, limit=20, passages=0, collapse=False)]
         total += 1 / (ids.index(article_id) + 1) if article_id in ids else 0.0

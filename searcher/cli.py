@@ -692,7 +692,7 @@ def _query_text(parts: tuple[str, ...], filters: Any) -> str:
 
 
 def _facet_names(value: str | None) -> tuple[str, ...]:
-    from .index import check_facets
+    from .metadata import check_facets
     from .metadata import FACET_ALIASES
 
     names = _names(value, FACET_ALIASES)

@@ -8,18 +8,38 @@ Context is cut to `width` characters, whitespace collapsed, so that the lines al
 from __future__ import annotations
 
 import re
-from typing import Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 from .model import Article, Concordance, Wanted
+from .errors import QueryError
 from .passages import Analyze, find_matches
 
+if TYPE_CHECKING:
+    from .metadata import Filters
+    from .snapshot import Snapshot
+
 _SPACE = re.compile(r"\s+")
+_TEXT_FIELDS = ("title", "caption", "body")
+
+
+def concordance(snapshot: Snapshot, query: str, width: int, *, filters: Filters | None, sort: str,
+                limit: int | None, all_words: bool | None) -> Iterator[Concordance]:
+    """Index.concordance, in one snapshot: checked at once, read as the iterator is."""
+    found = snapshot.find(query, filters, all_words=all_words)
+    order = snapshot.order(found, sort, limit)
+    wanted = snapshot.wanted(found)
+    if found.scores and not any(wanted.get(name) and (wanted[name].terms or wanted[name].phrases)
+                                for name in _TEXT_FIELDS):
+        raise QueryError(f"{query!r} has no words of the text to show in context", hint="search for words or a phrase")
+    return (line for rank, (docnum, _) in enumerate(order, start=1)
+            for line in occurrences(snapshot.article(docnum), rank, wanted, snapshot.analyze, width))
 
 
 def occurrences(article: Article, rank: int, wanted: Mapping[str, Wanted], analyze: Analyze,
                 width: int) -> Iterator[Concordance]:
     """The occurrences of `wanted` in an article's title, caption and body, in reading order."""
-    for field, text in (("title", article.title), ("caption", article.caption), ("body", article.body)):
+    for field in _TEXT_FIELDS:
+        text = getattr(article, field)
         for span in find_matches(text, wanted.get(field), analyze):
             left = _SPACE.sub(" ", text[max(0, span.start - 3 * width):span.start]).lstrip()
             right = _SPACE.sub(" ", text[span.end:span.end + 3 * width]).rstrip()

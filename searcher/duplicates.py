@@ -34,9 +34,12 @@ from array import array
 from collections import Counter
 from itertools import compress, count, repeat
 from pathlib import Path
-from typing import Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence
 
 from .paths import replaced
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 SKETCH_SIZE = 64
 THRESHOLD = 0.8
@@ -292,6 +295,27 @@ def candidates(blob: bytearray, deleted: Collection[int], keys: Iterable[bytes] 
         if words[position] not in crowded or bytes(blob[docnum * KEYS_BYTES:(docnum + 1) * KEYS_BYTES]) in entries:
             docnums.add(docnum)
     return docnums - set(deleted), {array("I", [value]).tobytes() for value in crowded}
+
+
+def stored_sketches(snapshot: Snapshot, keys: Iterable[bytes] | None,
+                    ids: Iterable[str] = ()) -> tuple[list[tuple[str, bytes, int]], set[bytes]]:
+    """(id, sketch, day) of live articles of `snapshot`, the sketch made again from the
+    stored body: those whose stored keys share one with `keys` (None: with another
+    article), and those with `ids` with the articles sharing a key with them; the day
+    is date.toordinal(), 0 for no date. And the crowded keys (see candidates, which
+    chooses the articles)."""
+    from .analysis import TEXT_TERMS
+
+    searcher, dates = snapshot.searcher, snapshot.metadata.dates
+    named = {searcher.document_number(id=article_id) for article_id in ids} - {None}
+    docnums, crowded = candidates(snapshot.stored_keys(), dates.deleted, keys, named)
+    found = []
+    for docnum in sorted(docnums):
+        stored = searcher.stored_fields(docnum)
+        value = sketch(TEXT_TERMS.terms(stored.get("body") or ""))
+        if value:
+            found.append((stored["id"], value, dates.day(docnum)))
+    return found, crowded
 
 
 def save_groups(folder: Path, groups: list[list[str]], generation: int, days: Mapping[str, int]) -> None:

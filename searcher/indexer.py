@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .config import Config
-from .errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted
-from .index import Batch, Index
+from .errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexVersionError, IndexWriteError, Interrupted
+from .batch import Batch
+from .index import Index
 from .locking import write_lock
 from .manifest import FileState, Manifest
 from .model import Article, IndexReport, Progress
@@ -109,6 +110,41 @@ def update_index(
     return report
 
 
+def open_or_build(config: Config, *, may_build: bool,
+                  build: Callable[[str, bool], object] | None) -> Index:
+    """Index.open_or_build: the configured index, built first when there is none, when
+    its first build was interrupted, or when an older searcher made it."""
+    may_build = may_build and bool(config.corpus)
+    if build is None:
+        def build(reason: str, rebuild: bool) -> object:
+            return update_index(config, rebuild=rebuild)
+
+    try:
+        index = Index.open(config.index, config)
+    except IndexNotFoundError:
+        if not may_build:
+            raise
+        build("No index yet", False)
+        return Index.open(config.index, config)
+    except IndexVersionError as error:
+        if not may_build or not error.older:
+            raise  # (an index of a newer searcher is not rebuilt by an older one)
+        build("The index was made by another version of searcher", True)
+        return Index.open(config.index, config)
+    try:
+        # Empty and never indexed: an interrupted first build. (An index of an empty
+        # corpus has its corpus recorded, and is left as it is.)
+        interrupted = may_build and len(index) == 0 and not index.stats().corpus
+    except BaseException:
+        index.close()
+        raise
+    if not interrupted:
+        return index
+    index.close()
+    build("The index is empty", False)
+    return Index.open(config.index, config)
+
+
 def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progress) -> None:
     """The near-duplicate groups of the whole index after this run.
 
@@ -116,7 +152,7 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
     sketches its writers made. Otherwise, when the saved groups describe the index as
     the run found it (`generation`), only the articles it wrote or deleted are looked
     at again, with the few articles they could join, whose sketches are made again
-    from their stored text (see Index.stored_sketches). Else (the groups were lost,
+    from their stored text (see duplicates.stored_sketches). Else (the groups were lost,
     or an `Index.add` changed the index since) every article that shares a key with
     another is sketched again.
     """

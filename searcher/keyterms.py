@@ -13,10 +13,14 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from .analysis import STOP_WORDS, TEXT_TERMS
-from .model import KeyTerm
+from .model import KeyTerm, TopWords
+
+if TYPE_CHECKING:
+    from .metadata import Filters
+    from .snapshot import Snapshot
 
 
 def log_likelihood(a: int, n1: int, c: int, n2: int) -> float:
@@ -114,3 +118,23 @@ def counted_top_words(matched: Sequence[int], compared: Sequence[int] | None, li
 
     texts = (text_of(docnum) for docnum in docnums)
     return key_terms(texts, len(docnums), len(matched), size, estimate, exact, query_terms, limit), size, len(docnums)
+
+
+def top_words(snapshot: Snapshot, query: str, limit: int, *, filters: Filters | None, sample: int,
+              all_words: bool | None) -> TopWords:
+    """Index.top_words, in one snapshot."""
+    found = snapshot.find(query, filters, all_words=all_words)
+    metadata = snapshot.metadata
+    compared = filters.apply(metadata.live(), metadata) if filters else None
+    if compared is not None and len(found.scores) >= len(compared):
+        compared = None  # (the filters alone: compare them with the whole index)
+    wanted = snapshot.wanted(found)
+    query_terms = {term for field in wanted.values() for term in field.terms} | {
+        word for field in wanted.values() for phrase in field.phrases for word in phrase}
+    terms, size, read = counted_top_words(
+        found.scores.docnums.tolist(), None if compared is None else compared.docnums.tolist(),
+        snapshot.searcher.doc_count(),
+        snapshot.article_text, snapshot.document_frequency, snapshot.articles_with, query_terms, limit, sample)
+    every = found.scores.count_every()
+    return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=read,
+                    filtered=compared is not None, every_word=every if every < len(found.scores) else None)

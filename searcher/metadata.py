@@ -31,6 +31,13 @@ from .schema import FACET_FIELDS, microseconds
 DAY = 86_400_000_000
 
 
+def check_facets(facets: Sequence[str]) -> None:
+    """Raises ValueError, naming the facets there are, for a name that is not one."""
+    for facet in facets:
+        if facet not in FACET_FIELDS:
+            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACET_FIELDS)})")
+
+
 def column_value(moment: dt.datetime) -> int:
     """A naive datetime as the date column holds it."""
     return microseconds(moment) + 1

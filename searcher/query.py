@@ -117,6 +117,19 @@ def _raised_in_whoosh(error: BaseException) -> bool:
     return frame is not None and str(frame.tb_frame.f_globals.get("__name__", "")).startswith("whoosh.")
 
 
+def query_builder(schema, config) -> QueryBuilder:  # type: ignore[no-untyped-def]
+    """The QueryBuilder of an index with this schema and configuration (boosts,
+    synonym groups, and the bundled name variants unless switched off)."""
+    from .synonyms import NameVariants
+
+    groups = list(config.synonym_groups)
+    if config.default_synonyms:
+        from .name_variants import GROUPS
+
+        groups = [*GROUPS, *groups]
+    return QueryBuilder(schema, config.boosts, NameVariants(groups, schema))
+
+
 class QueryBuilder:
     """Parses query text for one schema and one set of field boosts."""
 

@@ -7,7 +7,7 @@ with the parts that made indexing slow or fragile replaced.
 - `SegmentWriter` keeps the near-duplicate sketches of the articles it writes
   (`written_sketches`), made from the body's terms as they are indexed.
 - `ParallelWriter`'s workers ignore Ctrl-C, stop on cancel, and hand back the words
-  that stemming changed (for index.WordList) and their writers' sketches.
+  that stemming changed (for batch.WordList) and their writers' sketches.
 
 The index module is the only user; Whoosh's writers stay behind it.
 """

@@ -8,8 +8,9 @@ that generation. A `Snapshot` keeps them together, with the steps a search takes
 one generation: find the matches with their scores, order them, show near-duplicates
 once, and copy the hits out into our dataclasses.
 
-`Index` assembles what a user asked for (search, timeline, top words...) from its
-current snapshot, and opens a new one when the index has changed. Every step of one
+What a user asks for is assembled from one snapshot elsewhere: a search in results.py,
+a timeline, top words or a concordance in their own modules. `Index` opens a new
+snapshot when the index has changed. Every step of one
 answer uses the same snapshot: a commit between finding the matches and counting them
 would otherwise number the articles of another index.
 """
@@ -17,6 +18,7 @@ would otherwise number the articles of another index.
 from __future__ import annotations
 
 import heapq
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -50,23 +52,53 @@ class Found:
 
 class Snapshot:
     """A Whoosh searcher on one generation of the index at `path`, and what is read
-    once from it. `queries` gives the index's query.QueryBuilder, `words` its
-    index.WordList, `analyze` the analysis passages find terms with."""
+    once from it. `queries` gives the index's query.QueryBuilder (made by the first
+    search: an index run needs none of it), `words` is its batch.WordList, `analyze` the
+    analysis passages find terms with."""
 
     def __init__(self, searcher: Any, generation: int, path: Any, config: Config, queries: Callable[[], Any],
                  words: Any, analyze: Callable[..., Any]) -> None:
         self.searcher = searcher
         self.generation = generation
         self.config = config
+        self.words = words
+        self.analyze = analyze
         self._path = path
         self._queries = queries
-        self._words = words
-        self._analyze = analyze
         # Read on first use: an index run needs none of them.
         self._columns = None
         self._metadata = None
         self._speller = None
         self._duplicates = None
+
+    @classmethod
+    def open(cls, whoosh_ix: Any, path: Any, config: Config, queries: Callable[[], Any], words: Any,
+             analyze: Callable[..., Any]) -> Snapshot:
+        """A reading session of the last commit of `whoosh_ix`."""
+        from .scoring import weighting
+
+        for attempt in range(3):
+            try:
+                searcher = whoosh_ix.searcher(weighting=weighting(config.boosts))
+                break
+            except FileNotFoundError:
+                # A commit deletes the segments it merged away: between reading the
+                # table of contents and opening its segments, one can be gone. The
+                # next table of contents names what is there.
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
+        # The generation the searcher reads (a commit may have come since the index was
+        # asked for its latest); an empty index's reader has none.
+        generation = searcher.reader().generation()
+        if generation is None or generation < 0:
+            generation = whoosh_ix.latest_generation()
+        return cls(searcher, generation, path, config, queries, words, analyze)
+
+    @property
+    def queries(self) -> Any:
+        """The index's query.QueryBuilder."""
+        return self._queries()
 
     def up_to_date(self) -> bool:
         return self.searcher.up_to_date()
@@ -101,7 +133,7 @@ class Snapshot:
 
             schema = self.searcher.schema
             fields = [name for name in self.config.boosts if name in schema]
-            self._speller = Speller(self.searcher, schema, fields, self._queries().variants, self._words.words())
+            self._speller = Speller(self.searcher, schema, fields, self.queries.variants, self.words.words())
         return self._speller.suggest(query)
 
     @property
@@ -134,6 +166,10 @@ class Snapshot:
                 blob += bytes(KEYS_BYTES * articles)
         return blob
 
+    def article(self, docnum: int) -> Any:
+        """The stored article with this number, as a model.Article."""
+        return from_stored(self.searcher.stored_fields(docnum))
+
     def article_text(self, docnum: int) -> str:
         """An article's title, caption and body, as top words read them."""
         stored = self.searcher.stored_fields(docnum)
@@ -164,14 +200,14 @@ class Snapshot:
         from . import matching
         from .query import has_patterns, resolve_patterns
 
-        prepared = self._queries().prepare(query)
+        prepared = self.queries.prepare(query)
         searcher = self.searcher
         if searcher.doc_count_all() == 0:
             return Found(searcher, matching.Matches(), prepared.query, prepared.matched, prepared.expansions)  # (idf undefined)
         reader = searcher.reader()
         columns = self.columns
         # The word list serves wildcards only: a plain search doesn't read it.
-        words = self._words.words() if has_patterns(prepared.query) else []
+        words = self.words.words() if has_patterns(prepared.query) else []
         used = resolve_patterns(prepared.query, reader, stem, words)
         all_words = self.config.all_words if all_words is None else all_words
         if prepared.fallback is not None and not all_words:
@@ -189,6 +225,13 @@ class Snapshot:
             scores = self.filtered(matching.scores(searcher, used, columns), filters).none_every()
             return Found(searcher, scores, used, "any", prepared.expansions)
         return Found(searcher, scores, used, prepared.matched, prepared.expansions)
+
+    def wanted(self, found: Found) -> dict[str, Wanted]:
+        """What passages and concordances look for of what `found` matched, by field
+        (query.highlight_terms)."""
+        from .query import highlight_terms
+
+        return highlight_terms(found.loose or found.query)
 
     def filtered(self, scores: Any, filters: Filters | None) -> Any:
         return filters.apply(scores, self.metadata) if filters else scores
@@ -249,10 +292,9 @@ class Snapshot:
         """`order`'s articles as Hits, with their best passages (None: no passages, no title
         spans) and the near-duplicates each stands for (`hidden`, see collapsed)."""
         from .passages import best_passages, candidates_of, whole_text
-        from .query import highlight_terms
 
         searcher = self.searcher
-        wanted = highlight_terms(found.loose or found.query) if passage_count is not None else {}
+        wanted = self.wanted(found) if passage_count is not None else {}
         weights: dict[str, float] = {}
         for fieldname in ("body", "caption"):
             for term in wanted.get(fieldname, Wanted()).terms:
@@ -263,10 +305,10 @@ class Snapshot:
         for rank, (docnum, score) in enumerate(order, start=1):
             article = from_stored(searcher.stored_fields(docnum))
             shown = () if passage_count is None else best_passages(
-                [("caption", article.caption), ("body", article.body)], wanted, weights, self._analyze,
+                [("caption", article.caption), ("body", article.body)], wanted, weights, self.analyze,
                 passage_count, self.config.passage_chars, candidates)
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
-                      title=whole_text(article.title, wanted.get("title"), self._analyze,
+                      title=whole_text(article.title, wanted.get("title"), self.analyze,
                                        candidates=candidates.get("title")), passages=tuple(shown),
                       duplicates=hidden.get(docnum, ()) if hidden else (),
                       matched="all" if found.scores.holds_every(docnum) else "some")

@@ -4,7 +4,7 @@ A word of the query is "missing" when none of the fields searched by default hol
 it (nor is it a spelling of a name with variants). Each missing word is replaced by
 the nearest word the corpus writes (edit distance 1 for a short word, else up to 2,
 a swap of two letters counting one), the commonest among equals: the words that
-stemming changes come from the index's word list (index.WordList), the others are
+stemming changes come from the index's word list (batch.WordList), the others are
 the index terms stemming leaves as they are. A word the index has is never
 corrected.
 """
@@ -74,7 +74,7 @@ class Speller:
         self._reader = searcher.reader()
         self._analyzers = [(name, schema[name].analyzer) for name in fields]
         self._variants = variants  # synonyms.NameVariants, or None
-        self._words = words  # the words stemming changes, sorted (index.WordList)
+        self._words = words  # the words stemming changes, sorted (batch.WordList)
         self._body_terms: list[str] | None = None
 
     def suggest(self, query: str) -> str | None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .errors import QueryError
-from .metadata import Filters, Metadata
+from .metadata import Filters, Metadata, check_facets
 from .model import PERIODS, Bucket, Series, Timeline
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 #: More periods than this is a mistake (a day-by-day chart of a century); it asks for a coarser one.
 MAX_BUCKETS = 5000
@@ -77,6 +80,17 @@ def periods(first: dt.date, last: dt.date, by: str) -> list[dt.date]:
                 f"{first} to {last} by {by} is more than {MAX_BUCKETS:,} periods; use a longer --by or --since/--until")
         start = next_period(start, by)
     return starts
+
+
+def timeline(snapshot: Snapshot, queries: Sequence[str], by: str, *, per: str | None, filters: Filters | None,
+             top: int, all_words: bool | None) -> Timeline:
+    """Index.timeline, in one snapshot (the same index generation for every query)."""
+    if per is not None:
+        check_facets([per])
+    metadata = snapshot.metadata
+    everything = filters.apply(metadata.live(), metadata) if filters else None
+    found = [(query, snapshot.find(query, filters, all_words=all_words).scores) for query in queries]
+    return build_timeline(found, everything, metadata, by, per=per, filters=filters, top=top)
 
 
 def build_timeline(found: Sequence[tuple[str, Mapping[int, float]]], everything: Mapping[int, float] | None,

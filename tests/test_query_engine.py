@@ -60,9 +60,9 @@ def query_texts(records: list[dict], seed: int, titles: int = 120, short: int = 
 def forms(index: Index, text: str) -> list[object]:
     """Every Whoosh query a search of `text` may run: as written, its any-word fallback,
     its all-words form (a ranked query), wildcards and fuzzy words resolved."""
-    prepared = index._queries.prepare(text)
+    prepared = index._snapshot().queries.prepare(text)
     reader = index._snapshot().searcher.reader()
-    return [resolve_patterns(query, reader, stem, index._words.words())
+    return [resolve_patterns(query, reader, stem, index.word_list.words())
             for query in (prepared.query, prepared.fallback, prepared.every) if query is not None]
 
 
@@ -73,7 +73,7 @@ def check_against_the_exhaustive_scorer(index: Index, texts: list[str]) -> tuple
     columns = matching.Columns(searcher)
     runs = compared = 0
     for text in texts:
-        prepared = index._queries.prepare(text)
+        prepared = index._snapshot().queries.prepare(text)
         queries = forms(index, text)
         references = []
         for query in queries:
@@ -158,11 +158,11 @@ def check_passages(index: Index, texts: list[str], limit: int | None) -> int:
             article = from_stored(searcher.stored_fields(docnum))
             fields = [("caption", article.caption), ("body", article.body)]
             # (every passage that holds a match, best first; or the lead when none does)
-            assert best_passages(fields, wanted, {}, index._analyze, 10_000, 300, candidates) == \
-                best_passages(fields, wanted, {}, index._analyze, 10_000, 300), (text, article.id)
-            assert whole_text(article.title, wanted.get("title"), index._analyze,
+            assert best_passages(fields, wanted, {}, index._snapshot().analyze, 10_000, 300, candidates) == \
+                best_passages(fields, wanted, {}, index._snapshot().analyze, 10_000, 300), (text, article.id)
+            assert whole_text(article.title, wanted.get("title"), index._snapshot().analyze,
                               candidates=candidates.get("title")) == \
-                whole_text(article.title, wanted.get("title"), index._analyze), (text, article.id)
+                whole_text(article.title, wanted.get("title"), index._snapshot().analyze), (text, article.id)
             compared += 1
     return compared
 
@@ -235,7 +235,7 @@ def test_plain_words_parse_as_whoosh_parses_them(bbc_index: Path, bbc_docs: Path
     texts += ["AND oil", "oil AND", "NOT oil", "oil OR", "U.S. 1,300 O'Brien pro-government £5bn", "ÉTATS-UNIS"]
     plain = 0
     with Index.open(bbc_index) as index:
-        builder = index._queries
+        builder = index._snapshot().queries
         for text in texts:
             shouted = _is_shouted(text)
             if shouted:

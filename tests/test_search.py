@@ -522,12 +522,12 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
         searcher = index._snapshot().searcher
         compared = 0
         for text in queries:
-            prepared = index._queries.prepare(text)
+            prepared = index._snapshot().queries.prepare(text)
             for query in filter(None, (prepared.query, prepared.fallback)):
                 from searcher.analysis import stem
                 from searcher.query import resolve_patterns
 
-                query = resolve_patterns(query, searcher.reader(), stem, index._words.words())
+                query = resolve_patterns(query, searcher.reader(), stem, index.word_list.words())
                 found = matching.scores(searcher, query, matching.Columns(searcher))
                 ours, total = matching.ranked(found, None), len(found)
                 collector = collectors.UnlimitedCollector()
@@ -560,7 +560,7 @@ def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path
         assert index.deleted_count > 0
         searcher = index._snapshot().searcher
         for text in ("government economy", "updated", "the", "film OR music -award"):
-            query = index._queries.prepare(text).query
+            query = index._snapshot().queries.prepare(text).query
             found = matching.scores(searcher, query, matching.Columns(searcher))
             ours, total = matching.ranked(found, None), len(found)
             collector = collectors.UnlimitedCollector()
@@ -576,7 +576,7 @@ def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path
 
 def test_open_or_build_builds_the_configured_index_when_it_must(tmp_path: Path) -> None:
     from searcher import IndexNotFoundError
-    from searcher.index import MARKER
+    from searcher.folder import MARKER
 
     corpus = tmp_path / "news.jsonl"
     corpus.write_text(json.dumps({"id": "a", "title": "Idlib refugees", "body": "Camps filled."}) + "\n")

@@ -1,0 +1,197 @@
+"""Writing an index: a batch of additions and deletions committed at once, and the word
+list that batches keep for wildcards.
+
+A `Batch` is the writing session over an `Index` (as Whoosh separates its writer from
+the index and the searcher): it holds the run-long write lock, makes the writer (one
+process, or a `segments.ParallelWriter` of several), replaces an article by its id, and
+at the commit records what the near-duplicate groups and the word list need to know.
+Searching imports none of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .analysis import TEXT_TERMS
+from .errors import IndexLockedError
+from .model import Article
+from .paths import display_path, replaced
+from .schema import fingerprint, to_document
+
+if TYPE_CHECKING:
+    from .index import Index
+
+
+class Batch:
+    """Adds and deletes articles in one commit; see `Index.batch`."""
+
+    def __init__(self, index: Index, whoosh_ix: Any, *, workers: int, clear: bool, optimize: bool) -> None:
+        self._index = index
+        self._ix = whoosh_ix
+        self._workers = workers
+        self._clear = clear
+        self._optimize = optimize
+        self._writer = None
+        self._ids: set[str] = set()
+        self._may_replace = False
+        self._committed = False  # whether commit() was called
+
+    def __enter__(self) -> Batch:
+        self._index.write_lock.acquire(self._index.config.lock_wait)
+        try:
+            # With nothing committed yet, or everything to be cleared, nothing can be replaced.
+            self._may_replace = not self._clear and len(self._index) > 0
+            self._writer = self._open_writer()
+        except BaseException:
+            self._index.write_lock.release()
+            raise
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            # A batch that committed as it went made segments of a like size, which
+            # Whoosh's policy would merge at the end through its slow merge: 20 s of
+            # Reuters written in batches of 2,000. They stay as they are.
+            self._finish(cancel=exc_type is not None, merge=not self._committed)
+        finally:
+            self._index.write_lock.release()
+
+    def commit(self) -> None:
+        """Commit what the batch holds so far and go on in a new writing session, the
+        write lock still held. A batch that clears the index commits once, at its end."""
+        if self._clear:
+            raise ValueError("a batch that clears the index commits once, at its end")
+        self._finish(cancel=False, merge=False)
+        # (_ids and _may_replace stay: an id is still added once a batch, and a first
+        # build, which committed only new articles, still has none to replace.)
+        self._committed = True
+        self._writer = self._open_writer()
+
+    def _finish(self, cancel: bool, merge: bool = True) -> None:
+        """Commit (or with `cancel`, drop) the writing session. Without `merge`, no
+        segment is merged: Whoosh's policy merges small segments through its own slow
+        merge, which at every commit of a run rewrote the same articles again."""
+        from .segments import ParallelWriter  # (imported already: _open_writer made the writer)
+
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        if cancel:
+            writer.cancel()
+            return
+        try:
+            # The word list just before the commit: if the commit fails, a few extra
+            # words do no harm. Workers' words are known when they have finished.
+            sketches: list[tuple[str, bytes, int]] = []
+
+            def take_results(words: set[str], written: list[tuple[str, bytes, int]]) -> None:
+                self._index.word_list.add(words | TEXT_TERMS.stemmed_away, replace=self._clear)
+                sketches.extend(written)
+
+            if isinstance(writer, ParallelWriter):
+                writer.before_commit = take_results
+            else:
+                take_results(set(), writer.written_sketches)
+            from whoosh.writing import CLEAR, NO_MERGE  # here: searching needs none of whoosh.writing
+
+            if self._clear:
+                writer.commit(mergetype=CLEAR)
+            elif not merge:
+                writer.commit(mergetype=NO_MERGE)
+            else:
+                writer.commit(optimize=self._optimize)
+        except BaseException:
+            if isinstance(writer, ParallelWriter):
+                writer.stop_workers()
+            if not writer.is_closed:
+                writer.cancel()  # releases the write lock; nothing of this batch is committed
+            raise
+        self._index.written_sketches.update((article_id, (value, day)) for article_id, value, day in sketches)
+
+    def _open_writer(self) -> Any:
+        # Imported here: searching needs none of it (multiprocessing included).
+        from whoosh.index import LockError
+
+        from .segments import ParallelWriter, SegmentWriter
+
+        try:
+            if self._workers > 1:
+                return ParallelWriter(self._ix, procs=self._workers, multisegment=True, limitmb=128)
+            return SegmentWriter(self._ix, limitmb=256)
+        except LockError:
+            raise IndexLockedError(
+                f"the index at {display_path(self._index.path)} is being written by another process",
+                hint="wait for it to finish",
+            ) from None
+
+    def add(self, article: Article, article_hash: str | None = None) -> Literal["added", "replaced", "duplicate"]:
+        """Add an article, replacing the committed one with its id.
+
+        An id already added in this batch is not added again ("duplicate"): Whoosh
+        cannot replace a document before it is committed.
+        """
+        if article.id in self._ids:
+            return "duplicate"
+        self._ids.add(article.id)
+        self._index.touched.add(article.id)
+        self._index.written_sketches.pop(article.id, None)  # (its new sketch, if it has one, comes at the commit)
+        replaced = self._may_replace and self._delete(article.id)
+        self._writer.add_document(**to_document(article, article_hash or fingerprint(article),
+                                                sketch=self._index.config.duplicates))
+        return "replaced" if replaced else "added"
+
+    def delete(self, article_id: str) -> bool:
+        """Delete the committed article with this id; True when there was one."""
+        self._index.touched.add(article_id)
+        self._index.written_sketches.pop(article_id, None)
+        return self._may_replace and self._delete(article_id)
+
+    def _delete(self, article_id: str) -> bool:
+        # Whoosh's delete_by_term, less the query it builds: an index run would import
+        # the whole of whoosh.query for that alone.
+        reader = self._writer.searcher().reader()
+        if ("id", article_id) not in reader:
+            return False
+        deleted = 0
+        for docnum in reader.postings("id", article_id).all_ids():
+            if not self._writer.is_deleted(docnum):  # (deleted before, or earlier in this batch)
+                self._writer.delete_document(docnum)
+                deleted += 1
+        return deleted > 0
+
+
+class WordList:
+    """The words that stemming changes, as written in the articles ("universities").
+
+    The index holds stems, so a wildcard matches this list too (see
+    query.resolve_patterns): `universit*` finds "university", indexed as "univers".
+    One sorted word a line in `searcher-words.txt`; it only grows between rebuilds,
+    which costs nothing but a rare extra stem for a wildcard.
+    """
+
+    FILE_NAME = "searcher-words.txt"
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / self.FILE_NAME
+        self._words: list[str] = []
+        self._version: int | None = None
+
+    def words(self) -> list[str]:
+        """The sorted words, read again when the file has changed."""
+        try:
+            version = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return []
+        if version != self._version:
+            self._words = self.path.read_text(encoding="utf-8").split()
+            self._version = version
+        return self._words
+
+    def add(self, new: set[str], *, replace: bool = False) -> None:
+        words = new if replace else set(self.words()) | new
+        if not replace and len(words) == len(self._words):
+            return
+        with replaced(self.path) as out:
+            out.write("\n".join(sorted(words)) + "\n")
+

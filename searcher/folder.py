@@ -1,0 +1,117 @@
+"""An index folder on disk: what makes a folder a searcher index, opening and creating
+the Whoosh index in it, and what reading a damaged one looks like.
+
+A searcher index is a folder holding our marker file (`searcher-index.json`, with the
+schema version), Whoosh's files for the index named MAIN, and our own `searcher-*`
+files. Opening checks the marker before Whoosh reads anything, so that an index of
+another version or of another program gets its own message; creating refuses a folder
+that holds anything else, so that a mistyped path never deletes someone's files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+import pickle
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from .errors import IndexFormatError, IndexNotFoundError, IndexReadError, IndexVersionError, IndexWriteError, SearcherError
+from .locking import LOCK_NAME, write_lock
+from .paths import display_path, replaced
+from .schema import SCHEMA_VERSION, build_schema
+from .storage import SegmentStorage
+
+MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
+_WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index named MAIN
+
+#: What reading a damaged index file raises from inside Whoosh.
+DAMAGE = (struct.error, EOFError, zlib.error, pickle.UnpicklingError, OSError)
+
+
+def is_index(folder: Path) -> bool:
+    """True when `folder` holds a searcher index (of any version)."""
+    return (folder / MARKER).is_file()
+
+
+def open_folder(folder: Path) -> Any:
+    """The Whoosh index in `folder`, read in place (storage.SegmentStorage), once the
+    folder is known to hold a searcher index of this schema version."""
+    where = display_path(folder)
+    if not folder.exists():
+        raise IndexNotFoundError(f"no index at {where}")
+    if not folder.is_dir():
+        raise IndexFormatError(f"{where} is a file, not an index folder", hint="use --index with a folder")
+    marker = folder / MARKER
+    has_whoosh = any(name.startswith(_WHOOSH_PREFIXES) for name in os.listdir(folder))
+    if not marker.exists():
+        if has_whoosh:
+            raise IndexFormatError(f"{where} holds an index searcher did not make")
+        raise IndexNotFoundError(f"no index at {where}")
+    try:
+        version = json.loads(marker.read_text(encoding="utf-8")).get("schema_version")
+    except (OSError, ValueError, AttributeError) as error:
+        raise IndexFormatError(f"{where}: unreadable {MARKER} ({error})") from None
+    if version != SCHEMA_VERSION:
+        raise IndexVersionError(
+            f"the index at {where} has schema version {version}; this searcher reads {SCHEMA_VERSION}",
+            older=isinstance(version, int) and version < SCHEMA_VERSION)
+    try:
+        return SegmentStorage(str(folder)).open_index()
+    except whoosh_index.EmptyIndexError:
+        raise IndexFormatError(f"the index at {where} is incomplete (no table of contents)") from None
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as error:
+        raise damaged(folder, error) from None
+
+
+def create_folder(folder: Path, lock_wait: float) -> Any:
+    """A new, empty Whoosh index in `folder`, replacing any index there. The folder may
+    be new, empty (but for dot files) or an index; anything else is refused."""
+    where = display_path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise IndexFormatError(f"{where} is a file, not an index folder", hint="use --index with a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    ours = (MARKER, *_WHOOSH_PREFIXES, "searcher-")
+    strangers = [n for n in os.listdir(folder) if not n.startswith(".") and not n.startswith(ours)]
+    if strangers:
+        raise IndexFormatError(
+            f"{where} is not empty and not an index (it holds {strangers[0]!r})",
+            hint="choose an empty folder for the index",
+        )
+    lock = write_lock(folder)  # (another process may be writing the index replaced)
+    lock.acquire(lock_wait)
+    try:
+        for name in os.listdir(folder):
+            if name.startswith(ours) and name != LOCK_NAME:
+                (folder / name).unlink()
+        ix = SegmentStorage(str(folder)).create_index(build_schema())
+        marker = {"schema_version": SCHEMA_VERSION, "created": dt.datetime.now().isoformat(timespec="seconds")}
+        with replaced(folder / MARKER) as out:
+            out.write(json.dumps(marker) + "\n")
+    except OSError as error:
+        raise IndexWriteError(f"cannot create the index at {where}: {error.strerror or error}") from None
+    finally:
+        lock.release()
+    return ix
+
+
+def damaged(path: Path, error: BaseException) -> SearcherError:
+    """The error to show for `error`, met reading the index at `path`: damage (a file
+    cut short, garbled or missing) asks for a rebuild; an operating-system refusal
+    (permissions, too many open files) says what it is, and a rebuild would not help."""
+    where = display_path(path)
+    if not isinstance(error, OSError):
+        return IndexFormatError(f"cannot read the index at {where} (damaged: {error})")
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOENT, errno.ENOTDIR):
+        return IndexFormatError(f"cannot read the index at {where} (a file of it is missing: {reason})")
+    hint = {errno.EACCES: "check the index folder's permissions", errno.EPERM: "check the index folder's permissions",
+            errno.EMFILE: "too many files open: raise the limit (ulimit -n)",
+            errno.ENFILE: "too many files open on this system"}.get(error.errno or 0)
+    return IndexReadError(f"cannot read the index at {where} ({reason})", hint=hint)
