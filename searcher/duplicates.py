@@ -1,6 +1,6 @@
 """Near-duplicates: the same wire story with small edits, found at index time, shown once.
 
-Each article gets a sketch when it is indexed: the 64 smallest hashes (their high 32
+Each article gets a sketch when it is indexed (sketches.py): the 64 smallest hashes (their high 32
 bits) of the shingles of 3 terms of its lead, its first LEAD_TERMS terms (bottom-k
 MinHash). Two articles' sketches estimate the Jaccard similarity of their shingle
 sets: of the 64 smallest values of the union of both sketches, the share found in
@@ -11,7 +11,7 @@ candidates are articles that share one of 6 keys, the pairs of values (the 1st a
 connected pairs. On Reuters: 604 groups (1,221 articles), found in 0.1 s once the
 sketches are made.
 
-The index keeps 24 bytes an article (the keys: `keys`), not the sketches: an index
+The index keeps 24 bytes an article (the keys: `sketches.keys`), not the sketches: an index
 run groups the sketches its writers made (SegmentWriter.written_sketches) with those of the
 articles sharing a key with one, made again from their stored text. It is on unless
 the configuration says `duplicates: false`: it costs about 3% of an index run on 2
@@ -28,91 +28,24 @@ from __future__ import annotations
 import heapq
 import json
 import operator
-import sys
-import zlib
 from array import array
 from collections import Counter
 from itertools import compress, count, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping
 
 from .paths import replaced
+from .sketches import BANDS, KEY_BYTES, KEYS_BYTES, SKETCH_SIZE, short_key, sketch
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
-SKETCH_SIZE = 64
 THRESHOLD = 0.8
-#: The words of an article's text that its sketch is made from (see sketch).
-LEAD_TERMS = 80
-#: Articles shorter than this many words have too few shingles to compare.
-MIN_WORDS = 20
 FILE_NAME = "searcher-duplicates.json"
 #: Articles dated further apart than this are not near-duplicates, however alike.
 MAX_DAYS = 3
 #: Past this many articles sharing a hash, only copies (identical sketches) are compared.
 BUCKET_LIMIT = 100
-#: Candidate keys: the 6 pairs of the 12 smallest values (4 bytes each), as slices of the bytes.
-_KEY_BYTES = 8
-_BANDS = [slice(start, start + _KEY_BYTES) for start in range(0, 6 * _KEY_BYTES, _KEY_BYTES)]
-#: The index keeps 4 bytes of each key (see `keys`).
-KEYS_BYTES = 4 * len(_BANDS)
-
-
-class _TermHashes(dict):
-    """The CRC-32 of each term (0 for "", no term), computed once per process: a corpus
-    repeats its words."""
-
-    def __missing__(self, term: str) -> int:
-        if len(self) > 500_000:
-            self.clear()
-        value = self[term] = zlib.crc32(term.encode("utf-8")) if term else 0
-        return value
-
-
-_TERM_HASHES = _TermHashes()
-#: The high 32 bits of each 64-bit hash in an array of them: a sketch value keeps their order.
-_HIGH_HALVES = slice(1, None, 2) if sys.byteorder == "little" else slice(0, None, 2)
-_LOW_HALVES = slice(0, None, 2) if sys.byteorder == "little" else slice(1, None, 2)
-
-
-def sketch(terms: Sequence[str]) -> bytes:
-    """The bottom-k MinHash sketch of an article's text, given as its index terms, from
-    the shingles of 3 terms of its first LEAD_TERMS (b"" for a short text): the high 32
-    bits of the SKETCH_SIZE smallest shingle hashes, in order.
-
-    Only the lead is compared: copies of a wire story differ in a word or a sentence,
-    or in a paragraph added or cut at the end, and their leads are alike whatever
-    their length. It bounds the cost, which is paid for every article indexed: half
-    of Reuters' shingles are past its articles' first 80 terms.
-
-    Terms are hashed with CRC-32, shingles with Python's hash of a tuple of ints
-    (deterministic: only str and bytes hashes are salted per process). Each step is a C
-    loop (map, filter, zip, sorted): a Python loop over the shingles would cost a tenth
-    of the whole index run. The terms are those the body's indexing has just made, so
-    that the text is not read twice.
-    """
-    if len(terms) < MIN_WORDS:
-        return b""
-    hashes = list(filter(None, map(_TERM_HASHES.__getitem__, terms[:LEAD_TERMS])))
-    smallest = sorted(set(map(hash, zip(hashes, hashes[1:], hashes[2:]))))[:SKETCH_SIZE]
-    return array("i", array("q", smallest).tobytes())[_HIGH_HALVES].tobytes()
-
-
-def _short_key(key: bytes) -> bytes:
-    """The bytes of a key (or keys) of find_groups that `keys` keeps: the low 16 bits of each value."""
-    return array("H", key)[_LOW_HALVES].tobytes()
-
-
-def keys(value: bytes) -> bytes:
-    """A sketch's candidate keys as the index keeps them, in KEYS_BYTES: for each of
-    its 6 pairs of smallest values, the low 16 bits of both (zeros where a short
-    sketch has none). A pair of articles that shares a key of `find_groups` (a pair
-    of whole values) shares this one; the index need not keep whole sketches (256
-    bytes an article, a tenth of Reuters' index) to find an article's candidates.
-    """
-    pairs = min(len(value) // _KEY_BYTES, len(_BANDS))
-    return _short_key(value[:pairs * _KEY_BYTES]).ljust(KEYS_BYTES, b"\0")
 
 
 def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[str]] | None = None,
@@ -140,11 +73,11 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
     # Candidates share a key (in any band): a slice of the sketches' bytes. Most keys are
     # in one sketch only, so keys are counted first (in C: Counter) and only shared ones
     # get a bucket.
-    by_band = [list(map(operator.getitem, sketch_of.values(), repeat(band))) for band in _BANDS]
+    by_band = [list(map(operator.getitem, sketch_of.values(), repeat(band))) for band in BANDS]
     counts: Counter[bytes] = Counter()
     for band_keys in by_band:
         counts.update(band_keys)
-    shared = {key for key, count in counts.items() if count > 1 and len(key) == _KEY_BYTES}
+    shared = {key for key, count in counts.items() if count > 1 and len(key) == KEY_BYTES}
     buckets: dict[bytes, list[str]] = {}
     for band_keys in by_band:
         for article_id, key in zip(ids, band_keys):
@@ -155,7 +88,7 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
         members.sort(key=rank.__getitem__)  # (by day, as the bands filled them one after another)
 
     def crowded_bucket(key: bytes, members: list[str]) -> bool:
-        return len(members) > BUCKET_LIMIT or (bool(crowded) and _short_key(key) in crowded)
+        return len(members) > BUCKET_LIMIT or (bool(crowded) and short_key(key) in crowded)
     values_of: dict[str, frozenset[int]] = {}
 
     def values(article_id: str) -> frozenset[int]:
@@ -240,7 +173,7 @@ def find_groups(sketches: Iterable[tuple[str, bytes, int]], before: list[list[st
         # Each looked at as a build from nothing would: with the articles it shares a key
         # with, in the fixed order (that of a set of strings changes with each process).
         for article_id in (article_id for article_id in ids if article_id in recheck):
-            for band in _BANDS:
+            for band in BANDS:
                 key = sketch_of[article_id][band]
                 members = buckets.get(key, [])
                 if crowded_bucket(key, members):

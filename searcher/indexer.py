@@ -156,7 +156,8 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
     or an `Index.add` changed the index since) every article that shares a key with
     another is sketched again.
     """
-    from .duplicates import Duplicates, find_groups, keys, save_groups, saved_generation
+    from .duplicates import Duplicates, find_groups, save_groups, saved_generation
+    from .sketches import keys
 
     saved = saved_generation(index.path)
     if saved is not None and saved == index.generation:

@@ -16,7 +16,7 @@ from typing import Any
 from whoosh import columns, fields, formats
 
 from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
-from .duplicates import KEYS_BYTES, keys, sketch
+from .sketches import KEYS_BYTES, keys, sketch
 from .model import Article
 from .postings import encode_positions
 
@@ -125,7 +125,7 @@ _DAY_TERMS: dict[dt.date, list] = {}
 
 
 class SketchColumn(fields.COLUMN):
-    """The candidate keys of the article's near-duplicate sketch (duplicates.keys), made
+    """The candidate keys of the article's near-duplicate sketch (sketches.keys), made
     from (id, body, day) where the document is written: in the worker processes of a
     parallel run. The writer keeps each whole sketch for the run (segments.SegmentWriter.
     written_sketches): the near-duplicates found after it compare those (see

@@ -150,9 +150,9 @@ class Snapshot:
         return self.duplicates.of(article_id, self.generation) if self.config.duplicates else []
 
     def stored_keys(self) -> bytearray:
-        """Every article's near-duplicate keys (duplicates.keys, KEYS_BYTES each), by article
+        """Every article's near-duplicate keys (sketches.keys, KEYS_BYTES each), by article
         number; zeros for an article without (deleted ones keep theirs)."""
-        from .duplicates import KEYS_BYTES
+        from .sketches import KEYS_BYTES
 
         blob = bytearray()
         for segment, _ in self.searcher.reader().leaf_readers():

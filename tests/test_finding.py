@@ -264,7 +264,8 @@ def test_near_duplicates_are_on_unless_switched_off(tmp_path: Path) -> None:
 
 
 def test_many_copies_of_one_story_are_one_group() -> None:
-    from searcher.duplicates import BUCKET_LIMIT, find_groups, sketch
+    from searcher.duplicates import BUCKET_LIMIT, find_groups
+    from searcher.sketches import sketch
 
     text = (WIRE + " ") * 2
     copy = sketch(text.lower().split())
