@@ -80,7 +80,7 @@ def main() -> None:
 def measure(config_path: Path, queries: list[str], rounds: int) -> tuple[float, dict[str, list[float]], list[int]]:
     from searcher import Index
     from searcher.config import load_config
-    from searcher.metadata import Filters
+    from searcher.search.filters import Filters
 
     with Index.open(config=load_config(config_path)) as index:
         index.search("oil")  # (opens the searcher: not what is measured)

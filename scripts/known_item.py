@@ -41,7 +41,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    from searcher import Index, scoring
+    from searcher import Index
+    from searcher.engine import scoring
 
     lucene = scoring.FieldBoostedBM25F.idf
     rows = []

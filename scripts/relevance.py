@@ -156,7 +156,7 @@ def score_engine(engine: Engine, queries: dict[str, str], qrels: dict[str, dict[
 def run_searcher(docs: Path, folder: Path, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> Report:
     from searcher import Index
     from searcher.config import Config
-    from searcher.indexer import update_index
+    from searcher.indexing.update import update_index
 
     update_index(Config(index=folder), [docs])
     with Index.open(folder) as index:

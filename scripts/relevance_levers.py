@@ -26,7 +26,7 @@ from typing import Callable, Counter
 
 from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
 
-from searcher.analysis import STOP_WORDS, TOKEN_PATTERN, text_analyzer
+from searcher.engine.tokens import STOP_WORDS, TOKEN_PATTERN, text_analyzer
 from searcher.evaluation import MEASURE_NAMES, MEASURES, read_qrels, read_queries, score_ranking, trec_order
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "time"
@@ -40,7 +40,7 @@ class Collection:
         if stem is not None:
             from whoosh.analysis import RegexTokenizer, StemFilter
 
-            from searcher.analysis import NormalizeFilter
+            from searcher.engine.tokens import NormalizeFilter
 
             self.analyzer = RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter() | StemFilter(stemfn=stem)
         records = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines()]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "Article",
     "Config",
+    "Filters",
     "Hit",
     "Index",
     "IndexReport",
@@ -49,10 +50,11 @@ _HOMES = {
     "Results": "model",
     "Span": "model",
     "Config": "config",
+    "Filters": "search.filters",
     "load_config": "config",
     "Index": "index",
     "read_corpus": "readers",
-    "update_index": "indexer",
+    "update_index": "indexing.update",
     "evaluate": "evaluation",
     "SearcherError": "errors",
     "ConfigError": "errors",
@@ -82,9 +84,10 @@ if TYPE_CHECKING:
     )
     from .evaluation import evaluate
     from .index import Index
-    from .indexer import update_index
+    from .indexing.update import update_index
     from .model import Article, Hit, IndexReport, Passage, Problem, Results, Span
     from .readers import read_corpus
+    from .search.filters import Filters
 
 
 def __getattr__(name: str) -> Any:

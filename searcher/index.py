@@ -20,17 +20,17 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
 
-from .analysis import TEXT_TERMS
-from .batch import Batch, WordList
 from .config import Config
-from .folder import DAMAGE, create_folder, damaged, is_index, open_folder
+from .engine.batch import Batch, WordList
+from .engine.folder import DAMAGE, create_folder, damaged, is_index, open_folder
+from .engine.locking import write_lock
+from .engine.schema import QUERY_FIELDS, from_stored, stored_fingerprint
+from .engine.tokens import TEXT_TERMS
 from .model import Article, Concordance, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords
-from .schema import QUERY_FIELDS, from_stored, stored_fingerprint
-from .locking import write_lock
-from .snapshot import Snapshot
+from .search.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from .metadata import Filters
+    from .search.filters import Filters
 
 T = TypeVar("T")
 Sort = Literal["relevance", "newest", "oldest"]
@@ -99,7 +99,7 @@ class Index:
         its first build was interrupted (empty, no corpus recorded), or when an older
         searcher made it (rebuilt). `build(reason, rebuild)` builds it (default:
         update_index, quietly); the command line's draws a progress bar and says why."""
-        from .indexer import open_or_build
+        from .indexing.update import open_or_build
 
         return open_or_build(config, may_build=may_build, build=build)
 
@@ -167,7 +167,7 @@ class Index:
                         ids: Iterable[str] = ()) -> tuple[list[tuple[str, bytes, int]], set[bytes]]:
         """(id, near-duplicate sketch, day) of the live articles an index run must group
         again, and the crowded keys: see duplicates.stored_sketches."""
-        from .duplicates import stored_sketches
+        from .indexing.duplicates import stored_sketches
 
         return stored_sketches(self._snapshot(), keys, ids)
 
@@ -208,10 +208,10 @@ class Index:
         the query's terms. With `collapse`, near-duplicates (see duplicates.py) are shown
         once, as the best of them, with the others' ids in `Hit.duplicates`; `total`
         still counts every article. Raises QueryError for a query that can't be parsed.
-        "*" is every article (metadata.query_text makes it of an empty query with filters):
+        "*" is every article (filters.query_text makes it of an empty query with filters):
         they all score alike, so "relevance" orders them newest first.
         """
-        from .results import search
+        from .search.results import search
 
         return search(self._snapshot(), query, limit, passages, filters=filters, sort=sort, facets=facets,
                       auto_correct=auto_correct, explain=explain, collapse=collapse, all_words=all_words)
@@ -231,7 +231,7 @@ class Index:
 
         The iterator holds the index's searcher: use it while the index is open.
         """
-        from .results import matches
+        from .search.results import matches
 
         count, hits = matches(self._snapshot(), query, filters=filters, sort=sort, all_words=all_words)
         return count, self._guarded(hits)
@@ -243,7 +243,7 @@ class Index:
         the articles of that period (both under `filters`). With `per` (a facet), one
         series for each of the `top` values with most matches. Every period between the
         index's first and last dated article (or `filters`' dates) is there, empty or not."""
-        from .timeline import timeline
+        from .news.timeline import timeline
 
         return timeline(self._snapshot(), queries, by, per=per, filters=filters, top=top, all_words=all_words)
 
@@ -257,7 +257,7 @@ class Index:
         A result of more than `sample` articles is read from a fixed random sample of
         them, to choose the candidates; the counts shown are exact.
         """
-        from .keyterms import top_words
+        from .news.keyterms import top_words
 
         return top_words(self._snapshot(), query, limit, filters=filters, sample=sample, all_words=all_words)
 
@@ -271,7 +271,7 @@ class Index:
         Raises QueryError when articles match but the query has no words of their text
         to show (`category:coffee`, `*`). The iterator holds the index's searcher.
         """
-        from .concordance import concordance
+        from .news.concordance import concordance
 
         return self._guarded(concordance(self._snapshot(), query, width, filters=filters, sort=sort, limit=limit,
                                          all_words=all_words))
@@ -287,7 +287,7 @@ class Index:
         of the time with 100 terms, 80% with 30, 78% when titles are searched too
         (tests/test_finding.py).
         """
-        from .results import similar
+        from .search.results import similar
 
         return similar(self._snapshot(), article_id, limit, terms=terms, passages=passages)
 
@@ -297,7 +297,7 @@ class Index:
         """What to say when `query` (under `filters`; counted `per` a facet) found
         nothing: that the index is empty, or the query and filters, with why the filters
         may keep nothing (values no article has, and the closest ones)."""
-        from .results import nothing_found
+        from .search.results import nothing_found
 
         return nothing_found(self._snapshot(), query, filters, per, all_words)
 
@@ -313,7 +313,7 @@ class Index:
 
     @_reads_index
     def stats(self) -> IndexStats:
-        from .manifest import Manifest
+        from .indexing.manifest import Manifest
 
         size = sum(entry.stat().st_size for entry in os.scandir(self.path) if entry.is_file())
         searcher = self._snapshot().searcher
@@ -335,7 +335,7 @@ class Index:
             self._current = None
         if self._current is None:
             # Passages find the query's terms in stored text with the indexing analysis
-            # (analysis.TermCache: the analyzer's terms, from a cache of words seen).
+            # (tokens.TermCache: the analyzer's terms, from a cache of words seen).
             self._current = Snapshot.open(self._ix, self.path, self.config, self._queries, self.word_list,
                                           TEXT_TERMS.tokens)
         return self._current
@@ -343,7 +343,7 @@ class Index:
     def _queries(self):  # type: ignore[no-untyped-def]
         """The query.QueryBuilder, made by the first search."""
         if self._query_builder is None:
-            from .query import query_builder
+            from .search.query import query_builder
 
             self._query_builder = query_builder(self._ix.schema, self.config)
         return self._query_builder

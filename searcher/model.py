@@ -13,7 +13,6 @@ from typing import Literal
 from .paths import display_path
 from .text import safe
 
-
 #: The orders of a search's articles, and the periods of a timeline.
 SORTS = ("relevance", "newest", "oldest")
 PERIODS = ("day", "week", "month", "year")
@@ -172,7 +171,7 @@ class Results(list[Hit]):
         self.facets = facets or {}
         self.suggestion = suggestion
         self.corrected_from = corrected_from
-        self.variants = variants  # synonyms.Expansion: the words name variants were added to
+        self.variants = variants  # variants.Expansion: the words name variants were added to
 
     def __repr__(self) -> str:
         return f"Results({list.__repr__(self)}, total={self.total}, matched={self.matched!r})"

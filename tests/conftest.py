@@ -15,7 +15,7 @@ import pytest
 
 from searcher import Index
 from searcher.config import Config, load_config
-from searcher.indexer import update_index
+from searcher.indexing.update import update_index
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "corpus"

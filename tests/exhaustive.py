@@ -31,8 +31,8 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher, NullMatcherClass, WrappingMatcher
 
-from searcher.scoring import BoostedBM25FScorer
-from searcher.storage import field_lengths
+from searcher.engine.scoring import BoostedBM25FScorer
+from searcher.engine.reading import field_lengths
 
 Scores = dict[int, float]
 

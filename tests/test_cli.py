@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searcher.cli import cli
+from searcher.cli.commands import cli
 
 from .conftest import SAMPLE
 
@@ -271,7 +271,7 @@ def test_a_full_disk_is_one_line_not_a_traceback(project: Path, json_flag: list[
 def test_help_imports_neither_whoosh_nor_rich() -> None:
     code = (
         "import sys\n"
-        "from searcher.cli import main\n"
+        "from searcher.cli.commands import main\n"
         "sys.argv = ['searcher', '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('whoosh', 'rich', 'yaml') if m in sys.modules))\n"
@@ -286,7 +286,7 @@ def test_index_for_a_tool_imports_no_rich_and_reports_problems_on_stderr(tmp_pat
     corpus.write_text('{"id": "a", "title": "Oil"}\nnot json\n', encoding="utf-8")
     code = (
         "import sys\n"
-        "from searcher.cli import main\n"
+        "from searcher.cli.commands import main\n"
         f"sys.argv = ['searcher', 'index', {str(corpus)!r}, '--index', {str(tmp_path / 'ix')!r}, '--json']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('rich' in sys.modules)\n"
@@ -380,7 +380,7 @@ def test_a_damaged_index_is_one_line_and_a_hint(project: Path) -> None:
 ])
 def test_an_index_the_system_will_not_let_us_read_is_not_called_damaged(
         project: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, hint: str) -> None:
-    from searcher.storage import SegmentStorage
+    from searcher.engine.reading import SegmentStorage
 
     run("index")
 

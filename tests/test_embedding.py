@@ -62,8 +62,8 @@ _PROGRAM = textwrap.dedent(r'''
     from pathlib import Path
     from searcher import Index
     from searcher.config import Config
-    from searcher.export import export_hits
-    from searcher.indexer import Progress, update_index
+    from searcher.news.export import export_hits
+    from searcher.indexing.update import Progress, update_index
 
     folder = Path(sys.argv[1])
     during = []
@@ -103,7 +103,7 @@ _PROGRAM = textwrap.dedent(r'''
 
 
 def test_importing_and_using_searcher_changes_nothing_in_whoosh_or_the_process(tmp_path: Path) -> None:
-    # Enough for a parallel first build (indexer.PARALLEL_MIN_BYTES), and a CSV
+    # Enough for a parallel first build (update.PARALLEL_MIN_BYTES), and a CSV
     # whose body is past csv's default 128 KiB field limit.
     with (tmp_path / "news.jsonl").open("w", encoding="utf-8") as out:
         for number in range(1500):

@@ -12,7 +12,7 @@ import pytrec_eval  # from pytrec_eval-terrier, in the [test] extra: trec_eval's
 from click.testing import CliRunner
 
 from searcher import Index, QueryError, evaluate
-from searcher.cli import cli
+from searcher.cli.commands import cli
 from searcher.evaluation import EvaluationInputError, read_qrels, read_queries, score_ranking, trec_order
 from tests.conftest import require_data
 

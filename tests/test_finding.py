@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from searcher import Article, Index
-from searcher.cli import cli
+from searcher.cli.commands import cli
 from searcher.config import Config, load_config
 from searcher.errors import ConfigError
-from searcher.name_variants import GROUPS
+from searcher.search.name_variants import GROUPS
 
 STORIES = [
     Article(id="g", title="Gaddafi speaks in Tripoli", body="Muammar Gaddafi addressed supporters in Tripoli."),
@@ -76,7 +76,7 @@ def test_the_configuration_extends_or_switches_off_the_list_without_reindexing(n
 
 
 def test_the_default_list(bbc_index: Path) -> None:
-    from searcher.analysis import fold, stem
+    from searcher.engine.tokens import fold, stem
 
     assert len(GROUPS) >= 60
     spellings = Counter(spelling.casefold() for group in GROUPS for spelling in group)
@@ -209,7 +209,7 @@ def wire_corpus(folder: Path, copies: int) -> Path:
 
 
 def test_near_duplicates_are_shown_once_and_counted_everywhere(tmp_path: Path) -> None:
-    from searcher.indexer import update_index
+    from searcher.indexing.update import update_index
 
     config = Config(index=tmp_path / "index", duplicates=True)
     update_index(config, [wire_corpus(tmp_path, 3)])
@@ -251,7 +251,7 @@ def test_near_duplicates_are_shown_once_and_counted_everywhere(tmp_path: Path) -
 
 
 def test_near_duplicates_are_on_unless_switched_off(tmp_path: Path) -> None:
-    from searcher.indexer import update_index
+    from searcher.indexing.update import update_index
 
     update_index(Config(index=tmp_path / "on"), [wire_corpus(tmp_path, 3)])  # (the default: on)
     with Index.open(tmp_path / "on") as index:
@@ -264,8 +264,8 @@ def test_near_duplicates_are_on_unless_switched_off(tmp_path: Path) -> None:
 
 
 def test_many_copies_of_one_story_are_one_group() -> None:
-    from searcher.duplicates import BUCKET_LIMIT, find_groups
-    from searcher.sketches import sketch
+    from searcher.indexing.duplicates import BUCKET_LIMIT, find_groups
+    from searcher.engine.sketches import sketch
 
     text = (WIRE + " ") * 2
     copy = sketch(text.lower().split())
@@ -279,7 +279,7 @@ def test_many_copies_of_one_story_are_one_group() -> None:
 
 
 def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-def]
-    from searcher.duplicates import find_groups
+    from searcher.indexing.duplicates import find_groups
 
     groups = reuters._snapshot().duplicates.groups(reuters.generation)
     assert len(groups) == 604 and sum(map(len, groups)) == 1221  # (the figures of the README)
@@ -300,8 +300,8 @@ def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-de
 def test_an_index_run_finds_the_groups_a_full_build_finds(tmp_path: Path, reuters_records: list[dict]) -> None:
     """What an index run changes, it groups as a build from nothing would: new, edited and
     removed articles of Reuters, in the runs after a first build."""
-    from searcher.duplicates import Duplicates
-    from searcher.indexer import update_index
+    from searcher.indexing.duplicates import Duplicates
+    from searcher.indexing.update import update_index
 
     records = [dict(record) for record in reuters_records[:6000]]
     path = tmp_path / "wire.jsonl"

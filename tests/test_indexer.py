@@ -11,8 +11,8 @@ import pytest
 
 from searcher import Article, Index, IndexFormatError, IndexNotFoundError
 from searcher.config import Config
-from searcher.indexer import update_index
-from searcher.manifest import FILE_NAME
+from searcher.indexing.update import update_index
+from searcher.indexing.manifest import FILE_NAME
 
 from .conftest import SAMPLE
 
@@ -232,10 +232,10 @@ def test_workers_started_afresh_give_the_same_index(tmp_path: Path, bbc_docs: Pa
     on Linux; spawn: macOS' and Windows') write what forked ones write: the same
     articles, scores, word list and near-duplicate groups (their sketches come back
     from the workers, with nothing shared through the module)."""
-    from searcher import segments
-    from searcher.duplicates import FILE_NAME
+    from searcher.engine import writing
+    from searcher.indexing.duplicates import FILE_NAME
 
-    monkeypatch.setattr(segments, "START_METHOD", start_method)
+    monkeypatch.setattr(writing, "START_METHOD", start_method)
     config = Config(index=tmp_path / "ix", workers=2)
     assert update_index(config, [bbc_docs]).added == 2225
     with Index.open(bbc_index) as forked, Index.open(config.index) as fresh:
@@ -268,8 +268,8 @@ def test_add_replaces_by_id_and_reports(tmp_path: Path) -> None:
 
 
 def test_a_damaged_manifest_is_said_and_the_index_compared_instead(config: Config) -> None:
-    from searcher.indexer import Progress
-    from searcher.manifest import Manifest
+    from searcher.indexing.update import Progress
+    from searcher.indexing.manifest import Manifest
 
     first = update_index(config)
     (config.index / FILE_NAME).write_bytes(b'{"version": 4, "files": \xff')
@@ -313,7 +313,7 @@ def test_lost_manifest_and_an_unreadable_file(config: Config, corpus: Path) -> N
 
 
 def test_a_file_changing_between_its_two_readings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import searcher.indexer as indexer
+    import searcher.indexing.update as indexer
 
     feed = tmp_path / "feed.jsonl"
     records = [{"id": name, "title": f"Story {name}", "body": f"About {name}."} for name in ("a", "b", "c")]
@@ -339,7 +339,7 @@ def test_a_file_changing_between_its_two_readings(tmp_path: Path, monkeypatch: p
 
 
 def test_a_few_changed_articles_are_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import searcher.indexer as indexer
+    import searcher.indexing.update as indexer
 
     feed = tmp_path / "feed.jsonl"
     records = [{"id": f"n{n}", "title": f"Story {n}", "body": f"About {n}."} for n in range(50)]
@@ -396,7 +396,7 @@ def test_a_json_lines_file_that_turns_binary_keeps_none_of_its_articles(tmp_path
 
 def test_a_second_reading_that_finds_nothing_is_written_next_run(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import searcher.indexer as indexer
+    import searcher.indexing.update as indexer
 
     feed = tmp_path / "feed.jsonl"
     records = [{"id": f"n{n}", "title": f"Story {n}"} for n in range(5)]
@@ -488,8 +488,8 @@ def test_fast_text_fields_index_exactly_what_the_analyzer_gives(bbc_docs: Path) 
     # ArticleText skips Whoosh's token generators for speed; the postings must not change.
     from whoosh import fields
 
-    from searcher.analysis import TOKEN, TermCache, _key, normalize_word, stem, term_keys, text_analyzer
-    from searcher.schema import ArticleText
+    from searcher.engine.tokens import TOKEN, TermCache, _key, normalize_word, stem, term_keys, text_analyzer
+    from searcher.engine.schema import ArticleText
 
     analyzer = text_analyzer()
     plain, fast = fields.TEXT(analyzer=analyzer), ArticleText(analyzer=analyzer)
@@ -524,8 +524,8 @@ def test_our_segment_writer_writes_the_postings_whoosh_writes(bbc_docs: Path, tm
     from whoosh import index as whoosh_index
 
     from searcher.readers import CorpusFile, read_file
-    from searcher.schema import build_schema, to_document
-    from searcher.segments import SegmentWriter
+    from searcher.engine.schema import build_schema, to_document
+    from searcher.engine.writing import SegmentWriter
 
     articles = list(read_file(CorpusFile(bbc_docs, bbc_docs.parent, "jsonl"), Config(), lambda problem: None))[:600]
     postings = []
@@ -589,7 +589,7 @@ def test_a_changed_json_lines_file_parses_only_its_changed_lines(tmp_path: Path,
     assert sorted(set(parsed)) == [1, 52]
     with Index.open(config.index, config) as index:
         assert [hit.id for hit in index.search("quince")] == ["s7"]
-    from searcher.manifest import Manifest
+    from searcher.indexing.manifest import Manifest
 
     [state] = Manifest.load(config.index).files.values()
     assert [(i, line) for i, line, _ in state.articles][:3] == [("s-new", 1), ("s0", 2), ("s1", 3)]
@@ -599,8 +599,9 @@ def test_a_changed_json_lines_file_parses_only_its_changed_lines(tmp_path: Path,
 
 def test_a_failing_worker_fails_the_run_and_saves_nothing(bbc_docs: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from searcher import SearcherError, segments
-    from searcher.segments import SegmentWriter
+    from searcher import SearcherError
+    from searcher.engine import writing
+    from searcher.engine.writing import SegmentWriter
 
     real = SegmentWriter.add_document
 
@@ -611,7 +612,7 @@ def test_a_failing_worker_fails_the_run_and_saves_nothing(bbc_docs: Path, tmp_pa
 
     config = Config(index=tmp_path / "ix", workers=2)
     # (A patch reaches only a worker that is a copy of this process: forked.)
-    monkeypatch.setattr(segments, "START_METHOD", "fork")
+    monkeypatch.setattr(writing, "START_METHOD", "fork")
     monkeypatch.setattr(SegmentWriter, "add_document", failing)
     with pytest.raises(SearcherError, match="an indexing worker stopped"):
         update_index(config, [bbc_docs])
@@ -633,13 +634,14 @@ def test_workers_that_die_stop_the_run_instead_of_hanging_it(tmp_path: Path, mon
     8 jobs of 100 articles, and each worker took one: with 1,300 articles the queue fills
     while the run hands out work, with 1,000 when it tells the workers to finish (where
     Whoosh's writer waited forever). Either way, one clear error."""
-    from searcher import SearcherError, segments
+    from searcher import SearcherError
+    from searcher.engine import writing
 
     def dying(self, filename: str, count: int) -> None:  # type: ignore[no-untyped-def]
         os._exit(3)
 
-    monkeypatch.setattr(segments, "START_METHOD", "fork")  # (the patch reaches a forked worker)
-    monkeypatch.setattr(segments._WorkerTask, "_process_file", dying)
+    monkeypatch.setattr(writing, "START_METHOD", "fork")  # (the patch reaches a forked worker)
+    monkeypatch.setattr(writing._WorkerTask, "_process_file", dying)
     with Index.create(tmp_path / "ix") as index:
         with pytest.raises(SearcherError, match=r"an indexing worker stopped \(exit code 3\)"):
             with index.batch(workers=2) as batch:

@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from searcher import Index
-from searcher.cli import cli
+from searcher.cli.commands import cli
 from searcher.config import load_config
 from searcher.dates import parse_date
-from searcher.indexer import update_index
-from searcher.metadata import Filters
+from searcher.indexing.update import update_index
+from searcher.search.filters import Filters
 
 def reuters_date(record: dict) -> dt.datetime | None:
     try:
@@ -342,7 +342,8 @@ def small_index(folder: Path) -> Index:
 
 
 def test_a_commit_while_searching_changes_nothing_of_that_search(tmp_path: Path, monkeypatch) -> None:
-    from searcher import Article, matching
+    from searcher import Article
+    from searcher.search import matching
 
     with small_index(tmp_path / "index") as index, Index.open(tmp_path / "index") as writer:
         index.search("harbour")  # (the searcher is open before the commit)
@@ -407,7 +408,7 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
 
 
 def test_log_likelihood() -> None:
-    from searcher.keyterms import log_likelihood
+    from searcher.news.keyterms import log_likelihood
 
     # Reference values: SciPy 1.17's G test of the same 2x2 tables, chi2_contingency([[10, 90],
     # [5, 995]], lambda_="log-likelihood", correction=False) and of [[1, 99], [500, 500]];

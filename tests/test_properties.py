@@ -128,7 +128,7 @@ def test_any_csv_rows_are_articles_or_problems(rows: list[list[str]]) -> None:
 
 def test_a_bug_in_our_own_query_code_is_not_called_the_users_fault(news: Index, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only errors raised inside Whoosh's parser become QueryErrors; ours keep their traceback."""
-    from searcher import query
+    from searcher.search import query
 
     def broken(self, parser, match):  # type: ignore[no-untyped-def]
         raise AttributeError("a bug of ours")

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from searcher import Index, matching
-from searcher.analysis import TOKEN, normalize_word, stem
+from searcher import Index
+from searcher.search import matching
+from searcher.engine.tokens import TOKEN, normalize_word, stem
 from searcher.config import Config
-from searcher.indexer import update_index
-from searcher.passages import Candidates, best_passages, candidates_of, whole_text
-from searcher.query import _is_shouted, highlight_terms, resolve_patterns
-from searcher.schema import from_stored
+from searcher.indexing.update import update_index
+from searcher.search.passages import Candidates, best_passages, candidates_of, whole_text
+from searcher.search.query import _is_shouted, highlight_terms, resolve_patterns
+from searcher.engine.schema import from_stored
 
 from . import exhaustive
 from .conftest import require_data
@@ -184,9 +185,9 @@ def test_passages_from_candidates_on_time_bbc_and_reuters(time_index: Path, bbc_
             "happiness, possibility, hoping; Ægir ÉTATS-UNIS straße.")
     terms = {stem(normalize_word(token)) for token in TOKEN.findall(text)} - {""}
     finder = Candidates(terms)
-    from searcher.analysis import TEXT_TERMS
-    from searcher.passages import find_matches
-    from searcher.query import Wanted
+    from searcher.engine.tokens import TEXT_TERMS
+    from searcher.search.passages import find_matches
+    from searcher.search.query import Wanted
     assert finder.spans(text, terms, TEXT_TERMS.tokens) == find_matches(text, Wanted(terms), TEXT_TERMS.tokens)
 
 

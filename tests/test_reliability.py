@@ -19,8 +19,8 @@ import pytest
 
 from searcher import Index, IndexLockedError, IndexWriteError
 from searcher.config import Config
-from searcher.indexer import update_index
-from searcher.locking import WriteLock
+from searcher.indexing.update import update_index
+from searcher.engine.locking import WriteLock
 
 from .conftest import require_data
 
@@ -38,7 +38,7 @@ def hold_lock(index: Path) -> subprocess.Popen[str]:
     """Another process holding the index's write lock until it is killed."""
     code = (
         "import sys, time\n"
-        "from searcher.locking import WriteLock\n"
+        "from searcher.engine.locking import WriteLock\n"
         f"WriteLock({str(index)!r}).acquire(0)\n"
         "print('held', flush=True)\n"
         "time.sleep(60)\n"

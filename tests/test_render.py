@@ -5,7 +5,7 @@ from __future__ import annotations
 from searcher import Index
 from searcher.model import Passage, Span
 from searcher.render import passage_to_html
-from searcher.terminal import passage_to_rich
+from searcher.cli.terminal import passage_to_rich
 
 
 def test_html_marks_matches_and_escapes_the_rest() -> None:

@@ -12,9 +12,9 @@ import pytest
 
 from searcher import Article, Index, QueryError
 from searcher.config import Config
-from searcher.indexer import update_index
-from searcher.metadata import Filters
-from searcher.passages import split_passages
+from searcher.indexing.update import update_index
+from searcher.search.filters import Filters
+from searcher.search.passages import split_passages
 
 NEWS = [
     {"id": "n1", "title": "IDLIB braces for assault", "body": "Rebels in the province dig in as troops mass.",
@@ -511,7 +511,7 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
     # Nor with NOT inside AND, to which Whoosh gives every match a score of 1 more.)
     from whoosh import collectors
 
-    from searcher import matching
+    from searcher.search import matching
 
     titles = [json.loads(line)["title"] for line in bbc_docs.read_text(encoding="utf-8").splitlines()[::90]]
     queries = titles + ["Idlib refugees", '"mobile phone" -apple', "universit* OR colleg*", "Blunkett home",
@@ -524,8 +524,8 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
         for text in queries:
             prepared = index._snapshot().queries.prepare(text)
             for query in filter(None, (prepared.query, prepared.fallback)):
-                from searcher.analysis import stem
-                from searcher.query import resolve_patterns
+                from searcher.engine.tokens import stem
+                from searcher.search.query import resolve_patterns
 
                 query = resolve_patterns(query, searcher.reader(), stem, index.word_list.words())
                 found = matching.scores(searcher, query, matching.Columns(searcher))
@@ -543,7 +543,7 @@ def test_term_at_a_time_scoring_finds_and_scores_what_whoosh_does(bbc_index: Pat
 def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path: Path) -> None:
     from whoosh import collectors
 
-    from searcher import matching
+    from searcher.search import matching
 
     lines = bbc_docs.read_text(encoding="utf-8").splitlines()[:400]
     corpus = tmp_path / "bbc.jsonl"
@@ -576,7 +576,7 @@ def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path
 
 def test_open_or_build_builds_the_configured_index_when_it_must(tmp_path: Path) -> None:
     from searcher import IndexNotFoundError
-    from searcher.folder import MARKER
+    from searcher.engine.folder import MARKER
 
     corpus = tmp_path / "news.jsonl"
     corpus.write_text(json.dumps({"id": "a", "title": "Idlib refugees", "body": "Camps filled."}) + "\n")
@@ -603,7 +603,7 @@ def test_open_or_build_builds_the_configured_index_when_it_must(tmp_path: Path) 
 
 
 def test_what_a_search_that_found_nothing_says(tmp_path: Path) -> None:
-    from searcher.metadata import query_text
+    from searcher.search.filters import query_text
 
     with Index.create(tmp_path / "ix") as index:
         assert index.nothing_found("oil") == "The index holds no articles (run `searcher index CORPUS`)."

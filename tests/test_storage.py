@@ -11,8 +11,8 @@ import pytest
 
 from searcher import Index
 from searcher.config import Config
-from searcher.indexer import update_index
-from searcher.storage import SegmentPart, _View
+from searcher.indexing.update import update_index
+from searcher.engine.reading import SegmentPart, _View
 
 
 def test_a_view_reads_seeks_and_reads_lines_as_bytesio_does() -> None:
@@ -84,7 +84,7 @@ def test_a_segment_that_cannot_be_mapped_is_read_from_the_file(tmp_path: Path, m
     import errno
     import mmap
 
-    from searcher import storage
+    from searcher.engine import reading
 
     corpus = tmp_path / "news.jsonl"
     corpus.write_text("".join(json.dumps({"id": f"n{n}", "title": f"Oil story {n}", "body": "Crude prices."}) + "\n"
@@ -95,7 +95,7 @@ def test_a_segment_that_cannot_be_mapped_is_read_from_the_file(tmp_path: Path, m
     def no_room(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOMEM, "Cannot allocate memory")
 
-    monkeypatch.setattr(storage.mmap, "mmap", no_room)
+    monkeypatch.setattr(reading.mmap, "mmap", no_room)
     with Index.open(config.index, config) as index:
         assert len(index.search("oil", limit=50)) == 30 and index.get("n7").title == "Oil story 7"
-    monkeypatch.setattr(storage.mmap, "mmap", mmap.mmap)
+    monkeypatch.setattr(reading.mmap, "mmap", mmap.mmap)

@@ -24,9 +24,9 @@ from typing import Callable, Collection, Container, Iterable, Iterator, TypeVar
 
 from ..config import Config
 from ..model import Article, Problem
-from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_page
-from ..text import clean_text
 from ..paths import display_path
+from ..text import clean_text
+from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_page
 from .files import HEAD, UTF16_BOMS, CorpusFile, UnreadableFile, check_lines, corpus_files, decode
 from .records import byte_lines, decoded_lines, numbered_lines, read_csv, read_jsonl, text_lines
 

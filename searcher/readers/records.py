@@ -16,8 +16,8 @@ from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Sequen
 
 from ..dates import DateParser
 from ..model import Article
-from .archive_page import split_dateline
 from ..text import clean_text
+from .archive_page import split_dateline
 
 #: report(line, message, severity)
 Report = Callable[[int | None, str, str], None]

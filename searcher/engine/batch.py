@@ -3,7 +3,7 @@ list that batches keep for wildcards.
 
 A `Batch` is the writing session over an `Index` (as Whoosh separates its writer from
 the index and the searcher): it holds the run-long write lock, makes the writer (one
-process, or a `segments.ParallelWriter` of several), replaces an article by its id, and
+process, or a `writing.ParallelWriter` of several), replaces an article by its id, and
 at the commit records what the near-duplicate groups and the word list need to know.
 Searching imports none of it.
 """
@@ -13,14 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .analysis import TEXT_TERMS
-from .errors import IndexLockedError
-from .model import Article
-from .paths import display_path, replaced
+from ..errors import IndexLockedError
+from ..model import Article
+from ..paths import display_path, replaced
 from .schema import fingerprint, to_document
+from .tokens import TEXT_TERMS
 
 if TYPE_CHECKING:
-    from .index import Index
+    from ..index import Index
 
 
 class Batch:
@@ -72,7 +72,7 @@ class Batch:
         """Commit (or with `cancel`, drop) the writing session. Without `merge`, no
         segment is merged: Whoosh's policy merges small segments through its own slow
         merge, which at every commit of a run rewrote the same articles again."""
-        from .segments import ParallelWriter  # (imported already: _open_writer made the writer)
+        from .writing import ParallelWriter  # (imported already: _open_writer made the writer)
 
         writer, self._writer = self._writer, None
         if writer is None:
@@ -113,7 +113,7 @@ class Batch:
         # Imported here: searching needs none of it (multiprocessing included).
         from whoosh.index import LockError
 
-        from .segments import ParallelWriter, SegmentWriter
+        from .writing import ParallelWriter, SegmentWriter
 
         try:
             if self._workers > 1:

@@ -14,12 +14,12 @@ import math
 import re
 from typing import Callable, Iterable, Mapping
 
-from .analysis import TOKEN, term_keys
-from .model import Passage, Span, Wanted
+from ..engine.tokens import TOKEN, term_keys
+from ..model import Passage, Span, Wanted
 
 #: analyze(text, only) -> (start, end, term) of every token of `text`; with `only`
-#: (analysis.term_keys of the wanted terms), a token whose term can't be wanted may
-#: come with "" (see analysis.TermCache.tokens).
+#: (tokens.term_keys of the wanted terms), a token whose term can't be wanted may
+#: come with "" (see tokens.TermCache.tokens).
 Analyze = Callable[[str, "set[str] | None"], Iterable[tuple[int, int, str]]]
 
 
@@ -137,7 +137,7 @@ _PLAIN = re.compile(r"[a-z0-9.]+", re.ASCII)
 _NUMBER = re.compile(r"(\d+)(\.\d+)?", re.ASCII)
 _WORD_START = r"(?<![^\W\d])"  # not after a letter (or _): \w less the digits, which \d (str.isdecimal) are
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
-_JOINERS = ".'’,"  # what a word (analysis.TOKEN_PATTERN) may hold besides the characters of \w
+_JOINERS = ".'’,"  # what a word (tokens.TOKEN_PATTERN) may hold besides the characters of \w
 
 
 def _is_word(char: str) -> bool:  # (what the regular expression \w matches)
@@ -146,7 +146,7 @@ def _is_word(char: str) -> bool:  # (what the regular expression \w matches)
 
 def _grouped(digits: str) -> str:
     """Digits as a number with thousands separators writes them (the only way
-    analysis.TOKEN_PATTERN reads them as one number): "1300" is "1,300"."""
+    tokens.TOKEN_PATTERN reads them as one number): "1300" is "1,300"."""
     head = len(digits) % 3 or 3
     return ",".join([digits[:head], *(digits[at:at + 3] for at in range(head, len(digits), 3))])
 

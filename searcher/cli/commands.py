@@ -19,10 +19,17 @@ from typing import Any, Callable
 
 import click
 
-from .model import PERIODS, SORTS
-from .errors import (
-    ExitCode, IndexNotFoundError, Interrupted, OutputClosed, OutputError, SearcherError, exit_code_for, write_output,
+from ..errors import (
+    ExitCode,
+    IndexNotFoundError,
+    Interrupted,
+    OutputClosed,
+    OutputError,
+    SearcherError,
+    exit_code_for,
+    write_output,
 )
+from ..model import PERIODS, SORTS
 
 QUERY_HELP = """\b
 Query syntax:
@@ -142,12 +149,12 @@ def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--source, --category, --place, --since, --until: passed as `filters` (metadata.Filters)."""
+    """--source, --category, --place, --since, --until: passed as `filters` (filters.Filters)."""
 
     @wraps(command)
     def wrapper(*args: Any, source: tuple[str, ...], category: tuple[str, ...], place: tuple[str, ...],
                 since: str | None, until: str | None, **kwargs: Any) -> Any:
-        from .metadata import Filters
+        from ..search.filters import Filters
 
         filters = Filters.parse(source=source, category=category, place=place, since=since, until=until)
         return command(*args, filters=filters, **kwargs)
@@ -183,7 +190,7 @@ def with_config(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.pass_context
     @wraps(command)
     def wrapper(ctx: click.Context, *args: Any, index_path: str | None = None, **kwargs: Any) -> Any:
-        from .config import CONFIG_NAME, load_config
+        from ..config import CONFIG_NAME, load_config
 
         config = load_config(ctx.find_root().params.get("config_path"))
         try:
@@ -259,7 +266,7 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
                                auto_correct=config.auto_correct if auto_correct is None else auto_correct)
         nothing = index.nothing_found(text, filters) if not results else ""
     if as_json:
-        from .render import facets_to_dict, hit_to_dict
+        from ..render import facets_to_dict, hit_to_dict
 
         if results.suggestion is not None:
             click.echo(f"searcher: did you mean: {results.suggestion}?" if results.corrected_from is None else
@@ -319,7 +326,7 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
         found = any(series.matches for series in chart.series)
         nothing = "" if found else "\n".join(index.nothing_found(text, filters, per, all_words) for text in texts)
     if as_json or as_csv:
-        from .render import TIMELINE_COLUMNS, timeline_rows
+        from ..render import TIMELINE_COLUMNS, timeline_rows
 
         rows = timeline_rows(chart)
         if as_csv:
@@ -365,7 +372,7 @@ def words(query: tuple[str, ...], limit: int, filters: Any, all_words: bool | No
         total = found.matches
         nothing = index.nothing_found(text, filters, all_words=all_words) if not total else ""
     if as_json:
-        from .render import key_term_to_dict
+        from ..render import key_term_to_dict
 
         for term in found.terms:
             _print_json(key_term_to_dict(term))
@@ -401,7 +408,7 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
     with _open_for_search(config, explicit_index) as index:
         lines = index.concordance(text, width, filters=filters, sort=sort, limit=limit, all_words=all_words)
         if as_json:
-            from .render import concordance_to_dict
+            from ..render import concordance_to_dict
 
             shown = 0
             for line in lines:
@@ -440,7 +447,7 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
     `searcher export --category coffee` exports a whole category (no QUERY: every
     article that passes the filters).
     """
-    from .export import export_hits
+    from ..news.export import export_hits
 
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
@@ -454,7 +461,7 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
         some = export_hits(hits, total, output, file_format, fields, progress) if total else 0
         nothing = index.nothing_found(text, filters, all_words=all_words) if not total else ""
     if nothing or output != "-" or some:
-        from .paths import display_path
+        from ..paths import display_path
 
         which = f" ({total - some:,} with every word, {some:,} with some)" if some else ""
         where = f" to {display_path(output)}" if output != "-" else ""
@@ -492,7 +499,7 @@ def index_command(corpus: tuple[str, ...], rebuild: bool, as_json: bool, config:
 @with_config
 def show(article_id: str, as_json: bool, config: Any, explicit_index: bool) -> int:
     """Print the article with this ID."""
-    from .index import Index
+    from ..index import Index
 
     with Index.open(config.index, config) as index:
         article = index.get(article_id)
@@ -529,7 +536,7 @@ def similar(article_id: str, limit: int, passages: int, as_json: bool, config: A
         click.echo(f"No article is like {article_id!r}: its text has no words to compare.", err=True)
         return ExitCode.NOT_FOUND
     if as_json:
-        from .render import hit_to_dict
+        from ..render import hit_to_dict
 
         for hit in results:
             _print_json(hit_to_dict(hit))
@@ -547,7 +554,7 @@ def similar(article_id: str, limit: int, passages: int, as_json: bool, config: A
 @with_config
 def stats(as_json: bool, config: Any, explicit_index: bool) -> int:
     """Show what the index holds: articles, fields, size, last update."""
-    from .index import Index
+    from ..index import Index
 
     with Index.open(config.index, config) as index:
         summary = index.stats()
@@ -584,7 +591,7 @@ def eval_command(queries: str, qrels: str, limit: int, run_path: str | None, tag
     P@10, recall@100 and MRR with trec_eval's definitions (queries without a
     relevant document left out; ties broken by docid, as trec_eval does).
     """
-    from .evaluation import EvaluationInputError, evaluate, read_qrels, read_queries
+    from ..evaluation import EvaluationInputError, evaluate, read_qrels, read_queries
 
     topics, judgments = read_queries(queries), read_qrels(qrels)
     run_file = None
@@ -625,7 +632,7 @@ def eval_command(queries: str, qrels: str, limit: int, run_path: str | None, tag
 def _open_for_search(config: Any, explicit_index: bool) -> Any:
     """The index to search; the configured one is built first when it needs to be, with a
     progress bar (an index named with --index is only opened)."""
-    from .index import Index
+    from ..index import Index
 
     return Index.open_or_build(config, may_build=not explicit_index,
                                build=lambda reason, rebuild: _build(config, rebuild=rebuild, reason=reason))
@@ -634,9 +641,9 @@ def _open_for_search(config: Any, explicit_index: bool) -> Any:
 def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, quiet: bool = False,
            reason: str | None = None) -> Any:
     """Run the indexer with a progress bar and print its summary (to stderr when `quiet`)."""
-    from .indexer import rare_full_collections, update_index
-    from .model import Problem
-    from .paths import display_path
+    from ..indexing.update import rare_full_collections, update_index
+    from ..model import Problem
+    from ..paths import display_path
 
     where = display_path(config.index)
     # For a tool (--json, stderr not a terminal) there is nothing to draw: plain lines
@@ -666,7 +673,7 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
 
 
 def _line_notices() -> Any:
-    from .indexer import Progress
+    from ..indexing.update import Progress
 
     class LineNotices(Progress):
         """No bar, for tools: notices (waiting for another writer) as lines on stderr."""
@@ -682,8 +689,8 @@ def _line_notices() -> Any:
 
 
 def _query_text(parts: tuple[str, ...], filters: Any) -> str:
-    """The query typed; with none, every article when there are filters (metadata.query_text)."""
-    from .metadata import query_text
+    """The query typed; with none, every article when there are filters (filters.query_text)."""
+    from ..search.filters import query_text
 
     try:
         return query_text(" ".join(part.strip() for part in parts), filters)
@@ -692,8 +699,7 @@ def _query_text(parts: tuple[str, ...], filters: Any) -> str:
 
 
 def _facet_names(value: str | None) -> tuple[str, ...]:
-    from .metadata import check_facets
-    from .metadata import FACET_ALIASES
+    from ..search.filters import FACET_ALIASES, check_facets
 
     names = _names(value, FACET_ALIASES)
     try:
@@ -704,7 +710,7 @@ def _facet_names(value: str | None) -> tuple[str, ...]:
 
 
 def _plural(n: int, noun: str) -> str:
-    from .render import plural
+    from ..render import plural
 
     return plural(n, noun)
 
@@ -717,7 +723,7 @@ def _one_facet(value: str | None) -> str | None:
 
 
 def _export_fields(value: str | None) -> tuple[str, ...]:
-    from .render import EXPORT_ALIASES, EXPORT_FIELDS, OTHER_EXPORT_FIELDS
+    from ..render import EXPORT_ALIASES, EXPORT_FIELDS, OTHER_EXPORT_FIELDS
 
     names = _names(value, EXPORT_ALIASES)
     for name in names:

@@ -3,7 +3,7 @@
 Whoosh opens a searcher on one commit of the index (a generation). What searching reads
 once from it belongs to that searcher, and holds while it does: the field lengths that
 scoring reads (matching.Columns), the dates and facet values that filters, sorting and
-counting read (metadata.Metadata), the speller's words, the near-duplicate groups of
+counting read (filters.Metadata), the speller's words, the near-duplicate groups of
 that generation. A `Snapshot` keeps them together, with the steps a search takes inside
 one generation: find the matches with their scores, order them, show near-duplicates
 once, and copy the hits out into our dataclasses.
@@ -22,15 +22,15 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .analysis import stem
-from .model import SORTS, Hit, Wanted
-from .schema import STEMMED_FIELDS, from_stored
+from ..engine.schema import STEMMED_FIELDS, from_stored
+from ..engine.tokens import stem
+from ..model import SORTS, Hit, Wanted
 
 TEXT_FIELDS = STEMMED_FIELDS  # (title, caption, body: the fields top words count)
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .metadata import Filters
+    from ..config import Config
+    from .filters import Filters
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Found:
     scores: Any  # matching.Matches: article number -> score
     query: Any  # the Whoosh query searched (the fallback, when it was used; the strict one of "tiered")
     matched: str  # "all", "any", "ranked" or "tiered" (see Results.matched)
-    expansions: tuple = ()  # synonyms.Expansion
+    expansions: tuple = ()  # variants.Expansion
     loose: Any = None  # "tiered": the query with any of the words, which scored the matches without them all
 
     def scored_by(self, docnum: int) -> Any:
@@ -75,7 +75,7 @@ class Snapshot:
     def open(cls, whoosh_ix: Any, path: Any, config: Config, queries: Callable[[], Any], words: Any,
              analyze: Callable[..., Any]) -> Snapshot:
         """A reading session of the last commit of `whoosh_ix`."""
-        from .scoring import weighting
+        from ..engine.scoring import weighting
 
         for attempt in range(3):
             try:
@@ -119,9 +119,9 @@ class Snapshot:
 
     @property
     def metadata(self) -> Any:
-        """metadata.Metadata: dates and facet values, read on first use."""
+        """filters.Metadata: dates and facet values, read on first use."""
         if self._metadata is None:
-            from .metadata import Metadata
+            from .filters import Metadata
 
             self._metadata = Metadata(self.searcher)
         return self._metadata
@@ -140,7 +140,7 @@ class Snapshot:
     def duplicates(self) -> Any:
         """duplicates.Duplicates: the saved near-duplicate groups."""
         if self._duplicates is None:
-            from .duplicates import Duplicates
+            from ..indexing.duplicates import Duplicates
 
             self._duplicates = Duplicates(self._path)
         return self._duplicates
@@ -152,7 +152,7 @@ class Snapshot:
     def stored_keys(self) -> bytearray:
         """Every article's near-duplicate keys (sketches.keys, KEYS_BYTES each), by article
         number; zeros for an article without (deleted ones keep theirs)."""
-        from .sketches import KEYS_BYTES
+        from ..engine.sketches import KEYS_BYTES
 
         blob = bytearray()
         for segment, _ in self.searcher.reader().leaf_readers():

@@ -1,6 +1,6 @@
 """The index's fields, and the conversion between an `Article` and a Whoosh document.
 
-Stored values are the original text; indexed terms come from `analysis`.
+Stored values are the original text; indexed terms come from `tokens`.
 Bump SCHEMA_VERSION whenever the fields or analyzers change: an index with
 another version asks for `searcher index --rebuild`.
 """
@@ -15,16 +15,17 @@ from typing import Any
 
 from whoosh import columns, fields, formats
 
-from .analysis import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
-from .sketches import KEYS_BYTES, keys, sketch
-from .model import Article
+from ..model import Article
 from .postings import encode_positions
+from .sketches import KEYS_BYTES, keys, sketch
+from .tokens import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 
-SCHEMA_VERSION = 10  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+SCHEMA_VERSION = 11  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
 # 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
 # 6: the sketch column (near-duplicates); 7: sketches of 64 32-bit hashes of term shingles;
 # 8: dates and fingerprints stored as numbers; 9: body_keys, a sketch's keys, not the sketch
-# 10: posting blocks of arrays (postings.py)
+# 10: posting blocks of arrays (postings.py); 11: the schema's classes moved into searcher.engine
+# (Whoosh pickles the schema into the index, naming their modules)
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
@@ -35,7 +36,7 @@ QUERY_FIELDS = TEXT_FIELDS + ("date", "id")
 
 
 class ArticleText(fields.TEXT):
-    """A TEXT field whose indexing takes its terms from `analysis.TEXT_TERMS`.
+    """A TEXT field whose indexing takes its terms from `tokens.TEXT_TERMS`.
 
     The terms, positions and posting values are exactly those Whoosh makes from the
     field's analyzer (queries still use the analyzer), in a third of the time: this is
@@ -107,7 +108,7 @@ class ArticleDate(fields.DATETIME):
 
 
     def default_column(self):  # type: ignore[no-untyped-def]
-        # The whole timestamp, for sorting by date and counting by day (metadata.py):
+        # The whole timestamp, for sorting by date and counting by day (filters.py):
         # Whoosh's datetime_to_long (microseconds since 0001-01-01) plus one, so that
         # the column's default, 0, is "no date" and not the first moment of year 1.
         return columns.NumericColumn("q", default=0)
@@ -127,7 +128,7 @@ _DAY_TERMS: dict[dt.date, list] = {}
 class SketchColumn(fields.COLUMN):
     """The candidate keys of the article's near-duplicate sketch (sketches.keys), made
     from (id, body, day) where the document is written: in the worker processes of a
-    parallel run. The writer keeps each whole sketch for the run (segments.SegmentWriter.
+    parallel run. The writer keeps each whole sketch for the run (writing.SegmentWriter.
     written_sketches): the near-duplicates found after it compare those (see
     indexer._save_duplicates)."""
 

@@ -1,6 +1,6 @@
 """Attention over time: matching articles per day, week, month or year, against all articles.
 
-Counts come from the date column (metadata.ArticleDates) by day, then add up into
+Counts come from the date column (filters.ArticleDates) by day, then add up into
 periods. Every period between the first and the last is there, empty ones as zero:
 a gap in coverage is news too.
 """
@@ -11,12 +11,12 @@ import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from .errors import QueryError
-from .metadata import Filters, Metadata, check_facets
-from .model import PERIODS, Bucket, Series, Timeline
+from ..errors import QueryError
+from ..model import PERIODS, Bucket, Series, Timeline
+from ..search.filters import Filters, Metadata, check_facets
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from ..search.snapshot import Snapshot
 
 #: More periods than this is a mistake (a day-by-day chart of a century); it asks for a coarser one.
 MAX_BUCKETS = 5000

@@ -34,12 +34,11 @@ from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 
-from .analysis import TEXT_TERMS
-from .errors import SearcherError
+from ..errors import SearcherError
 from .postings import BLOCK_SIZE, BlockWriter
+from .reading import field_lengths
 from .schema import ArticleText, SketchColumn
-from .storage import field_lengths
-
+from .tokens import TEXT_TERMS
 
 _Term = tuple[str, bytes]  # (field name, term text)
 
@@ -56,7 +55,7 @@ def rare_full_collections() -> Iterator[None]:
     collections (the third threshold) come 100 times rarer than by default.
 
     The threshold is the whole process's, so `update_index` leaves it alone: the
-    command line wraps its runs in this (indexer.rare_full_collections is this one),
+    command line wraps its runs in this (update.rare_full_collections is this one),
     and a program that runs nothing else at the time may do the same. A run's worker
     processes are the run's own: each runs its work in it (_WorkerTask.run)."""
     young, middle, full = gc.get_threshold()
@@ -367,7 +366,7 @@ class _Lengths:
 #: script without `if __name__ == "__main__":` keeps working: "forkserver" and "spawn"
 #: run the program's main module again in a new process, which for such a script means
 #: a second index run (and a hang). The workers need nothing a fork copies: their task
-#: carries all they use (segments._WorkerTask), they start before this process has a
+#: carries all they use (writing._WorkerTask), they start before this process has a
 #: thread of ours (ParallelWriter._enqueue), and the test suite runs them under
 #: "forkserver" too (test_indexer.py), Python 3.14's default on Linux.
 START_METHOD = "fork" if sys.platform.startswith("linux") else multiprocessing.get_all_start_methods()[0]

@@ -9,7 +9,7 @@ index folder, which holds the holder's pid and start time while it is held.
 The OS releases a flock when its holder dies, however it dies: a killed writer
 never leaves the index locked. It leaves its pid in the file, which the next writer
 reads and reports as taken over. (Worker processes share their parent's lock; they
-die with it, see segments._WorkerTask.)
+die with it, see writing._WorkerTask.)
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import IndexLockedError, IndexWriteError
-from .paths import display_path
+from ..errors import IndexLockedError, IndexWriteError
+from ..paths import display_path
 
 LOCK_NAME = "searcher-writer.lock"
 

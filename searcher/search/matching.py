@@ -27,9 +27,9 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching import NullMatcherClass
 
-from .postings import term_blocks
-from .scoring import FieldBoostedBM25F
-from .storage import LENGTHS, field_lengths, length_bytes
+from ..engine.postings import term_blocks
+from ..engine.reading import LENGTHS, field_lengths, length_bytes
+from ..engine.scoring import FieldBoostedBM25F
 
 #: The length each of Whoosh's length bytes stands for; 0, "no length", reads as 1.
 _LENGTH_OF_BYTE = np.array([length or 1 for length in LENGTHS], dtype=np.float64)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from .analysis import TOKEN, fold, stem
+from ..engine.tokens import TOKEN, fold, stem
 
 #: Words that are operators in a query, not words to correct.
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
@@ -73,7 +73,7 @@ class Speller:
         self._searcher = searcher
         self._reader = searcher.reader()
         self._analyzers = [(name, schema[name].analyzer) for name in fields]
-        self._variants = variants  # synonyms.NameVariants, or None
+        self._variants = variants  # variants.NameVariants, or None
         self._words = words  # the words stemming changes, sorted (batch.WordList)
         self._body_terms: list[str] | None = None
 

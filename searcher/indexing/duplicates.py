@@ -34,11 +34,11 @@ from itertools import compress, count, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping
 
-from .paths import replaced
-from .sketches import BANDS, KEY_BYTES, KEYS_BYTES, SKETCH_SIZE, short_key, sketch
+from ..engine.sketches import BANDS, KEY_BYTES, KEYS_BYTES, SKETCH_SIZE, short_key, sketch
+from ..paths import replaced
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from ..search.snapshot import Snapshot
 
 THRESHOLD = 0.8
 FILE_NAME = "searcher-duplicates.json"
@@ -237,7 +237,7 @@ def stored_sketches(snapshot: Snapshot, keys: Iterable[bytes] | None,
     article), and those with `ids` with the articles sharing a key with them; the day
     is date.toordinal(), 0 for no date. And the crowded keys (see candidates, which
     chooses the articles)."""
-    from .analysis import TEXT_TERMS
+    from ..engine.tokens import TEXT_TERMS
 
     searcher, dates = snapshot.searcher, snapshot.metadata.dates
     named = {searcher.document_number(id=article_id) for article_id in ids} - {None}

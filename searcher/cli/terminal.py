@@ -25,13 +25,14 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from .errors import OutputClosed, write_output
-from .evaluation import Report as EvaluationReport
-from .model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Passage, Results, Timeline, TopWords
-from .model import Progress as WorkProgress
-from .render import plural
-from .paths import display_path
-from .text import safe
+from ..errors import OutputClosed, write_output
+from ..evaluation import Report as EvaluationReport
+from ..model import Article, Concordance, FacetCount, Hit, IndexReport, IndexStats, Passage
+from ..model import Progress as WorkProgress
+from ..model import Results, Timeline, TopWords
+from ..paths import display_path
+from ..render import plural
+from ..text import safe
 
 MATCH = "bold black on yellow"
 META = "dim"
@@ -389,7 +390,7 @@ def print_evaluation(out: Console, report: EvaluationReport, per_query: bool = F
     """The measures of an evaluation run as a table; with `per_query`, one row per query first."""
     from rich.table import Table
 
-    from .evaluation import MEASURE_NAMES, MEASURES
+    from ..evaluation import MEASURE_NAMES, MEASURES
 
     if per_query:
         table = Table(box=None, header_style="bold", pad_edge=False)

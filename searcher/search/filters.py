@@ -22,9 +22,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from .dates import parse_date_bound
-from .errors import QueryError
-from .schema import FACET_FIELDS, microseconds
+from ..dates import parse_date_bound
+from ..engine.schema import FACET_FIELDS, microseconds
+from ..errors import QueryError
 
 #: The date column holds Whoosh's datetime_to_long (microseconds from 0001-01-01 00:00) plus
 #: one: 0 is "no date" (see schema.ArticleDate).

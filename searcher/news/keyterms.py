@@ -15,12 +15,12 @@ import random
 from collections import Counter
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from .analysis import STOP_WORDS, TEXT_TERMS
-from .model import KeyTerm, TopWords
+from ..engine.tokens import STOP_WORDS, TEXT_TERMS
+from ..model import KeyTerm, TopWords
 
 if TYPE_CHECKING:
-    from .metadata import Filters
-    from .snapshot import Snapshot
+    from ..search.filters import Filters
+    from ..search.snapshot import Snapshot
 
 
 def log_likelihood(a: int, n1: int, c: int, n2: int) -> float:

@@ -22,11 +22,18 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from .errors import IndexFormatError, IndexNotFoundError, IndexReadError, IndexVersionError, IndexWriteError, SearcherError
+from ..errors import (
+    IndexFormatError,
+    IndexNotFoundError,
+    IndexReadError,
+    IndexVersionError,
+    IndexWriteError,
+    SearcherError,
+)
+from ..paths import display_path, replaced
 from .locking import LOCK_NAME, write_lock
-from .paths import display_path, replaced
+from .reading import SegmentStorage
 from .schema import SCHEMA_VERSION, build_schema
-from .storage import SegmentStorage
 
 MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
 _WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index named MAIN
@@ -41,7 +48,7 @@ def is_index(folder: Path) -> bool:
 
 
 def open_folder(folder: Path) -> Any:
-    """The Whoosh index in `folder`, read in place (storage.SegmentStorage), once the
+    """The Whoosh index in `folder`, read in place (reading.SegmentStorage), once the
     folder is known to hold a searcher index of this schema version."""
     where = display_path(folder)
     if not folder.exists():

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Iterator, Mapping
 
-from .model import Article, Concordance, Wanted
-from .errors import QueryError
-from .passages import Analyze, find_matches
+from ..errors import QueryError
+from ..model import Article, Concordance, Wanted
+from ..search.passages import Analyze, find_matches
 
 if TYPE_CHECKING:
-    from .metadata import Filters
-    from .snapshot import Snapshot
+    from ..search.filters import Filters
+    from ..search.snapshot import Snapshot
 
 _SPACE = re.compile(r"\s+")
 _TEXT_FIELDS = ("title", "caption", "body")

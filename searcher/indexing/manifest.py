@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import IndexReadError
-from .paths import display_path, replaced
+from ..errors import IndexReadError
+from ..paths import display_path, replaced
 
 FILE_NAME = "searcher-files.json"
 # 2: on_duplicate policy, and the reader settings of each file; 3: line hashes;

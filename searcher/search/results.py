@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from .metadata import check_facets
-from .model import FacetCount, Hit, Results
+from ..model import FacetCount, Hit, Results
+from .filters import check_facets
 from .snapshot import Found
 
 if TYPE_CHECKING:
-    from .metadata import Filters
+    from .filters import Filters
     from .snapshot import Snapshot
 
 

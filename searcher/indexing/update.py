@@ -30,15 +30,16 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .config import Config
-from .errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexVersionError, IndexWriteError, Interrupted
-from .batch import Batch
-from .index import Index
-from .locking import write_lock
-from .manifest import FileState, Manifest
-from .model import Article, IndexReport, Progress
-from .paths import display_path
-from .readers import (
+from ..config import Config
+from ..engine.batch import Batch
+from ..engine.locking import write_lock
+from ..engine.schema import fingerprint
+from ..engine.writing import rare_full_collections  # (the command line's, and a library user's: see there)
+from ..errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexVersionError, IndexWriteError, Interrupted
+from ..index import Index
+from ..model import Article, IndexReport, Progress
+from ..paths import display_path
+from ..readers import (
     CorpusFile,
     choose,
     corpus_files,
@@ -51,8 +52,7 @@ from .readers import (
     refused_json_lines,
     unreadable,
 )
-from .schema import fingerprint
-from .segments import rare_full_collections  # (the command line's, and a library user's: see there)
+from .manifest import FileState, Manifest
 
 #: Below this many articles to write, one process is faster than starting workers.
 PARALLEL_MIN_ARTICLES = 1000
@@ -156,8 +156,8 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
     or an `Index.add` changed the index since) every article that shares a key with
     another is sketched again.
     """
+    from ..engine.sketches import keys
     from .duplicates import Duplicates, find_groups, save_groups, saved_generation
-    from .sketches import keys
 
     saved = saved_generation(index.path)
     if saved is not None and saved == index.generation:

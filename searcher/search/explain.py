@@ -13,7 +13,7 @@ from typing import Iterator
 
 from whoosh import query as wq
 
-from .model import Contribution
+from ..model import Contribution
 
 
 def leaves(query: wq.Query) -> Iterator[tuple[wq.Query, float]]:

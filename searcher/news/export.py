@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from .errors import OutputClosed, OutputError, write_output
-from .model import Hit, Progress
-from .paths import replaced
-from .render import export_row
+from ..errors import OutputClosed, OutputError, write_output
+from ..model import Hit, Progress
+from ..paths import replaced
+from ..render import export_row
 
 
 def write_rows(hits: Iterable[Hit], out: IO[str], file_format: str, fields: tuple[str, ...]) -> Iterator[int]:

@@ -13,7 +13,7 @@ The syntax (also in the README and `searcher --help`):
                             (either end may be left out: date:2016-11..)
 
 Up to MAX_REQUIRED_WORDS words make a query that requires them all; their stop words
-("the", "of": analysis.STOP_WORDS) are optional, raising the score of an article that
+("the", "of": tokens.STOP_WORDS) are optional, raising the score of an article that
 has them. `PreparedQuery.fallback` is the same query with any word allowed (articles
 with more of them rank first): a search ranks the articles it adds after those with
 every word (or, with `all_words`, searches it only when no article has them all). A
@@ -51,11 +51,11 @@ from whoosh.qparser import (
     syntax,
 )
 
-from .analysis import STOP_WORDS, TOKEN, fold
-from .dates import parse_date_bound
-from .errors import QueryError
-from .model import Wanted
-from .schema import QUERY_FIELDS, STEMMED_FIELDS
+from ..dates import parse_date_bound
+from ..engine.schema import QUERY_FIELDS, STEMMED_FIELDS
+from ..engine.tokens import STOP_WORDS, TOKEN, fold
+from ..errors import QueryError
+from ..model import Wanted
 
 FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
 
@@ -106,7 +106,7 @@ class PreparedQuery:
     query: wq.Query
     fallback: wq.Query | None
     matched: Literal["all", "ranked"] = "all"
-    expansions: tuple = ()  # synonyms.Expansion: the words that name variants were added to
+    expansions: tuple = ()  # variants.Expansion: the words that name variants were added to
     every: wq.Query | None = None
 
 
@@ -120,7 +120,7 @@ def _raised_in_whoosh(error: BaseException) -> bool:
 def query_builder(schema, config) -> QueryBuilder:  # type: ignore[no-untyped-def]
     """The QueryBuilder of an index with this schema and configuration (boosts,
     synonym groups, and the bundled name variants unless switched off)."""
-    from .synonyms import NameVariants
+    from .variants import NameVariants
 
     groups = list(config.synonym_groups)
     if config.default_synonyms:
@@ -136,7 +136,7 @@ class QueryBuilder:
     def __init__(self, schema, boosts: Mapping[str, float], variants=None) -> None:  # type: ignore[no-untyped-def]
         self.schema = schema
         self.boosts = dict(boosts)
-        self.variants = variants  # synonyms.NameVariants, or None
+        self.variants = variants  # variants.NameVariants, or None
         # shouted -> Whoosh's parser, made when a query needs it (compiling its plugins'
         # expressions is a tenth of a first search; plain words don't need it). Shouted
         # (all-caps) queries have no operators.
@@ -471,7 +471,7 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
     - A wildcard on a stemmed field matches words as written, not only stems:
       "universit*" must find "university", whose stem "univers" it doesn't match. The
       stems it matches come with the stems of the matching words in `words` (the
-      sorted words that stemming changes, see analysis.TermCache).
+      sorted words that stemming changes, see tokens.TermCache).
     - A fuzzy word keeps its full weight for the word itself, and FUZZY_VARIANT_WEIGHT
       for its near misses.
     """
