@@ -71,10 +71,22 @@ def built(corpus: Path, work: Path, name: str) -> tuple[Path, Path]:
         plain_folder.mkdir()
         print(f"building the plain Whoosh index of {corpus.name}...", file=sys.stderr)
         benchlib.plain_index(corpus, plain_folder)
-    if not (searcher_folder / "searcher-index.json").exists():
+    if not readable(searcher_folder):  # (none yet, or kept from another version of searcher)
         print(f"building the searcher index of {corpus.name}...", file=sys.stderr)
-        benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(searcher_folder)])
+        benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(searcher_folder),
+                              "--rebuild"])
     return plain_folder, searcher_folder
+
+
+def readable(folder: Path) -> bool:
+    """True when this searcher can open the index in `folder`."""
+    from searcher import Index, SearcherError
+
+    try:
+        Index.open(folder).close()
+    except SearcherError:
+        return False
+    return True
 
 
 def table(times: dict[str, list[float]]) -> str:
