@@ -5,10 +5,10 @@
             print(hit.rank, hit.article.title, hit.passages[0].text)
 
 `Index` is a facade over the modules that do the work; of reading, it holds only
-the reading session of the last commit (snapshot.py). What a search or a news
-analysis assembles from it is in results.py, timeline.py, keyterms.py and concordance.py;
-writing is a batch.py session; the folder on disk is folder.py's. Whoosh objects
-never leave the engine's modules: hits are copied into `Hit`, `Article` and
+the reading session of the last commit (search/snapshot.py). What a search or a news
+analysis assembles from it is in search/results.py and news/; writing is an
+engine/batch.py session; the folder on disk is engine/folder.py's. Whoosh objects
+never leave engine/ and search/: hits are copied into `Hit`, `Article` and
 `Passage` before a search returns.
 """
 
@@ -52,10 +52,10 @@ def _reads_index(method: Callable[..., T]) -> Callable[..., T]:
 class Index:
     """A searcher index on disk. Open one with `Index.open`, make one with `Index.create`.
 
-    A facade: reading goes through a snapshot.Snapshot of the last commit (opened again
-    when the index has changed), what a search assembles from it lives in results.py and
-    the news modules, writing goes through a batch.Batch, and the folder on disk is
-    folder.py's.
+    A facade: reading goes through a search.snapshot.Snapshot of the last commit (opened
+    again when the index has changed), what a search assembles from it lives in
+    search/results.py and news/, writing goes through an engine.batch.Batch, and the
+    folder on disk is engine/folder.py's.
     """
 
     def __init__(self, path: Path, whoosh_ix, config: Config) -> None:  # type: ignore[no-untyped-def]
@@ -188,28 +188,20 @@ class Index:
                filters: Filters | None = None, sort: Sort = "relevance", facets: Sequence[str] = (),
                auto_correct: bool = False, explain: bool = False, collapse: bool = True,
                all_words: bool | None = None) -> Results:
-        """The best `limit` articles for `query` (None: all), each with its best passages.
+        """The best `limit` articles for `query` (None: all), each with its best passages
+        (`passages` of them; None: the configuration's), as `Results` (which says what
+        matched: every word first, then some, for a short query). Raises QueryError for
+        a query that can't be parsed.
 
-        The articles with every word of a short query come first, then those with some
-        of them (`Results.matched` is "tiered", `Results.every_word` counts the first,
-        each `Hit.matched` is "all" or "some"); a query that asks for all its words
-        (quotes, AND, +word) matches only those. With `all_words` (default: the
-        configuration's `search.all_words`), plain words must all match too, and when no
-        article has them all, articles with any of them are returned and
-        `Results.matched` says "any". A long query ranks the articles with any of its
-        words ("ranked"). `filters` keeps only the
-        matches from some sources, categories, places or dates; `sort` orders them by
-        relevance, or "newest" or "oldest" first (undated articles last). `facets`
-        ("source", "category", "place") are counted over all the matches, in
-        `Results.facets`. When a word of the query is in no article, `Results.suggestion`
-        is the closest query of words the index has ("did you mean"); with
-        `auto_correct`, that query is searched instead (`Results.corrected_from` says
-        what was typed). With `explain`, each hit's `contributions` split its score by
-        the query's terms. With `collapse`, near-duplicates (see duplicates.py) are shown
-        once, as the best of them, with the others' ids in `Hit.duplicates`; `total`
-        still counts every article. Raises QueryError for a query that can't be parsed.
-        "*" is every article (filters.query_text makes it of an empty query with filters):
-        they all score alike, so "relevance" orders them newest first.
+        `all_words` (default: the configuration's `search.all_words`) asks for every
+        plain word, falling back to any of them when no article has them all. `filters`
+        keeps the matches from some sources, categories, places or dates; `sort` is by
+        relevance, or "newest" or "oldest" first (undated last; "*", every article, is
+        newest first). `facets` ("source", "category", "place") are counted over all
+        the matches. `auto_correct` searches the "did you mean" suggestion instead when
+        a word is in no article. `explain` splits each hit's score by the query's terms.
+        `collapse` shows near-duplicates once (duplicates.py), the others' ids in
+        `Hit.duplicates`; `total` still counts every article.
         """
         from .search.results import search
 
