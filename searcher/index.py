@@ -25,6 +25,7 @@ from .engine.batch import Batch, WordList
 from .engine.folder import DAMAGE, create_folder, damaged, is_index, open_folder
 from .engine.locking import write_lock
 from .engine.schema import QUERY_FIELDS, from_stored, stored_fingerprint
+from .engine.scoring import CollectionStatistics
 from .engine.tokens import TEXT_TERMS
 from .model import Article, Concordance, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords
 from .search.snapshot import Snapshot
@@ -58,10 +59,12 @@ class Index:
     folder on disk is engine/folder.py's.
     """
 
-    def __init__(self, path: Path, whoosh_ix, config: Config) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, path: Path, whoosh_ix, config: Config,  # type: ignore[no-untyped-def]
+                 statistics: CollectionStatistics | None = None) -> None:
         self.path = path
         self.config = config
         self._ix = whoosh_ix
+        self._statistics = statistics  # (None: the index's own; see open)
         self._current: Snapshot | None = None  # the reading session of the last commit: see _snapshot
         self._query_builder = None  # made by the first search (an index run needs none of it): see _queries
         self.word_list = WordList(path)
@@ -76,11 +79,14 @@ class Index:
     # -- opening ------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, config: Config | None = None) -> Index:
-        """Open the index at `path` (default: the configured one)."""
+    def open(cls, path: str | os.PathLike[str] | None = None, config: Config | None = None, *,
+             statistics: CollectionStatistics | None = None) -> Index:
+        """Open the index at `path` (default: the configured one). Given `statistics` of a
+        collection this index is a part of (a shard), it scores its articles as one index
+        of the whole collection would (see `statistics`)."""
         config = config or Config()
         folder = Path(path).absolute() if path is not None else config.index
-        return cls(folder, open_folder(folder), config)
+        return cls(folder, open_folder(folder), config, statistics)
 
     @classmethod
     def create(cls, path: str | os.PathLike[str] | None = None, config: Config | None = None) -> Index:
@@ -304,6 +310,12 @@ class Index:
         return self._snapshot().duplicates_of(article_id)
 
     @_reads_index
+    def statistics(self) -> CollectionStatistics:
+        """BM25's statistics of this index (article count, field lengths, every term's
+        document frequency): `CollectionStatistics.combined` sums those of shards."""
+        return CollectionStatistics.of(self._snapshot().searcher)
+
+    @_reads_index
     def stats(self) -> IndexStats:
         from .indexing.manifest import Manifest
 
@@ -329,7 +341,7 @@ class Index:
             # Passages find the query's terms in stored text with the indexing analysis
             # (tokens.TermCache: the analyzer's terms, from a cache of words seen).
             self._current = Snapshot.open(self._ix, self.path, self.config, self._queries, self.word_list,
-                                          TEXT_TERMS.tokens)
+                                          TEXT_TERMS.tokens, self._statistics)
         return self._current
 
     def _queries(self):  # type: ignore[no-untyped-def]

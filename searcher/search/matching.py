@@ -29,7 +29,7 @@ from whoosh.matching import NullMatcherClass
 
 from ..engine.postings import term_blocks
 from ..engine.reading import LENGTHS, field_lengths, length_bytes
-from ..engine.scoring import FieldBoostedBM25F
+from ..engine.scoring import FieldBoostedBM25F, average_length
 
 #: The length each of Whoosh's length bytes stands for; 0, "no length", reads as 1.
 _LENGTH_OF_BYTE = np.array([length or 1 for length in LENGTHS], dtype=np.float64)
@@ -157,7 +157,7 @@ class _FieldModel:
         if not field.scorable or not isinstance(weighting, FieldBoostedBM25F):
             return cls(field)
         return cls(field, weighting.K1, weighting._field_B.get(fieldname, weighting.B),
-                   weighting.boosts.get(fieldname, 1.0), searcher.avg_field_length(fieldname) or 1)
+                   weighting.boosts.get(fieldname, 1.0), average_length(searcher, fieldname))
 
 
 class _Segment:

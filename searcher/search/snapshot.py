@@ -73,13 +73,14 @@ class Snapshot:
 
     @classmethod
     def open(cls, whoosh_ix: Any, path: Any, config: Config, queries: Callable[[], Any], words: Any,
-             analyze: Callable[..., Any]) -> Snapshot:
-        """A reading session of the last commit of `whoosh_ix`."""
+             analyze: Callable[..., Any], statistics: Any = None) -> Snapshot:
+        """A reading session of the last commit of `whoosh_ix`, scoring with the index's
+        own statistics or, given them, a whole collection's (scoring.CollectionStatistics)."""
         from ..engine.scoring import weighting
 
         for attempt in range(3):
             try:
-                searcher = whoosh_ix.searcher(weighting=weighting(config.boosts))
+                searcher = whoosh_ix.searcher(weighting=weighting(config.boosts, statistics))
                 break
             except FileNotFoundError:
                 # A commit deletes the segments it merged away: between reading the

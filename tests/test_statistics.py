@@ -1,0 +1,98 @@
+"""A shard given the statistics of the whole collection scores as one index of it.
+
+BM25 reads three things of the collection: the article count, each term's document
+frequency, each field's average length. Split BBC News into three shards by a stable
+hash of the id, give each shard the sum of the three shards' statistics, and every
+article matches and scores in its shard as it does in one index of all BBC; with each
+shard's own statistics, most queries score differently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from pathlib import Path
+
+import pytest
+
+from searcher import Index
+from searcher.config import Config
+from searcher.engine.scoring import CollectionStatistics
+from searcher.indexing.update import update_index
+
+from .test_query_engine import bench_queries
+
+SHARDS = 3
+# Queries of other shapes than bench_queries' titles and words: OR, NOT, phrases,
+# fields, wildcards, a long sentence (ranked), a name with variants.
+SHAPES = ["oil OR gas", "chelsea -mourinho", '"prime minister" election', "title:rugby england",
+          "econom* growth", "the government said on tuesday that it would raise taxes on fuel next year",
+          "blair brown", "source:bbc music", "film award*", "mobile phone -apple"]
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory: pytest.TempPathFactory, bbc_docs: Path) -> list[Path]:
+    folder = tmp_path_factory.mktemp("bbc-shards")
+    lines: list[list[str]] = [[] for _ in range(SHARDS)]
+    for line in bbc_docs.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            lines[zlib.crc32(json.loads(line)["id"].encode("utf-8")) % SHARDS].append(line)
+    paths = []
+    for number, part in enumerate(lines):
+        corpus = folder / f"part-{number}.jsonl"
+        corpus.write_text("\n".join(part) + "\n", encoding="utf-8")
+        index = folder / f"shard-{number}"
+        update_index(Config(index=index), [corpus])
+        paths.append(index)
+    return paths
+
+
+def scores_of(indexes: list[Index], query: str) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for index in indexes:
+        results = index.search(query, limit=None, passages=0, collapse=False)
+        found.update((hit.id, hit.score) for hit in results)
+    return found
+
+
+def test_shards_given_the_whole_statistics_score_as_one_index(shards: list[Path], bbc_index: Path,
+                                                              bbc_docs: Path) -> None:
+    records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    queries = bench_queries(records, 2026) + SHAPES
+    parts = []
+    for path in shards:
+        with Index.open(path) as shard:
+            parts.append(shard.statistics())
+    whole = CollectionStatistics.combined(parts)
+    with Index.open(bbc_index) as one:
+        assert whole.articles == one.statistics().articles == len(records)
+        assert whole.field_lengths == one.statistics().field_lengths
+        assert whole.frequencies == one.statistics().frequencies
+        given = [Index.open(path, statistics=whole) for path in shards]
+        alone = [Index.open(path) for path in shards]
+        try:
+            differing = 0
+            for query in queries:
+                expected = scores_of([one], query)
+                found = scores_of(given, query)
+                assert found.keys() == expected.keys(), query
+                for article_id, score in expected.items():
+                    assert math.isclose(found[article_id], score, rel_tol=1e-9), (query, article_id)
+                own = scores_of(alone, query)
+                differing += any(not math.isclose(own[key], score, rel_tol=1e-9) for key, score in expected.items())
+            # (The test can fail: each shard's own statistics score otherwise.)
+            assert differing > 0.9 * len(queries)
+            # --explain's parts come from Whoosh's own scorers: the same statistics reach them.
+            for query in SHAPES:
+                for hit in one.search(query, limit=3, passages=0, explain=True, collapse=False):
+                    shard = given[zlib.crc32(hit.id.encode("utf-8")) % SHARDS]
+                    same = {found.id: found for found in shard.search(query, limit=3, passages=0, explain=True,
+                                                                      collapse=False)}[hit.id]
+                    assert [(part.field, part.term) for part in same.contributions] == \
+                        [(part.field, part.term) for part in hit.contributions], (query, hit.id)
+                    assert [part.score for part in same.contributions] == \
+                        pytest.approx([part.score for part in hit.contributions], rel=1e-9), (query, hit.id)
+        finally:
+            for index in given + alone:
+                index.close()
