@@ -103,16 +103,13 @@ def _scores(query: wq.Query, searcher, context, lengths: Lengths) -> Scores:  # 
         excluded = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
         if not parts:
             return _matcher_scores(query, searcher, context)
-        maps = sorted((_scores(part, searcher, context, lengths) for part in parts), key=len)
+        maps = [_scores(part, searcher, context, lengths) for part in parts]
         total = {}
-        first, rest = maps[0], maps[1:]
-        for docnum, score in first.items():
-            for other in rest:
-                found = other.get(docnum)
-                if found is None:
-                    break
-                score += found
-            else:
+        for docnum in min(maps, key=len):
+            if all(docnum in other for other in maps):
+                score = 0.0
+                for other in maps:  # (in the query's order, as matching.py adds them)
+                    score += other[docnum]
                 total[docnum] = score
         for query_out in excluded:
             for docnum in _matches(query_out, searcher):

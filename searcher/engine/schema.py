@@ -20,12 +20,12 @@ from .postings import encode_positions
 from .sketches import KEYS_BYTES, keys, sketch
 from .tokens import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 
-SCHEMA_VERSION = 11  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+SCHEMA_VERSION = 12  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
 # 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
 # 6: the sketch column (near-duplicates); 7: sketches of 64 32-bit hashes of term shingles;
 # 8: dates and fingerprints stored as numbers; 9: body_keys, a sketch's keys, not the sketch
 # 10: posting blocks of arrays (postings.py); 11: the schema's classes moved into searcher.engine
-# (Whoosh pickles the schema into the index, naming their modules)
+# (Whoosh pickles the schema into the index, naming their modules); 12: the order_key column (ties)
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
@@ -200,7 +200,16 @@ def build_schema() -> fields.Schema:
         # to compare a new one with. Fields are written in name order: this one comes right after
         # "body", whose terms it reuses.
         body_keys=SketchColumn(),
+        # Where the article ranks among those of equal score (see `order_key`).
+        order_key=fields.COLUMN(columns.NumericColumn("q", default=0)),
     )
+
+
+def order_key(article_id: str) -> int:
+    """The rank among articles of equal score (and equal date, sorted by date): a hash of
+    the id, so that ties fall the same way whatever the build (the number of workers,
+    of shards, the order files were read in) where the article number would not."""
+    return int.from_bytes(hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
 _EPOCH = dt.datetime(1, 1, 1)
@@ -245,6 +254,7 @@ def to_document(article: Article, article_hash: str | None = None, sketch: bool 
         "path": article.path,
         # (a number: 19 bytes pickled, the hex string 42)
         "fingerprint": int(article_hash or fingerprint(article), 16),
+        "order_key": order_key(article.id),
     }
     if article.date is not None:
         document["date"] = article.date

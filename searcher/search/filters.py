@@ -193,12 +193,26 @@ class Metadata:
         self._facets: dict[str, FacetTable] = {}
         self._live = None  # matching.Matches: see live()
         self._live_days: Counter[int] | None = None
+        self._order_keys = None  # numpy array: see order_keys
 
     @property
     def dates(self) -> ArticleDates:
         if self._dates is None:
             self._dates = ArticleDates(self._searcher)
         return self._dates
+
+    @property
+    def order_keys(self):  # type: ignore[no-untyped-def]
+        """Every article's rank among those of equal score (schema.order_key), by article
+        number, as a numpy array."""
+        if self._order_keys is None:
+            import numpy as np
+
+            values = array("q")
+            for reader, _ in _leaves(self._searcher):
+                values.extend(_column_values(reader, "order_key", reader.doc_count_all()))
+            self._order_keys = np.frombuffer(values, dtype=np.int64) if values else np.zeros(0, dtype=np.int64)
+        return self._order_keys
 
     def facet(self, name: str) -> FacetTable:
         table = self._facets.get(name)

@@ -241,15 +241,15 @@ def _joined(found: list[tuple[Part, int]]) -> Matches:
     return Matches(np.concatenate([ids for ids, _ in parts]), np.concatenate([s for _, s in parts]))
 
 
-def ranked(found: Matches, limit: int | None) -> list[tuple[int, float]]:
+def ranked(found: Matches, limit: int | None, ties: np.ndarray | None = None) -> list[tuple[int, float]]:
     """The best `limit` (None: all) of `found`, best first: with `every_first`, those
-    with every word before the others; then by score (ties: the lower number first, as
-    Whoosh)."""
+    with every word before the others; then by score. Ties: by `ties` (a key by article
+    number: filters.Metadata.order_keys), then the lower number first, as Whoosh."""
     docnums, found_scores = found.docnums, found.scores
     count = len(docnums)
     if not count:
         return []
-    keys = [docnums, -found_scores]
+    keys = [docnums, -found_scores] if ties is None else [docnums, ties[docnums], -found_scores]
     if found.every_first:
         keys.append(~found.every)  # type: ignore[operator]
     if limit is None or limit >= count:
@@ -320,17 +320,22 @@ class _Evaluation:
             excluded = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
             if not parts:
                 return self._matcher(query)
-            # As a dict accumulator would: the smallest part's articles, each part's
-            # score added in order of the parts' sizes.
-            maps = sorted((self.run(part) for part in parts), key=lambda part: len(part[0]))
-            ids, total = maps[0]
-            for other_ids, other_scores in maps[1:]:
+            # The articles in every part, found from the smallest part up; their scores
+            # added in the query's order, not the parts' sizes, which differ from
+            # segment to segment: the same bits in every build, so that equal scores
+            # are equal and ties fall alike (schema.order_key).
+            found = [self.run(part) for part in parts]
+            ids = min(found, key=lambda part: len(part[0]))[0]
+            for other_ids, _ in sorted(found, key=lambda part: len(part[0])):
                 if not len(ids):
                     break
                 at = np.searchsorted(other_ids, ids)
                 at[at == len(other_ids)] = 0
-                present = other_ids[at] == ids if len(other_ids) else np.zeros(len(ids), dtype=bool)
-                ids, total = ids[present], total[present] + other_scores[at[present]]
+                ids = ids[other_ids[at] == ids] if len(other_ids) else ids[:0]
+            total = np.zeros(len(ids))
+            if len(ids):
+                for other_ids, other_scores in found:
+                    total += other_scores[np.searchsorted(other_ids, ids)]
             for query_out in excluded:
                 ids, total = _without(ids, total, self._matches(query_out))
             return ids, _boosted(total, query.boost)

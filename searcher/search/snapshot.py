@@ -241,19 +241,21 @@ class Snapshot:
         """The best `limit` (None: all) matches in `sort` order (those with every word of
         a query ranked "all words first" before the others, in either order)."""
         scores = found.scores
+        ties = self.metadata.order_keys  # (equal scores fall the same way in every build: schema.order_key)
         if sort == "relevance":
             from . import matching
 
-            return matching.ranked(scores, limit)
+            return matching.ranked(scores, limit, ties)
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         dates = self.metadata.dates.values
         sign = -1 if sort == "newest" else 1
         others = set(scores.docnums[~scores.every].tolist()) if scores.every_first else set()
 
-        def key(item: tuple[int, float]) -> tuple[bool, int, int, float, int]:
+        def key(item: tuple[int, float]) -> tuple[bool, int, int, float, int, int]:
             date = dates[item[0]]
-            return (item[0] in others, 0 if date else 1, sign * date, -item[1], item[0])  # undated last; ties by score
+            # (undated last; ties by score, then as relevance's)
+            return (item[0] in others, 0 if date else 1, sign * date, -item[1], int(ties[item[0]]), item[0])
 
         items = scores.items()
         return sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
