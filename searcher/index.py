@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
 
 from .config import Config
-from .engine.batch import Batch, WordList
-from .engine.folder import DAMAGE, create_folder, damaged, is_index, open_folder
+from .engine.batch import Batch, ShardedBatch, WordList
+from .errors import SearcherError
+from .paths import display_path
+from .engine.folder import DAMAGE, create_folder, damaged, is_index, open_folder, shard_name, shard_of
 from .engine.locking import write_lock
 from .engine.schema import QUERY_FIELDS, from_stored, stored_fingerprint
-from .engine.scoring import CollectionStatistics
+from .engine.scoring import CollectionStatistics, SummedStatistics
 from .engine.tokens import TEXT_TERMS
 from .model import Article, Concordance, Hit, IndexReport, IndexStats, Problem, Results, Timeline, TopWords
 from .search.snapshot import Snapshot
@@ -59,13 +61,18 @@ class Index:
     folder on disk is engine/folder.py's.
     """
 
-    def __init__(self, path: Path, whoosh_ix, config: Config,  # type: ignore[no-untyped-def]
+    def __init__(self, path: Path, whoosh_ixs: list, config: Config,  # type: ignore[type-arg]
                  statistics: CollectionStatistics | None = None) -> None:
         self.path = path
         self.config = config
-        self._ix = whoosh_ix
+        #: A sharded index's shards, each an Index of its own (None: not sharded).
+        self.shards: list[Index] | None = None
+        if len(whoosh_ixs) > 1:
+            self.shards = [Index(path / shard_name(number), [ix], config) for number, ix in enumerate(whoosh_ixs)]
+        self._ix = whoosh_ixs[0] if self.shards is None else None
         self._statistics = statistics  # (None: the index's own; see open)
         self._current: Snapshot | None = None  # the reading session of the last commit: see _snapshot
+        self._summed: list[Snapshot] = []  # a sharded index's: see _snapshots
         self._query_builder = None  # made by the first search (an index run needs none of it): see _queries
         self.word_list = WordList(path)
         #: Ids of the articles added, replaced or deleted through this object (what the
@@ -89,13 +96,18 @@ class Index:
         return cls(folder, open_folder(folder), config, statistics)
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str] | None = None, config: Config | None = None) -> Index:
+    def create(cls, path: str | os.PathLike[str] | None = None, config: Config | None = None, *,
+               shards: int = 1) -> Index:
         """A new, empty index at `path`, replacing any index there. The folder may be new,
         empty (but for dot files) or an index; anything else is refused, so that a
-        mistyped path never deletes someone's files."""
+        mistyped path never deletes someone's files. With `shards` > 1, a sharded index:
+        that many ordinary indexes in `shard-000/`..., each article in the one a stable
+        hash of its id chooses, searched together as one index (see _snapshots)."""
+        if shards < 1:
+            raise ValueError(f"shards must be 1 or more, not {shards}")
         config = config or Config()
         folder = Path(path).absolute() if path is not None else config.index
-        return cls(folder, create_folder(folder, config.lock_wait), config)
+        return cls(folder, create_folder(folder, config.lock_wait, shards), config)
 
     @classmethod
     def open_or_build(cls, config: Config, *, may_build: bool = True,
@@ -123,6 +135,9 @@ class Index:
         article already in the index when the batch commits; `optimize` merges the
         index's segments, dropping what deleted and replaced articles left behind.
         """
+        if self.shards is not None:
+            return ShardedBatch([shard.batch(workers=workers, clear=clear, optimize=optimize)  # type: ignore[return-value]
+                                 for shard in self.shards])
         return Batch(self, self._ix, workers=workers, clear=clear, optimize=optimize)
 
     def add(self, articles: Iterable[Article]) -> IndexReport:
@@ -148,23 +163,27 @@ class Index:
     def __len__(self) -> int:
         # The searcher's reader, not a new one: opening a reader copies each segment's
         # term table into memory.
-        return self._snapshot().searcher.doc_count()
+        return sum(snapshot.searcher.doc_count() for snapshot in self._snapshots())
 
     @property
     @_reads_index
     def deleted_count(self) -> int:
         """Deleted and replaced articles still taking space (until their segment is merged)."""
-        searcher = self._snapshot().searcher
-        return searcher.doc_count_all() - searcher.doc_count()
+        return sum(snapshot.searcher.doc_count_all() - snapshot.searcher.doc_count() for snapshot in self._snapshots())
 
     @property
     def generation(self) -> int:
-        """The number of the last commit (changes with every commit)."""
+        """The number of the last commit (changes with every commit; of a sharded index,
+        the sum of its shards')."""
+        if self.shards is not None:
+            return sum(shard.generation for shard in self.shards)
         return self._ix.latest_generation()
 
     @_reads_index
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
+        if self.shards is not None:
+            return self.shards[shard_of(article_id, len(self.shards))].get(article_id)
         stored = self._snapshot().searcher.document(id=article_id)
         return from_stored(stored) if stored else None
 
@@ -211,7 +230,7 @@ class Index:
         """
         from .search.results import search
 
-        return search(self._snapshot(), query, limit, passages, filters=filters, sort=sort, facets=facets,
+        return search(self._snapshots(), query, limit, passages, filters=filters, sort=sort, facets=facets,
                       auto_correct=auto_correct, explain=explain, collapse=collapse, all_words=all_words)
 
     # The analysis methods below take the matches as `search` counts them: those with
@@ -319,21 +338,25 @@ class Index:
     def stats(self) -> IndexStats:
         from .indexing.manifest import Manifest
 
-        size = sum(entry.stat().st_size for entry in os.scandir(self.path) if entry.is_file())
-        searcher = self._snapshot().searcher
-        modified = self._ix.last_modified()
+        size = sum(entry.stat().st_size for entry in self.path.rglob("*") if entry.is_file())
+        snapshots = self._snapshots()
+        indexes = [self] if self.shards is None else self.shards
+        modified = max(index._ix.last_modified() for index in indexes)
         return IndexStats(
             path=str(self.path),
-            articles=searcher.doc_count(),
-            fields=tuple(name for name in self._ix.schema.names() if name in (*QUERY_FIELDS, "url", "path")),
+            articles=sum(snapshot.searcher.doc_count() for snapshot in snapshots),
+            fields=tuple(name for name in indexes[0]._ix.schema.names() if name in (*QUERY_FIELDS, "url", "path")),
             size_bytes=size,
             last_update=dt.datetime.fromtimestamp(modified) if modified and modified > 0 else None,
             corpus=tuple(Manifest.load(self.path).roots),
-            segments=len(list(searcher.reader().leaf_readers())),
+            segments=sum(len(list(snapshot.searcher.reader().leaf_readers())) for snapshot in snapshots),
         )
 
     def _snapshot(self) -> Snapshot:
         """The reading session of the last commit, opened again when the index has changed."""
+        if self.shards is not None:
+            raise SearcherError(f"the index at {display_path(self.path)} is sharded: this does not work on a "
+                                "sharded index yet (searching does)")
         if self._current is not None and not self._current.up_to_date():
             self._current.close()
             self._current = None
@@ -343,6 +366,26 @@ class Index:
             self._current = Snapshot.open(self._ix, self.path, self.config, self._queries, self.word_list,
                                           TEXT_TERMS.tokens, self._statistics)
         return self._current
+
+    def _snapshots(self) -> list[Snapshot]:
+        """The reading session of each shard (this index's alone, when it is not sharded).
+        A sharded index's score with the statistics of all of them (scoring.SummedStatistics):
+        when one shard has changed, all are opened again with new ones."""
+        if self.shards is None:
+            return [self._snapshot()]
+        if not self._summed or not all(snapshot.up_to_date() for snapshot in self._summed):
+            for shard in self.shards:
+                shard._forget_snapshot()
+            self._summed = [shard._snapshot() for shard in self.shards]
+            statistics = SummedStatistics([snapshot.searcher for snapshot in self._summed])
+            for snapshot in self._summed:
+                snapshot.searcher.weighting.statistics = statistics
+        return self._summed
+
+    def _forget_snapshot(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
 
     def _queries(self):  # type: ignore[no-untyped-def]
         """The query.QueryBuilder, made by the first search."""
@@ -363,10 +406,13 @@ class Index:
     # -- closing ------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._current is not None:
-            self._current.close()
-            self._current = None
-        self._ix.close()
+        self._forget_snapshot()
+        if self.shards is not None:
+            for shard in self.shards:
+                shard.close()
+            self._summed = []
+        else:
+            self._ix.close()
 
     def __enter__(self) -> Index:
         return self

@@ -151,7 +151,7 @@ def check_passages(index: Index, texts: list[str], limit: int | None) -> int:
     compared = 0
     for text in texts:
         snapshot = index._snapshot()
-        found = snapshot.find(text, None, fallback=True)
+        found = snapshot.find(text, None)
         searcher = found.searcher
         wanted = highlight_terms(found.loose or found.query)
         candidates = candidates_of(wanted)

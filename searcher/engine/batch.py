@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import IndexLockedError
 from ..model import Article
 from ..paths import display_path, replaced
+from .folder import shard_of
 from .schema import fingerprint, to_document
 from .tokens import TEXT_TERMS
 
@@ -195,3 +196,43 @@ class WordList:
         with replaced(self.path) as out:
             out.write("\n".join(sorted(words)) + "\n")
 
+
+
+class ShardedBatch:
+    """A sharded index's writing session: one Batch a shard, each article added to (or
+    deleted from) the shard its id belongs to (folder.shard_of). Each shard commits
+    on its own, as an index does."""
+
+    def __init__(self, batches: list[Batch]) -> None:
+        self._batches = batches
+
+    def __enter__(self) -> ShardedBatch:
+        entered: list[Batch] = []
+        try:
+            for batch in self._batches:
+                entered.append(batch.__enter__())
+        except BaseException as error:
+            for batch in reversed(entered):
+                batch.__exit__(type(error), error, None)
+            raise
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        failure: BaseException | None = None
+        for batch in self._batches:
+            try:
+                batch.__exit__(exc_type, *rest)
+            except BaseException as error:  # (every shard still commits or cancels)
+                failure = failure or error
+        if failure is not None:
+            raise failure
+
+    def commit(self) -> None:
+        for batch in self._batches:
+            batch.commit()
+
+    def add(self, article: Article, article_hash: str | None = None) -> Literal["added", "replaced", "duplicate"]:
+        return self._batches[shard_of(article.id, len(self._batches))].add(article, article_hash)
+
+    def delete(self, article_id: str) -> bool:
+        return self._batches[shard_of(article_id, len(self._batches))].delete(article_id)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import json
 import os
 import pickle
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -35,7 +37,7 @@ from .locking import LOCK_NAME, write_lock
 from .reading import SegmentStorage
 from .schema import SCHEMA_VERSION, build_schema
 
-MARKER = "searcher-index.json"  # says "a searcher index, schema version N" in the folder
+MARKER = "searcher-index.json"  # says "a searcher index, schema version N" (and "of N shards") in the folder
 _WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index named MAIN
 
 #: What reading a damaged index file raises from inside Whoosh.
@@ -47,9 +49,10 @@ def is_index(folder: Path) -> bool:
     return (folder / MARKER).is_file()
 
 
-def open_folder(folder: Path) -> Any:
+def open_folder(folder: Path) -> list[Any]:
     """The Whoosh index in `folder`, read in place (reading.SegmentStorage), once the
-    folder is known to hold a searcher index of this schema version."""
+    folder is known to hold a searcher index of this schema version; or, for a sharded
+    index, the Whoosh index of each shard, in shard order."""
     where = display_path(folder)
     if not folder.exists():
         raise IndexNotFoundError(f"no index at {where}")
@@ -62,30 +65,49 @@ def open_folder(folder: Path) -> Any:
             raise IndexFormatError(f"{where} holds an index searcher did not make")
         raise IndexNotFoundError(f"no index at {where}")
     try:
-        version = json.loads(marker.read_text(encoding="utf-8")).get("schema_version")
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        version, shards = data.get("schema_version"), data.get("shards", 1)
     except (OSError, ValueError, AttributeError) as error:
         raise IndexFormatError(f"{where}: unreadable {MARKER} ({error})") from None
     if version != SCHEMA_VERSION:
         raise IndexVersionError(
             f"the index at {where} has schema version {version}; this searcher reads {SCHEMA_VERSION}",
             older=isinstance(version, int) and version < SCHEMA_VERSION)
+    if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
+        raise IndexFormatError(f"{where}: {MARKER} says {shards!r} shards")
+    if shards > 1:
+        return [open_folder(folder / shard_name(number))[0] for number in range(shards)]
     try:
-        return SegmentStorage(str(folder)).open_index()
+        return [SegmentStorage(str(folder)).open_index()]
     except whoosh_index.EmptyIndexError:
         raise IndexFormatError(f"the index at {where} is incomplete (no table of contents)") from None
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as error:
         raise damaged(folder, error) from None
 
 
-def create_folder(folder: Path, lock_wait: float) -> Any:
-    """A new, empty Whoosh index in `folder`, replacing any index there. The folder may
-    be new, empty (but for dot files) or an index; anything else is refused."""
+def shard_name(number: int) -> str:
+    """The folder of a sharded index's shard `number` (from 0)."""
+    return f"shard-{number:03d}"
+
+
+def shard_of(article_id: str, shards: int) -> int:
+    """The shard an article belongs to: a stable hash of its id, so that a new version
+    of an article always replaces the old one in the same shard."""
+    digest = hashlib.blake2b(article_id.encode("utf-8"), digest_size=8, person=b"searcher-shard").digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+def create_folder(folder: Path, lock_wait: float, shards: int = 1) -> list[Any]:
+    """A new, empty Whoosh index in `folder` (or, with `shards` > 1, one in each shard's
+    folder), replacing any index there. The folder may be new, empty (but for dot
+    files) or an index; anything else is refused."""
     where = display_path(folder)
     if folder.exists() and not folder.is_dir():
         raise IndexFormatError(f"{where} is a file, not an index folder", hint="use --index with a folder")
     folder.mkdir(parents=True, exist_ok=True)
     ours = (MARKER, *_WHOOSH_PREFIXES, "searcher-")
-    strangers = [n for n in os.listdir(folder) if not n.startswith(".") and not n.startswith(ours)]
+    strangers = [n for n in os.listdir(folder) if not n.startswith(".") and not n.startswith(ours)
+                 and not (n.startswith("shard-") and is_index(folder / n))]
     if strangers:
         raise IndexFormatError(
             f"{where} is not empty and not an index (it holds {strangers[0]!r})",
@@ -97,15 +119,22 @@ def create_folder(folder: Path, lock_wait: float) -> Any:
         for name in os.listdir(folder):
             if name.startswith(ours) and name != LOCK_NAME:
                 (folder / name).unlink()
-        ix = SegmentStorage(str(folder)).create_index(build_schema())
+            elif name.startswith("shard-"):
+                shutil.rmtree(folder / name)
+        if shards > 1:
+            found = [create_folder(folder / shard_name(number), lock_wait)[0] for number in range(shards)]
+        else:
+            found = [SegmentStorage(str(folder)).create_index(build_schema())]
         marker = {"schema_version": SCHEMA_VERSION, "created": dt.datetime.now().isoformat(timespec="seconds")}
+        if shards > 1:
+            marker["shards"] = shards
         with replaced(folder / MARKER) as out:
             out.write(json.dumps(marker) + "\n")
     except OSError as error:
         raise IndexWriteError(f"cannot create the index at {where}: {error.strerror or error}") from None
     finally:
         lock.release()
-    return ix
+    return found
 
 
 def damaged(path: Path, error: BaseException) -> SearcherError:

@@ -83,6 +83,31 @@ class CollectionStatistics:
         return cls(articles, lengths, frequencies)
 
 
+class SummedStatistics:
+    """The statistics of the indexes some searchers read (the shards of one index, open in
+    this process), summed: read as scoring asks for them, a term's document frequency
+    once per term. They hold while those searchers do (one generation of each)."""
+
+    def __init__(self, searchers: list) -> None:  # type: ignore[type-arg]
+        self._searchers = searchers
+        self.articles = sum(searcher.doc_count_all() for searcher in searchers)
+        self._lengths: dict[str, int] = {}
+        self._frequencies: dict[tuple[str, bytes], int] = {}
+
+    def document_frequency(self, fieldname: str, text: bytes) -> int:
+        key = (fieldname, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = self._frequencies[key] = sum(searcher.doc_frequency(fieldname, text) for searcher in self._searchers)
+        return found
+
+    def average_length(self, fieldname: str) -> float:
+        length = self._lengths.get(fieldname)
+        if length is None:
+            length = self._lengths[fieldname] = sum(searcher.field_length(fieldname) for searcher in self._searchers)
+        return length / (self.articles or 1)
+
+
 def average_length(searcher, fieldname: str) -> float:  # type: ignore[no-untyped-def]
     """The field's average length as BM25 reads it: the collection's when the searcher's
     weighting has statistics, else the index's (at least 1, as Whoosh's)."""
@@ -111,7 +136,7 @@ class BoostedBM25FScorer(scoring.BM25FScorer):
 class FieldBoostedBM25F(scoring.BM25F):
     """BM25F whose per-field scores are multiplied by the field boosts, with Lucene's idf."""
 
-    def __init__(self, boosts: Mapping[str, float], statistics: CollectionStatistics | None = None,
+    def __init__(self, boosts: Mapping[str, float], statistics: CollectionStatistics | SummedStatistics | None = None,
                  **kwargs: float) -> None:
         super().__init__(**kwargs)
         self.boosts = dict(boosts)
@@ -134,6 +159,7 @@ class FieldBoostedBM25F(scoring.BM25F):
                                   boost=self.boosts.get(fieldname, 1.0))
 
 
-def weighting(boosts: Mapping[str, float], statistics: CollectionStatistics | None = None) -> scoring.WeightingModel:
+def weighting(boosts: Mapping[str, float],
+              statistics: CollectionStatistics | SummedStatistics | None = None) -> scoring.WeightingModel:
     """Our BM25F, with the index's statistics or, given them, a whole collection's."""
     return FieldBoostedBM25F(boosts, statistics, B=B, K1=K1, **{f"{name}_B": 0.0 for name in UNNORMALISED_FIELDS})

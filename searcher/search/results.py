@@ -22,10 +22,13 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
 
 
-def search(snapshot: Snapshot, query: str, limit: int | None, passages: int | None, *, filters: Filters | None,
-           sort: str, facets: Sequence[str], auto_correct: bool, explain: bool, collapse: bool,
-           all_words: bool | None) -> Results:
-    """Index.search, in one snapshot."""
+def search(shards: Sequence[Snapshot], query: str, limit: int | None, passages: int | None, *,
+           filters: Filters | None, sort: str, facets: Sequence[str], auto_correct: bool, explain: bool,
+           collapse: bool, all_words: bool | None) -> Results:
+    """Index.search, in one snapshot of each shard (one, for an index that is not
+    sharded): the shards score with the statistics of them all, and their answers are
+    merged as one index's would be (totals and facets summed, the best hits of each
+    ranked together by sort_key)."""
     if query.strip() == "*" and sort == "relevance":
         sort = "newest"  # (every article scores alike: newest first says more)
     if limit is not None and limit < 1:
@@ -33,31 +36,75 @@ def search(snapshot: Snapshot, query: str, limit: int | None, passages: int | No
     if passages is not None and passages < 0:
         raise ValueError(f"passages must be 0 or more, not {passages}")
     check_facets(facets)
-    config = snapshot.config
+    config = shards[0].config
     all_words = config.all_words if all_words is None else all_words
-    found = snapshot.find(query, filters, fallback=True, all_words=all_words)
+    found = _find(shards, query, filters, all_words)
+    total, every = sum(len(one.scores) for one in found), sum(one.scores.count_every() for one in found)
     # (A word in no article leaves no article with every word.)
-    lacking = not found.scores or found.matched in ("any", "ranked") or not found.scores.count_every()
-    suggestion = snapshot.suggest(query) if lacking else None
+    lacking = not total or _matched(found) in ("any", "ranked") or not every
+    suggestion = _suggestion(shards, query) if lacking else None
     corrected_from = None
     if suggestion is not None and auto_correct:
         corrected_from, query = query, suggestion
-        found = snapshot.find(query, filters, fallback=True, all_words=all_words)
-    counts = {}
-    for facet in facets:
-        table = snapshot.metadata.facet(facet)
-        counts[facet] = [FacetCount(value, count) for value, count in table.count(found.scores)]
-    order, hidden = snapshot.collapsed(found, sort, limit) if collapse else (snapshot.order(found, sort, limit), {})
+        found = _find(shards, query, filters, all_words)
+        total, every = sum(len(one.scores) for one in found), sum(one.scores.count_every() for one in found)
+    counts = {facet: _facet_counts(shards, found, facet) for facet in facets}
+    best = [shard.collapsed(one, sort, limit) if collapse else (shard.order(one, sort, limit), {})
+            for shard, one in zip(shards, found)]
     passage_count = config.passages if passages is None else passages
-    hits = list(snapshot.hits(found, order, passage_count, hidden))
-    if explain:
-        from .explain import contributions
+    hits: list[Hit] = []
+    for number, (shard, one, (order, hidden)) in enumerate(zip(shards, found, best)):
+        shown = list(shard.hits(one, order, passage_count, hidden))
+        if explain:
+            from .explain import contributions
 
-        hits = [replace(hit, contributions=contributions(found.searcher, found.scored_by(docnum), docnum))
-                for hit, (docnum, _) in zip(hits, order)]
-    return Results(hits, total=len(found.scores), matched=found.matched,  # type: ignore[arg-type]
-                   query=str(found.query), facets=counts, suggestion=suggestion, corrected_from=corrected_from,
-                   variants=found.expansions, every_word=found.scores.count_every())
+            shown = [replace(hit, contributions=contributions(one.searcher, one.scored_by(docnum), docnum))
+                     for hit, (docnum, _) in zip(shown, order)]
+        hits.extend(shown)
+    if len(shards) > 1:  # (one shard's hits are in order already)
+        keys = [shard.sort_key(one, sort, docnum, score) for shard, one, (order, _) in zip(shards, found, best)
+                for docnum, score in order]
+        ranked = sorted(range(len(hits)), key=keys.__getitem__)[:limit]
+        hits = [replace(hits[at], rank=rank) for rank, at in enumerate(ranked, start=1)]
+    first = found[0]
+    return Results(hits, total=total, matched=_matched(found),  # type: ignore[arg-type]
+                   query=str(first.query), facets=counts, suggestion=suggestion, corrected_from=corrected_from,
+                   variants=first.expansions, every_word=every)
+
+
+def _find(shards: Sequence[Snapshot], query: str, filters: Filters | None, all_words: bool) -> list[Found]:
+    """The matches of `query` in every shard; when none of them has an article with
+    every word (with `all_words`), the matches of the query with any of its words."""
+    found = [shard.find(query, filters, all_words=all_words) for shard in shards]
+    if not any(one.scores for one in found):
+        fallback = [shard.find(query, filters, all_words=all_words, fallback_only=True) for shard in shards]
+        if any(one.matched == "any" for one in fallback):  # (an empty shard has no fallback to say so)
+            return fallback
+    return found
+
+
+def _matched(found: list[Found]) -> str:
+    """What the shards' matches are (see Results.matched): "any" when they fell back."""
+    return "any" if any(one.matched == "any" for one in found) else found[0].matched
+
+
+def _suggestion(shards: Sequence[Snapshot], query: str) -> str | None:
+    """The "did you mean" query: the one most shards suggest (each knows its own words)."""
+    if len(shards) == 1:
+        return shards[0].suggest(query)
+    found = [suggestion for suggestion in (shard.suggest(query) for shard in shards) if suggestion is not None]
+    return max(found, key=found.count) if found else None
+
+
+def _facet_counts(shards: Sequence[Snapshot], found: list[Found], facet: str) -> list[FacetCount]:
+    """(value, articles) over every shard's matches, most articles first (then by value),
+    as one index counts them."""
+    counts: dict[str, int] = {}
+    for shard, one in zip(shards, found):
+        for value, count in shard.metadata.facet(facet).count(one.scores):
+            counts[value] = counts.get(value, 0) + count
+    ordered = counts.items() if len(shards) == 1 else sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [FacetCount(value, count) for value, count in ordered]
 
 
 def matches(snapshot: Snapshot, query: str, *, filters: Filters | None, sort: str,

@@ -209,13 +209,13 @@ class Snapshot:
 
     # -- the steps of a search ----------------------------------------------------------
 
-    def find(self, query: str, filters: Filters | None, *, fallback: bool = False,
-             all_words: bool | None = None) -> Found:
+    def find(self, query: str, filters: Filters | None, *, all_words: bool | None = None,
+             fallback_only: bool = False) -> Found:
         """Every article matching `query` and `filters`, with its score: for a short
         query, those with every word first, then those with some (see
         query.PreparedQuery). With `all_words` (default: the configuration's), only those
-        with every word; then with `fallback`, the query with any of its words when no
-        article has them all."""
+        with every word; with `fallback_only` too, those with any of its words instead
+        ("any": what a search shows when no article of any shard has them all)."""
         from . import matching
         from .query import has_patterns, resolve_patterns
 
@@ -233,17 +233,16 @@ class Snapshot:
             loose = resolve_patterns(prepared.fallback, reader, stem, words)
             scores = matching.tiered(searcher, used, loose, columns)
             return Found(searcher, self.filtered(scores, filters), used, "tiered", prepared.expansions, loose)
+        if fallback_only and prepared.fallback is not None:
+            used = resolve_patterns(prepared.fallback, reader, stem, words)
+            scores = self.filtered(matching.scores(searcher, used, columns), filters).none_every()
+            return Found(searcher, scores, used, "any", prepared.expansions)
         if prepared.every is not None:  # (a ranked query: which hits have every word, for the record)
             every = resolve_patterns(prepared.every, reader, stem, words)
             scores = matching.tiered(searcher, every, used, columns, every_first=False)
         else:
             scores = matching.scores(searcher, used, columns)
-        scores = self.filtered(scores, filters)
-        if not scores and fallback and prepared.fallback is not None:
-            used = resolve_patterns(prepared.fallback, reader, stem, words)
-            scores = self.filtered(matching.scores(searcher, used, columns), filters).none_every()
-            return Found(searcher, scores, used, "any", prepared.expansions)
-        return Found(searcher, scores, used, prepared.matched, prepared.expansions)
+        return Found(searcher, self.filtered(scores, filters), used, prepared.matched, prepared.expansions)
 
     def wanted(self, found: Found) -> dict[str, Wanted]:
         """What passages and concordances look for of what `found` matched, by field
@@ -277,6 +276,17 @@ class Snapshot:
 
         items = scores.items()
         return sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
+
+    def sort_key(self, found: Found, sort: str, docnum: int, score: float) -> tuple:
+        """Where a match goes among those of every shard, as `order` places it among this
+        one's: a short query's matches with every word first, then by score (or date,
+        undated last, then score), then by schema.order_key."""
+        later = bool(found.scores.every_first) and not found.scores.holds_every(docnum)
+        tie = int(self.metadata.order_keys[docnum])
+        if sort == "relevance":
+            return (later, -score, tie)
+        date = self.metadata.dates.values[docnum]
+        return (later, 0 if date else 1, (-1 if sort == "newest" else 1) * date, -score, tie)
 
     def collapsed(self, found: Found, sort: str, limit: int | None) -> tuple[list[tuple[int, float]],
                                                                           dict[int, tuple[str, ...]]]:

@@ -1,5 +1,5 @@
-"""A shard given the statistics of the whole collection scores as one index of it, and
-ties fall the same way in every build.
+"""Sharding: a shard given the statistics of the whole collection scores as one index of it,
+ties fall the same way in every build, and a sharded index searches as one index.
 
 BM25 reads three things of the collection: the article count, each term's document
 frequency, each field's average length. Split BBC News into three shards by a stable
@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import math
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from searcher import Index
 from searcher.config import Config
+from searcher.engine.folder import shard_of
 from searcher.engine.schema import order_key
 from searcher.engine.scoring import CollectionStatistics
 from searcher.indexing.update import update_index
@@ -136,3 +138,35 @@ def test_ties_fall_the_same_way_in_every_build(shards: list[Path], bbc_index: Pa
     finally:
         for index in given:
             index.close()
+
+
+def test_a_sharded_index_searches_as_one_index(tmp_path: Path, bbc_docs: Path) -> None:
+    """Index.create(shards=3) keeps each article in the shard its id hashes to, and a
+    search of it gives what one index of the same articles gives: the same ids in the
+    same order with the same scores, totals, facets and passages."""
+    from searcher import read_corpus
+
+    records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    queries = bench_queries(records, 2026) + SHAPES + ["*", "category:sport", "zzyzx"]
+    with Index.create(tmp_path / "one") as one, Index.create(tmp_path / "sharded", shards=3) as sharded:
+        one.add(read_corpus(bbc_docs))
+        report = sharded.add(read_corpus(bbc_docs))
+        assert report.added == len(one) == len(sharded) == len(records)
+        assert [len(shard) for shard in sharded.shards] == [
+            sum(1 for record in records if shard_of(record["id"], 3) == number) for number in range(3)]
+        assert sharded.get(records[7]["id"]) == one.get(records[7]["id"])
+        for query in queries:
+            for all_words in (False, True):
+                expected = one.search(query, limit=10, passages=2, collapse=False, all_words=all_words,
+                                      facets=("source", "category"))
+                found = sharded.search(query, limit=10, passages=2, collapse=False, all_words=all_words,
+                                       facets=("source", "category"))
+                assert (found.total, found.every_word, found.matched, found.facets) == \
+                    (expected.total, expected.every_word, expected.matched, expected.facets), query
+                assert [(hit.rank, hit.id, hit.matched) for hit in found] == \
+                    [(hit.rank, hit.id, hit.matched) for hit in expected], query
+                assert [hit.score for hit in found] == pytest.approx([hit.score for hit in expected], rel=1e-9), query
+                assert [hit.passages for hit in found] == [hit.passages for hit in expected], query
+        # A sharded index reopens its shards, and their statistics, when one has changed.
+        sharded.add([replace(next(read_corpus(bbc_docs)), id="new-1", title="Zzyzx Road")])
+        assert sharded.search("zzyzx").total == 1 and len(sharded) == len(records) + 1
