@@ -250,7 +250,7 @@ class Index:
         """
         from .search.results import matches
 
-        count, hits = matches(self._snapshot(), query, filters=filters, sort=sort, all_words=all_words)
+        count, hits = matches(self._snapshots(), query, filters=filters, sort=sort, all_words=all_words)
         return count, self._guarded(hits)
 
     @_reads_index
@@ -290,7 +290,7 @@ class Index:
         """
         from .news.concordance import concordance
 
-        return self._guarded(concordance(self._snapshot(), query, width, filters=filters, sort=sort, limit=limit,
+        return self._guarded(concordance(self._snapshots(), query, width, filters=filters, sort=sort, limit=limit,
                                          all_words=all_words))
 
     @_reads_index
@@ -316,22 +316,26 @@ class Index:
         may keep nothing (values no article has, and the closest ones)."""
         from .search.results import nothing_found
 
-        return nothing_found(self._snapshot(), query, filters, per, all_words)
+        return nothing_found(self._snapshots(), query, filters, per, all_words)
 
     @_reads_index
     def filter_problems(self, filters: Filters) -> list[str]:
         """Why `filters` may keep nothing in this index: values no article has (with the
         closest ones), dates when no article has one."""
-        return filters.problems(self._snapshot().metadata)
+        return filters.problems([snapshot.metadata for snapshot in self._snapshots()])
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
+        if self.shards is not None:  # (groups are found within a shard, so far)
+            return self.shards[shard_of(article_id, len(self.shards))].duplicates_of(article_id)
         return self._snapshot().duplicates_of(article_id)
 
     @_reads_index
     def statistics(self) -> CollectionStatistics:
         """BM25's statistics of this index (article count, field lengths, every term's
         document frequency): `CollectionStatistics.combined` sums those of shards."""
+        if self.shards is not None:
+            return CollectionStatistics.combined(shard.statistics() for shard in self.shards)
         return CollectionStatistics.of(self._snapshot().searcher)
 
     @_reads_index

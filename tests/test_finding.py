@@ -300,7 +300,7 @@ def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-de
 def test_an_index_run_finds_the_groups_a_full_build_finds(tmp_path: Path, reuters_records: list[dict]) -> None:
     """What an index run changes, it groups as a build from nothing would: new, edited and
     removed articles of Reuters, in the runs after a first build."""
-    from searcher.indexing.duplicates import Duplicates
+    from searcher.engine.groups import Duplicates
     from searcher.indexing.update import update_index
 
     records = [dict(record) for record in reuters_records[:6000]]

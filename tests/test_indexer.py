@@ -233,7 +233,7 @@ def test_workers_started_afresh_give_the_same_index(tmp_path: Path, bbc_docs: Pa
     articles, scores, word list and near-duplicate groups (their sketches come back
     from the workers, with nothing shared through the module)."""
     from searcher.engine import writing
-    from searcher.indexing.duplicates import FILE_NAME
+    from searcher.engine.groups import FILE_NAME
 
     monkeypatch.setattr(writing, "START_METHOD", start_method)
     config = Config(index=tmp_path / "ix", workers=2)

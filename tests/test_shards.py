@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from searcher import Index
+from searcher import Filters, Index
 from searcher.config import Config
 from searcher.engine.folder import shard_of
 from searcher.engine.schema import order_key
@@ -167,6 +167,18 @@ def test_a_sharded_index_searches_as_one_index(tmp_path: Path, bbc_docs: Path) -
                     [(hit.rank, hit.id, hit.matched) for hit in expected], query
                 assert [hit.score for hit in found] == pytest.approx([hit.score for hit in expected], rel=1e-9), query
                 assert [hit.passages for hit in found] == [hit.passages for hit in expected], query
+        # Every match in order (an export), keyword in context, and what an empty result says.
+        for query in queries[:40] + SHAPES:
+            for sort in ("relevance", "newest"):
+                count, hits = one.matches(query, sort=sort)
+                sharded_count, sharded_hits = sharded.matches(query, sort=sort)
+                assert sharded_count == count and [(hit.rank, hit.id) for hit in sharded_hits] == \
+                    [(hit.rank, hit.id) for hit in hits], (query, sort)
+            if query not in ("*", "category:sport"):
+                assert list(sharded.concordance(query, limit=5)) == list(one.concordance(query, limit=5)), query
+        sport = Filters.parse(category=["sprot"], since="2030-01-01")
+        assert sharded.nothing_found("zzyzx", sport) == one.nothing_found("zzyzx", sport)
+        assert "closest: sport" in one.nothing_found("zzyzx", sport)
         # A sharded index reopens its shards, and their statistics, when one has changed.
         sharded.add([replace(next(read_corpus(bbc_docs)), id="new-1", title="Zzyzx Road")])
         assert sharded.search("zzyzx").total == 1 and len(sharded) == len(records) + 1

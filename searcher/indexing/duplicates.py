@@ -18,30 +18,26 @@ the configuration says `duplicates: false`: it costs about 3% of an index run on
 cores (scripts/bench_index.py, run with it on and off).
 
 After a run that changed the index, the indexer writes the groups to
-`searcher-duplicates.json` (by article id, as document numbers change with merges).
-A search reads it (a few ms) and collapses each group to its best hit; counts,
-timelines, facets and exports still count every article.
+`searcher-duplicates.json` (engine/groups.py: by article id, as document numbers change
+with merges). A search reads it (a few ms) and collapses each group to its best hit;
+counts, timelines, facets and exports still count every article.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 import operator
 from array import array
 from collections import Counter
 from itertools import compress, count, repeat
-from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping
 
 from ..engine.sketches import BANDS, KEY_BYTES, KEYS_BYTES, SKETCH_SIZE, short_key, sketch
-from ..paths import replaced
 
 if TYPE_CHECKING:
     from ..search.snapshot import Snapshot
 
 THRESHOLD = 0.8
-FILE_NAME = "searcher-duplicates.json"
 #: Articles dated further apart than this are not near-duplicates, however alike.
 MAX_DAYS = 3
 #: Past this many articles sharing a hash, only copies (identical sketches) are compared.
@@ -249,73 +245,3 @@ def stored_sketches(snapshot: Snapshot, keys: Iterable[bytes] | None,
         if value:
             found.append((stored["id"], value, dates.day(docnum)))
     return found, crowded
-
-
-def save_groups(folder: Path, groups: list[list[str]], generation: int, days: Mapping[str, int]) -> None:
-    """Write the groups of the index at `generation` (the commit they describe), with
-    the day of each member (`days` has them): the next run's find_groups needs them."""
-    member_days = [[days.get(article_id, 0) for article_id in group] for group in groups]
-    with replaced(folder / FILE_NAME) as out:
-        json.dump({"generation": generation, "threshold": THRESHOLD, "groups": groups, "days": member_days}, out,
-                  separators=(",", ":"))  # (an archive of copies has most of its articles in groups)
-
-
-def saved_generation(folder: Path) -> int | None:
-    """The index generation the saved groups describe (None: none saved, or unreadable)."""
-    return _read(folder / FILE_NAME).get("generation")
-
-
-def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # (missing or damaged: no groups; the next index run writes them again)
-    return data if isinstance(data, dict) else {}
-
-
-class Duplicates:
-    """The near-duplicate groups of an index, as saved after its last index run.
-
-    They describe one commit: after any other (an `Index.add`, a run stopped before
-    it saved them) they are not used until the next index run finds them again.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / FILE_NAME
-        self._version: tuple[int, int] | None = None
-        self._groups: list[list[str]] = []
-        self._days: dict[str, int] = {}
-        self._group_of: dict[str, int] = {}
-
-    def _load(self, generation: int) -> None:
-        try:
-            version = (self.path.stat().st_mtime_ns, generation)
-        except FileNotFoundError:
-            self._groups, self._days, self._group_of, self._version = [], {}, {}, None
-            return
-        if version != self._version:
-            data = _read(self.path)
-            groups = data.get("groups", []) if data.get("generation") == generation else []
-            if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
-                groups = []
-            self._groups = groups
-            days = data.get("days") if isinstance(data.get("days"), list) else []
-            self._days = {article_id: day for group, group_days in zip(groups, days)
-                          for article_id, day in zip(group, group_days)}
-            self._group_of = {article_id: number for number, members in enumerate(groups) for article_id in members}
-            self._version = version
-
-    def of(self, article_id: str, generation: int) -> list[str]:
-        """The other articles of `article_id`'s group (none when it has no near-duplicate)."""
-        self._load(generation)
-        number = self._group_of.get(article_id)
-        return [] if number is None else [other for other in self._groups[number] if other != article_id]
-
-    def groups(self, generation: int) -> list[list[str]]:
-        self._load(generation)
-        return self._groups
-
-    def days(self, generation: int) -> dict[str, int]:
-        """The day of each article in a group (date.toordinal(), 0 for no date)."""
-        self._load(generation)
-        return self._days

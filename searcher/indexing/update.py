@@ -157,7 +157,8 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
     another is sketched again.
     """
     from ..engine.sketches import keys
-    from .duplicates import Duplicates, find_groups, save_groups, saved_generation
+    from ..engine.groups import Duplicates, save_groups, saved_generation
+    from .duplicates import THRESHOLD, find_groups
 
     saved = saved_generation(index.path)
     if saved is not None and saved == index.generation:
@@ -183,7 +184,7 @@ def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progr
                             "its articles have no sketches: run `searcher index --rebuild` to find them")
         groups = find_groups(sketches, crowded=crowded)
     days.update((article_id, day) for article_id, _, day in sketches)
-    save_groups(index.path, groups, index.generation, days)
+    save_groups(index.path, groups, index.generation, days, THRESHOLD)
 
 
 class _Committer:

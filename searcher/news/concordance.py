@@ -8,7 +8,7 @@ Context is cut to `width` characters, whitespace collapsed, so that the lines al
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from ..errors import QueryError
 from ..model import Article, Concordance, Wanted
@@ -22,17 +22,19 @@ _SPACE = re.compile(r"\s+")
 _TEXT_FIELDS = ("title", "caption", "body")
 
 
-def concordance(snapshot: Snapshot, query: str, width: int, *, filters: Filters | None, sort: str,
+def concordance(shards: Sequence[Snapshot], query: str, width: int, *, filters: Filters | None, sort: str,
                 limit: int | None, all_words: bool | None) -> Iterator[Concordance]:
-    """Index.concordance, in one snapshot: checked at once, read as the iterator is."""
-    found = snapshot.find(query, filters, all_words=all_words)
-    order = snapshot.order(found, sort, limit)
-    wanted = snapshot.wanted(found)
-    if found.scores and not any(wanted.get(name) and (wanted[name].terms or wanted[name].phrases)
-                                for name in _TEXT_FIELDS):
+    """Index.concordance, in one snapshot of each shard: checked at once, read as the
+    iterator is, the articles in the order a search gives them."""
+    from ..search.results import ordered_articles
+
+    found = [shard.find(query, filters, all_words=all_words) for shard in shards]
+    wanted = [shard.wanted(one) for shard, one in zip(shards, found)]  # (wildcards: each shard's words)
+    if any(one.scores and not any(want.get(name) and (want[name].terms or want[name].phrases) for name in _TEXT_FIELDS)
+           for one, want in zip(found, wanted)):
         raise QueryError(f"{query!r} has no words of the text to show in context", hint="search for words or a phrase")
-    return (line for rank, (docnum, _) in enumerate(order, start=1)
-            for line in occurrences(snapshot.article(docnum), rank, wanted, snapshot.analyze, width))
+    return (line for rank, (number, docnum, _) in enumerate(ordered_articles(shards, found, sort, limit), start=1)
+            for line in occurrences(shards[number].article(docnum), rank, wanted[number], shards[number].analyze, width))
 
 
 def occurrences(article: Article, rank: int, wanted: Mapping[str, Wanted], analyze: Analyze,

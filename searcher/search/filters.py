@@ -305,21 +305,23 @@ class Filters:
             parts.append(f"dated since {since}" if since else f"dated until {until}")
         return "; ".join(parts)
 
-    def problems(self, metadata: Metadata) -> list[str]:
-        """Why these filters may keep nothing: values no article has, dates no article has."""
+    def problems(self, metadata: Metadata | Sequence[Metadata]) -> list[str]:
+        """Why these filters may keep nothing: values no article has, dates no article has
+        (in one index, or in any shard of a sharded one: a list of their Metadata)."""
+        shards = list(metadata) if isinstance(metadata, (list, tuple)) else [metadata]
         found = []
         for facet, values in self.facet_values().items():
-            table = metadata.facet(facet) if values else None
+            tables = [shard.facet(facet) for shard in shards] if values else []
             for value in values:
-                if table is None or table.knows(value):
+                if any(table.knows(value) for table in tables):
                     continue
-                if not table.names:
+                if not any(table.names for table in tables):
                     found.append(f"no article in the index has a {facet}")
                     break
-                closest = table.closest(value)
+                closest = list(dict.fromkeys(name for table in tables for name in table.closest(value)))[:3]
                 hint = f" (closest: {', '.join(closest)})" if closest else ""
                 found.append(f"no article has {facet} {value!r}{hint}")
-        if (self.since or self.until) and not any(metadata.dates.values):
+        if (self.since or self.until) and not any(any(shard.dates.values) for shard in shards):
             found.append("no article in the index has a date")
         return found
 

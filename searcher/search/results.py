@@ -10,6 +10,7 @@ steps with another query; `nothing_found` says why a result is empty.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -107,12 +108,37 @@ def _facet_counts(shards: Sequence[Snapshot], found: list[Found], facet: str) ->
     return [FacetCount(value, count) for value, count in ordered]
 
 
-def matches(snapshot: Snapshot, query: str, *, filters: Filters | None, sort: str,
+def matches(shards: Sequence[Snapshot], query: str, *, filters: Filters | None, sort: str,
             all_words: bool | None) -> tuple[int, Iterator[Hit]]:
-    """Index.matches, in one snapshot: the count at once, the hits as they are read."""
-    found = snapshot.find(query, filters, all_words=all_words)
-    order = snapshot.order(found, sort, None)
-    return len(order), snapshot.hits(found, order, None)
+    """Index.matches, in one snapshot of each shard: the count at once, the hits as they
+    are read, the shards' merged by Snapshot.sort_key."""
+    found = [shard.find(query, filters, all_words=all_words) for shard in shards]
+    orders = [shard.order(one, sort, None) for shard, one in zip(shards, found)]
+    count = sum(len(order) for order in orders)
+    if len(shards) == 1:
+        return count, shards[0].hits(found[0], orders[0], None)
+    streams = [_keyed_hits(shard, one, order, sort) for shard, one, order in zip(shards, found, orders)]
+    merged = heapq.merge(*streams, key=lambda pair: pair[0])
+    return count, (replace(hit, rank=rank) for rank, (_, hit) in enumerate(merged, start=1))
+
+
+def _keyed_hits(shard: Snapshot, found: Found, order: list[tuple[int, float]],
+                sort: str) -> Iterator[tuple[tuple, Hit]]:
+    """A shard's hits in `order`, each with its Snapshot.sort_key."""
+    for (docnum, score), hit in zip(order, shard.hits(found, order, None)):
+        yield shard.sort_key(found, sort, docnum, score), hit
+
+
+def ordered_articles(shards: Sequence[Snapshot], found: Sequence[Found], sort: str,
+                     limit: int | None) -> list[tuple[int, int, float]]:
+    """The best `limit` matches of every shard in `sort` order, as (shard's place in
+    `shards`, article number, score)."""
+    orders = [shard.order(one, sort, limit) for shard, one in zip(shards, found)]
+    if len(shards) == 1:
+        return [(0, docnum, score) for docnum, score in orders[0]]
+    keyed = sorted((shard.sort_key(one, sort, docnum, score), number, docnum, score)
+                   for number, (shard, one, order) in enumerate(zip(shards, found, orders)) for docnum, score in order)
+    return [(number, docnum, score) for _, number, docnum, score in keyed[:limit]]
 
 
 def similar(snapshot: Snapshot, article_id: str, limit: int, *, terms: int, passages: int) -> Results | None:
@@ -137,14 +163,14 @@ def similar(snapshot: Snapshot, article_id: str, limit: int, *, terms: int, pass
     return Results(hits, total=len(scores), matched="ranked", query=str(query))
 
 
-def nothing_found(snapshot: Snapshot, query: str, filters: Filters | None, per: str | None,
+def nothing_found(shards: Sequence[Snapshot], query: str, filters: Filters | None, per: str | None,
                   all_words: bool | None) -> str:
-    """Index.nothing_found, in one snapshot."""
-    if snapshot.searcher.doc_count() == 0:
+    """Index.nothing_found, in one snapshot of each shard."""
+    if sum(shard.searcher.doc_count() for shard in shards) == 0:
         return "The index holds no articles (run `searcher index CORPUS`)."
     where = filters.describe() if filters else ""
     where = f" ({where})" if where else ""
-    problems = filters.problems(snapshot.metadata) if filters else []
-    if per and not problems and len(snapshot.find(query, filters, all_words=all_words).scores):
+    problems = filters.problems([shard.metadata for shard in shards]) if filters else []
+    if per and not problems and any(len(shard.find(query, filters, all_words=all_words).scores) for shard in shards):
         return f"No article matching {query!r}{where} has a {per}."
     return f"No article matches {query!r}{where}." + "".join(f"\n  {problem}" for problem in problems)

@@ -140,9 +140,9 @@ class Snapshot:
 
     @property
     def duplicates(self) -> Any:
-        """duplicates.Duplicates: the saved near-duplicate groups."""
+        """groups.Duplicates: the saved near-duplicate groups."""
         if self._duplicates is None:
-            from ..indexing.duplicates import Duplicates
+            from ..engine.groups import Duplicates
 
             self._duplicates = Duplicates(self._path)
         return self._duplicates
