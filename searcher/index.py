@@ -93,7 +93,10 @@ class Index:
         of the whole collection would (see `statistics`)."""
         config = config or Config()
         folder = Path(path).absolute() if path is not None else config.index
-        return cls(folder, open_folder(folder), config, statistics)
+        found = open_folder(folder)
+        if statistics is not None and len(found) > 1:
+            raise ValueError("a sharded index scores with its shards' statistics: open one shard with statistics")
+        return cls(folder, found, config, statistics)
 
     @classmethod
     def create(cls, path: str | os.PathLike[str] | None = None, config: Config | None = None, *,
@@ -135,9 +138,10 @@ class Index:
         article already in the index when the batch commits; `optimize` merges the
         index's segments, dropping what deleted and replaced articles left behind.
         """
-        if self.shards is not None:
-            return ShardedBatch([shard.batch(workers=workers, clear=clear, optimize=optimize)  # type: ignore[return-value]
-                                 for shard in self.shards])
+        if self.shards is not None:  # (the workers shared out: every shard writes at once)
+            share = max(1, workers // len(self.shards))
+            return ShardedBatch(self.write_lock, self.config.lock_wait,  # type: ignore[return-value]
+                                [shard.batch(workers=share, clear=clear, optimize=optimize) for shard in self.shards])
         return Batch(self, self._ix, workers=workers, clear=clear, optimize=optimize)
 
     def add(self, articles: Iterable[Article]) -> IndexReport:
@@ -154,7 +158,8 @@ class Index:
                     report.added += 1
                 else:
                     report.updated += 1
-        self.written_sketches.clear()  # (only an index run uses them: a library's adds need not keep them)
+        for index in [self, *(self.shards or ())]:  # (only an index run uses them: a library's adds need not keep them)
+            index.written_sketches.clear()
         return report
 
     # -- reading ------------------------------------------------------------------------
@@ -326,7 +331,7 @@ class Index:
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
-        if self.shards is not None:  # (groups are found within a shard, so far)
+        if self.shards is not None:  # (no index run finds a sharded index's groups yet: none)
             return self.shards[shard_of(article_id, len(self.shards))].duplicates_of(article_id)
         return self._snapshot().duplicates_of(article_id)
 

@@ -297,6 +297,24 @@ def test_reuters_near_duplicates(reuters) -> None:  # type: ignore[no-untyped-de
     assert first.title == second.title
 
 
+def test_groups_saved_after_a_search_are_used(reuters, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An index run commits, then saves the groups: a search in between sees none, and
+    the same Index collapses them once they are saved (a snapshot once kept the none)."""
+    import shutil
+
+    from searcher.engine.groups import FILE_NAME
+
+    copy = tmp_path / "reuters"
+    shutil.copytree(reuters.path, copy)
+    groups = copy / FILE_NAME
+    groups.rename(copy / "pending.json")
+    with Index.open(copy, reuters.config) as index:
+        assert not any(hit.duplicates for hit in index.search("money supply", limit=None, passages=0))
+        (copy / "pending.json").rename(groups)
+        collapsed = [hit for hit in index.search("money supply", limit=None, passages=0) if hit.duplicates]
+        assert collapsed and index.duplicates_of(collapsed[0].id) == list(collapsed[0].duplicates)
+
+
 def test_an_index_run_finds_the_groups_a_full_build_finds(tmp_path: Path, reuters_records: list[dict]) -> None:
     """What an index run changes, it groups as a build from nothing would: new, edited and
     removed articles of Reuters, in the runs after a first build."""

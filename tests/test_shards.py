@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import os
+import subprocess
+import sys
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -182,3 +186,86 @@ def test_a_sharded_index_searches_as_one_index(tmp_path: Path, bbc_docs: Path) -
         # A sharded index reopens its shards, and their statistics, when one has changed.
         sharded.add([replace(next(read_corpus(bbc_docs)), id="new-1", title="Zzyzx Road")])
         assert sharded.search("zzyzx").total == 1 and len(sharded) == len(records) + 1
+
+
+def test_a_sharded_index_is_never_lost_nor_written_under_a_writer(tmp_path: Path) -> None:
+    """A missing shard is damage, not "no index" (a run would build one over the others);
+    index runs refuse a sharded index before writing; Index.create waits for a sharded
+    batch as it does for an index's."""
+    from searcher import SearcherError, read_corpus
+    from searcher.errors import IndexFormatError, IndexLockedError
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "wire.jsonl").write_text("".join(json.dumps({"id": f"w{n}", "title": f"Story {n}", "body": f"oil {n}"}) + "\n"
+                                               for n in range(30)), encoding="utf-8")
+    folder = tmp_path / "sharded"
+    with Index.create(folder, shards=3) as index:
+        index.add(read_corpus(corpus))
+    # (Another process holds a batch: write locks are the process's, as POSIX locks are.)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from searcher import Index\n"
+                               f"with Index.open({str(folder)!r}) as index, index.batch():\n"
+                               "    print('holding', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(IndexLockedError):
+            Index.create(folder, Config(lock_wait=0.2), shards=2)
+    finally:
+        holder.communicate("", timeout=60)
+    with Index.open(folder) as index:
+        assert len(index) == 30
+    with pytest.raises(SearcherError, match="sharded: index runs"):
+        update_index(Config(index=folder), [corpus])
+    with Index.open(folder) as index:
+        assert len(index) == 30
+    for name in os.listdir(folder / "shard-002"):
+        os.unlink(folder / "shard-002" / name)
+    os.rmdir(folder / "shard-002")
+    with pytest.raises(IndexFormatError, match="damaged: its shard-002 is missing"):
+        Index.open(folder)
+    with pytest.raises(SearcherError):  # (never "no index yet": nothing is built over the shards)
+        update_index(Config(index=folder), [corpus])
+    with pytest.raises(IndexFormatError):
+        Index.open_or_build(Config(index=folder, corpus=(corpus,)))
+    assert (folder / "shard-000").is_dir() and not list(folder.glob("*MAIN*"))
+
+
+def test_did_you_mean_on_a_sharded_index_never_replaces_a_word_it_has(tmp_path: Path, bbc_docs: Path) -> None:
+    """Each shard knows only its words: a word one article has is in one shard only, and
+    the others would "correct" it. A sharded index suggests only what every shard does."""
+    from collections import Counter
+
+    from searcher import read_corpus
+
+    records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    counts = Counter(word for record in records for word in {w.lower() for w in re.findall(r"[A-Za-z]+", record["body"])}
+                     if len(word) > 5)
+    rare = sorted(word for word, count in counts.items() if count == 1)[:60]
+    with Index.create(tmp_path / "one") as one, Index.create(tmp_path / "sharded", shards=3) as sharded:
+        one.add(read_corpus(bbc_docs))
+        sharded.add(read_corpus(bbc_docs))
+        for word in rare:
+            expected = one.search(f"oil {word}", passages=0)
+            found = sharded.search(f"oil {word}", passages=0)
+            assert expected.suggestion is None and found.suggestion is None, word
+        # A word no article has is still corrected when the shards agree.
+        assert sharded.search("electon campaign", passages=0).suggestion == \
+            one.search("electon campaign", passages=0).suggestion == "election campaign"
+
+
+def test_an_empty_shard_says_nothing_of_what_was_searched(tmp_path: Path) -> None:
+    """Results.matched and Results.query come from a shard with articles."""
+    from searcher import Article
+
+    ids = [f"a{n}" for n in range(200) if shard_of(f"a{n}", 3) != 0][:5]
+    articles = [Article(id=article_id, title=f"Oil and gas {n}", body="Oil prices rose. Economists said so.")
+                for n, article_id in enumerate(ids)]
+    with Index.create(tmp_path / "one") as one, Index.create(tmp_path / "sharded", shards=3) as sharded:
+        one.add(articles)
+        sharded.add(articles)
+        assert len(sharded.shards[0]) == 0
+        for query, all_words in (("oil gas", False), ("oil zzyzx", True), ("econom*", False)):
+            expected = one.search(query, all_words=all_words)
+            found = sharded.search(query, all_words=all_words)
+            assert (found.matched, found.query, found.total) == (expected.matched, expected.query, expected.total)

@@ -200,13 +200,16 @@ class WordList:
 
 class ShardedBatch:
     """A sharded index's writing session: one Batch a shard, each article added to (or
-    deleted from) the shard its id belongs to (folder.shard_of). Each shard commits
-    on its own, as an index does."""
+    deleted from) the shard its id belongs to (folder.shard_of), under the whole
+    index's write lock. Each shard commits on its own, as an index does: when one
+    shard's commit fails, the others' still stand (and the error is raised)."""
 
-    def __init__(self, batches: list[Batch]) -> None:
+    def __init__(self, lock: Any, lock_wait: float, batches: list[Batch]) -> None:
+        self._lock, self._lock_wait = lock, lock_wait  # the whole index's (as Index.create takes it)
         self._batches = batches
 
     def __enter__(self) -> ShardedBatch:
+        self._lock.acquire(self._lock_wait)
         entered: list[Batch] = []
         try:
             for batch in self._batches:
@@ -214,16 +217,20 @@ class ShardedBatch:
         except BaseException as error:
             for batch in reversed(entered):
                 batch.__exit__(type(error), error, None)
+            self._lock.release()
             raise
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         failure: BaseException | None = None
-        for batch in self._batches:
-            try:
-                batch.__exit__(exc_type, *rest)
-            except BaseException as error:  # (every shard still commits or cancels)
-                failure = failure or error
+        try:
+            for batch in self._batches:
+                try:
+                    batch.__exit__(exc_type, *rest)
+                except BaseException as error:  # (every shard still commits or cancels)
+                    failure = failure or error
+        finally:
+            self._lock.release()
         if failure is not None:
             raise failure
 

@@ -76,13 +76,29 @@ def open_folder(folder: Path) -> list[Any]:
     if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
         raise IndexFormatError(f"{where}: {MARKER} says {shards!r} shards")
     if shards > 1:
-        return [open_folder(folder / shard_name(number))[0] for number in range(shards)]
+        found = []
+        for number in range(shards):
+            shard = folder / shard_name(number)
+            if not is_index(shard):  # (never "no index": a run would build a new one over the others)
+                raise IndexFormatError(f"the index at {where} is damaged: its {shard_name(number)} is missing")
+            found.append(open_folder(shard)[0])
+        return found
     try:
         return [SegmentStorage(str(folder)).open_index()]
     except whoosh_index.EmptyIndexError:
         raise IndexFormatError(f"the index at {where} is incomplete (no table of contents)") from None
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as error:
         raise damaged(folder, error) from None
+
+
+def shard_count(folder: Path) -> int:
+    """How many shards the index in `folder` has, as its marker says (1: not sharded,
+    or no readable marker)."""
+    try:
+        shards = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("shards", 1)
+    except (OSError, ValueError, AttributeError):
+        return 1
+    return shards if isinstance(shards, int) and not isinstance(shards, bool) and shards > 1 else 1
 
 
 def shard_name(number: int) -> str:
@@ -113,9 +129,15 @@ def create_folder(folder: Path, lock_wait: float, shards: int = 1) -> list[Any]:
             f"{where} is not empty and not an index (it holds {strangers[0]!r})",
             hint="choose an empty folder for the index",
         )
-    lock = write_lock(folder)  # (another process may be writing the index replaced)
-    lock.acquire(lock_wait)
+    # Another process may be writing the index replaced: the whole of it (an index run,
+    # a sharded index's batch), or one shard of it.
+    locks = [write_lock(folder)] + [write_lock(folder / name) for name in sorted(os.listdir(folder))
+                                    if name.startswith("shard-") and is_index(folder / name)]
+    held = []
     try:
+        for lock in locks:
+            lock.acquire(lock_wait)
+            held.append(lock)
         for name in os.listdir(folder):
             if name.startswith(ours) and name != LOCK_NAME:
                 (folder / name).unlink()
@@ -133,7 +155,8 @@ def create_folder(folder: Path, lock_wait: float, shards: int = 1) -> list[Any]:
     except OSError as error:
         raise IndexWriteError(f"cannot create the index at {where}: {error.strerror or error}") from None
     finally:
-        lock.release()
+        for lock in reversed(held):
+            lock.release()
     return found
 
 

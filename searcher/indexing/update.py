@@ -32,10 +32,13 @@ from typing import Callable, Iterable
 
 from ..config import Config
 from ..engine.batch import Batch
+from ..engine.folder import shard_count
 from ..engine.locking import write_lock
 from ..engine.schema import fingerprint
 from ..engine.writing import rare_full_collections  # (the command line's, and a library user's: see there)
-from ..errors import CorpusError, IndexFormatError, IndexNotFoundError, IndexVersionError, IndexWriteError, Interrupted
+from ..errors import (
+    CorpusError, IndexFormatError, IndexNotFoundError, IndexVersionError, IndexWriteError, Interrupted, SearcherError,
+)
 from ..index import Index
 from ..model import Article, IndexReport, Progress
 from ..paths import display_path
@@ -219,6 +222,11 @@ class _Committer:
 
 
 def _open_for_update(config: Config, rebuild: bool) -> Index:
+    if shard_count(config.index) > 1:
+        # (Before anything is written: a run would commit some articles, then fail on
+        # the near-duplicate groups; and a rebuild would make one index of the shards.)
+        raise SearcherError(f"the index at {display_path(config.index)} is sharded: index runs on a sharded index "
+                            "are not there yet (Index.add writes one)")
     try:
         index = Index.open(config.index, config)
     except IndexNotFoundError:

@@ -1,10 +1,11 @@
-"""What a search answers: `Results` assembled from one reading session.
+"""What a search answers: `Results` assembled from one reading session of each shard.
 
-`Index.search` opens (or reuses) the snapshot of the last commit and hands it here.
-Every step of one answer reads the same snapshot (snapshot.py): find the matches and
-their scores, ask the speller when a word is in no article, count the facets, order
-the matches and show near-duplicates once, then copy the hits out into our
-dataclasses with their passages. `similar` and the export's `matches` take the same
+`Index.search` opens (or reuses) the snapshot of the last commit (one a shard, for a
+sharded index) and hands them here. Every step of one answer reads the same snapshots
+(snapshot.py): find the matches and their scores, ask the speller when a word is in
+no article, count the facets, order the matches and show near-duplicates once, then
+copy the hits out into our dataclasses with their passages; a sharded index's answers
+are merged as one index would give them. `similar` and the export's `matches` take the same
 steps with another query; `nothing_found` says why a result is empty.
 """
 
@@ -67,7 +68,7 @@ def search(shards: Sequence[Snapshot], query: str, limit: int | None, passages: 
                 for docnum, score in order]
         ranked = sorted(range(len(hits)), key=keys.__getitem__)[:limit]
         hits = [replace(hits[at], rank=rank) for rank, at in enumerate(ranked, start=1)]
-    first = found[0]
+    first = _first(found)
     return Results(hits, total=total, matched=_matched(found),  # type: ignore[arg-type]
                    query=str(first.query), facets=counts, suggestion=suggestion, corrected_from=corrected_from,
                    variants=first.expansions, every_word=every)
@@ -77,24 +78,30 @@ def _find(shards: Sequence[Snapshot], query: str, filters: Filters | None, all_w
     """The matches of `query` in every shard; when none of them has an article with
     every word (with `all_words`), the matches of the query with any of its words."""
     found = [shard.find(query, filters, all_words=all_words) for shard in shards]
-    if not any(one.scores for one in found):
-        fallback = [shard.find(query, filters, all_words=all_words, fallback_only=True) for shard in shards]
-        if any(one.matched == "any" for one in fallback):  # (an empty shard has no fallback to say so)
-            return fallback
+    if any(one.can_fall_back for one in found) and not any(one.scores for one in found):
+        return [shard.find(query, filters, all_words=all_words, fallback_only=True) for shard in shards]
     return found
 
 
 def _matched(found: list[Found]) -> str:
     """What the shards' matches are (see Results.matched): "any" when they fell back."""
-    return "any" if any(one.matched == "any" for one in found) else found[0].matched
+    return "any" if any(one.matched == "any" for one in found) else _first(found).matched
+
+
+def _first(found: list[Found]) -> Found:
+    """A shard's matches that say what was searched: the first shard with articles (an
+    empty one's query is the query as parsed, never resolved or fallen back)."""
+    return next((one for one in found if one.searcher.doc_count_all()), found[0])
 
 
 def _suggestion(shards: Sequence[Snapshot], query: str) -> str | None:
-    """The "did you mean" query: the one most shards suggest (each knows its own words)."""
+    """The "did you mean" query. Each shard knows only its own words: a sharded index
+    suggests only what every shard with articles suggests alike, so that a word one
+    shard has is never replaced (it suggests less than one index would, never wrong)."""
     if len(shards) == 1:
         return shards[0].suggest(query)
-    found = [suggestion for suggestion in (shard.suggest(query) for shard in shards) if suggestion is not None]
-    return max(found, key=found.count) if found else None
+    found = {shard.suggest(query) for shard in shards if shard.searcher.doc_count_all()}
+    return found.pop() if len(found) == 1 else None
 
 
 def _facet_counts(shards: Sequence[Snapshot], found: list[Found], facet: str) -> list[FacetCount]:

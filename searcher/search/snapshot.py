@@ -44,6 +44,7 @@ class Found:
     matched: str  # "all", "any", "ranked" or "tiered" (see Results.matched)
     expansions: tuple = ()  # variants.Expansion
     loose: Any = None  # "tiered": the query with any of the words, which scored the matches without them all
+    can_fall_back: bool = False  # whether find(fallback_only=True) would search another query ("any")
 
     def scored_by(self, docnum: int) -> Any:
         """The query that gave this match its score."""
@@ -71,6 +72,7 @@ class Snapshot:
         self._speller = None
         self._duplicates = None
         self._grouped_numbers: dict[int, list[tuple[str, int]]] | None = None  # see _grouped
+        self._grouped_from: Any = None  # the groups it was made from
 
     @classmethod
     def open(cls, whoosh_ix: Any, path: Any, config: Config, queries: Callable[[], Any], words: Any,
@@ -149,19 +151,24 @@ class Snapshot:
 
     def _grouped(self) -> dict[int, list[tuple[str, int]]]:
         """By article number, the other members of its near-duplicate group (id, number),
-        for the groups of this generation (none when collapsing is off). Made once: a
-        search that read each candidate's stored id to look its group up spent 0.5 ms
-        a BBC query on it."""
-        if self._grouped_numbers is None:
+        for the groups of this generation (none when collapsing is off). Made once for
+        the groups saved: a search that read each candidate's stored id to look its
+        group up spent 0.5 ms a BBC query on it."""
+        if not self.config.duplicates:
+            return {}
+        # (Made again when the groups are: an index run saves them after its commit, and a
+        # search may come in between.)
+        groups = self.duplicates.groups(self.generation)
+        if self._grouped_numbers is None or self._grouped_from is not groups:
             found: dict[int, list[tuple[str, int]]] = {}
-            if self.config.duplicates:
+            if groups:
                 searcher = self.searcher
-                for group in self.duplicates.groups(self.generation):
+                for group in groups:
                     numbers = [(member, searcher.document_number(id=member)) for member in group]
                     numbers = [(member, number) for member, number in numbers if number is not None]
                     for member, number in numbers:
                         found[number] = [(other, at) for other, at in numbers if other != member]
-            self._grouped_numbers = found
+            self._grouped_numbers, self._grouped_from = found, groups
         return self._grouped_numbers
 
     def duplicates_of(self, article_id: str) -> list[str]:
@@ -242,7 +249,8 @@ class Snapshot:
             scores = matching.tiered(searcher, every, used, columns, every_first=False)
         else:
             scores = matching.scores(searcher, used, columns)
-        return Found(searcher, self.filtered(scores, filters), used, prepared.matched, prepared.expansions)
+        return Found(searcher, self.filtered(scores, filters), used, prepared.matched, prepared.expansions,
+                     can_fall_back=prepared.fallback is not None)
 
     def wanted(self, found: Found) -> dict[str, Wanted]:
         """What passages and concordances look for of what `found` matched, by field
