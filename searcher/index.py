@@ -120,7 +120,7 @@ class Index:
         its first build was interrupted (empty, no corpus recorded), or when an older
         searcher made it (rebuilt). `build(reason, rebuild)` builds it (default:
         update_index, quietly); the command line's draws a progress bar and says why."""
-        from .indexing.update import open_or_build
+        from .indexing.open_or_build import open_or_build
 
         return open_or_build(config, may_build=may_build, build=build)
 

@@ -37,7 +37,7 @@ from ..engine.locking import write_lock
 from ..engine.schema import fingerprint
 from ..engine.writing import rare_full_collections  # (the command line's, and a library user's: see there)
 from ..errors import (
-    CorpusError, IndexFormatError, IndexNotFoundError, IndexVersionError, IndexWriteError, Interrupted, SearcherError,
+    CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted, SearcherError,
 )
 from ..index import Index
 from ..model import Article, IndexReport, Progress
@@ -111,41 +111,6 @@ def update_index(
         progress.finish()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def open_or_build(config: Config, *, may_build: bool,
-                  build: Callable[[str, bool], object] | None) -> Index:
-    """Index.open_or_build: the configured index, built first when there is none, when
-    its first build was interrupted, or when an older searcher made it."""
-    may_build = may_build and bool(config.corpus)
-    if build is None:
-        def build(reason: str, rebuild: bool) -> object:
-            return update_index(config, rebuild=rebuild)
-
-    try:
-        index = Index.open(config.index, config)
-    except IndexNotFoundError:
-        if not may_build:
-            raise
-        build("No index yet", False)
-        return Index.open(config.index, config)
-    except IndexVersionError as error:
-        if not may_build or not error.older:
-            raise  # (an index of a newer searcher is not rebuilt by an older one)
-        build("The index was made by another version of searcher", True)
-        return Index.open(config.index, config)
-    try:
-        # Empty and never indexed: an interrupted first build. (An index of an empty
-        # corpus has its corpus recorded, and is left as it is.)
-        interrupted = may_build and len(index) == 0 and not index.stats().corpus
-    except BaseException:
-        index.close()
-        raise
-    if not interrupted:
-        return index
-    index.close()
-    build("The index is empty", False)
-    return Index.open(config.index, config)
 
 
 def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progress) -> None:

@@ -162,14 +162,36 @@ class Snapshot:
         if self._grouped_numbers is None or self._grouped_from is not groups:
             found: dict[int, list[tuple[str, int]]] = {}
             if groups:
-                searcher = self.searcher
+                number_of = self._numbers_of({member for group in groups for member in group})
                 for group in groups:
-                    numbers = [(member, searcher.document_number(id=member)) for member in group]
-                    numbers = [(member, number) for member, number in numbers if number is not None]
+                    numbers = [(member, number_of[member]) for member in group if member in number_of]
                     for member, number in numbers:
                         found[number] = [(other, at) for other, at in numbers if other != member]
             self._grouped_numbers, self._grouped_from = found, groups
         return self._grouped_numbers
+
+    def _numbers_of(self, ids: set[str]) -> dict[str, int]:
+        """The live article number of each of these ids that the index has, found in the
+        order_key column (a hash of the id, read once) rather than by a search for each id:
+        Whoosh's document_number took 0.2 s for Reuters' 1,221 grouped articles, in every
+        `searcher` command that searched."""
+        import numpy as np
+
+        from ..engine.schema import order_key
+
+        by_key = {order_key(article_id): article_id for article_id in ids}
+        keys = self.metadata.order_keys
+        deleted = self.metadata.dates.deleted  # (a replaced article's old version keeps its id, and key)
+        found: dict[str, int] = {}
+        # (Two ids with one 64-bit key: about 1 in 10^11 for a million articles. searchsorted,
+        # not isin, which imports numpy.ma: 14 ms of every command.)
+        wanted = np.array(sorted(by_key), dtype=np.int64)
+        at = np.searchsorted(wanted, keys)
+        at[at == len(wanted)] = 0
+        for position in np.flatnonzero(wanted[at] == keys).tolist():
+            if position not in deleted:
+                found[by_key[int(keys[position])]] = position
+        return found
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
