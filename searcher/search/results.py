@@ -41,7 +41,7 @@ def search(shards: Sequence[Snapshot], query: str, limit: int | None, passages: 
     config = shards[0].config
     all_words = config.all_words if all_words is None else all_words
     found = _find(shards, query, filters, all_words)
-    total, every = sum(len(one.scores) for one in found), sum(one.scores.count_every() for one in found)
+    total, every = _counts(found)
     # (A word in no article leaves no article with every word.)
     lacking = not total or _matched(found) in ("any", "ranked") or not every
     suggestion = _suggestion(shards, query) if lacking else None
@@ -49,25 +49,26 @@ def search(shards: Sequence[Snapshot], query: str, limit: int | None, passages: 
     if suggestion is not None and auto_correct:
         corrected_from, query = query, suggestion
         found = _find(shards, query, filters, all_words)
-        total, every = sum(len(one.scores) for one in found), sum(one.scores.count_every() for one in found)
+        total, every = _counts(found)
     counts = {facet: _facet_counts(shards, found, facet) for facet in facets}
     best = [shard.collapsed(one, sort, limit) if collapse else (shard.order(one, sort, limit), {})
             for shard, one in zip(shards, found)]
     passage_count = config.passages if passages is None else passages
-    hits: list[Hit] = []
-    for number, (shard, one, (order, hidden)) in enumerate(zip(shards, found, best)):
-        shown = list(shard.hits(one, order, passage_count, hidden))
-        if explain:
-            from .explain import contributions
+    chosen = _merged(shards, found, [order for order, _ in best], sort, limit)
+    # Hits (passages are most of their cost) for the chosen matches only, a shard at a time.
+    picks: dict[int, list[tuple[int, int, float]]] = {}
+    for rank, (number, docnum, score) in enumerate(chosen, start=1):
+        picks.setdefault(number, []).append((rank, docnum, score))
+    hits: list[Hit] = [None] * len(chosen)  # type: ignore[list-item]
+    for number, picked in picks.items():
+        shard, one, hidden = shards[number], found[number], best[number][1]
+        order = [(docnum, score) for _, docnum, score in picked]
+        for (rank, docnum, _), hit in zip(picked, shard.hits(one, order, passage_count, hidden)):
+            if explain:
+                from .explain import contributions
 
-            shown = [replace(hit, contributions=contributions(one.searcher, one.scored_by(docnum), docnum))
-                     for hit, (docnum, _) in zip(shown, order)]
-        hits.extend(shown)
-    if len(shards) > 1:  # (one shard's hits are in order already)
-        keys = [shard.sort_key(one, sort, docnum, score) for shard, one, (order, _) in zip(shards, found, best)
-                for docnum, score in order]
-        ranked = sorted(range(len(hits)), key=keys.__getitem__)[:limit]
-        hits = [replace(hits[at], rank=rank) for rank, at in enumerate(ranked, start=1)]
+                hit = replace(hit, contributions=contributions(one.searcher, one.scored_by(docnum), docnum))
+            hits[rank - 1] = hit if hit.rank == rank else replace(hit, rank=rank)
     first = _first(found)
     return Results(hits, total=total, matched=_matched(found),  # type: ignore[arg-type]
                    query=str(first.query), facets=counts, suggestion=suggestion, corrected_from=corrected_from,
@@ -81,6 +82,11 @@ def _find(shards: Sequence[Snapshot], query: str, filters: Filters | None, all_w
     if any(one.can_fall_back for one in found) and not any(one.scores for one in found):
         return [shard.find(query, filters, all_words=all_words, fallback_only=True) for shard in shards]
     return found
+
+
+def _counts(found: list[Found]) -> tuple[int, int]:
+    """How many articles match in all the shards, and how many of them have every word."""
+    return sum(len(one.scores) for one in found), sum(one.scores.count_every() for one in found)
 
 
 def _matched(found: list[Found]) -> str:
@@ -140,7 +146,13 @@ def ordered_articles(shards: Sequence[Snapshot], found: Sequence[Found], sort: s
                      limit: int | None) -> list[tuple[int, int, float]]:
     """The best `limit` matches of every shard in `sort` order, as (shard's place in
     `shards`, article number, score)."""
-    orders = [shard.order(one, sort, limit) for shard, one in zip(shards, found)]
+    return _merged(shards, found, [shard.order(one, sort, limit) for shard, one in zip(shards, found)], sort, limit)
+
+
+def _merged(shards: Sequence[Snapshot], found: Sequence[Found], orders: Sequence[list[tuple[int, float]]], sort: str,
+            limit: int | None) -> list[tuple[int, int, float]]:
+    """The best `limit` of each shard's matches in order (`orders`), ranked together by
+    Snapshot.sort_key, as (shard's place in `shards`, article number, score)."""
     if len(shards) == 1:
         return [(0, docnum, score) for docnum, score in orders[0]]
     keyed = sorted((shard.sort_key(one, sort, docnum, score), number, docnum, score)
