@@ -10,6 +10,7 @@ file, the line and the key.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -54,6 +55,10 @@ class Config:
     on_duplicate: str = "keep-first"
     workers: int | None = None  # None: as many as the machine has, when the corpus is big enough
     lock_wait: float = 30.0  # seconds an index run waits for another one writing the same index
+    # The Dask scheduler that searches and builds a sharded index ("tcp://host:8786"; None:
+    # this machine), and how long to wait for it to answer (see cluster.py).
+    cluster: str | None = None
+    cluster_timeout: float = 10.0
     commit_every: int = 50_000  # articles: an interrupted index run keeps what it committed
     follow_links: bool = False  # follow symbolic links that lead outside the corpus folders
     formats: Mapping[str, str] = field(default_factory=dict)  # ".txt" -> "plain-text"
@@ -73,6 +78,15 @@ class Config:
     def with_index(self, index: str | os.PathLike[str] | None) -> Config:
         """This configuration with another index folder (None keeps this one)."""
         return self if index is None else replace(self, index=Path(index).absolute())
+
+    def with_cluster(self, address: str | None) -> Config:
+        """This configuration with another Dask scheduler (None keeps this one; "" is none).
+        Raises ConfigError for what is not a scheduler's address."""
+        if address is None:
+            return self
+        if address and (problem := address_problem(address)):
+            raise ConfigError(f"--cluster: {problem}")
+        return replace(self, cluster=address or None)
 
     def reader_fingerprint(self) -> str:  # (follow_links changes which files, not what they hold)
         """What, in this configuration, changes the articles read from the same files."""
@@ -95,12 +109,27 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+CLUSTER_ENV = "SEARCHER_CLUSTER"
+_ADDRESS = re.compile(r"((tcp|tls|ws|wss|ucx)://)?[^\s/:]+:\d{1,5}")
+
+
+def address_problem(value: object) -> str | None:
+    """What is wrong with a Dask scheduler address ("tcp://host:8786"), or None."""
+    if not isinstance(value, str) or not _ADDRESS.fullmatch(value):
+        return f"expected a Dask scheduler address such as tcp://host:8786, got {_describe(value)}"
+    return None
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Read and check a configuration file; with None, the one `find_config` finds, else the defaults."""
     found = Path(path) if path is not None else find_config()
-    if found is None:
-        return Config()
-    return _parse(found)
+    config = Config() if found is None else _parse(found)
+    address = os.environ.get(CLUSTER_ENV)
+    if address is None:
+        return config
+    if address and (problem := address_problem(address)):
+        raise ConfigError(f"${CLUSTER_ENV}: {problem}")
+    return replace(config, cluster=address or None)
 
 
 # -- reading and checking ---------------------------------------------------------------
@@ -189,6 +218,15 @@ class _Checker:
             raise self.fail(keys, f"expected {what}, 0 or more, got {_describe(value)}")
         return float(value)
 
+    def address(self, value: Any, keys: tuple[str, ...]) -> str | None:
+        """A Dask scheduler's address (None, or an empty string: no cluster)."""
+        if value is None or value == "":
+            return None
+        problem = address_problem(value)
+        if problem:
+            raise self.fail(keys, problem)
+        return str(value)
+
     def choice(self, value: Any, keys: tuple[str, ...], choices: tuple[str, ...]) -> str:
         if value not in choices:
             raise self.fail(keys, f"expected one of {', '.join(choices)}, got {_describe(value)}")
@@ -251,7 +289,7 @@ class _Checker:
 
     def config(self, data: dict[str, Any]) -> Config:
         top = ("corpus", "index", "on_duplicate", "workers", "lock_wait", "commit_every", "follow_links", "formats",
-               "fields", "date_format", "synonyms", "duplicates", "search")
+               "fields", "date_format", "synonyms", "duplicates", "search", "cluster", "cluster_timeout")
         self.known(data, top)
         settings: dict[str, Any] = {"path": self.path.absolute()}
 
@@ -268,6 +306,10 @@ class _Checker:
             settings["workers"] = None if workers == "auto" else self.integer(workers, ("workers",), 1)
         if "lock_wait" in data:
             settings["lock_wait"] = self.number(data["lock_wait"], ("lock_wait",), "a number of seconds")
+        if "cluster" in data:
+            settings["cluster"] = self.address(data["cluster"], ("cluster",))
+        if "cluster_timeout" in data:
+            settings["cluster_timeout"] = self.number(data["cluster_timeout"], ("cluster_timeout",), "a number of seconds")
         if "commit_every" in data:
             settings["commit_every"] = self.integer(data["commit_every"], ("commit_every",), 1)
         for name in ("follow_links", "duplicates"):

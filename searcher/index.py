@@ -34,6 +34,7 @@ from .search.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from .search.filters import Filters
+    from .search.shard import Shards, ShardSearch
 
 T = TypeVar("T")
 Sort = Literal["relevance", "newest", "oldest"]
@@ -74,6 +75,7 @@ class Index:
         self._current: Snapshot | None = None  # the reading session of the last commit: see _snapshot
         self._summed: list[Snapshot] = []  # a sharded index's: see _snapshots
         self._query_builder = None  # made by the first search (an index run needs none of it): see _queries
+        self._cluster: Any = None  # a sharded index's cluster.ClusterShards, when it is searched on a cluster
         self.word_list = WordList(path)
         #: Ids of the articles added, replaced or deleted through this object (what the
         #: near-duplicate groups must look at again after an index run), and the sketches
@@ -87,11 +89,15 @@ class Index:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, config: Config | None = None, *,
-             statistics: CollectionStatistics | None = None) -> Index:
+             statistics: CollectionStatistics | None = None, cluster: str | None = None) -> Index:
         """Open the index at `path` (default: the configured one). Given `statistics` of a
         collection this index is a part of (a shard), it scores its articles as one index
-        of the whole collection would (see `statistics`)."""
-        config = config or Config()
+        of the whole collection would (see `statistics`).
+
+        A sharded index is searched on the Dask cluster whose scheduler is at `cluster`
+        ("tcp://host:8786"; default: the configuration's `cluster`), when there is one:
+        see cluster.py. (Its other answers, and an index of one shard, are read here.)"""
+        config = (config or Config()).with_cluster(cluster)
         folder = Path(path).absolute() if path is not None else config.index
         found = open_folder(folder)
         if statistics is not None and len(found) > 1:
@@ -187,9 +193,7 @@ class Index:
     @_reads_index
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
-        if self.shards is not None:
-            return self.shards[shard_of(article_id, len(self.shards))].get(article_id)
-        stored = self._snapshot().searcher.document(id=article_id)
+        stored = self._snapshot_of(article_id).searcher.document(id=article_id)
         return from_stored(stored) if stored else None
 
     @_reads_index
@@ -199,7 +203,14 @@ class Index:
         again, and the crowded keys: see duplicates.stored_sketches."""
         from .indexing.duplicates import stored_sketches
 
-        return stored_sketches(self._snapshot(), keys, ids)
+        found: list[tuple[str, bytes, int]] = []
+        crowded: set[bytes] = set()
+        keys = None if keys is None else list(keys)
+        for snapshot in self._snapshots():  # (a sharded index's: every shard's, as one index's)
+            some, crowded_here = stored_sketches(snapshot, keys, ids)
+            found += some
+            crowded |= crowded_here
+        return found, crowded
 
     @_reads_index
     def fingerprints(self) -> list[tuple[str, str, str]]:
@@ -235,8 +246,9 @@ class Index:
         """
         from .search.results import search
 
-        return search(self._snapshots(), query, limit, passages, filters=filters, sort=sort, facets=facets,
-                      auto_correct=auto_correct, explain=explain, collapse=collapse, all_words=all_words)
+        return self._ask(lambda shards: search(
+            shards, query, limit, passages, filters=filters, sort=sort, facets=facets, auto_correct=auto_correct,
+            explain=explain, collapse=collapse, all_words=all_words))
 
     # The analysis methods below take the matches as `search` counts them: those with
     # every word of a short query and those with some (which they say), or, when the
@@ -267,7 +279,7 @@ class Index:
         index's first and last dated article (or `filters`' dates) is there, empty or not."""
         from .news.timeline import timeline
 
-        return timeline(self._snapshot(), queries, by, per=per, filters=filters, top=top, all_words=all_words)
+        return timeline(self._snapshots(), queries, by, per=per, filters=filters, top=top, all_words=all_words)
 
     @_reads_index
     def top_words(self, query: str, limit: int = 30, *, filters: Filters | None = None,
@@ -281,7 +293,7 @@ class Index:
         """
         from .news.keyterms import top_words
 
-        return top_words(self._snapshot(), query, limit, filters=filters, sample=sample, all_words=all_words)
+        return top_words(self._snapshots(), query, limit, filters=filters, sample=sample, all_words=all_words)
 
     @_reads_index
     def concordance(self, query: str, width: int = 40, *, filters: Filters | None = None,
@@ -311,7 +323,8 @@ class Index:
         """
         from .search.results import similar
 
-        return similar(self._snapshot(), article_id, limit, terms=terms, passages=passages)
+        return self._ask(lambda shards: similar(shards, self._snapshots(), article_id, limit, terms=terms,
+                                                passages=passages))
 
     @_reads_index
     def nothing_found(self, query: str, filters: Filters | None = None, per: str | None = None,
@@ -331,9 +344,7 @@ class Index:
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
-        if self.shards is not None:  # (no index run finds a sharded index's groups yet: none)
-            return self.shards[shard_of(article_id, len(self.shards))].duplicates_of(article_id)
-        return self._snapshot().duplicates_of(article_id)
+        return self._snapshot_of(article_id).duplicates_of(article_id)
 
     @_reads_index
     def statistics(self) -> CollectionStatistics:
@@ -357,7 +368,7 @@ class Index:
             fields=tuple(name for name in indexes[0]._ix.schema.names() if name in (*QUERY_FIELDS, "url", "path")),
             size_bytes=size,
             last_update=dt.datetime.fromtimestamp(modified) if modified and modified > 0 else None,
-            corpus=tuple(Manifest.load(self.path).roots),
+            corpus=tuple(sorted({root for index in indexes for root in Manifest.load(index.path).roots})),
             segments=sum(len(list(snapshot.searcher.reader().leaf_readers())) for snapshot in snapshots),
         )
 
@@ -387,9 +398,38 @@ class Index:
                 shard._forget_snapshot()
             self._summed = [shard._snapshot() for shard in self.shards]
             statistics = SummedStatistics([snapshot.searcher for snapshot in self._summed])
+            generation = sum(snapshot.generation for snapshot in self._summed)
             for snapshot in self._summed:
                 snapshot.searcher.weighting.statistics = statistics
+                snapshot.groups_of(self.path, generation)  # (the whole index's, saved by its index run)
         return self._summed
+
+    def _ask(self, question: Callable[[Shards], T]) -> T:
+        """`question(shards)`, asked of every shard together (search/shard.py): of the
+        snapshots of this process (one, for an index that is not sharded), or of a
+        sharded index's actors on its cluster."""
+        if self.shards is not None and self.config.cluster:
+            if self._cluster is None:
+                from .cluster import ClusterShards
+
+                self._cluster = ClusterShards(self.path, len(self.shards), self.config)
+            return self._cluster.ask(question)
+        from .search.shard import LocalShards
+
+        return question(LocalShards(self._snapshots()))
+
+    def shard_search(self) -> ShardSearch:
+        """This index's answers as a shard of a sharded index (search/shard.py), from
+        its last commit, until asked again: what a cluster's actor holds."""
+        from .search.shard import ShardSearch
+
+        self._forget_snapshot()
+        return ShardSearch(self._snapshot())
+
+    def _snapshot_of(self, article_id: str) -> Snapshot:
+        """The reading session of the shard that holds (or would hold) this article."""
+        snapshots = self._snapshots()
+        return snapshots[shard_of(article_id, len(snapshots))] if len(snapshots) > 1 else snapshots[0]
 
     def _forget_snapshot(self) -> None:
         if self._current is not None:
@@ -416,6 +456,9 @@ class Index:
 
     def close(self) -> None:
         self._forget_snapshot()
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
         if self.shards is not None:
             for shard in self.shards:
                 shard.close()

@@ -75,8 +75,9 @@ def sample(sample_index: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never pick up a searcher.yaml or SEARCHER_CONFIG from the machine they run on."""
+    """Tests never pick up a searcher.yaml, SEARCHER_CONFIG or SEARCHER_CLUSTER from the machine they run on."""
     monkeypatch.delenv("SEARCHER_CONFIG", raising=False)
+    monkeypatch.delenv("SEARCHER_CLUSTER", raising=False)
     monkeypatch.chdir(tmp_path)
 
 

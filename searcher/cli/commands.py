@@ -136,7 +136,12 @@ def _protect_minus_words(args: list[str], command: click.Command) -> list[str]:
 
 
 def index_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--index PATH, on every command."""
+    """--index PATH and --cluster ADDRESS, on every command."""
+    command = click.option(
+        "--cluster", "cluster_address", metavar="ADDRESS", default=None,
+        help="Search (and build) a sharded index on this Dask cluster, e.g. tcp://host:8786 "
+             "[default: $SEARCHER_CLUSTER, else cluster: in searcher.yaml, else this machine].",
+    )(command)
     return click.option(
         "--index", "index_path", type=click.Path(file_okay=False), default=None,
         help="Use the index in this folder instead of the configured one.",
@@ -189,10 +194,11 @@ def with_config(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @click.pass_context
     @wraps(command)
-    def wrapper(ctx: click.Context, *args: Any, index_path: str | None = None, **kwargs: Any) -> Any:
+    def wrapper(ctx: click.Context, *args: Any, index_path: str | None = None, cluster_address: str | None = None,
+                **kwargs: Any) -> Any:
         from ..config import CONFIG_NAME, load_config
 
-        config = load_config(ctx.find_root().params.get("config_path"))
+        config = load_config(ctx.find_root().params.get("config_path")).with_cluster(cluster_address)
         try:
             return command(*args, config=config.with_index(index_path), explicit_index=index_path is not None, **kwargs)
         except IndexNotFoundError as error:
@@ -477,16 +483,20 @@ EXPORT_BAR_FROM = 2000
 @cli.command("index")
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True))
 @click.option("--rebuild", is_flag=True, help="Build the index again from nothing.")
+@click.option("--shards", type=click.IntRange(min=1), default=None,
+              help="Make a new index (or, with --rebuild, this one) a sharded index of this many shards, each "
+                   "indexed by a process (or a cluster's worker) of its own [default: as the index is, else 1].")
 @index_option
 @json_option
 @with_config
-def index_command(corpus: tuple[str, ...], rebuild: bool, as_json: bool, config: Any, explicit_index: bool) -> int:
+def index_command(corpus: tuple[str, ...], rebuild: bool, shards: int | None, as_json: bool, config: Any,
+                  explicit_index: bool) -> int:
     """Index CORPUS (files and folders; default: the configured corpus).
 
     Only what changed since the last run is read and written: new and changed files
     are read, articles of deleted files removed. Bad files are reported and skipped.
     """
-    report = _build(config, corpus=corpus, rebuild=rebuild, quiet=as_json)
+    report = _build(config, corpus=corpus, rebuild=rebuild, quiet=as_json, shards=shards)
     if as_json:
         _print_json(report.to_dict())
     return ExitCode.OK
@@ -639,7 +649,7 @@ def _open_for_search(config: Any, explicit_index: bool) -> Any:
 
 
 def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, quiet: bool = False,
-           reason: str | None = None) -> Any:
+           reason: str | None = None, shards: int | None = None) -> Any:
     """Run the indexer with a progress bar and print its summary (to stderr when `quiet`)."""
     from ..indexing.update import rare_full_collections, update_index
     from ..model import Problem
@@ -657,7 +667,7 @@ def _build(config: Any, corpus: tuple[str, ...] = (), rebuild: bool = False, qui
         err.print(f"{reason}: building {where} from {', '.join(map(display_path, config.corpus))}")
     try:
         with rare_full_collections():  # (the process is the command's own)
-            report = update_index(config, corpus or None, rebuild=rebuild,
+            report = update_index(config, corpus or None, rebuild=rebuild, shards=shards, cluster=config.cluster,
                                   progress=_line_notices() if plain else terminal.RichProgress(err))
     except KeyboardInterrupt:  # (update_index says what it kept; this is Ctrl-C before it ran)
         raise Interrupted(

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
 import struct
 import zlib
@@ -99,6 +100,17 @@ def shard_count(folder: Path) -> int:
     except (OSError, ValueError, AttributeError):
         return 1
     return shards if isinstance(shards, int) and not isinstance(shards, bool) and shards > 1 else 1
+
+
+def latest_generation(folder: Path) -> int:
+    """The number of the last commit of the index in `folder`, from the names of its
+    tables of contents (as Whoosh finds it, without opening anything): what a search on a
+    cluster checks before each query. -1 when there is none."""
+    found = [int(match.group(1)) for name in os.listdir(folder) if (match := _TOC.fullmatch(name))]
+    return max(found, default=-1)
+
+
+_TOC = re.compile(r"_MAIN_(\d+)\.toc")
 
 
 def shard_name(number: int) -> str:

@@ -44,7 +44,9 @@ class CollectionStatistics:
     field_lengths: Mapping[str, int]
     frequencies: Mapping[tuple[str, bytes], int] = field(repr=False)
 
-    def document_frequency(self, fieldname: str, text: bytes) -> int:
+    def document_frequency(self, fieldname: str, text: bytes | str) -> int:
+        if isinstance(text, str):  # (Whoosh's searcher.idf takes a term as text too; text fields are UTF-8)
+            text = text.encode("utf-8")
         return self.frequencies.get((fieldname, text), 0)
 
     def average_length(self, fieldname: str) -> float:

@@ -25,19 +25,19 @@ import sys
 import time
 import zlib
 from array import array
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
 from ..config import Config
 from ..engine.batch import Batch
-from ..engine.folder import shard_count
+from ..engine.folder import shard_count, shard_of
 from ..engine.locking import write_lock
 from ..engine.schema import fingerprint
 from ..engine.writing import rare_full_collections  # (the command line's, and a library user's: see there)
 from ..errors import (
-    CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted, SearcherError,
+    CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted,
 )
 from ..index import Index
 from ..model import Article, IndexReport, Progress
@@ -76,12 +76,51 @@ def update_index(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
+    shards: int | None = None,
+    cluster: str | None = None,
 ) -> IndexReport:
     """Index `corpus` (default: the configured corpus, else the one indexed before) into
-    `config.index`, creating the index if needed. With `rebuild`, start from nothing."""
-    progress = progress or Progress()
+    `config.index`, creating the index if needed. With `rebuild`, start from nothing.
+
+    `shards` > 1 makes a new index a sharded one (an index that has shards keeps them;
+    another count needs `rebuild`): each shard's part of the corpus is indexed by a run
+    of its own (indexing/shards.py), in local processes or, given the address of a Dask
+    scheduler (`cluster`), by the cluster's workers. (An index of one shard is indexed
+    here, cluster or not.)"""
+    if (shards or 1) > 1 or shard_count(config.index) > 1:
+        from .shards import update_sharded
+
+        return update_sharded(config, corpus, rebuild=rebuild, progress=progress, shards=shards, cluster=cluster)
+    return _index_run(config, corpus, rebuild, progress or Progress()).report
+
+
+@dataclass
+class PartRun:
+    """What one run of a shard of a sharded index hands back to the run of the whole
+    (indexing/shards.py): what it did, and what the near-duplicate groups of the whole
+    index need (see _save_duplicates): whether it wrote every article (`fresh`), the
+    generation it started from, the ids it touched and the sketches it wrote."""
+
+    report: IndexReport
+    fresh: bool = False
+    generation: int = 0
+    touched: set[str] = field(default_factory=set)
+    written: dict[str, tuple[bytes, int]] = field(default_factory=dict)
+
+
+def index_part(config: Config, corpus: list[str] | None, rebuild: bool, number: int, count: int) -> PartRun:
+    """An index run of shard `number` of a sharded index of `count` shards: an ordinary
+    run of the index in `config.index` (the shard's folder) over the articles whose id
+    hashes to it (folder.shard_of), in one process, that leaves the near-duplicate
+    groups to the run of the whole index."""
+    return _index_run(config, corpus, rebuild, Progress(), part=(number, count))
+
+
+def _index_run(config: Config, corpus: Iterable[str | os.PathLike[str]] | None, rebuild: bool,
+               progress: Progress, part: tuple[int, int] | None = None) -> PartRun:
     started = time.perf_counter()
     report = IndexReport()
+    outcome = PartRun(report)
     committer = _Committer(config.commit_every, enabled=not rebuild, progress=progress)
     lock = write_lock(config.index)
     try:
@@ -94,9 +133,11 @@ def update_index(
         index = _open_for_update(config, rebuild)
         with index:
             generation, fresh = index.generation, rebuild or len(index) == 0
-            _update(_Run(index, config, rebuild, progress, report, committer), corpus)
-            if config.duplicates:
-                _save_duplicates(index, fresh, generation, progress)
+            _update(_Run(index, config, rebuild, progress, report, committer, part), corpus)
+            if part is not None:
+                outcome = PartRun(report, fresh, generation, index.touched, index.written_sketches)
+            elif config.duplicates:
+                save_duplicates(index, fresh, generation, progress)
     except OSError as error:
         # (Corpus files that can't be read are reported as problems: what gets here is the
         # index folder, read-only or full. Whatever was committed before stays.)
@@ -110,10 +151,10 @@ def update_index(
         lock.release()
         progress.finish()
     report.seconds = time.perf_counter() - started
-    return report
+    return outcome
 
 
-def _save_duplicates(index: Index, fresh: bool, generation: int, progress: Progress) -> None:
+def save_duplicates(index: Index, fresh: bool, generation: int, progress: Progress) -> None:
     """The near-duplicate groups of the whole index after this run.
 
     A run that wrote every article (`fresh`: a first build or a rebuild) groups the
@@ -187,11 +228,6 @@ class _Committer:
 
 
 def _open_for_update(config: Config, rebuild: bool) -> Index:
-    if shard_count(config.index) > 1:
-        # (Before anything is written: a run would commit some articles, then fail on
-        # the near-duplicate groups; and a rebuild would make one index of the shards.)
-        raise SearcherError(f"the index at {display_path(config.index)} is sharded: index runs on a sharded index "
-                            "are not there yet (Index.add writes one)")
     try:
         index = Index.open(config.index, config)
     except IndexNotFoundError:
@@ -221,6 +257,14 @@ class _Run:
     progress: Progress
     report: IndexReport  # what it did, filled in as it goes
     committer: _Committer
+    part: tuple[int, int] | None = None  # (shard, shards): a shard's run indexes the articles of its shard only
+
+    def keep(self) -> Callable[[str], bool] | None:
+        """Whether an article (by its id) belongs to this run (None: every one does)."""
+        if self.part is None:
+            return None
+        number, count = self.part
+        return lambda article_id: shard_of(article_id, count) == number
 
 
 def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
@@ -252,7 +296,7 @@ def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
         _save_manifest(index, manifest, config, roots, states)
         return
     parsed = _Parsed(limit=KEEP_PARSED_ARTICLES)
-    changed = _read_changed(files, states, config, progress, report, on_article=parsed.add)
+    changed = _read_changed(files, states, config, progress, report, on_article=parsed.add, keep=run.keep())
     if (from_manifest and not changed and states == manifest.files and manifest.policy == config.on_duplicate
             and {str(root) for root in roots} <= set(manifest.roots)):
         report.unchanged = len(index)  # nothing changed, and the manifest says so already
@@ -370,7 +414,7 @@ def _index_while_reading(run: _Run, files: list[CorpusFile], states: dict[str, F
                 report.added += 1
                 committer.written(batch)
 
-        _read_changed(files, states, config, progress, report, on_article=write, phase="Indexing")
+        _read_changed(files, states, config, progress, report, on_article=write, phase="Indexing", keep=run.keep())
         progress.phase("Finishing", None, "")  # workers finish their share, then the commit
     committer.finished = True
 
@@ -460,6 +504,7 @@ def _read_changed(
     report: IndexReport,
     on_article: Callable[[Article, str], None] | None = None,
     phase: str = "Reading",
+    keep: Callable[[str], bool] | None = None,
 ) -> set[str]:
     """Read the files that are new or changed, updating `states`; returns their paths.
 
@@ -504,7 +549,7 @@ def _read_changed(
         else:
             same_reader = before if before and before.reader == reader else None
             articles, line_hashes = _parse_changed(data, json_lines, hashes, file, config, same_reader, report,
-                                                   on_article)
+                                                   on_article, keep)
             changed.add(path)
             report.files_read += 1
         del data, json_lines  # before the next file is read
@@ -523,6 +568,7 @@ def _parse_changed(
     before: FileState | None,
     report: IndexReport,
     on_article: Callable[[Article, str], None] | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> tuple[list[tuple[str, int | None, str]], list[str]]:
     """The (id, line, fingerprint) of each article of a new or changed file (`data`; for
     JSON lines, its `json_lines` and their `hashes`, see _line_keys), and the hash of
@@ -549,7 +595,9 @@ def _parse_changed(
                 reused[number] = (old[0], number, old[2])
     parsed = []
     to_parse = set(range(1, len(hashes) + 1)).difference(reused) if reused else None
-    for article in parse_data(data, file, config, report.problems.append, to_parse, json_lines):
+    for article in parse_data(data, file, config, report.problems.append, to_parse, json_lines, keep):
+        if keep is not None and not keep(article.id):
+            continue  # (another shard's: its own run indexes it)
         article_hash = fingerprint(article)
         parsed.append((article.id, article.line, article_hash))
         if on_article is not None:

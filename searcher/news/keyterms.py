@@ -11,7 +11,6 @@ elsewhere gets a negative score and is left out.
 from __future__ import annotations
 
 import math
-import random
 from collections import Counter
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
@@ -92,18 +91,20 @@ def key_terms(texts: Iterable[str], read: int, total: int, compared: int, estima
 
 def counted_top_words(matched: Sequence[int], compared: Sequence[int] | None, live: int, text_of: Callable[[int], str],
                       document_frequency: Callable[[str], int], articles_with: Callable[[str], set[int]],
-                      query_terms: set[str], limit: int, sample: int) -> tuple[list[KeyTerm], int, int]:
+                      query_terms: set[str], limit: int, sample: int,
+                      order_key: Callable[[int], int]) -> tuple[list[KeyTerm], int, int]:
     """The `limit` key terms of the `matched` articles (article numbers) against the
     `compared` ones (None: all `live` articles of the index), with what the index says:
     `text_of(article)`, `document_frequency(term)` (the largest of the text fields'),
     `articles_with(term)` (those with it in a text field). A result of more than
     `sample` articles is read from a fixed random sample of them, to choose the
-    candidates; the counts shown are exact. Returns the terms, how many articles were
-    compared, and how many matching ones were read."""
+    candidates; the counts shown are exact. The articles are read in the order of
+    `order_key(article)` (schema.order_key, a hash of its id), and the sample is those
+    first in it: the same articles in the same order however the index is built or
+    sharded. Returns the terms, how many articles were compared, and how many matching
+    ones were read."""
     size = len(compared) if compared is not None else live
-    docnums = sorted(matched)
-    if len(docnums) > sample:
-        docnums = sorted(random.Random(len(docnums)).sample(docnums, sample))
+    docnums = sorted(matched, key=order_key)[:sample]
     share = size / max(live, 1)
     matched_set = set(matched)
     compared_set = set(compared) if compared is not None else set()
@@ -120,21 +121,54 @@ def counted_top_words(matched: Sequence[int], compared: Sequence[int] | None, li
     return key_terms(texts, len(docnums), len(matched), size, estimate, exact, query_terms, limit), size, len(docnums)
 
 
-def top_words(snapshot: Snapshot, query: str, limit: int, *, filters: Filters | None, sample: int,
+def top_words(shards: Sequence[Snapshot], query: str, limit: int, *, filters: Filters | None, sample: int,
               all_words: bool | None) -> TopWords:
-    """Index.top_words, in one snapshot."""
-    found = snapshot.find(query, filters, all_words=all_words)
-    metadata = snapshot.metadata
-    compared = filters.apply(metadata.live(), metadata) if filters else None
-    if compared is not None and len(found.scores) >= len(compared):
-        compared = None  # (the filters alone: compare them with the whole index)
-    wanted = snapshot.wanted(found)
-    query_terms = {term for field in wanted.values() for term in field.terms} | {
-        word for field in wanted.values() for phrase in field.phrases for word in phrase}
-    terms, size, read = counted_top_words(
-        found.scores.docnums.tolist(), None if compared is None else compared.docnums.tolist(),
-        snapshot.searcher.doc_count(),
-        snapshot.article_text, snapshot.document_frequency, snapshot.articles_with, query_terms, limit, sample)
-    every = found.scores.count_every()
-    return TopWords(terms=tuple(terms), matches=len(found.scores), compared=size, read=read,
-                    filtered=compared is not None, every_word=every if every < len(found.scores) else None)
+    """Index.top_words, in one snapshot of each shard. The articles of all the shards are
+    numbered one after the other (a shard's article number plus the articles of the
+    shards before it), and every count is summed over the shards: the words are those of
+    the whole index."""
+    import bisect
+
+    offsets, matched, compared_all, found_all = [], [], [], []
+    filtered, offset, live = False, 0, 0
+    query_terms: set[str] = set()
+    for snapshot in shards:
+        found = snapshot.find(query, filters, all_words=all_words)
+        metadata = snapshot.metadata
+        compared = filters.apply(metadata.live(), metadata) if filters else None
+        offsets.append(offset)
+        matched += (found.scores.docnums + offset).tolist()
+        compared_all += ((compared.docnums if compared is not None else metadata.live().docnums) + offset).tolist()
+        filtered = filtered or compared is not None
+        found_all.append(found)
+        wanted = snapshot.wanted(found)
+        query_terms |= {term for field in wanted.values() for term in field.terms} | {
+            word for field in wanted.values() for phrase in field.phrases for word in phrase}
+        offset += snapshot.searcher.doc_count_all()
+        live += snapshot.searcher.doc_count()
+    if filtered and len(matched) >= len(compared_all):
+        filtered = False  # (the filters alone: compare them with the whole index)
+
+    def shard_of_number(number: int) -> tuple[Snapshot, int]:
+        place = bisect.bisect_right(offsets, number) - 1
+        return shards[place], number - offsets[place]
+
+    def text_of(number: int) -> str:
+        snapshot, docnum = shard_of_number(number)
+        return snapshot.article_text(docnum)
+
+    def order_key(number: int) -> int:
+        snapshot, docnum = shard_of_number(number)
+        return int(snapshot.metadata.order_keys[docnum])
+
+    def document_frequency(term: str) -> int:  # (Snapshot.document_frequency's, of all the shards)
+        return max(map(sum, zip(*(snapshot.field_frequencies(term) for snapshot in shards))))
+
+    def articles_with(term: str) -> set[int]:
+        return {start + docnum for snapshot, start in zip(shards, offsets) for docnum in snapshot.articles_with(term)}
+
+    terms, size, read = counted_top_words(matched, compared_all if filtered else None, live, text_of,
+                                          document_frequency, articles_with, query_terms, limit, sample, order_key)
+    every = sum(found.scores.count_every() for found in found_all)
+    return TopWords(terms=tuple(terms), matches=len(matched), compared=size, read=read,
+                    filtered=filtered, every_word=every if every < len(matched) else None)

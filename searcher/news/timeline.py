@@ -82,30 +82,23 @@ def periods(first: dt.date, last: dt.date, by: str) -> list[dt.date]:
     return starts
 
 
-def timeline(snapshot: Snapshot, queries: Sequence[str], by: str, *, per: str | None, filters: Filters | None,
-             top: int, all_words: bool | None) -> Timeline:
-    """Index.timeline, in one snapshot (the same index generation for every query)."""
+def timeline(shards: Sequence[Snapshot], queries: Sequence[str], by: str, *, per: str | None,
+             filters: Filters | None, top: int, all_words: bool | None) -> Timeline:
+    """Index.timeline, in one snapshot of each shard (the same index generation for every
+    query): each shard's articles counted by day, the days of all shards summed."""
     if per is not None:
         check_facets([per])
-    metadata = snapshot.metadata
-    everything = filters.apply(metadata.live(), metadata) if filters else None
-    found = [(query, snapshot.find(query, filters, all_words=all_words).scores) for query in queries]
-    return build_timeline(found, everything, metadata, by, per=per, filters=filters, top=top)
-
-
-def build_timeline(found: Sequence[tuple[str, Mapping[int, float]]], everything: Mapping[int, float] | None,
-                   metadata: Metadata, by: str, *, per: str | None = None, filters: Filters | None = None,
-                   top: int = 5) -> Timeline:
-    """The timeline of each query's matches (`found`: query, article number -> score)
-    against `everything` (the articles that could match, under the filters; None: all)."""
     if by not in PERIODS:
         raise ValueError(f"by must be one of {', '.join(PERIODS)}, not {by!r}")
-    dates = metadata.dates
-    if everything is None:
-        everything = metadata.live()
-        all_days = metadata.live_days()
-    else:
-        all_days = dates.days(everything)
+    tallies = []  # of each shard: every article under the filters, each query's matches
+    for snapshot in shards:
+        metadata = snapshot.metadata
+        everything = filters.apply(metadata.live(), metadata) if filters else metadata.live()
+        found = [snapshot.find(query, filters, all_words=all_words).scores for query in queries]
+        tallies.append((metadata, everything, found))
+    all_days: Counter[int] = Counter()
+    for metadata, everything, _ in tallies:
+        all_days.update(metadata.live_days() if filters is None else metadata.dates.days(everything))
     first, last = _span(all_days, filters)
     starts = periods(first, last, by) if first <= last else []
     day_period = _period_of_days(all_days, starts, by)
@@ -114,21 +107,83 @@ def build_timeline(found: Sequence[tuple[str, Mapping[int, float]]], everything:
     since = filters.since.date() if filters is not None and filters.since is not None else dt.date.min
     until = filters.until.date() if filters is not None and filters.until is not None else dt.date.max
     spans = [(max(start, since), min(period_end(start, by), until)) for start in starts]
-    table = metadata.facet(per) if per else None
+    periods_of = _Periods(starts, spans, day_period, by)
     series = []
-    for query, scores in found:
-        if table is None:
-            undated = len(everything) - sum(all_days.values())
-            series.append(_series(query, None, scores, all_days, undated, dates, starts, spans, day_period, by))
+    for number, query in enumerate(queries):
+        if per is None:
+            tally = _Tally()
+            for metadata, everything, found in tallies:
+                tally.add(metadata, found[number], everything)
+            series.append(tally.series(query, None, periods_of))
             continue
-        for value, _ in table.count(scores)[:top]:
-            group = [docnum for docnum in table.articles_with([value]) if docnum in everything]
-            members = set(group)
-            mine = {docnum: 0.0 for docnum in scores if docnum in members}
-            base = dates.days(group)
-            undated = len(group) - sum(base.values())
-            series.append(_series(query, value, mine, base, undated, dates, starts, spans, day_period, by))
+        values: Counter[str] = Counter()
+        for metadata, _, found in tallies:
+            values.update(dict(metadata.facet(per).count(found[number])))
+        for value, _ in sorted(values.items(), key=lambda item: (-item[1], item[0]))[:top]:
+            tally = _Tally()
+            for metadata, everything, found in tallies:
+                group = [docnum for docnum in metadata.facet(per).articles_with([value]) if docnum in everything]
+                members = set(group)
+                tally.add(metadata, {docnum: 0.0 for docnum in found[number] if docnum in members}, group)
+            series.append(tally.series(query, value, periods_of))
     return Timeline(by=by, series=tuple(series), per=per)  # type: ignore[arg-type]
+
+
+class _Periods:
+    """The periods of a timeline: their starts, their spans within the filters' dates, and
+    the period of each day an article was published."""
+
+    def __init__(self, starts: list[dt.date], spans: list[tuple[dt.date, dt.date]], day_period: dict[int, int],
+                 by: str) -> None:
+        self.starts, self.spans, self.day_period, self.by = starts, spans, day_period, by
+
+    def count(self, days: Counter[int]) -> list[int]:
+        counts = [0] * len(self.starts)
+        for day, count in days.items():
+            number = self.day_period.get(day)
+            if number is not None:
+                counts[number] += count
+        return counts
+
+
+class _Tally:
+    """One series' counts, added up over the shards: matches and articles by day, undated
+    ones, and how many matches have every word."""
+
+    def __init__(self) -> None:
+        self.matches: Counter[int] = Counter()
+        self.articles: Counter[int] = Counter()
+        self.count = self.undated = self.articles_undated = self.every = 0
+        self.every_known = True
+
+    def add(self, metadata: Metadata, scores: Mapping[int, float], base: Any) -> None:
+        """A shard's matches (`scores`) and the articles they are set against (`base`)."""
+        dates = metadata.dates
+        values = dates.values
+        self.matches.update(dates.days(scores))
+        base_days = dates.days(base)
+        self.articles.update(base_days)
+        self.articles_undated += len(base) - sum(base_days.values())
+        self.count += len(scores)
+        self.undated += sum(1 for docnum in scores if not values[docnum])
+        count_every = getattr(scores, "count_every", None)  # (matching.Matches; a --per group is a plain map)
+        if count_every is None:
+            self.every_known = False
+        else:
+            self.every += count_every()
+
+    def series(self, query: str, value: str | None, periods_of: _Periods) -> Series:
+        matches, articles = periods_of.count(self.matches), periods_of.count(self.articles)
+        by, spans = periods_of.by, periods_of.spans
+        buckets = tuple(
+            Bucket(start=spans[number][0], end=spans[number][1], label=period_label(start, by),
+                   matches=matches[number], articles=articles[number],
+                   partial=spans[number] != (start, period_end(start, by)))
+            for number, start in enumerate(periods_of.starts)
+        )
+        every = self.every if self.every_known and self.every != self.count else None
+        return Series(query=query, buckets=buckets, matches=self.count, undated=self.undated, value=value,
+                      undated_articles=self.articles_undated, every_word=every)
 
 
 def _span(all_days: Counter[int], filters: Filters | None) -> tuple[dt.date, dt.date]:
@@ -154,30 +209,3 @@ def _period_of_days(all_days: Counter[int], starts: list[dt.date], by: str) -> d
         if number is not None:
             mapping[day] = number
     return mapping
-
-
-def _series(query: str, value: str | None, scores: Mapping[int, float], base: Counter[int], base_undated: int,
-            dates: Any, starts: list[dt.date], spans: list[tuple[dt.date, dt.date]], day_period: dict[int, int],
-            by: str) -> Series:
-    matches = [0] * len(starts)
-    articles = [0] * len(starts)
-    for day, count in dates.days(scores).items():
-        number = day_period.get(day)
-        if number is not None:
-            matches[number] += count
-    for day, count in base.items():
-        number = day_period.get(day)
-        if number is not None:
-            articles[number] += count
-    values = dates.values
-    undated = sum(1 for docnum in scores if not values[docnum])
-    buckets = tuple(
-        Bucket(start=spans[number][0], end=spans[number][1], label=period_label(start, by), matches=matches[number],
-               articles=articles[number],
-               partial=spans[number] != (start, period_end(start, by)))
-        for number, start in enumerate(starts)
-    )
-    count_every = getattr(scores, "count_every", None)  # (matching.Matches; a --per group is a plain map)
-    every = count_every() if count_every is not None else None
-    return Series(query=query, buckets=buckets, matches=len(scores), undated=undated, value=value,
-                  undated_articles=base_undated, every_word=every if every != len(scores) else None)

@@ -104,14 +104,15 @@ def read_file(
 
 def parse_data(
     data: bytes, file: CorpusFile, config: Config, on_problem: OnProblem, lines: Collection[int] | None = None,
-    json_lines: list[bytes] | None = None,
+    json_lines: list[bytes] | None = None, keep_id: Callable[[str], bool] | None = None,
 ) -> Iterator[Article]:
     """The articles in `data`, the bytes of `file` (with `lines`, as read_file), or for
     JSON lines, in `json_lines`, with `data` their head (see json_lines_of).
 
     JSON lines are decoded a line at a time: a line in another encoding is that line's
     problem, not the file's, and only the lines wanted are decoded at all. Other files
-    are decoded whole.
+    are decoded whole. `keep_id` may leave out articles by their id: the lines of JSON
+    lines it refuses are not made into articles (a shard's index run skips the others').
     """
     if json_lines is None:
         text = decode_file(data, file, on_problem)
@@ -129,7 +130,7 @@ def parse_data(
         numbered = ((number, json_lines[number - 1]) for number in sorted(lines) if 0 < number <= len(json_lines))
     report = _reporter(file, on_problem)
     yield from read_jsonl(decoded_lines(numbered, report), config.record_fields, file.default_id, report,
-                          str(file.path), config.date_formats)
+                          str(file.path), config.date_formats, keep_id)
 
 
 def refused_json_lines(file: CorpusFile, head: bytes, json_lines: list[bytes]) -> Problem | None:

@@ -28,9 +28,10 @@ _DATE_PART = re.compile(r"^(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|
 
 def read_jsonl(
     numbered: Iterable[tuple[int, str]], fields: Mapping[str, tuple[str, ...]], default_id: str, report: Report,
-    path: str = "", date_formats: Sequence[str] = (),
+    path: str = "", date_formats: Sequence[str] = (), keep_id: Callable[[str], bool] | None = None,
 ) -> Iterator[Article]:
-    """The articles of the (number, line) lines of a JSON lines file (at `path`), one object a line."""
+    """The articles of the (number, line) lines of a JSON lines file (at `path`), one object a line
+    (with `keep_id`, only those whose id it keeps: the others are not made at all)."""
     dates = DateParser(date_formats)
     for number, line in numbered:
         if not line.strip():
@@ -46,6 +47,8 @@ def read_jsonl(
         if not isinstance(record, dict):
             report(number, f"expected a JSON object, got {type(record).__name__}; line skipped", "error")
             continue
+        if keep_id is not None and not keep_id(record_id(record, fields, f"{default_id}:{number}")):
+            continue  # (a shard's run: another shard's article)
         article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, dates)
         if article is not None:
             yield article
@@ -148,22 +151,14 @@ def record_to_article(
     read by `dates` (the file's DateParser, with the configuration's date_format)."""
 
     def value(name: str) -> Any:
-        for key in fields[name]:
-            found = _lookup(record, key)
-            if found not in (None, "", []):
-                return found
-        return None
+        return _value(record, fields[name])
 
     def text(name: str, joiner: str = "\n\n") -> str:
-        found = value(name)
+        found = _text(value(name), joiner)
         if found is None:
+            report(line, f"field {name!r} is {type(value(name)).__name__}, expected text; ignored", "warning")
             return ""
-        if isinstance(found, list) and all(isinstance(item, (str, int, float)) for item in found):
-            return clean_text(joiner.join(str(item) for item in found)).strip()
-        if isinstance(found, (str, int, float)) and not isinstance(found, bool):
-            return clean_text(str(found)).strip()
-        report(line, f"field {name!r} is {type(found).__name__}, expected text; ignored", "warning")
-        return ""
+        return found
 
     def names(name: str) -> tuple[str, ...]:
         found = value(name)
@@ -197,6 +192,31 @@ def record_to_article(
         path=path,
         line=line,
     )
+
+
+def record_id(record: Mapping[str, Any], fields: Mapping[str, tuple[str, ...]], default_id: str) -> str:
+    """The id record_to_article gives `record`, and nothing else made (nor reported)."""
+    return _text(_value(record, fields["id"]), ",") or default_id
+
+
+def _value(record: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    """The first of `keys` (dotted paths) that `record` has a value for, not empty."""
+    for key in keys:
+        found = _lookup(record, key)
+        if found not in (None, "", []):
+            return found
+    return None
+
+
+def _text(found: Any, joiner: str) -> str | None:
+    """A field's value as text ("" for none); None when it is not text (an object)."""
+    if found is None:
+        return ""
+    if isinstance(found, list) and all(isinstance(item, (str, int, float)) for item in found):
+        return clean_text(joiner.join(str(item) for item in found)).strip()
+    if isinstance(found, (str, int, float)) and not isinstance(found, bool):
+        return clean_text(str(found)).strip()
+    return None
 
 
 def _lookup(record: Mapping[str, Any], key: str) -> Any:

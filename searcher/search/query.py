@@ -512,13 +512,46 @@ def _text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
-def more_like(searcher: Any, stored: dict[str, Any], terms: int) -> wq.Query | None:
-    """The query for the articles most like the stored article `stored`: its `terms` key
-    terms (Whoosh's, of its title, counted twice, and text, each weighted by how much it
-    characterises the article), OR-ed in the body; None when it has none."""
+def key_terms(searchers: list[Any], stored: dict[str, Any], terms: int) -> list[tuple[str, float]]:
+    """The `terms` key terms of the stored article `stored`, for the articles most like it
+    (like_query): Whoosh's, of its title, counted twice, and text, each weighted by how
+    much it characterises the article in the index the `searchers` read (of a sharded
+    index, one a shard)."""
+    from whoosh.classify import Bo1Model, Expander
+
     text = f"{stored.get('title', '')}\n{stored.get('title', '')}\n{stored.get('body', '')}"
-    key_terms = searcher.key_terms_from_text("body", text, numterms=terms, normalize=True)
-    return wq.Or([wq.Term("body", term, boost=weight) for term, weight in key_terms]) if key_terms else None
+    readers = [searcher.reader() for searcher in searchers]
+    # (Searcher.key_terms_from_text's steps, over the statistics of every shard.)
+    expander = Expander(readers[0] if len(readers) == 1 else _SummedReader(readers), "body", model=Bo1Model)
+    expander.add_text(text)
+    return expander.expanded_terms(terms, normalize=True)
+
+
+def like_query(terms: Sequence[tuple[str, float]]) -> wq.Query | None:
+    """The query for the articles most like an article: its key terms (key_terms), OR-ed in
+    the body; None when it has none."""
+    return wq.Or([wq.Term("body", term, boost=weight) for term, weight in terms]) if terms else None
+
+
+class _SummedReader:
+    """What Whoosh's key-term Expander reads of an index, summed over the readers of its
+    shards: the article count, a field's length, a term's collection frequency."""
+
+    def __init__(self, readers: list[Any]) -> None:
+        self._readers = readers
+        self.schema = readers[0].schema
+
+    def doc_count_all(self) -> int:
+        return sum(reader.doc_count_all() for reader in self._readers)
+
+    def field_length(self, fieldname: str) -> int:
+        return sum(reader.field_length(fieldname) for reader in self._readers)
+
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
+        return any(term in reader for reader in self._readers)
+
+    def frequency(self, fieldname: str, text: bytes) -> float:
+        return sum(reader.frequency(fieldname, text) for reader in self._readers if (fieldname, text) in reader)
 
 
 def highlight_terms(query: wq.Query) -> dict[str, Wanted]:

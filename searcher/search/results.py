@@ -15,8 +15,10 @@ import heapq
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
+from ..engine.folder import shard_of
 from ..model import FacetCount, Hit, Results
 from .filters import check_facets
+from .shard import Candidate, ShardFetch, ShardMatches, Shards, ShardQuery
 from .snapshot import Found
 
 if TYPE_CHECKING:
@@ -24,13 +26,13 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
 
 
-def search(shards: Sequence[Snapshot], query: str, limit: int | None, passages: int | None, *,
+def search(shards: Shards, query: str, limit: int | None, passages: int | None, *,
            filters: Filters | None, sort: str, facets: Sequence[str], auto_correct: bool, explain: bool,
            collapse: bool, all_words: bool | None) -> Results:
-    """Index.search, in one snapshot of each shard (one, for an index that is not
-    sharded): the shards score with the statistics of them all, and their answers are
-    merged as one index's would be (totals and facets summed, the best hits of each
-    ranked together by sort_key)."""
+    """Index.search, asking every shard (one, for an index that is not sharded: see
+    shard.py): the shards score with the statistics of them all, and their answers are
+    merged as one index's would be (totals and facets summed, the best candidates of
+    each ranked together by their sort keys, near-duplicate groups shown once)."""
     if query.strip() == "*" and sort == "relevance":
         sort = "newest"  # (every article scores alike: newest first says more)
     if limit is not None and limit < 1:
@@ -38,87 +40,168 @@ def search(shards: Sequence[Snapshot], query: str, limit: int | None, passages: 
     if passages is not None and passages < 0:
         raise ValueError(f"passages must be 0 or more, not {passages}")
     check_facets(facets)
-    config = shards[0].config
-    all_words = config.all_words if all_words is None else all_words
-    found = _find(shards, query, filters, all_words)
-    total, every = _counts(found)
-    # (A word in no article leaves no article with every word.)
-    lacking = not total or _matched(found) in ("any", "ranked") or not every
-    suggestion = _suggestion(shards, query) if lacking else None
+    config = shards.config
+    all_words = config.all_words if all_words is None else all_words  # type: ignore[attr-defined]
+    passage_count = config.passages if passages is None else passages  # type: ignore[attr-defined]
+    request = ShardQuery(query, filters, all_words, sort, limit, collapse, tuple(facets), passages=passage_count,
+                         explain=explain)
+    answers = _find(shards, request)
+    suggestion = _suggestion(answers)
     corrected_from = None
     if suggestion is not None and auto_correct:
         corrected_from, query = query, suggestion
-        found = _find(shards, query, filters, all_words)
-        total, every = _counts(found)
-    counts = {facet: _facet_counts(shards, found, facet) for facet in facets}
-    best = [shard.collapsed(one, sort, limit) if collapse else (shard.order(one, sort, limit), {})
-            for shard, one in zip(shards, found)]
-    passage_count = config.passages if passages is None else passages
-    chosen = _merged(shards, found, [order for order, _ in best], sort, limit)
-    # Hits (passages are most of their cost) for the chosen matches only, a shard at a time.
-    picks: dict[int, list[tuple[int, int, float]]] = {}
-    for rank, (number, docnum, score) in enumerate(chosen, start=1):
-        picks.setdefault(number, []).append((rank, docnum, score))
-    hits: list[Hit] = [None] * len(chosen)  # type: ignore[list-item]
-    for number, picked in picks.items():
-        shard, one, hidden = shards[number], found[number], best[number][1]
-        order = [(docnum, score) for _, docnum, score in picked]
-        for (rank, docnum, _), hit in zip(picked, shard.hits(one, order, passage_count, hidden)):
-            if explain:
-                from .explain import contributions
-
-                hit = replace(hit, contributions=contributions(one.searcher, one.scored_by(docnum), docnum))
-            hits[rank - 1] = hit if hit.rank == rank else replace(hit, rank=rank)
-    first = _first(found)
-    return Results(hits, total=total, matched=_matched(found),  # type: ignore[arg-type]
-                   query=str(first.query), facets=counts, suggestion=suggestion, corrected_from=corrected_from,
-                   variants=first.expansions, every_word=every)
+        request = replace(request, query=query)
+        answers = _find(shards, request)
+    chosen, answers = _shown(shards, request, answers)
+    hits = _hits(shards, answers, chosen, passage_count, explain)
+    first = _first(answers)
+    counts = {facet: _facet_counts([answer.facets[facet] for answer in answers], len(answers) == 1)
+              for facet in facets}
+    return Results(hits, total=sum(answer.total for answer in answers), matched=_matched(answers),  # type: ignore[arg-type]
+                   query=first.query, facets=counts, suggestion=suggestion, corrected_from=corrected_from,
+                   variants=first.expansions, every_word=sum(answer.every for answer in answers))
 
 
-def _find(shards: Sequence[Snapshot], query: str, filters: Filters | None, all_words: bool) -> list[Found]:
-    """The matches of `query` in every shard; when none of them has an article with
-    every word (with `all_words`), the matches of the query with any of its words."""
-    found = [shard.find(query, filters, all_words=all_words) for shard in shards]
-    if any(one.can_fall_back for one in found) and not any(one.scores for one in found):
-        return [shard.find(query, filters, all_words=all_words, fallback_only=True) for shard in shards]
-    return found
+def _find(shards: Shards, request: ShardQuery) -> list[ShardMatches]:
+    """Every shard's answer to `request`; when none of them has an article with every
+    word (with `all_words`), their answers for the query with any of its words."""
+    answers = shards.matches(request)
+    if any(answer.can_fall_back for answer in answers) and not any(answer.total for answer in answers):
+        answers = shards.matches(replace(request, fallback_only=True))
+    return answers
 
 
-def _counts(found: list[Found]) -> tuple[int, int]:
-    """How many articles match in all the shards, and how many of them have every word."""
-    return sum(len(one.scores) for one in found), sum(one.scores.count_every() for one in found)
-
-
-def _matched(found: list[Found]) -> str:
+def _matched(answers: list[ShardMatches]) -> str:
     """What the shards' matches are (see Results.matched): "any" when they fell back."""
-    return "any" if any(one.matched == "any" for one in found) else _first(found).matched
+    return "any" if any(answer.matched == "any" for answer in answers) else _first(answers).matched
 
 
-def _first(found: list[Found]) -> Found:
-    """A shard's matches that say what was searched: the first shard with articles (an
+def _first(answers: list[ShardMatches]) -> ShardMatches:
+    """A shard's answer that says what was searched: the first shard with articles (an
     empty one's query is the query as parsed, never resolved or fallen back)."""
-    return next((one for one in found if one.searcher.doc_count_all()), found[0])
+    return next((answer for answer in answers if answer.articles), answers[0])
 
 
-def _suggestion(shards: Sequence[Snapshot], query: str) -> str | None:
-    """The "did you mean" query. Each shard knows only its own words: a sharded index
-    suggests only what every shard with articles suggests alike, so that a word one
-    shard has is never replaced (it suggests less than one index would, never wrong)."""
-    if len(shards) == 1:
-        return shards[0].suggest(query)
-    found = {shard.suggest(query) for shard in shards if shard.searcher.doc_count_all()}
+def _suggestion(answers: list[ShardMatches]) -> str | None:
+    """The "did you mean" query, when the search lacks some of the query's words (then
+    every shard with articles lacks them, and has suggested). Each shard knows only its
+    own words: a sharded index suggests only what every shard with articles suggests
+    alike, so that a word one shard has is never replaced (less than one index would
+    suggest, never wrong)."""
+    total, every = sum(answer.total for answer in answers), sum(answer.every for answer in answers)
+    if total and _matched(answers) not in ("any", "ranked") and every:
+        return None
+    if len(answers) == 1:
+        return answers[0].suggestion
+    found = {answer.suggestion for answer in answers if answer.articles}
     return found.pop() if len(found) == 1 else None
 
 
-def _facet_counts(shards: Sequence[Snapshot], found: list[Found], facet: str) -> list[FacetCount]:
+def _facet_counts(counted: list[list[tuple[str, int]]], one: bool) -> list[FacetCount]:
     """(value, articles) over every shard's matches, most articles first (then by value),
     as one index counts them."""
     counts: dict[str, int] = {}
-    for shard, one in zip(shards, found):
-        for value, count in shard.metadata.facet(facet).count(one.scores):
+    for pairs in counted:
+        for value, count in pairs:
             counts[value] = counts.get(value, 0) + count
-    ordered = counts.items() if len(shards) == 1 else sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ordered = counts.items() if one else sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [FacetCount(value, count) for value, count in ordered]
+
+
+def _shown(shards: Shards, request: ShardQuery,
+           answers: list[ShardMatches]) -> tuple[list[tuple[int, Candidate]], list[ShardMatches]]:
+    """The best `request.wanted` candidates of all the shards, in order, as (shard's
+    place, candidate), with (with `request.collapse`) each group of near-duplicates
+    shown once, as its best member (a group may span shards: each shard's best member
+    is its candidate, and the best of those stands for the group); and the shards'
+    answers they were chosen from."""
+    limit = request.wanted
+    while True:
+        merged = sorted((candidate.key, number, candidate.docnum, candidate)
+                        for number, answer in enumerate(answers) for candidate in answer.candidates)
+        shown: list[tuple[int, Candidate]] = []
+        seen: set[int] = set()
+        for _, number, _, candidate in merged:
+            if candidate.group is not None:
+                if candidate.group[0] in seen:
+                    continue
+                seen.add(candidate.group[0])
+            shown.append((number, candidate))
+            if limit is not None and len(shown) == limit:
+                return shown, answers
+        if limit is None or all(answer.complete for answer in answers):
+            return shown, answers
+        # (Groups spanning shards took the room: look further.)
+        wanted = max(len(answer.candidates) for answer in answers) * 4
+        request = replace(request, wanted=wanted)
+        answers = shards.matches(request)
+
+
+def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, Candidate]],
+          passage_count: int | None, explain: bool) -> list[Hit]:
+    """The `chosen` candidates as Hits, in that order, each with the ids of the other
+    matching members of its group (in the group's order). Those not made already (see
+    with_hits) are made now, for those only: the passages are most of their cost."""
+    # Each group's matching members, as the shards' candidates say them; a shard that
+    # has no candidate of a group shown and more matches than it said may have some.
+    members: dict[int, tuple[str, ...]] = {}
+    matching: dict[int, set[str]] = {}
+    said: dict[int, set[int]] = {}
+    for number, answer in enumerate(answers):
+        for candidate in answer.candidates:
+            if candidate.group is not None:
+                place = candidate.group[0]
+                members[place] = candidate.members
+                matching.setdefault(place, set()).update(candidate.matching)
+                said.setdefault(place, set()).add(number)
+    shown_groups = sorted({candidate.group[0] for _, candidate in chosen if candidate.group is not None})
+    picks: list[list[tuple[int, float]]] = [[] for _ in answers]
+    for number, candidate in chosen:
+        if candidate.hit is None:
+            picks[number].append((candidate.docnum, candidate.score))
+    requests = []
+    for number, answer in enumerate(answers):
+        unsaid = tuple(place for place in shown_groups if number not in said[place] and not answer.complete)
+        requests.append(ShardFetch(answer.token, tuple(picks[number]), passage_count, explain, unsaid)
+                        if picks[number] or unsaid else None)
+    fetched = shards.fetch(requests) if any(requests) else [None] * len(answers)
+    made: dict[tuple[int, int], Hit] = {}
+    for number, one in enumerate(fetched):
+        if one is None:
+            continue
+        made.update(((number, docnum), hit) for (docnum, _), hit in zip(picks[number], one.hits))
+        for place, (group, here) in one.groups.items():
+            members[place] = tuple(group)
+            matching.setdefault(place, set()).update(here)
+    hits = []
+    for rank, (number, candidate) in enumerate(chosen, start=1):
+        hit = candidate.hit or made[number, candidate.docnum]
+        duplicates: tuple[str, ...] = ()
+        if candidate.group is not None:
+            place, own = candidate.group
+            duplicates = tuple(member for member in members[place] if member in matching[place] and member != own)
+        hits.append(replace(hit, rank=rank, duplicates=duplicates))
+    return hits
+
+
+def with_hits(shards: Shards, request: ShardQuery) -> list[ShardMatches]:
+    """Every shard's answer to `request`, with the hits of the best `request.wanted` of
+    all their candidates (as a search merges them) made already, with
+    `request.passages`: what a cluster's worker answers for the shards it holds, so that
+    a search of the cluster costs one call to each worker (cluster.py)."""
+    answers = shards.matches(request)
+    chosen, answers = _shown(shards, request, answers)
+    picks: list[list[tuple[int, float]]] = [[] for _ in answers]
+    for number, candidate in chosen:
+        picks[number].append((candidate.docnum, candidate.score))
+    fetched = shards.fetch([ShardFetch(answer.token, tuple(picked), request.passages, request.explain)
+                            if picked else None for answer, picked in zip(answers, picks)])
+    for answer, picked, one in zip(answers, picks, fetched):
+        if one is not None:
+            made = {docnum: hit for (docnum, _), hit in zip(picked, one.hits)}
+            answer.candidates = [replace(candidate, hit=made.get(candidate.docnum))
+                                 for candidate in answer.candidates]
+    return answers
 
 
 def matches(shards: Sequence[Snapshot], query: str, *, filters: Filters | None, sort: str,
@@ -160,26 +243,27 @@ def _merged(shards: Sequence[Snapshot], found: Sequence[Found], orders: Sequence
     return [(number, docnum, score) for _, number, docnum, score in keyed[:limit]]
 
 
-def similar(snapshot: Snapshot, article_id: str, limit: int, *, terms: int, passages: int) -> Results | None:
-    """Index.similar, in one snapshot."""
-    from . import matching
-    from .query import more_like
+def similar(shards: Shards, snapshots: Sequence[Snapshot], article_id: str, limit: int, *, terms: int,
+            passages: int) -> Results | None:
+    """Index.similar: the key terms of the article `article_id`, weighed with the
+    statistics of every shard (read from `snapshots`), searched in every shard; the
+    matches ranked together, near-duplicates shown once."""
+    from .query import key_terms
 
-    searcher = snapshot.searcher
-    docnum = searcher.document_number(id=article_id)
+    home = snapshots[0] if len(snapshots) == 1 else snapshots[shard_of(article_id, len(snapshots))]
+    docnum = home.searcher.document_number(id=article_id)
     if docnum is None:
         return None
-    query = more_like(searcher, searcher.stored_fields(docnum), terms)
-    if query is None:  # (an article with no words to look for)
+    like = key_terms([snapshot.searcher for snapshot in snapshots], home.searcher.stored_fields(docnum), terms)
+    if not like:  # (an article with no words to look for)
         return Results([], total=0, matched="ranked", query="")
-    scores = matching.scores(searcher, query, snapshot.columns)
     # (its own near-duplicates are the same story, not related ones)
-    copies = [searcher.document_number(id=copy) for copy in snapshot.duplicates_of(article_id)]
-    scores = scores.without([docnum, *(number for number in copies if number is not None)])
-    found = Found(searcher, scores.none_every(), query, "ranked")  # (hits have some of its words)
-    order, hidden = snapshot.collapsed(found, "relevance", limit)  # (near-duplicates shown once here too)
-    hits = list(snapshot.hits(found, order, passages, hidden))
-    return Results(hits, total=len(scores), matched="ranked", query=str(query))
+    request = ShardQuery("", None, False, "relevance", limit, True, like=tuple(like),
+                         left_out=(article_id, *home.duplicates_of(article_id)), passages=passages)
+    answers = shards.matches(request)
+    chosen, answers = _shown(shards, request, answers)  # (near-duplicates shown once here too)
+    hits = _hits(shards, answers, chosen, passages, False)
+    return Results(hits, total=sum(answer.total for answer in answers), matched="ranked", query=answers[0].query)
 
 
 def nothing_found(shards: Sequence[Snapshot], query: str, filters: Filters | None, per: str | None,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..engine.schema import STEMMED_FIELDS, from_stored
 from ..engine.tokens import stem
@@ -72,7 +72,12 @@ class Snapshot:
         self._speller = None
         self._duplicates = None
         self._grouped_numbers: dict[int, list[tuple[str, int]]] | None = None  # see _grouped
+        self._group_at: dict[int, tuple[int, str]] = {}  # by article number: (its group's place, its id)
+        self._in_group: dict[int, list[tuple[str, int]]] = {}  # by group's place: (id, number) of those here
         self._grouped_from: Any = None  # the groups it was made from
+        # Where the near-duplicate groups are saved, and the generation they must describe:
+        # a shard's are its sharded index's (see groups_of).
+        self._groups_path, self.groups_generation = path, generation
 
     @classmethod
     def open(cls, whoosh_ix: Any, path: Any, config: Config, queries: Callable[[], Any], words: Any,
@@ -140,13 +145,19 @@ class Snapshot:
             self._speller = Speller(self.searcher, schema, fields, self.queries.variants, self.words.words())
         return self._speller.suggest(query)
 
+    def groups_of(self, path: Any, generation: int) -> None:
+        """Read the near-duplicate groups of the index at `path` at `generation`: a shard's
+        are those of its sharded index (they may span shards), saved in its folder."""
+        self._groups_path, self.groups_generation = path, generation
+        self._duplicates = self._grouped_numbers = self._grouped_from = None
+
     @property
     def duplicates(self) -> Any:
         """groups.Duplicates: the saved near-duplicate groups."""
         if self._duplicates is None:
             from ..engine.groups import Duplicates
 
-            self._duplicates = Duplicates(self._path)
+            self._duplicates = Duplicates(self._groups_path)
         return self._duplicates
 
     def _grouped(self) -> dict[int, list[tuple[str, int]]]:
@@ -158,17 +169,37 @@ class Snapshot:
             return {}
         # (Made again when the groups are: an index run saves them after its commit, and a
         # search may come in between.)
-        groups = self.duplicates.groups(self.generation)
+        groups = self.duplicates.groups(self.groups_generation)
         if self._grouped_numbers is None or self._grouped_from is not groups:
             found: dict[int, list[tuple[str, int]]] = {}
+            self._group_at, self._in_group = {}, {}
             if groups:
                 number_of = self._numbers_of({member for group in groups for member in group})
-                for group in groups:
+                for place, group in enumerate(groups):
                     numbers = [(member, number_of[member]) for member in group if member in number_of]
+                    if numbers:
+                        self._in_group[place] = numbers
                     for member, number in numbers:
                         found[number] = [(other, at) for other, at in numbers if other != member]
+                        self._group_at[number] = (place, member)
             self._grouped_numbers, self._grouped_from = found, groups
         return self._grouped_numbers
+
+    def group_of(self, docnum: int) -> tuple[int, str] | None:
+        """The place of this article's near-duplicate group among the saved groups (the
+        same in every shard of an index), and its id; None when it is in none."""
+        return self._group_at.get(docnum) if self._grouped() else None
+
+    def matching_members(self, group: int, found: Found) -> set[str]:
+        """The ids of the members of group `group` (see group_of) that this shard holds
+        and that match."""
+        if not self._grouped():
+            return set()
+        return {member for member, number in self._in_group.get(group, ()) if number in found.scores}
+
+    def group_members(self, group: int) -> list[str]:
+        """Every member of group `group`, in the saved order."""
+        return list(self.duplicates.groups(self.groups_generation)[group])
 
     def _numbers_of(self, ids: set[str]) -> dict[str, int]:
         """The live article number of each of these ids that the index has, found in the
@@ -195,7 +226,7 @@ class Snapshot:
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
-        return self.duplicates.of(article_id, self.generation) if self.config.duplicates else []
+        return self.duplicates.of(article_id, self.groups_generation) if self.config.duplicates else []
 
     def stored_keys(self) -> bytearray:
         """Every article's near-duplicate keys (sketches.keys, KEYS_BYTES each), by article
@@ -223,9 +254,9 @@ class Snapshot:
         stored = self.searcher.stored_fields(docnum)
         return f"{stored.get('title', '')}\n\n{stored.get('caption', '')}\n\n{stored.get('body', '')}"
 
-    def document_frequency(self, term: str) -> int:
-        """How many articles have `term`, in the text field where most have it."""
-        return max(self.searcher.doc_frequency(fieldname, term) for fieldname in TEXT_FIELDS)
+    def field_frequencies(self, term: str) -> list[int]:
+        """How many articles have `term` in each text field (TEXT_FIELDS)."""
+        return [self.searcher.doc_frequency(fieldname, term) for fieldname in TEXT_FIELDS]
 
     def articles_with(self, term: str) -> set[int]:
         """The articles with `term` in one of their text fields (title, caption, body)."""
@@ -273,6 +304,18 @@ class Snapshot:
             scores = matching.scores(searcher, used, columns)
         return Found(searcher, self.filtered(scores, filters), used, prepared.matched, prepared.expansions,
                      can_fall_back=prepared.fallback is not None)
+
+    def find_like(self, terms: Sequence[tuple[str, float]], left_out: Sequence[str]) -> Found:
+        """The articles with some of an article's key terms (query.key_terms), scored by
+        them, less those with the ids `left_out` (the article and its near-duplicates)."""
+        from . import matching
+        from .query import like_query
+
+        query = like_query(terms)
+        scores = matching.scores(self.searcher, query, self.columns)
+        numbers = (self.searcher.document_number(id=article_id) for article_id in left_out)
+        scores = scores.without([number for number in numbers if number is not None])
+        return Found(self.searcher, scores.none_every(), query, "ranked")  # (hits have some of its words)
 
     def wanted(self, found: Found) -> dict[str, Wanted]:
         """What passages and concordances look for of what `found` matched, by field

@@ -1,0 +1,194 @@
+"""What a shard answers: the seam between a shard's reading session and a search of all of them.
+
+A search asks every shard twice, as Elasticsearch's query-then-fetch does:
+
+1. `matches(ShardQuery)`: how many of its articles match (and have every word), its
+   facet counts, its "did you mean", and its best candidates, each with the key that
+   places it among every shard's (Snapshot.sort_key), its near-duplicate group and
+   which members of that group it holds that match;
+2. `fetch(ShardFetch)`: the hits, with their passages, of those of its candidates
+   that made the merged top k (passages are most of a shard's time: made for those
+   only), and, rarely, the matching members of groups it did not say.
+
+search/results.py merges the answers. The shards score with the statistics of the
+whole index, so that the merged ranking is one index's. `LocalShards` answers from
+snapshots in this process (one, for an index that is not sharded). cluster.py asks a
+Dask actor a worker, which holds that worker's shards as LocalShards: a call to an
+actor costs about 1 ms, so each answers the first question for all its shards with
+the hits of its own best candidates already made (`with_hits`), and the second
+question is left for the few hits the merge wants beyond those. Requests and answers
+are plain, picklable dataclasses: they are what travels.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Protocol, Sequence
+
+from ..model import Hit
+
+if TYPE_CHECKING:
+    from .filters import Filters
+    from .snapshot import Found, Snapshot
+
+
+@dataclass(frozen=True)
+class ShardQuery:
+    """What a search asks each shard first."""
+
+    query: str
+    filters: Filters | None
+    all_words: bool
+    sort: str
+    wanted: int | None  # candidates wanted (None: all)
+    collapse: bool  # near-duplicates: one candidate a group
+    facets: tuple[str, ...] = ()
+    fallback_only: bool = False  # the query with any of its words (see Snapshot.find)
+    # Instead of `query`, the articles like one: its key terms, and the ids to leave out
+    # (see Snapshot.find_like).
+    like: tuple[tuple[str, float], ...] = ()
+    left_out: tuple[str, ...] = ()
+    # Hits with these passages for the best `wanted` candidates of all the shards asked
+    # together, in the answers (see with_hits).
+    passages: int | None = None
+    explain: bool = False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A shard's match that may make the top k."""
+
+    key: tuple  # Snapshot.sort_key: where it goes among every shard's
+    docnum: int
+    score: float
+    group: tuple[int, str] | None  # (its group's place among the saved groups, its id): see Snapshot.group_of
+    members: tuple[str, ...] = ()  # its group's members, in order
+    matching: tuple[str, ...] = ()  # those of them in this shard that match
+    hit: Hit | None = None  # made already (see with_hits)
+
+
+@dataclass
+class ShardMatches:
+    """A shard's answer to a ShardQuery."""
+
+    token: int  # names the matches in the fetch that follows
+    total: int
+    every: int  # of them, those with every word
+    matched: str  # Results.matched, as this shard's matches are
+    can_fall_back: bool
+    articles: int  # in the shard (deleted ones too): an empty shard says nothing of what was searched
+    query: str  # the query as searched, and its name variants
+    expansions: tuple
+    facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None  # its "did you mean", when it lacks some of the query's words
+    candidates: list[Candidate]
+    complete: bool  # no more candidates than these
+
+
+@dataclass(frozen=True)
+class ShardFetch:
+    """What a search asks a shard second: hits for `picks` (article number, score), and
+    the matching members of the groups at `groups`."""
+
+    token: int
+    picks: tuple[tuple[int, float], ...]
+    passages: int | None
+    explain: bool
+    groups: tuple[int, ...] = ()
+
+
+@dataclass
+class Fetched:
+    """A shard's answer to a ShardFetch: the hits (rank 0: the search ranks them), and by
+    group place, the group's members in order and the ids of those here that match."""
+
+    hits: list[Hit]
+    groups: dict[int, tuple[list[str], set[str]]] = field(default_factory=dict)
+
+
+class Shards(Protocol):
+    """Every shard of an index, asked together (see the module's docstring)."""
+
+    config: object
+    count: int  # of shards
+
+    def matches(self, request: ShardQuery) -> list[ShardMatches]:
+        """Each shard's answer to `request` (in shard order)."""
+
+    def fetch(self, requests: Sequence[ShardFetch | None]) -> list[Fetched | None]:
+        """Each asked shard's answer (None where the request is None)."""
+
+
+class ShardSearch:
+    """A shard's answers, from one snapshot of it: what LocalShards and a cluster's actors
+    hold. The matches of the last few queries are kept for the fetches that follow."""
+
+    KEEP = 32  # matches kept for a fetch (searches at once, on one shard)
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._found: dict[int, Found] = {}
+        self._tokens = itertools.count(1)
+
+    def matches(self, request: ShardQuery) -> ShardMatches:
+        shard = self.snapshot
+        if request.like:
+            found = shard.find_like(request.like, request.left_out)
+        else:
+            found = shard.find(request.query, request.filters, all_words=request.all_words,
+                               fallback_only=request.fallback_only)
+        token = next(self._tokens)
+        self._found[token] = found
+        while len(self._found) > self.KEEP:
+            del self._found[next(iter(self._found))]
+        total, every = len(found.scores), found.scores.count_every()
+        # (A search of all the shards lacks words only when each shard does: see results.)
+        lacking = not total or found.matched in ("any", "ranked") or not every
+        facets = {facet: shard.metadata.facet(facet).count(found.scores) for facet in request.facets}
+        if request.collapse:
+            order, _ = shard.collapsed(found, request.sort, request.wanted)
+        else:
+            order = shard.order(found, request.sort, request.wanted)
+        candidates = []
+        for docnum, score in order:
+            group = shard.group_of(docnum) if request.collapse else None
+            members, matching = ((), ()) if group is None else (
+                tuple(shard.group_members(group[0])), tuple(sorted(shard.matching_members(group[0], found))))
+            candidates.append(Candidate(shard.sort_key(found, request.sort, docnum, score), docnum, score, group,
+                                        members, matching))
+        return ShardMatches(token, total, every, found.matched, found.can_fall_back, shard.searcher.doc_count_all(),
+                            str(found.query), found.expansions, facets,
+                            shard.suggest(request.query) if lacking else None, candidates,
+                            request.wanted is None or len(order) < request.wanted)
+
+    def fetch(self, request: ShardFetch) -> Fetched:
+        shard = self.snapshot
+        found = self._found.get(request.token)
+        if found is None:
+            raise LookupError(f"no matches {request.token} kept (more than {self.KEEP} searches at once)")
+        hits = []
+        for (docnum, _), hit in zip(request.picks, shard.hits(found, list(request.picks), request.passages)):
+            if request.explain:
+                from .explain import contributions
+
+                hit = replace(hit, contributions=contributions(found.searcher, found.scored_by(docnum), docnum))
+            hits.append(hit)
+        groups = {place: (shard.group_members(place), shard.matching_members(place, found)) for place in request.groups}
+        return Fetched(hits, groups)
+
+
+class LocalShards:
+    """The shards of an index open in this process (one, for an index that is not sharded)."""
+
+    def __init__(self, snapshots: Sequence[Snapshot]) -> None:
+        self.snapshots = snapshots
+        self.config = snapshots[0].config
+        self.count = len(snapshots)
+        self._searches = [ShardSearch(snapshot) for snapshot in snapshots]
+
+    def matches(self, request: ShardQuery) -> list[ShardMatches]:
+        return [search.matches(request) for search in self._searches]
+
+    def fetch(self, requests: Sequence[ShardFetch | None]) -> list[Fetched | None]:
+        return [None if request is None else search.fetch(request) for search, request in zip(self._searches, requests)]
