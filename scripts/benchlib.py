@@ -12,6 +12,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import tempfile
 import statistics
 import subprocess
@@ -19,7 +20,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 from pathlib import Path
 
@@ -237,3 +238,64 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def _is_number(text: str) -> bool:
     return bool(text) and text.replace(",", "").replace(".", "").replace("x", "").replace("%", "").lstrip("-").isdigit()
+
+
+@dataclass
+class LocalCluster:
+    """A Dask scheduler and workers, each a process of its own bound to 127.0.0.1 (see
+    start_cluster); stopped by pid."""
+
+    address: str
+    scheduler: subprocess.Popen  # type: ignore[type-arg]
+    workers: list[subprocess.Popen] = field(default_factory=list)  # type: ignore[type-arg]
+    logs: list = field(default_factory=list)  # type: ignore[type-arg]
+
+    def stop(self) -> None:
+        for process in [*self.workers, self.scheduler]:
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        for log in self.logs:
+            log.close()
+
+
+def start_cluster(folder: Path, workers: int = 2) -> LocalCluster:
+    """A scheduler and `workers` workers of one thread, no nanny (a killed worker stays
+    dead), each a process bound to 127.0.0.1 with its dashboard on 127.0.0.1 too (Dask's
+    --no-dashboard alone still opened a port on every interface); logs in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scheduler_file = folder / "scheduler.json"
+    loopback = ["--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"]
+    log = (folder / "scheduler.log").open("w")
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", "0",
+                                  "--scheduler-file", str(scheduler_file), *loopback], stdout=log, stderr=log)
+    cluster = LocalCluster("", scheduler, logs=[log])
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() or not scheduler_file.read_text().strip():
+            if scheduler.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the scheduler did not start: see {folder / 'scheduler.log'}")
+            time.sleep(0.1)
+        cluster.address = json.loads(scheduler_file.read_text())["address"]
+        if not cluster.address.startswith("tcp://127.0.0.1:"):
+            raise RuntimeError(f"the scheduler listens on {cluster.address}, not on 127.0.0.1")
+        for number in range(workers):
+            log = (folder / f"worker-{number}.log").open("w")
+            cluster.logs.append(log)
+            cluster.workers.append(subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker", cluster.address, "--no-nanny", "--nthreads", "1",
+                 *loopback], stdout=log, stderr=log))
+        from distributed import Client
+
+        with Client(cluster.address, set_as_default=False, timeout=30) as client:
+            client.wait_for_workers(workers, timeout=60)
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def rss_mb(pid: int) -> float:
+    """The RSS of one process, in MB."""
+    with open(f"/proc/{pid}/statm", encoding="utf-8") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6

@@ -34,6 +34,18 @@ class SearcherError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
+    def __reduce__(self) -> tuple:  # type: ignore[type-arg]
+        # (Pickled whole, whatever the subclass's arguments: a shard's error on a cluster's
+        # worker is raised again, as it is, in the process that searched.)
+        return _restored, (type(self), dict(self.__dict__))
+
+
+def _restored(cls: type[SearcherError], state: dict) -> SearcherError:  # type: ignore[type-arg]
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message"))
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(SearcherError):
     """The configuration file is unreadable, has an unknown key or a bad value."""
@@ -86,6 +98,10 @@ class IndexWriteError(SearcherError):
     def __init__(self, message: str, *, hint: str | None = "check the folder's space and permissions, "
                                                            "or index into another folder with --index") -> None:
         super().__init__(message, hint=hint)
+
+
+class ClusterError(SearcherError):
+    """The Dask cluster does not answer, or no worker of it can serve a shard."""
 
 
 class Interrupted(SearcherError):

@@ -51,3 +51,10 @@ def test_bench_startup_runs(tiny_corpus: Path) -> None:
 def test_known_item_runs(tiny_corpus: Path) -> None:
     out = run("known_item.py", "--corpus", str(tiny_corpus), "--queries", "20")
     assert re.search(r"\| tiny\.jsonl \| title +\| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \|", out), out
+
+
+def test_bench_cluster_runs(tiny_corpus: Path) -> None:
+    out = run("bench_cluster.py", "--corpus", str(tiny_corpus), "--small", str(tiny_corpus), "--shards", "3",
+              "--rounds", "1", "--titles", "20", "--short", "5")
+    assert re.search(r"\| results identical to one index +\| every query +\| 25/25 and 5/5 +\| yes +\|", out), out
+    assert "| memory per open shard (RSS added, averaged)" in out
