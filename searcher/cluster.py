@@ -99,13 +99,21 @@ class ShardActor:
             snapshot.searcher.weighting.statistics = statistics
             snapshot.groups_of(self._top, generation)
 
-    def matches(self, request: ShardQuery) -> list[ShardMatches]:
+    # The answers to a search run on the worker's event loop (async), not in Dask's actor
+    # thread: a few ms of work each, and the hand-over between the threads cost about
+    # 1 ms a call here (BBC's short queries, one worker: 6.8 ms p50 a call, 5.5 async).
+    # Opening, which reads every term of a shard, stays in the thread.
+
+    async def matches(self, request: ShardQuery) -> list[ShardMatches]:
         from .search.results import with_hits
 
         return with_hits(self._shards, request)
 
-    def fetch(self, requests: list[ShardFetch | None]) -> list[Fetched | None]:
+    async def fetch(self, requests: list[ShardFetch | None]) -> list[Fetched | None]:
         return self._shards.fetch(requests)
+
+    async def suggest(self, query: str, words: list[str]) -> list[str | None]:
+        return self._shards.suggest(query, words)
 
     def close(self) -> None:
         for index in self._indexes:
@@ -204,6 +212,9 @@ class ClusterShards:
         asked = [[requests[number] for number in held] for held in self._held]
         answers = self._call(lambda actor, place: actor.fetch(asked[place]) if any(asked[place]) else None)
         return self._in_order([answer or [None] * len(held) for answer, held in zip(answers, self._held)])
+
+    def suggest(self, query: str, words: Sequence[str]) -> list[str | None]:
+        return self._in_order(self._call(lambda actor, _: actor.suggest(query, list(words))))
 
     def ask(self, question: Any) -> Any:
         """`question(self)` (a search of every shard), with the shards ready; asked again

@@ -46,7 +46,7 @@ def search(shards: Shards, query: str, limit: int | None, passages: int | None, 
     request = ShardQuery(query, filters, all_words, sort, limit, collapse, tuple(facets), passages=passage_count,
                          explain=explain)
     answers = _find(shards, request)
-    suggestion = _suggestion(answers)
+    suggestion = _suggestion(shards, answers, query)
     corrected_from = None
     if suggestion is not None and auto_correct:
         corrected_from, query = query, suggestion
@@ -82,18 +82,23 @@ def _first(answers: list[ShardMatches]) -> ShardMatches:
     return next((answer for answer in answers if answer.articles), answers[0])
 
 
-def _suggestion(answers: list[ShardMatches]) -> str | None:
-    """The "did you mean" query, when the search lacks some of the query's words (then
-    every shard with articles lacks them, and has suggested). Each shard knows only its
-    own words: a sharded index suggests only what every shard with articles suggests
-    alike, so that a word one shard has is never replaced (less than one index would
-    suggest, never wrong)."""
+def _suggestion(shards: Shards, answers: list[ShardMatches], query: str) -> str | None:
+    """The "did you mean" query, when the search lacks some of the query's words. Each
+    shard knows only its own words: a sharded index suggests only what every shard with
+    articles suggests alike, so that a word one shard has is never replaced (less than
+    one index would suggest, never wrong)."""
     total, every = sum(answer.total for answer in answers), sum(answer.every for answer in answers)
     if total and _matched(answers) not in ("any", "ranked") and every:
         return None
+    # The words no shard has (a shard lacking words says which, in its answer).
+    with_articles = [answer for answer in answers if answer.articles] or answers[:1]
+    missing = set(with_articles[0].unknown).intersection(*(answer.unknown for answer in with_articles[1:]))
+    if not missing:
+        return None
+    suggested = shards.suggest(query, sorted(missing))
     if len(answers) == 1:
-        return answers[0].suggestion
-    found = {answer.suggestion for answer in answers if answer.articles}
+        return suggested[0]
+    found = {suggestion for suggestion, answer in zip(suggested, answers) if answer.articles}
     return found.pop() if len(found) == 1 else None
 
 
@@ -143,7 +148,8 @@ def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, C
     matching members of its group (in the group's order). Those not made already (see
     with_hits) are made now, for those only: the passages are most of their cost."""
     # Each group's matching members, as the shards' candidates say them; a shard that
-    # has no candidate of a group shown and more matches than it said may have some.
+    # holds a member of a group shown (folder.shard_of), has no candidate of it and more
+    # matches than it said may have some.
     members: dict[int, tuple[str, ...]] = {}
     matching: dict[int, set[str]] = {}
     said: dict[int, set[int]] = {}
@@ -159,9 +165,11 @@ def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, C
     for number, candidate in chosen:
         if candidate.hit is None:
             picks[number].append((candidate.docnum, candidate.score))
+    holders = {place: {shard_of(member, len(answers)) for member in members[place]} for place in shown_groups}
     requests = []
     for number, answer in enumerate(answers):
-        unsaid = tuple(place for place in shown_groups if number not in said[place] and not answer.complete)
+        unsaid = tuple(place for place in shown_groups
+                       if number in holders[place] and number not in said[place] and not answer.complete)
         requests.append(ShardFetch(answer.token, tuple(picks[number]), passage_count, explain, unsaid)
                         if picks[number] or unsaid else None)
     fetched = shards.fetch(requests) if any(requests) else [None] * len(answers)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterator, Sequence
 
 from ..engine.schema import STEMMED_FIELDS, from_stored
 from ..engine.tokens import stem
@@ -135,15 +135,21 @@ class Snapshot:
             self._metadata = Metadata(self.searcher)
         return self._metadata
 
-    def suggest(self, query: str) -> str | None:
-        """The query with its words that no article has replaced by the closest ones, or None."""
+    def suggest(self, query: str, only: Collection[str] | None = None) -> str | None:
+        """The query with its words that no article has replaced by the closest ones, or
+        None (with `only`: those of them only; see spelling.Speller.suggest)."""
+        return self.speller.suggest(query, only)
+
+    @property
+    def speller(self) -> Any:
+        """spelling.Speller: did you mean."""
         if self._speller is None:
             from .spelling import Speller
 
             schema = self.searcher.schema
             fields = [name for name in self.config.boosts if name in schema]
             self._speller = Speller(self.searcher, schema, fields, self.queries.variants, self.words.words())
-        return self._speller.suggest(query)
+        return self._speller
 
     def groups_of(self, path: Any, generation: int) -> None:
         """Read the near-duplicate groups of the index at `path` at `generation`: a shard's

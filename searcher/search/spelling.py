@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Iterator, Sequence
 
 from ..engine.tokens import TOKEN, fold, stem
 
@@ -34,6 +34,16 @@ class Correction:
 def corrections(text: str, is_known: Callable[[str], bool], closest: Callable[[str], str | None]) -> list[Correction]:
     """The missing words of `text` and their closest known words (words with none left out)."""
     found = []
+    for match in _words(text, is_known):
+        word = match.group()
+        suggestion = closest(word)
+        if suggestion and suggestion.lower() != word.lower():
+            found.append(Correction(match.start(), word, _cased_as(suggestion, word)))
+    return found
+
+
+def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]]:
+    """The words of `text` that a suggestion may correct and that are not known."""
     for match in TOKEN.finditer(text):
         word = match.group()
         if word in _OPERATORS or len(word) < 3 or any(c.isdigit() for c in word):
@@ -41,12 +51,8 @@ def corrections(text: str, is_known: Callable[[str], bool], closest: Callable[[s
         if text[match.start() - 1:match.start()] in ("*", "?", ":") or text[match.end():match.end() + 1] in (
                 "*", "?", "~", ":"):
             continue  # (wildcards, fuzzy words, field names and a field's words are the user's own)
-        if is_known(word):
-            continue
-        suggestion = closest(word)
-        if suggestion and suggestion.lower() != word.lower():
-            found.append(Correction(match.start(), word, _cased_as(suggestion, word)))
-    return found
+        if not is_known(word):
+            yield match
 
 
 def _cased_as(word: str, model: str) -> str:
@@ -77,10 +83,18 @@ class Speller:
         self._words = words  # the words stemming changes, sorted (batch.WordList)
         self._body_terms: list[str] | None = None
 
-    def suggest(self, query: str) -> str | None:
-        """The query with its words that no article has replaced by the closest ones, or None."""
-        found = corrections(query, self.is_known, self.closest)
+    def suggest(self, query: str, only: Collection[str] | None = None) -> str | None:
+        """The query with its words that no article has replaced by the closest ones, or
+        None; with `only`, those words only (the others are known elsewhere: in another
+        shard of the index)."""
+        is_known = self.is_known if only is None else (lambda word: word not in only or self.is_known(word))
+        found = corrections(query, is_known, self.closest)
         return corrected(query, found) if found else None
+
+    def unknown(self, query: str) -> list[str]:
+        """The words of `query` that suggest would correct: those no article has. (Cheap:
+        a lookup a word.)"""
+        return [match.group() for match in _words(query, self.is_known)]
 
     def is_known(self, word: str) -> bool:
         for fieldname, analyzer in self._analyzers:
