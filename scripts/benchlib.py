@@ -265,6 +265,7 @@ def start_cluster(folder: Path, workers: int = 2) -> LocalCluster:
     --no-dashboard alone still opened a port on every interface); logs in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     scheduler_file = folder / "scheduler.json"
+    scheduler_file.unlink(missing_ok=True)  # (an earlier run's names a scheduler gone)
     loopback = ["--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"]
     log = (folder / "scheduler.log").open("w")
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", "0",

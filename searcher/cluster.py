@@ -88,6 +88,8 @@ class ShardActor:
 
         self.close()
         self._indexes = [Index.open(folder, self._config) for folder in self._folders]
+        for index in self._indexes[1:]:
+            index.share_queries(self._indexes[0])
         searches = [index.shard_search() for index in self._indexes]
         self._shards = LocalShards([search.snapshot for search in searches])
         return [(snapshot.generation, CollectionStatistics.of(snapshot.searcher)) for snapshot in self._shards.snapshots]

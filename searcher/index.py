@@ -70,6 +70,8 @@ class Index:
         self.shards: list[Index] | None = None
         if len(whoosh_ixs) > 1:
             self.shards = [Index(path / shard_name(number), [ix], config) for number, ix in enumerate(whoosh_ixs)]
+            for shard in self.shards[1:]:
+                shard.share_queries(self.shards[0])
         self._ix = whoosh_ixs[0] if self.shards is None else None
         self._statistics = statistics  # (None: the index's own; see open)
         self._current: Snapshot | None = None  # the reading session of the last commit: see _snapshot
@@ -417,6 +419,11 @@ class Index:
         from .search.shard import LocalShards
 
         return question(LocalShards(self._snapshots()))
+
+    def share_queries(self, other: Index) -> None:
+        """Parse queries with `other`'s QueryBuilder (an index of the same schema and
+        configuration): the shards of an index in a process parse each query once."""
+        self._queries = other._queries  # type: ignore[method-assign]
 
     def shard_search(self) -> ShardSearch:
         """This index's answers as a shard of a sharded index (search/shard.py), from
