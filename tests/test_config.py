@@ -93,6 +93,9 @@ search:
         ("lock_wait: soon\n", "lock_wait: expected a number of seconds, 0 or more, got 'soon'"),
         ("commit_every: 0\n", "commit_every: expected a whole number of at least 1, got 0"),
         ("follow_links: sometimes\n", "follow_links: expected true or false, got 'sometimes'"),
+        ("corpus: news\ncluster: sched 8786\n",
+         "searcher.yaml:2: cluster: expected a Dask scheduler address such as tcp://host:8786, got 'sched 8786'"),
+        ("cluster_timeout: -1\n", "cluster_timeout: expected a number of seconds, 0 or more, got -1"),
         ("index: [a, b]\n", "index: expected a path, got a list"),
         ("search: [1, 2]\n", "search: expected a mapping of keys to values, got a list"),
         ("corpus: news\n  bad indent: x\n", "not valid YAML"),
@@ -116,3 +119,20 @@ def test_yaml_is_read_safely(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_the_cluster_from_the_file_the_environment_or_the_command(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path / "searcher.yaml", "cluster: tcp://sched:8786\ncluster_timeout: 2.5\n")
+    config = load_config(path)
+    assert (config.cluster, config.cluster_timeout) == ("tcp://sched:8786", 2.5)
+    assert config.with_cluster(None).cluster == "tcp://sched:8786"  # (no --cluster: the file's)
+    assert config.with_cluster("10.0.0.5:8786").cluster == "10.0.0.5:8786"
+    assert config.with_cluster("").cluster is None  # (--cluster "": this machine)
+    with pytest.raises(ConfigError, match="--cluster: expected a Dask scheduler address"):
+        config.with_cluster("http://sched")
+    monkeypatch.setenv("SEARCHER_CLUSTER", "tls://other:9000")
+    assert load_config(path).cluster == "tls://other:9000"
+    monkeypatch.setenv("SEARCHER_CLUSTER", "nowhere")
+    with pytest.raises(ConfigError, match=r"\$SEARCHER_CLUSTER: expected a Dask scheduler address"):
+        load_config(path)
