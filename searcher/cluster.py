@@ -114,8 +114,8 @@ class ShardActor:
     async def fetch(self, requests: list[ShardFetch | None]) -> list[Fetched | None]:
         return self._shards.fetch(requests)
 
-    async def suggest(self, query: str, words: list[str]) -> list[str | None]:
-        return self._shards.suggest(query, words)
+    async def spellings(self, words: list[str]) -> list[dict[str, dict[str, tuple[int, int, int]]]]:
+        return self._shards.spellings(words)
 
     def close(self) -> None:
         for index in self._indexes:
@@ -215,8 +215,8 @@ class ClusterShards:
         answers = self._call(lambda actor, place: actor.fetch(asked[place]) if any(asked[place]) else None)
         return self._in_order([answer or [None] * len(held) for answer, held in zip(answers, self._held)])
 
-    def suggest(self, query: str, words: Sequence[str]) -> list[str | None]:
-        return self._in_order(self._call(lambda actor, _: actor.suggest(query, list(words))))
+    def spellings(self, words: Sequence[str]) -> list[dict[str, dict[str, tuple[int, int, int]]]]:
+        return self._in_order(self._call(lambda actor, _: actor.spellings(list(words))))
 
     def ask(self, question: Any) -> Any:
         """`question(self)` (a search of every shard), with the shards ready; asked again

@@ -325,8 +325,9 @@ class Index:
         """
         from .search.results import similar
 
-        return self._ask(lambda shards: similar(shards, self._snapshots(), article_id, limit, terms=terms,
-                                                passages=passages))
+        snapshots = self._snapshots()  # (the key terms are weighed here: the same snapshots as the search's)
+        return self._ask(lambda shards: similar(shards, snapshots, article_id, limit, terms=terms, passages=passages),
+                         snapshots)
 
     @_reads_index
     def nothing_found(self, query: str, filters: Filters | None = None, per: str | None = None,
@@ -406,10 +407,10 @@ class Index:
                 snapshot.groups_of(self.path, generation)  # (the whole index's, saved by its index run)
         return self._summed
 
-    def _ask(self, question: Callable[[Shards], T]) -> T:
+    def _ask(self, question: Callable[[Shards], T], snapshots: list[Snapshot] | None = None) -> T:
         """`question(shards)`, asked of every shard together (search/shard.py): of the
-        snapshots of this process (one, for an index that is not sharded), or of a
-        sharded index's actors on its cluster."""
+        snapshots of this process (`snapshots`, else the current ones; one, for an index
+        that is not sharded), or of a sharded index's actors on its cluster."""
         if self.shards is not None and self.config.cluster:
             if self._cluster is None:
                 from .cluster import ClusterShards
@@ -418,7 +419,7 @@ class Index:
             return self._cluster.ask(question)
         from .search.shard import LocalShards
 
-        return question(LocalShards(self._snapshots()))
+        return question(LocalShards(snapshots or self._snapshots()))
 
     def share_queries(self, other: Index) -> None:
         """Parse queries with `other`'s QueryBuilder (an index of the same schema and

@@ -75,6 +75,18 @@ def test_index_runs_on_a_sharded_index_write_only_the_shards_that_changed(tmp_pa
         assert len(index.shards or ()) == 2 and len(index) == 30
     with pytest.raises(SearcherError, match="has 2 shards, not 1"):
         update_index(config, [corpus], shards=1)
+    # A rebuild with no corpus named indexes the one indexed before; with none known, it
+    # says so before it touches the index.
+    assert update_index(config, None, shards=4, rebuild=True).added == 30
+    bare = Config(index=tmp_path / "bare")
+    from searcher import Article, CorpusError
+
+    with Index.create(bare.index, shards=2) as index:
+        index.add([Article(id=f"a{n}", title="Oil", body="Oil prices rose.") for n in range(5)])
+    with pytest.raises(CorpusError, match="no corpus to index"):
+        update_index(bare, None, shards=3, rebuild=True)
+    with Index.open(bare.index) as index:
+        assert len(index) == 5 and len(index.shards or ()) == 2
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +150,20 @@ def test_a_sharded_reuters_answers_every_command_as_one_index(reuters_sharded: P
         stats = sharded.stats()
         assert stats.articles == len(one) and stats.corpus == one.stats().corpus
         assert sharded.get(reuters_records[5]["id"]) == one.get(reuters_records[5]["id"])
+
+
+def test_a_sharded_index_with_empty_shards_keeps_its_reading_session(tmp_path: Path) -> None:
+    """An empty shard's searcher never says it is up to date (Whoosh's empty reader has no
+    generation): the index reopened every shard on every call, closing the readers of the
+    call before (`similar` failed with ReaderClosed)."""
+    from searcher import Article
+
+    articles = [Article(id=f"a{n}", title=f"Oil and gas {n}", body="Oil prices rose. Gas prices fell.")
+                for n in range(3)]
+    with Index.create(tmp_path / "ix", shards=8) as index:
+        index.add(articles)
+        assert sum(1 for shard in index.shards or () if len(shard) == 0) >= 5
+        assert index._snapshots() is index._snapshots() or \
+            all(a is b for a, b in zip(index._snapshots(), index._snapshots()))
+        similar = index.similar("a0")
+        assert similar is not None and {hit.id for hit in similar} == {"a1", "a2"}

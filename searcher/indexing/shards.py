@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator
 from ..config import Config
 from ..engine.folder import shard_count, shard_name
 from ..engine.locking import write_lock
-from ..errors import IndexWriteError, SearcherError
+from ..errors import IndexNotFoundError, IndexWriteError, SearcherError
 from ..index import Index
 from ..model import IndexReport, Problem, Progress
 from ..paths import display_path
@@ -47,12 +47,14 @@ def update_sharded(config: Config, corpus: Iterable[str | os.PathLike[str]] | No
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(config.lock_wait, progress.notice)
+        # The corpus first: a rebuild with another shard count makes the index anew, and
+        # must not leave it empty for want of one (nor the new shards without the old roots).
+        paths = _corpus(config, corpus)
         count = _prepared(config, shards, rebuild)
         if count == 1:  # (made again without shards, as asked)
             from .update import update_index
 
-            return update_index(config, corpus, rebuild=True, progress=progress)
-        paths = None if corpus is None else [os.path.abspath(path) for path in corpus]
+            return update_index(config, paths, rebuild=True, progress=progress)
         # (Each run writes in its own process: the runs side by side are the parallelism.)
         parts = [(number, replace(config, index=folder / shard_name(number), workers=1), paths, rebuild, number,
                   count) for number in range(count)]
@@ -83,6 +85,25 @@ def update_sharded(config: Config, corpus: Iterable[str | os.PathLike[str]] | No
     report = _merged([run.report for run in runs])
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _corpus(config: Config, corpus: Iterable[str | os.PathLike[str]] | None) -> list[str]:
+    """The corpus the runs index: the one named, else the configured one, else the one the
+    index was built from; CorpusError when there is none."""
+    from ..errors import CorpusError, IndexFormatError
+
+    if corpus:
+        return [os.path.abspath(path) for path in corpus]
+    if config.corpus:
+        return [os.path.abspath(path) for path in config.corpus]
+    try:
+        with Index.open(config.index, config) as index:
+            roots = list(index.stats().corpus)
+    except (IndexFormatError, IndexNotFoundError):  # (nothing to learn from it: said when it is opened)
+        roots = []
+    if roots:
+        return roots
+    raise CorpusError("no corpus to index", hint="name one: `searcher index PATH`, or set `corpus:` in searcher.yaml")
 
 
 def _prepared(config: Config, shards: int | None, rebuild: bool) -> int:

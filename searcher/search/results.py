@@ -83,10 +83,9 @@ def _first(answers: list[ShardMatches]) -> ShardMatches:
 
 
 def _suggestion(shards: Shards, answers: list[ShardMatches], query: str) -> str | None:
-    """The "did you mean" query, when the search lacks some of the query's words. Each
-    shard knows only its own words: a sharded index suggests only what every shard with
-    articles suggests alike, so that a word one shard has is never replaced (less than
-    one index would suggest, never wrong)."""
+    """The "did you mean" query, when the search lacks some of the query's words: the
+    words no shard has, each replaced by the nearest, then commonest word of all the
+    shards (spelling.closest), as one index would suggest."""
     total, every = sum(answer.total for answer in answers), sum(answer.every for answer in answers)
     if total and _matched(answers) not in ("any", "ranked") and every:
         return None
@@ -95,11 +94,10 @@ def _suggestion(shards: Shards, answers: list[ShardMatches], query: str) -> str 
     missing = set(with_articles[0].unknown).intersection(*(answer.unknown for answer in with_articles[1:]))
     if not missing:
         return None
-    suggested = shards.suggest(query, sorted(missing))
-    if len(answers) == 1:
-        return suggested[0]
-    found = {suggestion for suggestion, answer in zip(suggested, answers) if answer.articles}
-    return found.pop() if len(found) == 1 else None
+    from .spelling import closest, suggestion
+
+    spellings = shards.spellings(sorted(missing))
+    return suggestion(query, missing, {word: closest([found[word] for found in spellings]) for word in missing})
 
 
 def _facet_counts(counted: list[list[tuple[str, int]]], one: bool) -> list[FacetCount]:

@@ -11,9 +11,10 @@ A search asks every shard twice, as Elasticsearch's query-then-fetch does:
    only), and, rarely, the matching members of groups it did not say.
 
 and a third, only when the search lacks some of the query's words and no shard has one
-of them: `suggest(query, words)`, its "did you mean" for those words (a shard that lacks
-a word another shard has would spend 20 ms looking for the closest words, for nothing:
-each says which words it lacks in its first answer).
+of them: `spellings(words)`, the words it writes near those (for "did you mean", chosen
+over every shard's words). Each shard says which words it lacks in its first answer: a
+shard that lacks a word another shard has would spend 20 ms looking for its spellings,
+for nothing.
 
 search/results.py merges the answers. The shards score with the statistics of the
 whole index, so that the merged ranking is one index's. `LocalShards` answers from
@@ -124,8 +125,8 @@ class Shards(Protocol):
     def fetch(self, requests: Sequence[ShardFetch | None]) -> list[Fetched | None]:
         """Each asked shard's answer (None where the request is None)."""
 
-    def suggest(self, query: str, words: Sequence[str]) -> list[str | None]:
-        """Each shard's "did you mean" for `query`, correcting `words` only (Snapshot.suggest)."""
+    def spellings(self, words: Sequence[str]) -> list[dict[str, dict[str, tuple[int, int, int]]]]:
+        """Each shard's words near each of `words` (spelling.Speller.candidates)."""
 
 
 class ShardSearch:
@@ -201,5 +202,5 @@ class LocalShards:
     def fetch(self, requests: Sequence[ShardFetch | None]) -> list[Fetched | None]:
         return [None if request is None else search.fetch(request) for search, request in zip(self._searches, requests)]
 
-    def suggest(self, query: str, words: Sequence[str]) -> list[str | None]:
-        return [snapshot.suggest(query, words) for snapshot in self.snapshots]
+    def spellings(self, words: Sequence[str]) -> list[dict[str, dict[str, tuple[int, int, int]]]]:
+        return [{word: snapshot.speller.candidates(word) for word in words} for snapshot in self.snapshots]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..engine.schema import STEMMED_FIELDS, from_stored
 from ..engine.tokens import stem
@@ -61,6 +61,7 @@ class Snapshot:
                  words: Any, analyze: Callable[..., Any]) -> None:
         self.searcher = searcher
         self.generation = generation
+        self._ix: Any = None  # the Whoosh index (see open)
         self.config = config
         self.words = words
         self.analyze = analyze
@@ -102,7 +103,9 @@ class Snapshot:
         generation = searcher.reader().generation()
         if generation is None or generation < 0:
             generation = whoosh_ix.latest_generation()
-        return cls(searcher, generation, path, config, queries, words, analyze)
+        snapshot = cls(searcher, generation, path, config, queries, words, analyze)
+        snapshot._ix = whoosh_ix
+        return snapshot
 
     @property
     def queries(self) -> Any:
@@ -110,6 +113,10 @@ class Snapshot:
         return self._queries()
 
     def up_to_date(self) -> bool:
+        """Whether no commit has come since this one. (Whoosh's searcher of an empty index
+        never says so: its reader has no generation.)"""
+        if self._ix is not None and self.searcher.reader().generation() is None:
+            return self._ix.latest_generation() == self.generation
         return self.searcher.up_to_date()
 
     def close(self) -> None:
@@ -135,10 +142,9 @@ class Snapshot:
             self._metadata = Metadata(self.searcher)
         return self._metadata
 
-    def suggest(self, query: str, only: Collection[str] | None = None) -> str | None:
-        """The query with its words that no article has replaced by the closest ones, or
-        None (with `only`: those of them only; see spelling.Speller.suggest)."""
-        return self.speller.suggest(query, only)
+    def suggest(self, query: str) -> str | None:
+        """The query with its words that no article has replaced by the closest ones, or None."""
+        return self.speller.suggest(query)
 
     @property
     def speller(self) -> Any:

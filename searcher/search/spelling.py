@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Iterator, Sequence
+from typing import Any, Callable, Collection, Iterator, Mapping, Sequence
 
 from ..engine.tokens import TOKEN, fold, stem
 
@@ -83,12 +83,9 @@ class Speller:
         self._words = words  # the words stemming changes, sorted (batch.WordList)
         self._body_terms: list[str] | None = None
 
-    def suggest(self, query: str, only: Collection[str] | None = None) -> str | None:
-        """The query with its words that no article has replaced by the closest ones, or
-        None; with `only`, those words only (the others are known elsewhere: in another
-        shard of the index)."""
-        is_known = self.is_known if only is None else (lambda word: word not in only or self.is_known(word))
-        found = corrections(query, is_known, self.closest)
+    def suggest(self, query: str) -> str | None:
+        """The query with its words that no article has replaced by the closest ones, or None."""
+        found = corrections(query, self.is_known, self.closest)
         return corrected(query, found) if found else None
 
     def unknown(self, query: str) -> list[str]:
@@ -106,6 +103,12 @@ class Speller:
         return False
 
     def closest(self, word: str) -> str | None:
+        """The word the corpus writes nearest to `word`, the commonest among equals."""
+        return closest([self.candidates(word)])
+
+    def candidates(self, word: str) -> dict[str, tuple[int, int, int]]:
+        """The words the corpus writes near `word`: written word -> (edits, articles with
+        its stem in the body, in the title)."""
         # Words as the corpus writes them, near what was typed (a swap of two letters
         # is one edit): those stemming changes (the word list), and the index terms
         # that stemming leaves as they are ("trade"; not "coffe", the stem of "coffee").
@@ -122,10 +125,7 @@ class Speller:
                 edits = distance(written, typed)
                 if edits <= most and (not bare or (stem(written) == written and self._written_as_is(written))):
                     found[written] = edits
-        # The nearest, then the commonest: a typo the corpus has once ("exchanage")
-        # loses to the word ("exchange") at the same distance.
-        ranked = sorted(found, key=lambda w: (found[w], -self._frequency(w), w))
-        return next((w for w in ranked if found[w] <= most and self._frequency(w) > 0), None)
+        return {written: (edits, *self._frequencies(written)) for written, edits in found.items()}
 
     def _terms(self) -> list[str]:
         """The text's index terms, sorted (read once: a first suggestion costs the
@@ -134,9 +134,9 @@ class Speller:
             self._body_terms = sorted(term.decode("utf-8") for term in self._reader.lexicon("body"))
         return self._body_terms
 
-    def _frequency(self, word: str) -> int:
+    def _frequencies(self, word: str) -> tuple[int, int]:
         term = stem(word)
-        return max(self._searcher.doc_frequency("body", term), self._searcher.doc_frequency("title", term))
+        return self._searcher.doc_frequency("body", term), self._searcher.doc_frequency("title", term)
 
     def _written_as_is(self, term: str) -> bool:
         """Whether an article writes the term itself ("trade"), not only words it is the
@@ -152,6 +152,31 @@ class Speller:
             if number == 20:
                 break
         return False
+
+
+def closest(candidates: Sequence[Mapping[str, tuple[int, int, int]]]) -> str | None:
+    """The nearest, then the commonest of the candidates (Speller.candidates) of an index,
+    or of each shard of one (their counts summed, as one index would count them): a typo
+    the corpus has once ("exchanage") loses to the word ("exchange") at the same distance."""
+    merged: dict[str, list[int]] = {}
+    for found in candidates:
+        for written, (edits, body, title) in found.items():
+            entry = merged.setdefault(written, [edits, 0, 0])
+            entry[1] += body
+            entry[2] += title
+
+    def frequency(written: str) -> int:
+        return max(merged[written][1], merged[written][2])
+
+    ranked = sorted(merged, key=lambda written: (merged[written][0], -frequency(written), written))
+    return next((written for written in ranked if frequency(written) > 0), None)
+
+
+def suggestion(text: str, missing: Collection[str], closest_of: Mapping[str, str | None]) -> str | None:
+    """`text` with its `missing` words replaced by `closest_of` them (a sharded index's
+    "did you mean", see results), or None when none is."""
+    found = corrections(text, lambda word: word not in missing, closest_of.get)
+    return corrected(text, found) if found else None
 
 
 def _starting_with(words: Sequence[str], prefix: str) -> Sequence[str]:
