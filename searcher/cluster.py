@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .config import Config
-from .engine.folder import latest_generation, shard_name
+from .engine.folder import latest_generation, shard_count, shard_name
 from .errors import ClusterError, SearcherError
 from .paths import display_path
 
@@ -160,6 +160,9 @@ class ClusterShards:
         """Every shard open at its last commit, scoring with the statistics of them all."""
         from .engine.scoring import CollectionStatistics
 
+        if shard_count(self.folder) != self.count:
+            raise SearcherError(f"the index at {display_path(self.folder)} was made again with other shards since it "
+                                "was opened", hint="open it again (a new searcher command does)")
         if not self._actors:
             self._start()
         now = [latest_generation(self.folder / shard_name(number)) for number in range(self.count)]

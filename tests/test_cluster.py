@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -24,7 +25,7 @@ import pytest
 
 from searcher import Index
 from searcher.config import Config, load_config
-from searcher.errors import ClusterError
+from searcher.errors import ClusterError, SearcherError
 from searcher.indexing.update import update_index
 
 from .conftest import REUTERS_CONFIG, require_data
@@ -95,6 +96,13 @@ def test_a_worker_killed_mid_search_is_replaced_and_none_left_is_one_line(tmp_pa
         update_index(config, [bbc_docs], shards=4)
         with Index.open(config=config) as index:
             before = index.search("chelsea manager", passages=1)
+            # Made again with other shards by another process: said, not "damaged".
+            update_index(replace(config, cluster=None), [bbc_docs], shards=2, rebuild=True)
+            with pytest.raises(SearcherError, match="made again with other shards since it was opened"):
+                index.search("chelsea manager")
+        update_index(replace(config, cluster=None), [bbc_docs], shards=4, rebuild=True)
+        with Index.open(config=config) as index:
+            assert index.search("chelsea manager", passages=1) == before
             os.kill(cluster.workers[0].pid, signal.SIGKILL)
             cluster.workers[0].wait(timeout=30)
             after = index.search("chelsea manager", passages=1)
