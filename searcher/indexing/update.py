@@ -596,8 +596,6 @@ def _parse_changed(
     parsed = []
     to_parse = set(range(1, len(hashes) + 1)).difference(reused) if reused else None
     for article in parse_data(data, file, config, report.problems.append, to_parse, json_lines, keep):
-        if keep is not None and not keep(article.id):
-            continue  # (another shard's: its own run indexes it)
         article_hash = fingerprint(article)
         parsed.append((article.id, article.line, article_hash))
         if on_article is not None:

@@ -111,14 +111,16 @@ def parse_data(
 
     JSON lines are decoded a line at a time: a line in another encoding is that line's
     problem, not the file's, and only the lines wanted are decoded at all. Other files
-    are decoded whole. `keep_id` may leave out articles by their id: the lines of JSON
-    lines it refuses are not made into articles (a shard's index run skips the others').
+    are decoded whole. `keep_id` leaves out the articles whose id it refuses (a shard's
+    index run skips the others'); the lines of JSON lines it refuses are not made into
+    articles at all.
     """
     if json_lines is None:
         text = decode_file(data, file, on_problem)
         del data  # a big file is in memory once, not twice
         if text is not None:
-            yield from parse_text(text, file, config, on_problem, lines)
+            articles = parse_text(text, file, config, on_problem, lines)
+            yield from articles if keep_id is None else (article for article in articles if keep_id(article.id))
         return
     problem = refused_json_lines(file, data, json_lines)
     if problem is not None:
