@@ -437,7 +437,7 @@ class Index:
     def _snapshot_of(self, article_id: str) -> Snapshot:
         """The reading session of the shard that holds (or would hold) this article."""
         snapshots = self._snapshots()
-        return snapshots[shard_of(article_id, len(snapshots))] if len(snapshots) > 1 else snapshots[0]
+        return snapshots[shard_of(article_id, len(snapshots))]  # (of one: the one)
 
     def _forget_snapshot(self) -> None:
         if self._current is not None:

@@ -55,8 +55,7 @@ def search(shards: Shards, query: str, limit: int | None, passages: int | None, 
     chosen, answers = _shown(shards, request, answers)
     hits = _hits(shards, answers, chosen, passage_count, explain)
     first = _first(answers)
-    counts = {facet: _facet_counts([answer.facets[facet] for answer in answers], len(answers) == 1)
-              for facet in facets}
+    counts = {facet: _facet_counts([answer.facets[facet] for answer in answers]) for facet in facets}
     return Results(hits, total=sum(answer.total for answer in answers), matched=_matched(answers),  # type: ignore[arg-type]
                    query=first.query, facets=counts, suggestion=suggestion, corrected_from=corrected_from,
                    variants=first.expansions, every_word=sum(answer.every for answer in answers))
@@ -100,15 +99,14 @@ def _suggestion(shards: Shards, answers: list[ShardMatches], query: str) -> str 
     return suggestion(query, missing, {word: closest([found[word] for found in spellings]) for word in missing})
 
 
-def _facet_counts(counted: list[list[tuple[str, int]]], one: bool) -> list[FacetCount]:
+def _facet_counts(counted: list[list[tuple[str, int]]]) -> list[FacetCount]:
     """(value, articles) over every shard's matches, most articles first (then by value),
-    as one index counts them."""
+    as one index counts them (filters.Facet.count)."""
     counts: dict[str, int] = {}
     for pairs in counted:
         for value, count in pairs:
             counts[value] = counts.get(value, 0) + count
-    ordered = counts.items() if one else sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [FacetCount(value, count) for value, count in ordered]
+    return [FacetCount(value, count) for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def _shown(shards: Shards, request: ShardQuery,
@@ -256,7 +254,7 @@ def similar(shards: Shards, snapshots: Sequence[Snapshot], article_id: str, limi
     matches ranked together, near-duplicates shown once."""
     from .query import key_terms
 
-    home = snapshots[0] if len(snapshots) == 1 else snapshots[shard_of(article_id, len(snapshots))]
+    home = snapshots[shard_of(article_id, len(snapshots))]  # (of one: the one)
     docnum = home.searcher.document_number(id=article_id)
     if docnum is None:
         return None
