@@ -79,13 +79,14 @@ class Config:
         """This configuration with another index folder (None keeps this one)."""
         return self if index is None else replace(self, index=Path(index).absolute())
 
-    def with_cluster(self, address: str | None) -> Config:
+    def with_cluster(self, address: str | None, where: str = "--cluster") -> Config:
         """This configuration with another Dask scheduler (None keeps this one; "" is none).
-        Raises ConfigError for what is not a scheduler's address."""
+        Raises ConfigError, saying `where` the address came from, for what is not a
+        scheduler's address."""
         if address is None:
             return self
         if address and (problem := address_problem(address)):
-            raise ConfigError(f"--cluster: {problem}")
+            raise ConfigError(f"{where}: {problem}")
         return replace(self, cluster=address or None)
 
     def reader_fingerprint(self) -> str:  # (follow_links changes which files, not what they hold)
@@ -124,12 +125,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Read and check a configuration file; with None, the one `find_config` finds, else the defaults."""
     found = Path(path) if path is not None else find_config()
     config = Config() if found is None else _parse(found)
-    address = os.environ.get(CLUSTER_ENV)
-    if address is None:
-        return config
-    if address and (problem := address_problem(address)):
-        raise ConfigError(f"${CLUSTER_ENV}: {problem}")
-    return replace(config, cluster=address or None)
+    return config.with_cluster(os.environ.get(CLUSTER_ENV), f"${CLUSTER_ENV}")
 
 
 # -- reading and checking ---------------------------------------------------------------
