@@ -74,7 +74,7 @@ def open_folder(folder: Path) -> list[Any]:
         raise IndexVersionError(
             f"the index at {where} has schema version {version}; this searcher reads {SCHEMA_VERSION}",
             older=isinstance(version, int) and version < SCHEMA_VERSION)
-    if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
+    if _shard_count(shards) is None:
         raise IndexFormatError(f"{where}: {MARKER} says {shards!r} shards")
     if shards > 1:
         found = []
@@ -99,7 +99,12 @@ def shard_count(folder: Path) -> int:
         shards = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("shards", 1)
     except (OSError, ValueError, AttributeError):
         return 1
-    return shards if isinstance(shards, int) and not isinstance(shards, bool) and shards > 1 else 1
+    return _shard_count(shards) or 1
+
+
+def _shard_count(value: object) -> int | None:
+    """A marker's shard count, when it is one (a whole number, 1 or more)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
 def latest_generation(folder: Path) -> int:
