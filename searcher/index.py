@@ -378,8 +378,9 @@ class Index:
     def _snapshot(self) -> Snapshot:
         """The reading session of the last commit, opened again when the index has changed."""
         if self.shards is not None:
-            raise SearcherError(f"the index at {display_path(self.path)} is sharded: this does not work on a "
-                                "sharded index yet (searching does)")
+            # (Only what reads one shard's files comes here: fingerprints, shard_search.)
+            raise SearcherError(f"the index at {display_path(self.path)} is sharded: this reads one shard at a time "
+                                "(Index.shards)")
         if self._current is not None and not self._current.up_to_date():
             self._current.close()
             self._current = None
