@@ -153,7 +153,7 @@ class ShardSearch:
             del self._found[next(iter(self._found))]
         facets = {facet: shard.metadata.facet(facet).count(found.scores) for facet in request.facets}
         if request.collapse:
-            order, _ = shard.collapsed(found, request.sort, request.wanted)
+            order = shard.collapsed(found, request.sort, request.wanted)
         else:
             order = shard.order(found, request.sort, request.wanted)
         candidates = []

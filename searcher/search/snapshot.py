@@ -72,10 +72,9 @@ class Snapshot:
         self._metadata = None
         self._speller = None
         self._duplicates = None
-        self._grouped_numbers: dict[int, list[tuple[str, int]]] | None = None  # see _grouped
         self._group_at: dict[int, tuple[int, str]] = {}  # by article number: (its group's place, its id)
         self._in_group: dict[int, list[tuple[str, int]]] = {}  # by group's place: (id, number) of those here
-        self._grouped_from: Any = None  # the groups it was made from
+        self._grouped_from: Any = None  # the groups those were made from (see _grouped)
         # Where the near-duplicate groups are saved, and the generation they must describe:
         # a shard's are its sharded index's (see groups_of).
         self._groups_path, self.groups_generation = path, generation
@@ -161,7 +160,7 @@ class Snapshot:
         """Read the near-duplicate groups of the index at `path` at `generation`: a shard's
         are those of its sharded index (they may span shards), saved in its folder."""
         self._groups_path, self.groups_generation = path, generation
-        self._duplicates = self._grouped_numbers = self._grouped_from = None
+        self._duplicates = self._grouped_from = None
 
     @property
     def duplicates(self) -> Any:
@@ -172,18 +171,18 @@ class Snapshot:
             self._duplicates = Duplicates(self._groups_path)
         return self._duplicates
 
-    def _grouped(self) -> dict[int, list[tuple[str, int]]]:
-        """By article number, the other members of its near-duplicate group (id, number),
-        for the groups of this generation (none when collapsing is off). Made once for
-        the groups saved: a search that read each candidate's stored id to look its
-        group up spent 0.5 ms a BBC query on it."""
+    def _grouped(self) -> dict[int, tuple[int, str]]:
+        """By article number, the place of its near-duplicate group among the saved groups
+        and its id, for the groups of this generation (none when collapsing is off). Made
+        once for the groups saved, with the members each group has here (_in_group): a
+        search that read each candidate's stored id to look its group up spent 0.5 ms a
+        BBC query on it."""
         if not self.config.duplicates:
             return {}
         # (Made again when the groups are: an index run saves them after its commit, and a
         # search may come in between.)
         groups = self.duplicates.groups(self.groups_generation)
-        if self._grouped_numbers is None or self._grouped_from is not groups:
-            found: dict[int, list[tuple[str, int]]] = {}
+        if self._grouped_from is not groups:
             self._group_at, self._in_group = {}, {}
             if groups:
                 number_of = self._numbers_of({member for group in groups for member in group})
@@ -192,15 +191,14 @@ class Snapshot:
                     if numbers:
                         self._in_group[place] = numbers
                     for member, number in numbers:
-                        found[number] = [(other, at) for other, at in numbers if other != member]
                         self._group_at[number] = (place, member)
-            self._grouped_numbers, self._grouped_from = found, groups
-        return self._grouped_numbers
+            self._grouped_from = groups
+        return self._group_at
 
     def group_of(self, docnum: int) -> tuple[int, str] | None:
         """The place of this article's near-duplicate group among the saved groups (the
         same in every shard of an index), and its id; None when it is in none."""
-        return self._group_at.get(docnum) if self._grouped() else None
+        return self._grouped().get(docnum)
 
     def matching_members(self, group: int, found: Found) -> set[str]:
         """The ids of the members of group `group` (see group_of) that this shard holds
@@ -373,38 +371,33 @@ class Snapshot:
         date = self.metadata.dates.values[docnum]
         return (later, 0 if date else 1, (-1 if sort == "newest" else 1) * date, -score, tie)
 
-    def collapsed(self, found: Found, sort: str, limit: int | None) -> tuple[list[tuple[int, float]],
-                                                                          dict[int, tuple[str, ...]]]:
+    def collapsed(self, found: Found, sort: str, limit: int | None) -> list[tuple[int, float]]:
         """The best `limit` matches with each group of near-duplicates shown once, as its
-        best member; and, by shown article number, the ids of the matching others (none
-        when the index has no groups)."""
+        best member here (which of the group's members match: matching_members)."""
         grouped = self._grouped()
         if not grouped:
-            return self.order(found, sort, limit), {}
+            return self.order(found, sort, limit)
         wanted = None if limit is None else limit * 3
         while True:
             order = self.order(found, sort, wanted)
             shown: list[tuple[int, float]] = []
-            hidden: dict[int, tuple[str, ...]] = {}
-            skipped: set[int] = set()
+            seen: set[int] = set()  # the groups shown
             for docnum, score in order:
-                if docnum in skipped:
-                    continue
-                matching = [(other, number) for other, number in grouped.get(docnum, ()) if number in found.scores]
-                if matching:
-                    skipped.update(number for _, number in matching)
-                    hidden[docnum] = tuple(other for other, _ in matching)
+                group = grouped.get(docnum)
+                if group is not None:
+                    if group[0] in seen:
+                        continue
+                    seen.add(group[0])
                 shown.append((docnum, score))
                 if limit is not None and len(shown) == limit:
-                    return shown, hidden
+                    return shown
             if wanted is None or len(order) < wanted:
-                return shown, hidden
+                return shown
             wanted *= 4  # (more near-duplicates among the best than room for them: look further)
 
-    def hits(self, found: Found, order: list[tuple[int, float]], passage_count: int | None,
-             hidden: dict[int, tuple[str, ...]] | None = None) -> Iterator[Hit]:
+    def hits(self, found: Found, order: list[tuple[int, float]], passage_count: int | None) -> Iterator[Hit]:
         """`order`'s articles as Hits, with their best passages (None: no passages, no title
-        spans) and the near-duplicates each stands for (`hidden`, see collapsed)."""
+        spans); the near-duplicates each stands for are the search's to say (results._hits)."""
         from .passages import best_passages, candidates_of, whole_text
 
         searcher = self.searcher
@@ -424,5 +417,4 @@ class Snapshot:
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
                       title=whole_text(article.title, wanted.get("title"), self.analyze,
                                        candidates=candidates.get("title")), passages=tuple(shown),
-                      duplicates=hidden.get(docnum, ()) if hidden else (),
                       matched="all" if found.scores.holds_every(docnum) else "some")
