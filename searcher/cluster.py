@@ -3,12 +3,13 @@
 The index lives on storage that every worker and this process read (a shared
 filesystem). Dask's scheduler, workers, actors and failure detection are the cluster:
 
-- searching: a `ShardActor` a shard, on the workers, keeps that shard's reading session
-  open between queries and answers search/shard.py's two questions. `ClusterShards`
+- searching: a `ShardActor` on each worker keeps the reading sessions of the shards it
+  holds open between queries and answers search/shard.py's two questions. `ClusterShards`
   asks every actor at once. Before each search it reads each shard's last commit number
   from the folder (no actor call); when one has changed, the actors reopen their shards
   and hand back their BM25 statistics, which are summed and handed to each (once per
-  index generation). A search then costs two calls to every actor, made together.
+  index generation). A search then costs one call to every actor, made together (two
+  when the merged top k wants a hit that a worker did not make: search/shard.py).
 - building: each shard's index run (indexing/update.index_part) is a Dask task; a task
   whose worker dies is run again by Dask on another, as a killed `searcher index` is.
 
@@ -177,29 +178,43 @@ class ClusterShards:
     def _call(self, call: Callable[[Any, int], Any]) -> list[Any]:
         """`call(actor, place)` of every actor (a method call, or None for none), made
         together; their answers, or _ShardLost naming a shard of the first worker that
-        failed (a shard's own SearcherError, a bad query, is raised as is)."""
-        futures: list[Any] = []
-        failed = []
-        for place, actor in enumerate(self._actors):
-            try:
-                futures.append(call(actor, place))
-            except _LOST as error:  # (Dask says at once of an actor whose worker it knows is gone)
-                futures.append(None)
-                failed.append((place, error))
-        answers = []
-        for place, future in enumerate(futures):
-            try:
-                answers.append(None if future is None else future.result(timeout=self.config.cluster_timeout))
-            except SearcherError:
-                raise
-            except _LOST as error:
-                failed.append((place, error))
-                answers.append(None)
+        failed (a shard's own SearcherError, a bad query, is raised as is).
+
+        The calls are made and awaited in one coroutine on the client's event loop, with
+        one hand-over between this thread and the loop's: made and awaited one by one
+        from here, each call took two. A call to 2 workers' actors that does nothing took
+        1.9 ms p50 / 2.7 ms p95 that way, 1.2-1.3 / 1.7-2.2 ms this way."""
+        answers = self._client.sync(self._together, call)
+        failed = [(place, answer) for place, answer in enumerate(answers) if isinstance(answer, _Failed)]
         if failed:
             self._actors = []  # (made again on the live workers at the next try)
             place, error = failed[0]
             raise _ShardLost(f"the cluster at {self._address} could not serve {shard_name(self._held[place][0])} of "
-                             f"{display_path(self.folder)} ({type(error).__name__}: {error})")
+                             f"{display_path(self.folder)} ({error})")
+        return answers
+
+    async def _together(self, call: Callable[[Any, int], Any]) -> list[Any]:
+        """_call's answers, on the client's event loop: each actor's, or _Failed."""
+        import asyncio
+
+        async def answer(place: int, actor: Any) -> Any:
+            try:
+                future = call(actor, place)  # (Dask says at once of an actor whose worker it knows is gone)
+                return None if future is None else await future
+            except SearcherError:
+                raise
+            except _LOST as error:
+                return _Failed(error)
+
+        tasks = [asyncio.ensure_future(answer(place, actor)) for place, actor in enumerate(self._actors)]
+        await asyncio.wait(tasks, timeout=self.config.cluster_timeout)
+        answers = []
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+                answers.append(_Failed(TimeoutError(f"no answer within {self.config.cluster_timeout:g} s")))
+            else:
+                answers.append(task.result())
         return answers
 
     def _in_order(self, answers: list[list[Any]]) -> list[Any]:
@@ -238,6 +253,16 @@ class ClusterShards:
     def close(self) -> None:
         self._actors = []
         self._client.close()
+
+
+class _Failed:
+    """An actor's failure to answer, as _call's coroutine hands it back."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __str__(self) -> str:
+        return f"{type(self.error).__name__}: {self.error}"
 
 
 class _ShardLost(ClusterError):
