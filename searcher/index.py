@@ -230,7 +230,7 @@ class Index:
     def search(self, query: str, limit: int | None = 10, passages: int | None = None, *,
                filters: Filters | None = None, sort: Sort = "relevance", facets: Sequence[str] = (),
                auto_correct: bool = False, explain: bool = False, collapse: bool = True,
-               all_words: bool | None = None) -> Results:
+               all_words: bool | None = None, offset: int = 0) -> Results:
         """The best `limit` articles for `query` (None: all), each with its best passages
         (`passages` of them; None: the configuration's), as `Results` (which says what
         matched: every word first, then some, for a short query). Raises QueryError for
@@ -244,13 +244,14 @@ class Index:
         the matches. `auto_correct` searches the "did you mean" suggestion instead when
         a word is in no article. `explain` splits each hit's score by the query's terms.
         `collapse` shows near-duplicates once (duplicates.py), the others' ids in
-        `Hit.duplicates`; `total` still counts every article.
+        `Hit.duplicates`; `total` still counts every article. `offset` leaves out the
+        best `offset` articles (a later page of results: ranks go on from `offset` + 1).
         """
         from .search.results import search
 
         return self._ask(lambda shards: search(
             shards, query, limit, passages, filters=filters, sort=sort, facets=facets, auto_correct=auto_correct,
-            explain=explain, collapse=collapse, all_words=all_words))
+            explain=explain, collapse=collapse, all_words=all_words, offset=offset))
 
     # The analysis methods below take the matches as `search` counts them: those with
     # every word of a short query and those with some (which they say), or, when the

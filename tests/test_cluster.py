@@ -76,6 +76,11 @@ def test_a_cluster_searches_reuters_as_one_index(reuters_on_cluster: Path, reute
                 assert [(hit.id, hit.duplicates, hit.passages, hit.matched) for hit in found] == \
                     [(hit.id, hit.duplicates, hit.passages, hit.matched) for hit in expected], query
                 assert [hit.score for hit in found] == pytest.approx([hit.score for hit in expected], rel=1e-9)
+        for query in reuters_queries(reuters_records)[:20]:  # a later page
+            expected = one.search(query, limit=10, passages=1, offset=10)
+            assert [(hit.rank, hit.id, hit.passages) for hit in on_cluster.search(query, limit=10, passages=1,
+                                                                                 offset=10)] == \
+                [(hit.rank, hit.id, hit.passages) for hit in expected], query
         for record in reuters_records[::2000]:
             expected = one.similar(record["id"])
             assert [hit.id for hit in on_cluster.similar(record["id"])] == [hit.id for hit in expected]

@@ -237,6 +237,14 @@ def test_top_n_is_the_head_of_the_full_ranking(bbc_index: Path) -> None:
             top = index.search(query, limit=10, passages=0)
             full = index.search(query, limit=None, passages=0)
             assert [(h.id, h.duplicates) for h in top] == [(h.id, h.duplicates) for h in full][:10], query
+            # a later page is the same stretch of the full ranking, ranks and passages too
+            for offset in (10, 25, len(full) - 3):
+                page = index.search(query, limit=10, passages=1, offset=offset)
+                whole = index.search(query, limit=offset + 10, passages=1)
+                assert page.total == full.total, query
+                assert [(h.rank, h.id, h.score, h.passages, h.duplicates) for h in page] == \
+                    [(h.rank, h.id, h.score, h.passages, h.duplicates) for h in whole[offset:]], (query, offset)
+                assert [h.rank for h in page] == list(range(offset + 1, offset + 1 + len(page))), query
 
 
 # -- passages on real text ------------------------------------------------------------------

@@ -171,6 +171,9 @@ def test_a_sharded_index_searches_as_one_index(tmp_path: Path, bbc_docs: Path) -
                     [(hit.rank, hit.id, hit.matched) for hit in expected], query
                 assert [hit.score for hit in found] == pytest.approx([hit.score for hit in expected], rel=1e-9), query
                 assert [hit.passages for hit in found] == [hit.passages for hit in expected], query
+            second = sharded.search(query, limit=10, passages=1, offset=10)
+            assert [(hit.rank, hit.id, hit.passages) for hit in second] == \
+                [(hit.rank, hit.id, hit.passages) for hit in one.search(query, limit=10, passages=1, offset=10)], query
         # Every match in order (an export), keyword in context, and what an empty result says.
         for query in queries[:40] + SHAPES:
             for sort in ("relevance", "newest"):

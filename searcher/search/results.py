@@ -28,23 +28,26 @@ if TYPE_CHECKING:
 
 def search(shards: Shards, query: str, limit: int | None, passages: int | None, *,
            filters: Filters | None, sort: str, facets: Sequence[str], auto_correct: bool, explain: bool,
-           collapse: bool, all_words: bool | None) -> Results:
+           collapse: bool, all_words: bool | None, offset: int = 0) -> Results:
     """Index.search, asking every shard (one, for an index that is not sharded: see
     shard.py): the shards score with the statistics of them all, and their answers are
     merged as one index's would be (totals and facets summed, the best candidates of
-    each ranked together by their sort keys, near-duplicate groups shown once)."""
+    each ranked together by their sort keys, near-duplicate groups shown once). The
+    first `offset` of them are left out (a later page), and only the rest get hits."""
     if query.strip() == "*" and sort == "relevance":
         sort = "newest"  # (every article scores alike: newest first says more)
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
     if passages is not None and passages < 0:
         raise ValueError(f"passages must be 0 or more, not {passages}")
+    if offset < 0:
+        raise ValueError(f"offset must be 0 or more, not {offset}")
     check_facets(facets)
     config = shards.config
     all_words = config.all_words if all_words is None else all_words  # type: ignore[attr-defined]
     passage_count = config.passages if passages is None else passages  # type: ignore[attr-defined]
-    request = ShardQuery(query, filters, all_words, sort, limit, collapse, tuple(facets), passages=passage_count,
-                         explain=explain)
+    request = ShardQuery(query, filters, all_words, sort, None if limit is None else offset + limit, collapse,
+                         tuple(facets), passages=passage_count, explain=explain, offset=offset)
     answers = _find(shards, request)
     suggestion = _suggestion(shards, answers, query)
     corrected_from = None
@@ -53,7 +56,7 @@ def search(shards: Shards, query: str, limit: int | None, passages: int | None, 
         request = replace(request, query=query)
         answers = _find(shards, request)
     chosen, answers = _shown(shards, request, answers)
-    hits = _hits(shards, answers, chosen, passage_count, explain)
+    hits = _hits(shards, answers, chosen[offset:], passage_count, explain, first_rank=offset + 1)
     first = _first(answers)
     counts = {facet: _facet_counts([answer.facets[facet] for answer in answers]) for facet in facets}
     return Results(hits, total=sum(answer.total for answer in answers), matched=_matched(answers),  # type: ignore[arg-type]
@@ -139,8 +142,8 @@ def _shown(shards: Shards, request: ShardQuery,
 
 
 def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, Candidate]],
-          passage_count: int | None, explain: bool) -> list[Hit]:
-    """The `chosen` candidates as Hits, in that order, each with the ids of the other
+          passage_count: int | None, explain: bool, first_rank: int = 1) -> list[Hit]:
+    """The `chosen` candidates as Hits, in that order (ranked from `first_rank`), each with the ids of the other
     matching members of its group (in the group's order). Those not made already (see
     with_hits) are made now, for those only: the passages are most of their cost."""
     # Each group's matching members, as the shards' candidates say them; a shard that
@@ -178,7 +181,7 @@ def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, C
             members[place] = tuple(group)
             matching.setdefault(place, set()).update(here)
     hits = []
-    for rank, (number, candidate) in enumerate(chosen, start=1):
+    for rank, (number, candidate) in enumerate(chosen, start=first_rank):
         hit = candidate.hit or made[number, candidate.docnum]
         duplicates: tuple[str, ...] = ()
         if candidate.group is not None:
@@ -190,13 +193,13 @@ def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, C
 
 def with_hits(shards: Shards, request: ShardQuery) -> list[ShardMatches]:
     """Every shard's answer to `request`, with the hits of the best `request.wanted` of
-    all their candidates (as a search merges them) made already, with
+    all their candidates (as a search merges them; less the first `request.offset`) made already, with
     `request.passages`: what a cluster's worker answers for the shards it holds, so that
     a search of the cluster costs one call to each worker (cluster.py)."""
     answers = shards.matches(request)
     chosen, answers = _shown(shards, request, answers)
     picks: list[list[tuple[int, float]]] = [[] for _ in answers]
-    for number, candidate in chosen:
+    for number, candidate in chosen[request.offset:]:
         picks[number].append((candidate.docnum, candidate.score))
     fetched = shards.fetch([ShardFetch(answer.token, tuple(picked), request.passages, request.explain)
                             if picked else None for answer, picked in zip(answers, picks)])

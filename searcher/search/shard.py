@@ -56,9 +56,10 @@ class ShardQuery:
     like: tuple[tuple[str, float], ...] = ()
     left_out: tuple[str, ...] = ()
     # Hits with these passages for the best `wanted` candidates of all the shards asked
-    # together, in the answers (see with_hits).
+    # together, less the first `offset` (a later page's), in the answers (see with_hits).
     passages: int | None = None
     explain: bool = False
+    offset: int = 0
 
 
 @dataclass(frozen=True)
