@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .config import Config
 from .engine.folder import latest_generation, shard_count, shard_name
-from .errors import ClusterError, SearcherError
+from .errors import ClusterError, IndexReadError, SearcherError
 from .paths import display_path
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ class ClusterShards:
         from .engine.scoring import CollectionStatistics
 
         if shard_count(self.folder) != self.count:
-            raise SearcherError(f"the index at {display_path(self.folder)} was made again with other shards since it "
+            raise IndexReadError(f"the index at {display_path(self.folder)} was made again with other shards since it "
                                 "was opened", hint="open it again (a new searcher command does)")
         if not self._actors:
             self._start()

@@ -118,6 +118,19 @@ class QueryError(SearcherError):
         self.position = position
 
 
+class RequestError(SearcherError):
+    """A request to `searcher serve` with a parameter that is malformed or out of bounds
+    (named by `parameter`)."""
+
+    def __init__(self, message: str, parameter: str | None = None, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.parameter = parameter
+
+
+class ArticleNotFoundError(SearcherError):
+    """No article has the id asked for."""
+
+
 class OutputError(SearcherError):
     """Standard output can't be written (a full disk, an I/O error): said in one line."""
 
@@ -149,4 +162,17 @@ def exit_code_for(error: BaseException) -> ExitCode:
     """The exit code for an exception that reached the command line."""
     if isinstance(error, (KeyboardInterrupt, Interrupted)):
         return ExitCode.INTERRUPTED
+    if isinstance(error, ArticleNotFoundError):
+        return ExitCode.NOT_FOUND
     return ExitCode.ERROR
+
+
+def http_status_for(error: SearcherError) -> int:
+    """The HTTP status for an error that reached `searcher serve`: the request's fault
+    (400), an article that is not there (404), or an index that can't be read now,
+    being built, rebuilt with other shards, or its cluster gone (503)."""
+    if isinstance(error, ArticleNotFoundError):
+        return 404
+    if isinstance(error, (IndexNotFoundError, IndexFormatError, IndexReadError, IndexLockedError, ClusterError)):
+        return 503
+    return 400

@@ -14,6 +14,7 @@ never leave engine/ and search/: hits are copied into `Hit`, `Article` and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -78,6 +79,7 @@ class Index:
         self._summed: list[Snapshot] = []  # a sharded index's: see _snapshots
         self._query_builder = None  # made by the first search (an index run needs none of it): see _queries
         self._cluster: Any = None  # a sharded index's cluster.ClusterShards, when it is searched on a cluster
+        self._pinned = False  # reading one commit whatever comes: see pinned
         self.word_list = WordList(path)
         #: Ids of the articles added, replaced or deleted through this object (what the
         #: near-duplicate groups must look at again after an index run), and the sketches
@@ -382,7 +384,7 @@ class Index:
             # (Only what reads one shard's files comes here: fingerprints, shard_search.)
             raise SearcherError(f"the index at {display_path(self.path)} is sharded: this reads one shard at a time "
                                 "(Index.shards)")
-        if self._current is not None and not self._current.up_to_date():
+        if self._current is not None and not self._pinned and not self._current.up_to_date():
             self._current.close()
             self._current = None
         if self._current is None:
@@ -398,7 +400,7 @@ class Index:
         when one shard has changed, all are opened again with new ones."""
         if self.shards is None:
             return [self._snapshot()]
-        if not self._summed or not all(snapshot.up_to_date() for snapshot in self._summed):
+        if not self._summed or not (self._pinned or all(snapshot.up_to_date() for snapshot in self._summed)):
             for shard in self.shards:
                 shard._forget_snapshot()
             self._summed = [shard._snapshot() for shard in self.shards]
@@ -422,6 +424,22 @@ class Index:
         from .search.shard import LocalShards
 
         return question(LocalShards(snapshots or self._snapshots()))
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[Index]:
+        """Every read inside reads the same commit, the last one when it starts, even when
+        another process commits meanwhile: several calls that make one answer (a web
+        page's search, timeline and facets) show one generation of the index. (Not a
+        sharded index searched on a cluster: its workers read their shards' last commit.)"""
+        if self._pinned:  # (nested: the outer one holds)
+            yield self
+            return
+        self._snapshots()  # (the last commit, now)
+        self._pinned = True
+        try:
+            yield self
+        finally:
+            self._pinned = False
 
     def share_queries(self, other: Index) -> None:
         """Parse queries with `other`'s QueryBuilder (an index of the same schema and

@@ -181,6 +181,11 @@ class Results(list[Hit]):
         """The matching articles that hold some of the query's words, not all."""
         return self.total - self.every_word
 
+    @property
+    def in_two_groups(self) -> bool:
+        """Whether the matches are those with every word, then those with some (both there)."""
+        return self.matched == "tiered" and self.some_words > 0 and self.every_word > 0
+
 
 @dataclass(frozen=True)
 class Bucket:

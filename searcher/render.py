@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any, Callable
 
-from .model import Concordance, FacetCount, Hit, KeyTerm, Passage, Timeline
+from .model import Article, Concordance, FacetCount, Hit, KeyTerm, Passage, Results, Timeline
 
 
 def plural(n: int, noun: str) -> str:
@@ -20,6 +20,51 @@ def plural(n: int, noun: str) -> str:
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
         return f"{n:,} {noun[:-1]}ies"
     return f"{n:,} {noun}es" if noun.endswith(("ch", "sh", "s", "x")) else f"{n:,} {noun}s"
+
+
+def results_summary(results: Results, query: str, filters: str = "") -> str:
+    """The line over a search's hits: how many articles match (every word, then some),
+    `query` (as typed) and `filters` (in words), and how many are shown. The caller
+    makes both texts safe for where they go."""
+    shown = len(results)
+    where = f" ({filters})" if filters else ""
+    if results.in_two_groups:
+        count = (f"{_articles_match(results.every_word)} every word of {query!r}{where}; "
+                 f"{results.some_words:,} more match some")
+    else:
+        any_word = results.matched == "any" or (results.matched == "tiered" and not results.every_word)
+        how = " (any of its words)" if any_word else " (ranked by its words)" if results.matched == "ranked" else ""
+        count = f"{_articles_match(results.total)} {query!r}{how}{where}"
+    first = results[0].rank if results else 1
+    folded = sum(len(hit.duplicates) for hit in results)
+    if first == 1 and folded and shown + folded >= results.total:
+        more = f", {shown:,} shown with {plural(folded, 'near-duplicate')} folded in"
+    elif first > 1:
+        more = f", showing {first:,} to {first + shown - 1:,}" + (
+            f" (and {plural(folded, 'near-duplicate')})" if folded else "")
+    elif shown < results.total:
+        more = f", showing the first {shown}" + (f" (and {plural(folded, 'near-duplicate')})" if folded else "")
+    else:
+        more = ""
+    return f"{count}{more}"
+
+
+def article_facts(article: Article) -> list[str]:
+    """What a hit's line under its title says of the article: source, places, date,
+    categories and id (those it has)."""
+    parts = [article.source, ", ".join(article.dateline), article.date.strftime("%Y-%m-%d") if article.date else "",
+             ", ".join(article.categories), f"id {article.id}"]
+    return [part for part in parts if part]
+
+
+def untitled(article: Article) -> str:
+    """What stands for the title of an article without one: its first words."""
+    words = " ".join(article.body.split())
+    return (words[:77] + "..." if len(words) > 80 else words) or "(untitled)"
+
+
+def _articles_match(count: int) -> str:
+    return f"{count:,} articles match" if count != 1 else "1 article matches"
 
 
 def render_spans(passage: Passage, plain: Callable[[str], str], match: Callable[[str], str]) -> str:
@@ -72,6 +117,39 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
                               for c in hit.contributions]} if hit.contributions else {}),
         **({"duplicates": list(hit.duplicates)} if hit.duplicates else {}),
     }
+
+
+def results_to_dict(results: Results) -> dict[str, Any]:
+    """A search's answer as one JSON object (`searcher serve`'s /api/v1/search): the counts,
+    what was searched, "did you mean", the facets and the hits as `hit_to_dict` makes them.
+    `matched` says how the hits matched (see Results.matched; each hit's own `matched`
+    is "all" or "some")."""
+    return {
+        "total": results.total,
+        "every_word": results.every_word,
+        "some_words": results.some_words,
+        "matched": results.matched,
+        "query": results.query,
+        "suggestion": results.suggestion,
+        "corrected_from": results.corrected_from,
+        "variants": name_variants(results),
+        **facets_to_dict(results.facets),
+        "hits": [hit_to_dict(hit) for hit in results],
+    }
+
+
+def name_variants(results: Results) -> dict[str, list[str]]:
+    """The query's words that name variants were searched with, and those variants."""
+    variants: dict[str, list[str]] = {}
+    for expansion in results.variants:
+        known = variants.setdefault(expansion.written, [])
+        known.extend(variant for variant in expansion.variants if variant not in known)
+    return variants
+
+
+def article_to_dict(article: Article, duplicates: list[str]) -> dict[str, Any]:
+    """An article and the ids of its near-duplicates: what `searcher show --json` prints."""
+    return {**article.to_dict(), "duplicates": duplicates}
 
 
 def facets_to_dict(facets: dict[str, list[FacetCount]]) -> dict[str, Any]:

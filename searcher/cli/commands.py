@@ -234,6 +234,7 @@ def cli(config_path: str | None) -> None:
       searcher kwic QUERY                 every occurrence, in context
       searcher export QUERY               all matching articles as JSON lines or CSV
       searcher eval QUERIES QRELS         measure the ranking (MAP, nDCG@10...)
+      searcher serve                      a web page and a JSON API (pip install 'searcher[web]')
 
     Exit codes: 0 found, 1 nothing found, 2 error.
     """
@@ -518,7 +519,9 @@ def show(article_id: str, as_json: bool, config: Any, explicit_index: bool) -> i
         click.echo(f"searcher: no article with id {article_id!r}", err=True)
         return ExitCode.NOT_FOUND
     if as_json:
-        _print_json({**article.to_dict(), "duplicates": duplicates})
+        from ..render import article_to_dict
+
+        _print_json(article_to_dict(article, duplicates))
     else:
         from . import terminal
 
@@ -574,6 +577,42 @@ def stats(as_json: bool, config: Any, explicit_index: bool) -> int:
         from . import terminal
 
         terminal.print_stats(terminal.console(), summary)
+    return ExitCode.OK
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to serve on (another than this machine's loopback lets others reach it: "
+                   "set a --token).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8080, show_default=True,
+              help="The port (0: any free one).")
+@click.option("--token", envvar="SEARCHER_TOKEN", default=None, metavar="SECRET",
+              help="Answer only requests with the header Authorization: Bearer SECRET [default: $SEARCHER_TOKEN].")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Another name this server is reached by, sent as the Host header (repeatable); others are "
+                   "refused.")
+@index_option
+@with_config
+def serve(host: str, port: int, token: str | None, allowed_hosts: tuple[str, ...], config: Any,
+          explicit_index: bool) -> int:
+    """Serve a web page to search the index, and a JSON API (/api) for other tools.
+
+    \b
+    The page: http://127.0.0.1:8080/?q=opec&category=crude&since=1987-03
+    The API:  http://127.0.0.1:8080/api/v1/search?q=opec (all of it: /api)
+    """
+    try:
+        from ..web.serve import is_loopback, serve as run_server
+    except ImportError as error:
+        raise SearcherError(f"searcher serve needs the web extra ({error.name} is not installed)",
+                            hint="pip install 'searcher[web]'") from None
+    from ..web.library import Library
+
+    if not token and not is_loopback(host):
+        click.echo(f"searcher: warning: serving on {host} without a token: anyone who can reach this machine "
+                   "can read the index (set --token or $SEARCHER_TOKEN)", err=True)
+    index = _open_for_search(config, explicit_index)
+    run_server(Library(config, index), host, port, token=token or None, hosts=allowed_hosts)
     return ExitCode.OK
 
 

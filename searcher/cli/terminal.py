@@ -31,7 +31,7 @@ from ..model import Article, Concordance, FacetCount, Hit, IndexReport, IndexSta
 from ..model import Progress as WorkProgress
 from ..model import Results, Timeline, TopWords
 from ..paths import display_path
-from ..render import plural
+from ..render import article_facts, plural, results_summary, untitled
 from ..text import safe
 
 MATCH = "bold black on yellow"
@@ -90,36 +90,15 @@ def print_results(out: Console, results: Results, query: str, filters: str = "")
     """The hits under a line saying how many match (`filters`: the filters in words)."""
     if not results:
         return
-    shown = len(results)
-    where = f" ({safe(filters)})" if filters else ""
-    tiered = results.matched == "tiered" and results.some_words > 0 and results.every_word > 0
-    if tiered:
-        count = (f"{_matches(results.every_word)} every word of {safe(repr(query))}{where}; "
-                 f"{results.some_words:,} more match some")
-    else:
-        any_word = results.matched == "any" or (results.matched == "tiered" and not results.every_word)
-        how = " (any of its words)" if any_word else " (ranked by its words)" if results.matched == "ranked" else ""
-        count = f"{_matches(results.total)} {safe(repr(query))}{how}{where}"
-    folded = sum(len(hit.duplicates) for hit in results)
-    if folded and shown + folded >= results.total:
-        more = f", {shown:,} shown with {plural(folded, 'near-duplicate')} folded in"
-    elif shown < results.total:
-        more = f", showing the first {shown}" + (f" (and {plural(folded, 'near-duplicate')})" if folded else "")
-    else:
-        more = ""
-    out.print(Text(f"{count}{more}", style=META))
+    out.print(Text(results_summary(results, safe(query), safe(filters)), style=META))
     previous = "all"
     for hit in results:
         out.print()
-        if tiered and hit.matched != previous:
+        if results.in_two_groups and hit.matched != previous:
             out.print(Text("With some of the words:", style=META))  # (those with every word came first)
             out.print()
         previous = hit.matched
         print_hit(out, hit)
-
-
-def _matches(count: int) -> str:
-    return f"{count:,} articles match" if count != 1 else "1 article matches"
 
 
 def print_hit(out: Console, hit: Hit) -> None:
@@ -422,15 +401,7 @@ def _meta(article: Article) -> str:
 
 
 def _meta_items(article: Article, extra: list[str] = ()) -> list[str]:  # type: ignore[assignment]
-    parts = [
-        article.source,
-        ", ".join(article.dateline),
-        article.date.strftime("%Y-%m-%d") if article.date else "",
-        ", ".join(article.categories),
-        f"id {article.id}",
-        *extra,
-    ]
-    return [safe(part) for part in parts if part]
+    return [safe(part) for part in [*article_facts(article), *extra]]
 
 
 def _packed(items: list[str], width: int, separator: str = " · ") -> list[str]:
@@ -445,8 +416,7 @@ def _packed(items: list[str], width: int, separator: str = " · ") -> list[str]:
 
 
 def _untitled(article: Article) -> str:
-    words = " ".join(article.body.split())
-    return safe(words[:77] + "..." if len(words) > 80 else words) or "(untitled)"
+    return safe(untitled(article))
 
 
 def _size(count: int) -> str:

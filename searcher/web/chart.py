@@ -1,0 +1,101 @@
+"""A timeline as bars to draw: the geometry of the page's inline SVG chart, as data.
+
+The server draws the chart (the page works without JavaScript, and a test can count
+the bars): one bar a period, its height its matches, each a link to the search
+narrowed to that period. A period without matches keeps its place as a zero-height
+bar, so that gaps show. The template turns the bars into SVG; nothing here writes
+markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from ..model import PERIODS
+from .params import AUTO_BARS
+
+if TYPE_CHECKING:
+    from ..index import Index
+    from ..model import Series, Timeline
+    from ..search.filters import Filters
+
+#: The drawing's size, in SVG units (the page scales it to its width).
+WIDTH, HEIGHT, LABELS = 720.0, 120.0, 16.0
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str  # the period: "1987-03", "1987-W10"...
+    matches: int
+    articles: int
+    start: dt.date
+    end: dt.date
+    href: str  # the search within the period
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: tuple[Bar, ...]
+    by: str
+    most: int  # the tallest bar's matches
+    undated: int  # matches without a date (not drawn)
+    width: float = WIDTH
+    height: float = HEIGHT + LABELS
+
+    @property
+    def labelled(self) -> tuple[Bar, ...]:
+        """The bars whose period is written under the chart: the first, the last and a few between."""
+        if not self.bars:
+            return ()
+        step = max(1, len(self.bars) // 6)
+        chosen = list(self.bars[::step])
+        if chosen[-1] is not self.bars[-1]:
+            if len(chosen) > 1 and self.bars.index(chosen[-1]) > len(self.bars) - step / 2:
+                chosen.pop()
+            chosen.append(self.bars[-1])
+        return tuple(chosen)
+
+
+def chart(series: Series, by: str, link: Callable[[dt.date, dt.date], str]) -> Chart:
+    """The bars of one series of a timeline (its periods by `by`), each linked by `link(start, end)`."""
+    buckets = series.buckets
+    most = max((bucket.matches for bucket in buckets), default=0)
+    slot = WIDTH / max(len(buckets), 1)
+    gap = min(2.0, slot * 0.2)
+    bars = []
+    for place, bucket in enumerate(buckets):
+        height = 0.0 if not most else HEIGHT * bucket.matches / most
+        bars.append(Bar(x=round(place * slot + gap / 2, 2), y=round(HEIGHT - height, 2),
+                        width=round(max(slot - gap, 0.5), 2), height=round(height, 2), label=bucket.label,
+                        matches=bucket.matches, articles=bucket.articles, start=bucket.start, end=bucket.end,
+                        href=link(bucket.start, bucket.end)))
+    return Chart(tuple(bars), by, most, series.undated)
+
+
+def timeline(index: Index, queries: list[str], by: str, *, per: str | None, filters: Filters | None,
+             all_words: bool | None) -> Timeline:
+    """Index.timeline, with `by` "auto": the finest period that draws the timeline's span
+    in at most AUTO_BARS bars (months are counted first, to find the span)."""
+    chosen = "month" if by == "auto" else by
+    drawn = index.timeline(queries, chosen, per=per, filters=filters, all_words=all_words)
+    buckets = [bucket for series in drawn.series for bucket in series.buckets]
+    if by == "auto" and buckets:
+        finest = finest_period(min(bucket.start for bucket in buckets), max(bucket.end for bucket in buckets))
+        if finest != chosen:
+            drawn = index.timeline(queries, finest, per=per, filters=filters, all_words=all_words)
+    return drawn
+
+
+def finest_period(first: dt.date, last: dt.date) -> str:
+    """The finest period (day, week, month, year) that draws `first`..`last` in at most
+    AUTO_BARS bars."""
+    days = (last - first).days + 1
+    counts = {"day": days, "week": days // 7 + 2, "month": (last.year - first.year) * 12 + last.month - first.month + 1,
+              "year": last.year - first.year + 1}
+    return next((period for period in PERIODS if counts[period] <= AUTO_BARS), "year")
