@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..search.filters import Filters
 
 #: The drawing's size, in SVG units (the page scales it to its width).
-WIDTH, HEIGHT, LABELS = 720.0, 120.0, 16.0
+WIDTH, HEIGHT, LABELS = 720.0, 120.0, 30.0
 
 
 @dataclass(frozen=True)
@@ -50,16 +50,15 @@ class Chart:
 
     @property
     def labelled(self) -> tuple[Bar, ...]:
-        """The bars whose period is written under the chart: the first, the last and a few between."""
+        """The bars whose period is written under the chart: the first, the last and about
+        five between, none so close to the last that their labels would overlap."""
         if not self.bars:
             return ()
-        step = max(1, len(self.bars) // 6)
-        chosen = list(self.bars[::step])
-        if chosen[-1] is not self.bars[-1]:
-            if len(chosen) > 1 and self.bars.index(chosen[-1]) > len(self.bars) - step / 2:
-                chosen.pop()
-            chosen.append(self.bars[-1])
-        return tuple(chosen)
+        step = max(1, -(-len(self.bars) // 6))
+        places = list(range(0, len(self.bars), step))
+        last = len(self.bars) - 1
+        places = [place for place in places if place == 0 or last - place >= step * 0.75] + [last]
+        return tuple(self.bars[place] for place in dict.fromkeys(places))
 
 
 def chart(series: Series, by: str, link: Callable[[dt.date, dt.date], str]) -> Chart:
