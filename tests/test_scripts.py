@@ -58,3 +58,11 @@ def test_bench_cluster_runs(tiny_corpus: Path) -> None:
               "--rounds", "1", "--titles", "20", "--short", "5")
     assert re.search(r"\| results identical to one index +\| every query +\| 25/25 and 5/5 +\| yes +\|", out), out
     assert "| memory per open shard (RSS added, averaged)" in out
+
+
+def test_bench_serve_runs(tiny_corpus: Path) -> None:
+    pytest.importorskip("starlette", reason="searcher serve needs the web extra: pip install '.[web]'")
+    out = run("bench_serve.py", "--corpus", str(tiny_corpus), "--clients", "3", "--searches", "10", "--rounds", "1",
+              "--titles", "10", "--short", "5")
+    assert re.search(r"\| 3 clients: answers other than 200, or hits not the library's +\| 0 of 30 +\| yes +\|", out), out
+    assert re.search(r"\| one client, `GET /api/v1/search` on one connection +\| [\d.]+ / [\d.]+ ms +\|", out), out

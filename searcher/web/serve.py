@@ -76,7 +76,10 @@ def _served_names(host: str, more: tuple[str, ...]) -> tuple[str, ...]:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listening = socket.socket(family, socket.SOCK_STREAM)
+    # (IPPROTO_TCP said, not 0: asyncio turns Nagle's algorithm off only on the sockets
+    # it knows for TCP, and with it on, the second answer on a kept-alive connection
+    # waited 40 ms for the client's delayed acknowledgement.)
+    listening = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listening.bind((host, port))
