@@ -176,6 +176,9 @@ def test_the_page_keeps_the_whole_state_in_its_links(reuters_web: tuple[TestClie
     within = client.get(unescape(href)).text
     assert int(re.search(r'data-total="(\d+)"', within).group(1)) == int(count)
     assert "Dates: " in within and "All dates" in within
+    monthly = unescape(re.search(r'<a href="([^"]+)">month</a>', html).group(1))
+    assert parse_qs(urlsplit(monthly).query)["by"] == ["month"]
+    assert 'id="timeline" data-by="month"' in client.get(monthly).text
     # The next page goes on where this one ends.
     following = client.get(unescape(re.search(r'id="next" href="([^"]+)"', html).group(1))).text
     assert re.search(r'<ol class="hits" id="hits" start="11">', following)

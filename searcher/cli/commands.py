@@ -604,7 +604,8 @@ def serve(host: str, port: int, token: str | None, allowed_hosts: tuple[str, ...
     try:
         from ..web.serve import is_loopback, serve as run_server
     except ImportError as error:
-        raise SearcherError(f"searcher serve needs the web extra ({error.name} is not installed)",
+        raise SearcherError(f"searcher serve needs the web extra ({(error.name or '?').split('.')[0]} is not "
+                            "installed)",
                             hint="pip install 'searcher[web]'") from None
     from ..web.library import Library
 

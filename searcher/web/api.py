@@ -21,12 +21,14 @@ from starlette.responses import JSONResponse
 from ..errors import ArticleNotFoundError, RequestError
 from ..render import article_to_dict, hit_to_dict, key_term_to_dict, results_to_dict, timeline_rows
 from .chart import timeline
+from .library import article_of
 from .params import BY, FACETS, MAX_LIMIT, MAX_PASSAGES, MAX_QUERIES, MAX_QUERY, MAX_WORDS, Params, Search
 
 if TYPE_CHECKING:
     from ..index import Index
 
 VERSION = "v1"
+MISSING_QUERY = "missing query: q (or a filter: source, category, place, since, until)"
 
 _FILTERS = (
     ("source", "only articles from this source (repeat for any of several)"),
@@ -82,7 +84,7 @@ ENDPOINTS = (
 async def search(request: Request) -> JSONResponse:
     search = Search.read(Params(request.query_params.multi_items()))
     if not search.asked:
-        raise RequestError("missing query: q (or a filter: source, category, place, since, until)", "q")
+        raise RequestError(MISSING_QUERY, "q")
     results = await request.app.state.library.ask(search.run)
     return JSONResponse({**results_to_dict(results), "page": search.page, "limit": search.limit})
 
@@ -91,10 +93,7 @@ async def article(request: Request) -> JSONResponse:
     article_id = request.path_params["article_id"]
 
     def answer(index: Index) -> dict[str, Any]:
-        found = index.get(article_id)
-        if found is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        return article_to_dict(found, index.duplicates_of(article_id))
+        return article_to_dict(article_of(index, article_id), index.duplicates_of(article_id))
 
     return JSONResponse(await request.app.state.library.ask(answer))
 
@@ -124,7 +123,7 @@ async def timeline_of(request: Request) -> JSONResponse:
         if len(query) > MAX_QUERY:
             raise RequestError(f"q is {len(query):,} characters long; at most {MAX_QUERY:,} are searched", "q")
     if not queries and not filters:
-        raise RequestError("missing query: q (or a filter: source, category, place, since, until)", "q")
+        raise RequestError(MISSING_QUERY, "q")
     by = params.choice("by", BY, "auto")
     per = params.facet_names("per", ())
     if len(per) > 1:
@@ -140,7 +139,7 @@ async def words(request: Request) -> JSONResponse:
     params = Params(request.query_params.multi_items())
     query, filters = params.query(), params.filters()
     if not query and not filters:
-        raise RequestError("missing query: q (or a filter: source, category, place, since, until)", "q")
+        raise RequestError(MISSING_QUERY, "q")
     limit = params.integer("limit", 30, 1, MAX_WORDS)
     all_words = params.flag("all_words")
     found = await request.app.state.library.ask(

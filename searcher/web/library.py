@@ -18,11 +18,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from ..errors import SearcherError, http_status_for
+from ..errors import ArticleNotFoundError, SearcherError, http_status_for
 
 if TYPE_CHECKING:
     from ..config import Config
     from ..index import Index
+    from ..model import Article
 
 T = TypeVar("T")
 
@@ -71,3 +72,11 @@ class Library:
         if self._index is not None:
             self._index.close()
             self._index = None
+
+
+def article_of(index: Index, article_id: str) -> Article:
+    """The article with this id; ArticleNotFoundError (404) when there is none."""
+    article = index.get(article_id)
+    if article is None:
+        raise ArticleNotFoundError(f"no article with id {article_id!r}")
+    return article

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse
 from ..errors import ArticleNotFoundError, RequestError, SearcherError, http_status_for
 from ..render import article_facts, name_variants, passage_to_html, plural, results_summary, untitled
 from .chart import chart, timeline
+from .library import article_of
 from .params import FACETS, MAX_DEPTH, Params, Search
 
 if TYPE_CHECKING:
@@ -165,9 +166,7 @@ async def article_page(request: Request) -> HTMLResponse:
     article_id = request.path_params["article_id"]
 
     def answer(index: Index) -> dict[str, Any]:
-        article = index.get(article_id)
-        if article is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        article = article_of(index, article_id)
         similar = index.similar(article_id, 5, passages=0) or []
         return {"article": article, "facts": article_facts(article), "title": article.title or untitled(article),
                 "paragraphs": [part.strip() for part in article.body.split("\n") if part.strip()],
