@@ -431,7 +431,7 @@ class Index:
         another process commits meanwhile: several calls that make one answer (a web
         page's search, timeline and facets) show one generation of the index. (Not a
         sharded index searched on a cluster: its workers read their shards' last commit.)"""
-        if self._pinned:  # (nested: the outer one holds)
+        if self._pinned or (self.shards is not None and self.config.cluster):  # (nested: the outer one holds)
             yield self
             return
         self._snapshots()  # (the last commit, now)

@@ -204,7 +204,8 @@ def test_article_text_is_always_escaped(tmp_path: Path) -> None:
     with Index.create(tmp_path / "ix") as index:
         index.add([Article(id="x<1>", title="<b>Idlib</b> <script>alert('title')</script>",
                            body="Refugees in Idlib. <script>alert('body')</script> <img src=x onerror=alert(1)>",
-                           source="<i>Wire</i>", url="javascript:alert(1)")])
+                           source="<i>Wire</i>", url="javascript:alert(1)"),
+                   Article(id="y", title="Idlib", body="Idlib.", url="https://example.org/a?b=1&c=<2>")])
     library = Library(Config(index=tmp_path / "ix"))
     with TestClient(make_app(library), base_url=BASE) as client:
         for url in ("/?q=idlib", "/articles/x%3C1%3E"):
@@ -212,7 +213,11 @@ def test_article_text_is_always_escaped(tmp_path: Path) -> None:
             assert "<script>alert" not in html and "<img src=x" not in html and "<b>Idlib" not in html, url
             assert "&lt;script&gt;alert(" in html and "&lt;i&gt;Wire&lt;/i&gt;" in html, url
         assert "<mark>Idlib</mark>" in client.get("/?q=idlib").text
-        assert client.get("/api/v1/search?q=idlib").json()["hits"][0]["title"].startswith("<b>Idlib</b>")
+        page = client.get("/articles/x%3C1%3E").text  # (a url that would run when clicked is not a link)
+        assert 'href="javascript:' not in page and "javascript:alert(1)" in page
+        assert 'href="https://example.org/a?b=1&amp;c=&lt;2&gt;"' in client.get("/articles/y").text
+        hits = {hit["id"]: hit for hit in client.get("/api/v1/search?q=idlib").json()["hits"]}
+        assert hits["x<1>"]["title"].startswith("<b>Idlib</b>")  # (JSON holds the text as it is)
     library.close()
 
 

@@ -169,6 +169,7 @@ async def article_page(request: Request) -> HTMLResponse:
         article = article_of(index, article_id)
         similar = index.similar(article_id, 5, passages=0) or []
         return {"article": article, "facts": article_facts(article), "title": article.title or untitled(article),
+                "link": _web_link(article.url),
                 "paragraphs": [part.strip() for part in article.body.split("\n") if part.strip()],
                 "duplicates": [(other, _article_url(other)) for other in index.duplicates_of(article_id)],
                 "similar": [{"href": _article_url(hit.id), "title": hit.title.text or untitled(hit.article),
@@ -181,6 +182,18 @@ async def article_page(request: Request) -> HTMLResponse:
     back = request.headers.get("referer", "")
     return render(request, "article.html", back=back if back.startswith(f"{request.url.scheme}://{request.url.netloc}/")
                   else "", **page)
+
+
+def _web_link(url: str) -> str:
+    """The article's URL as a link when it is a web address (http or https): a corpus may
+    hold any text there, `javascript:` too, which a link would run when clicked."""
+    from urllib.parse import urlsplit
+
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return ""
+    return url.strip() if scheme in ("http", "https") else ""
 
 
 async def api_page(request: Request) -> HTMLResponse:
