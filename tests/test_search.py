@@ -582,6 +582,22 @@ def test_term_at_a_time_scoring_skips_replaced_articles(bbc_docs: Path, tmp_path
 # -- what the command line asks of the library --------------------------------------------
 
 
+@pytest.mark.parametrize("shards", [1, 3])
+def test_a_pinned_index_reads_one_commit_whatever_another_writer_commits(tmp_path: Path, shards: int) -> None:
+    """Index.pinned: what searcher serve's pages rely on (several calls, one generation)."""
+    with Index.create(tmp_path / "ix", shards=shards) as first:
+        first.add([Article(id=f"a{n}", title="Horses", body="A horse.") for n in range(6)])
+    with Index.open(tmp_path / "ix") as reader, Index.open(tmp_path / "ix") as writer:
+        with reader.pinned():
+            writer.add([Article(id=f"b{n}", title="Horses", body="Another horse.") for n in range(6)])
+            assert reader.search("horse").total == 6 and len(reader.timeline(["horse"]).series) == 1
+            assert reader.get("b1") is None
+            with reader.pinned():  # (nested: the outer one holds)
+                assert reader.search("horse").total == 6
+            assert reader.search("horse").total == 6
+        assert reader.search("horse").total == 12 and reader.get("b1") is not None
+
+
 def test_open_or_build_builds_the_configured_index_when_it_must(tmp_path: Path) -> None:
     from searcher import IndexNotFoundError
     from searcher.engine.folder import MARKER
