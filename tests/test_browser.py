@@ -155,6 +155,28 @@ def test_search_filter_narrow_read_and_go_back_in_a_real_browser(server: str, br
         index.close()
 
 
+def test_with_javascript_a_new_order_applies_at_once(server: str, tmp_path: Path) -> None:
+    """The one thing JavaScript adds to the page's search: choosing an order submits it."""
+    chromium, driver_path = browser_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    try:
+        driver.get(f"{server}/?q=coffee")
+        wait_for(driver, "#hits")
+        from selenium.webdriver.support.ui import Select
+
+        Select(driver.find_element(By.CSS_SELECTOR, "form.refine select[name=sort]")).select_by_value("newest")
+        WebDriverWait(driver, 20).until(lambda d: "sort=newest" in d.current_url)
+        dates = [hit.text for hit in driver.find_elements(By.CSS_SELECTOR, "li.hit .meta")]
+        found = [re.search(r"\d{4}-\d{2}-\d{2}", text).group(0) for text in dates]
+        assert found == sorted(found, reverse=True)
+    finally:
+        driver.quit()
+
+
 def test_the_results_fit_a_phone_width(server: str, browser: Any, tmp_path: Path) -> None:
     browser.set_window_size(400, 900)
     try:
