@@ -2,6 +2,7 @@
 """Relevance: `searcher` against standard BM25 baselines, on the same queries, in one run.
 
     python scripts/relevance.py [--data ../shared/data/time] [--per-query] [--run-dir DIR]
+                                [--semantic MODEL_FOLDER]
 
 Indexes the TIME collection (docs.jsonl) with each engine, runs queries.tsv as
 written, and scores the top 1000 of each query against qrels.txt with
@@ -14,7 +15,9 @@ the query's lower-cased words OR-ed, as ANCHORS.md measured them:
 
 `searcher` gets the query text exactly as written, through `Index.search`,
 with its default configuration: the same call the `searcher` command makes.
-The library versions are printed with the table.
+The library versions are printed with the table. With `--semantic`, searcher is
+run a second time with `semantic: model:` that folder (its articles embedded, both
+rankings fused), and compared with the best baseline and with itself without it.
 """
 
 from __future__ import annotations
@@ -153,13 +156,15 @@ def score_engine(engine: Engine, queries: dict[str, str], qrels: dict[str, dict[
     return scores
 
 
-def run_searcher(docs: Path, folder: Path, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> Report:
+def run_searcher(docs: Path, folder: Path, queries: dict[str, str], qrels: dict[str, dict[str, int]],
+                 model: Path | None = None) -> Report:
     from searcher import Index
     from searcher.config import Config
     from searcher.indexing.update import update_index
 
-    update_index(Config(index=folder), [docs])
-    with Index.open(folder) as index:
+    config = Config(index=folder, semantic=model)
+    update_index(config, [docs])
+    with Index.open(folder, config) as index:
         return evaluate_index(index, queries, qrels, limit=LIMIT)
 
 
@@ -172,6 +177,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the TIME folder (docs.jsonl, queries.tsv, qrels.txt)")
     parser.add_argument("--per-query", action="store_true", help="list each query's AP: searcher against the best baseline")
     parser.add_argument("--run-dir", type=Path, help="write each engine's TREC run file here")
+    parser.add_argument("--semantic", type=Path, metavar="MODEL_FOLDER",
+                        help="also run searcher with semantic ranking, with this sentence-transformers model")
     args = parser.parse_args()
     docs, queries, qrels = args.data / "docs.jsonl", read_queries(args.data / "queries.tsv"), read_qrels(args.data / "qrels.txt")
 
@@ -192,10 +199,18 @@ def main() -> int:
         report = run_searcher(docs, Path(tmp) / "searcher", queries, qrels)
         systems["searcher"] = {q.qid: q.measures for q in report.queries}
         versions["searcher"] = f"searcher {version('searcher')}, whoosh-reloaded {version('whoosh-reloaded')}"
+        reports = {"searcher": report}
+        if args.semantic:
+            (Path(tmp) / "semantic").mkdir()
+            reports["searcher semantic"] = run_searcher(docs, Path(tmp) / "semantic", queries, qrels,
+                                                        args.semantic.absolute())
+            systems["searcher semantic"] = {q.qid: q.measures for q in reports["searcher semantic"].queries}
+            versions["searcher semantic"] = f"{versions['searcher']}, {args.semantic.name}"
         if args.run_dir:
             args.run_dir.mkdir(parents=True, exist_ok=True)
-            with (args.run_dir / "searcher.run").open("w") as out:
-                report.write_run(out)
+            for name, one in reports.items():
+                with (args.run_dir / f"{name.replace(' ', '-')}.run").open("w") as out:
+                    one.write_run(out)
 
     judged = len(systems["searcher"])
     print(f"TIME: {judged} judged queries, top {LIMIT}, trec_eval measures (python {sys.version.split()[0]})\n")
@@ -205,22 +220,29 @@ def main() -> int:
     for name, per_query in systems.items():
         print(f"| {name} | " + " | ".join(f"{mean(per_query, m):.3f}" for m in MEASURES) + f" | {versions[name]} |")
 
-    baselines = {name: q for name, q in systems.items() if name != "searcher"}
+    baselines = {name: q for name, q in systems.items() if not name.startswith("searcher")}
     best = max(baselines, key=lambda name: mean(baselines[name], "map"))
-    ours = systems["searcher"]
-    wins = sum(1 for qid in ours if ours[qid]["map"] > baselines[best][qid]["map"] + 1e-9)
-    losses = sum(1 for qid in ours if ours[qid]["map"] < baselines[best][qid]["map"] - 1e-9)
-    print(f"\nsearcher against {best} (best baseline by MAP), per query AP: "
-          f"{wins} better, {losses} worse, {judged - wins - losses} equal")
-    for measure in ("map", "ndcg@10", "p@10"):
-        top = max(mean(q, measure) for q in baselines.values())
-        print(f"  {MEASURE_NAMES[measure]}: searcher {mean(ours, measure):.3f}, best baseline {top:.3f}, "
-              f"difference {mean(ours, measure) - top:+.3f}")
+    comparisons = [(ours, best, baselines[best]) for ours in reports]
+    if args.semantic:
+        comparisons.append(("searcher semantic", "searcher", systems["searcher"]))
+    for name, against, theirs in comparisons:
+        ours = systems[name]
+        wins = sum(1 for qid in ours if ours[qid]["map"] > theirs[qid]["map"] + 1e-9)
+        losses = sum(1 for qid in ours if ours[qid]["map"] < theirs[qid]["map"] - 1e-9)
+        what = " (best baseline by MAP)" if against == best else ""
+        print(f"\n{name} against {against}{what}, per query AP: "
+              f"{wins} better, {losses} worse, {judged - wins - losses} equal")
+        for measure in ("map", "ndcg@10", "p@10"):
+            top = max(mean(q, measure) for q in baselines.values()) if against == best else mean(theirs, measure)
+            print(f"  {MEASURE_NAMES[measure]}: {name} {mean(ours, measure):.3f}, {against if not what else 'best baseline'} "
+                  f"{top:.3f}, difference {mean(ours, measure) - top:+.3f}")
     if args.per_query:
-        print(f"\n| qid | AP searcher | AP {best} | query |")
-        print("|---|---:|---:|---|")
-        for qid in ours:
-            print(f"| {qid} | {ours[qid]['map']:.3f} | {baselines[best][qid]['map']:.3f} | {queries[qid][:70]} |")
+        shown = list(reports)
+        print("\n| qid | " + " | ".join(f"AP {name}" for name in shown) + f" | AP {best} | query |")
+        print("|---|" + "---:|" * (len(shown) + 1) + "---|")
+        for qid in systems["searcher"]:
+            print(f"| {qid} | " + " | ".join(f"{systems[name][qid]['map']:.3f}" for name in shown)
+                  + f" | {baselines[best][qid]['map']:.3f} | {queries[qid][:70]} |")
     return 0
 
 

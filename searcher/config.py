@@ -74,6 +74,9 @@ class Config:
     duplicates: bool = True  # find near-duplicates when indexing, and show them once (duplicates.py)
     default_synonyms: bool = True  # the shipped name variants (name_variants.py)
     synonym_groups: tuple[tuple[str, ...], ...] = ()  # more, from the configuration
+    # Semantic ranking (searcher/semantic/): the sentence-transformers model folder whose
+    # embeddings of each article's windows are fused with BM25 (None: off, nothing loaded).
+    semantic: Path | None = None
 
     def with_index(self, index: str | os.PathLike[str] | None) -> Config:
         """This configuration with another index folder (None keeps this one)."""
@@ -285,7 +288,8 @@ class _Checker:
 
     def config(self, data: dict[str, Any]) -> Config:
         top = ("corpus", "index", "on_duplicate", "workers", "lock_wait", "commit_every", "follow_links", "formats",
-               "fields", "date_format", "synonyms", "duplicates", "search", "cluster", "cluster_timeout")
+               "fields", "date_format", "synonyms", "duplicates", "search", "cluster", "cluster_timeout",
+               "semantic")
         self.known(data, top)
         settings: dict[str, Any] = {"path": self.path.absolute()}
 
@@ -315,6 +319,19 @@ class _Checker:
             settings.update(self.synonyms(data["synonyms"]))
         if "date_format" in data:
             settings["date_formats"] = self.date_formats(data["date_format"], ("date_format",))
+
+        if "semantic" in data:
+            semantic = self.mapping(data["semantic"], ("semantic",))
+            self.known(semantic, ("model",), ("semantic",))
+            if "model" not in semantic:
+                raise self.fail(("semantic",), "expected model: the folder of a sentence-transformers model")
+            model = self.path_value(semantic["model"], ("semantic", "model"))
+            missing = [name for name in ("config.json", "tokenizer.json", "model.safetensors")
+                       if not (model / name).is_file()]
+            if missing:
+                raise self.fail(("semantic", "model"), f"{model} is not a sentence-transformers model folder "
+                                f"(no {', '.join(missing)})")
+            settings["semantic"] = model
 
         formats = self.mapping(data.get("formats"), ("formats",))
         checked_formats = {}

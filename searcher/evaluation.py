@@ -157,7 +157,8 @@ def evaluate(
             results = index.search(text, limit=limit, passages=0, collapse=False)
         except QueryError as error:
             raise QueryError(f"query {qid} ({text[:40]!r}): {error.message}", hint=error.hint) from None
-        ranking = trec_order((hit.id, hit.score) for hit in results)
+        # (With semantic ranking, the fused score is what ranked the hits.)
+        ranking = trec_order((hit.id, hit.semantic.fused if hit.semantic else hit.score) for hit in results)
         run[qid] = ranking
         scores.append(
             QueryScore(

@@ -120,6 +120,20 @@ class Contribution:
 
 
 @dataclass(frozen=True)
+class Semantic:
+    """How semantic ranking placed a hit (an index with vectors, `semantic:` configured):
+    its rank by BM25 and by the similarity of its best window to the query (None: deeper
+    than the rankings fused), and the fused score that ranked it (semantic/fusion.py)."""
+
+    fused: float
+    bm25_rank: int | None
+    similarity: float  # cosine similarity of its best window to the query
+    similarity_rank: int | None
+    window: int  # the number of its best window (0: the first, which starts with the title)
+    window_text: str = ""  # that window's text (with explain)
+
+
+@dataclass(frozen=True)
 class Hit:
     """One article found by a search, with its best passages."""
 
@@ -132,6 +146,7 @@ class Hit:
     contributions: tuple[Contribution, ...] = ()  # with explain: what each query term scored
     duplicates: tuple[str, ...] = ()  # ids of the matching near-duplicates shown as this one
     matched: Literal["all", "some"] = "all"  # whether it holds every word of the query, or some
+    semantic: Semantic | None = None  # with semantic ranking: its ranks and fused score
 
 
 @dataclass(frozen=True)

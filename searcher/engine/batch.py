@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import IndexLockedError
+from ..errors import IndexLockedError, SearcherError
 from ..model import Article
 from ..paths import display_path, replaced
 from .folder import shard_of
@@ -43,6 +43,7 @@ class Batch:
         try:
             # With nothing committed yet, or everything to be cleared, nothing can be replaced.
             self._may_replace = not self._clear and len(self._index) > 0
+            self._check_vectors()
             self._writer = self._open_writer()
         except BaseException:
             self._index.write_lock.release()
@@ -96,6 +97,8 @@ class Batch:
                 take_results(set(), writer.written_sketches)
             from whoosh.writing import CLEAR, NO_MERGE  # here: searching needs none of whoosh.writing
 
+            self._before_commit_vectors()
+
             if self._clear:
                 writer.commit(mergetype=CLEAR)
             elif not merge:
@@ -109,6 +112,35 @@ class Batch:
                 writer.cancel()  # releases the write lock; nothing of this batch is committed
             raise
         self._index.written_sketches.update((article_id, (value, day)) for article_id, value, day in sketches)
+        if self._index.config.semantic is not None:
+            from ..semantic.vectors import record
+
+            record(self._index.path, self._index.config.semantic)
+
+    # The record of the model that embedded the articles (semantic/vectors.py) must never
+    # name a model some of them were not embedded with: a batch with `semantic:` adds to
+    # an index of that model's vectors only (or an empty or cleared one), and the record
+    # is removed before a commit that changes what it says, written again after it.
+
+    def _check_vectors(self) -> None:
+        model = self._index.config.semantic
+        if model is None or not self._may_replace:
+            return
+        from ..semantic.vectors import embedded_with
+
+        if not embedded_with(self._index.path, model):
+            raise SearcherError(f"the articles of the index at {display_path(self._index.path)} were not embedded "
+                                f"with {display_path(model)}",
+                                hint="run `searcher index`, which embeds them all again")
+
+    def _before_commit_vectors(self) -> None:
+        model = self._index.config.semantic
+        if model is None and not self._ids:
+            return  # (deletions leave the vectors of the others as they are)
+        from ..semantic.vectors import embedded_with, record
+
+        if model is None or not embedded_with(self._index.path, model):
+            record(self._index.path, None)
 
     def _open_writer(self) -> Any:
         # Imported here: searching needs none of it (multiprocessing included).
@@ -138,8 +170,10 @@ class Batch:
         self._index.touched.add(article.id)
         self._index.written_sketches.pop(article.id, None)  # (its new sketch, if it has one, comes at the commit)
         replaced = self._may_replace and self._delete(article.id)
+        config = self._index.config
         self._writer.add_document(**to_document(article, article_hash or fingerprint(article),
-                                                sketch=self._index.config.duplicates))
+                                                sketch=config.duplicates,
+                                                semantic=str(config.semantic) if config.semantic else None))
         return "replaced" if replaced else "added"
 
     def delete(self, article_id: str) -> bool:

@@ -20,12 +20,13 @@ from .postings import encode_positions
 from .sketches import KEYS_BYTES, keys, sketch
 from .tokens import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 
-SCHEMA_VERSION = 12  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+SCHEMA_VERSION = 13  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
 # 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
 # 6: the sketch column (near-duplicates); 7: sketches of 64 32-bit hashes of term shingles;
 # 8: dates and fingerprints stored as numbers; 9: body_keys, a sketch's keys, not the sketch
 # 10: posting blocks of arrays (postings.py); 11: the schema's classes moved into searcher.engine
 # (Whoosh pickles the schema into the index, naming their modules); 12: the order_key column (ties)
+# 13: the vectors column (semantic ranking)
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
@@ -151,6 +152,35 @@ class SketchColumn(fields.COLUMN):
 
 
 #: The facets a search can filter on and count, and the field holding each one's values.
+class VectorColumn(fields.COLUMN):
+    """The article's embedding: one float32 unit vector for each window of its title and
+    text (semantic/encoder.py), when the configuration has `semantic:`; b"" otherwise.
+    Made where the article is written, in the index run's worker processes, from
+    (model folder, text); kept in the article's own document, the vectors are committed,
+    replaced and deleted with it, and can never disagree with the index."""
+
+    def __init__(self) -> None:
+        super().__init__(columns.VarBytesColumn())
+
+    def to_column_value(self, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, bytes):
+            return value
+        import multiprocessing
+
+        from ..semantic.encoder import encoder
+
+        folder, text = value
+        model = encoder(folder)
+        if getattr(multiprocessing.current_process(), "shares_cores", False):
+            model.one_thread()  # (an index run's worker: see writing._WorkerTask)
+        return model.embed_article(text).tobytes()
+
+
+def article_text(article: Article) -> str:
+    """What semantic ranking embeds of an article: its title, then its text."""
+    return f"{article.title}\n\n{article.body}" if article.title else article.body
+
+
 FACET_FIELDS = {"source": "source_values", "category": "category_values", "place": "dateline_values"}
 
 
@@ -202,6 +232,8 @@ def build_schema() -> fields.Schema:
         body_keys=SketchColumn(),
         # Where the article ranks among those of equal score (see `order_key`).
         order_key=fields.COLUMN(columns.NumericColumn("q", default=0)),
+        # The article's window vectors, with `semantic:` (see VectorColumn).
+        vectors=VectorColumn(),
     )
 
 
@@ -236,9 +268,11 @@ def fingerprint(article: Article) -> str:
     return hashlib.blake2b(json.dumps(content).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def to_document(article: Article, article_hash: str | None = None, sketch: bool = False) -> dict[str, Any]:
+def to_document(article: Article, article_hash: str | None = None, sketch: bool = False,
+                semantic: str | None = None) -> dict[str, Any]:
     """The Whoosh document for an article (lists are indexed as text, stored as lists);
-    with `sketch`, its near-duplicate sketch is made where it is written."""
+    with `sketch`, its near-duplicate sketch is made where it is written, and with
+    `semantic` (a model folder), its window vectors (VectorColumn)."""
     document: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -264,6 +298,8 @@ def to_document(article: Article, article_hash: str | None = None, sketch: bool 
     if sketch and article.body:
         # (the same string as "body": pickled once on its way to a worker process)
         document["body_keys"] = (article.id, article.body, article.date.toordinal() if article.date else 0)
+    if semantic and (article.title or article.body):
+        document["vectors"] = (semantic, article_text(article))
     for values, name in ((article.source, "source"), (article.categories, "category"), (article.dateline, "dateline")):
         if values:
             document[f"{name}_values"] = values

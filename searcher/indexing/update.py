@@ -37,7 +37,7 @@ from ..engine.locking import write_lock
 from ..engine.schema import fingerprint
 from ..engine.writing import rare_full_collections  # (the command line's, and a library user's: see there)
 from ..errors import (
-    CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted,
+    CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted, SearcherError,
 )
 from ..index import Index
 from ..model import Article, IndexReport, Progress
@@ -130,6 +130,8 @@ def _index_run(config: Config, corpus: Iterable[str | os.PathLike[str]] | None, 
             # Before anything is read: a run that replaces an index must not do it
             # under another writer's feet.
             lock.acquire(config.lock_wait, progress.notice)
+        if not rebuild and _embed_again(config, progress, part):
+            rebuild, committer = True, _Committer(config.commit_every, enabled=False, progress=progress)
         index = _open_for_update(config, rebuild)
         with index:
             generation, fresh = index.generation, rebuild or len(index) == 0
@@ -225,6 +227,30 @@ class _Committer:
             batch.commit()
             self.committed = self._written
             self._progress.notice(f"{self.committed:,} articles of this run saved")
+
+
+def _embed_again(config: Config, progress: Progress, part: tuple[int, int] | None) -> bool:
+    """Whether every article must be written again for its vectors: `semantic:` names
+    another model than the one the index's articles were embedded with, or the index
+    has articles without vectors (the run rebuilds it, in one commit). With `semantic:`
+    gone, the vectors are left as they are, unused."""
+    if config.semantic is None or not Index.exists(config.index):
+        return False
+    from ..semantic.vectors import embedded_with, recorded
+
+    if embedded_with(config.index, config.semantic):
+        return False
+    try:
+        with Index.open(config.index, config) as index:
+            if len(index) == 0:
+                return False
+    except SearcherError:
+        return False  # (what can't be read is _open_for_update's to say)
+    if part is None or part[0] == 0:
+        before = recorded(config.index)
+        progress.notice(f"semantic: the articles were embedded with {before['model'] if before else 'no model'}: "
+                        f"every article is embedded again with {display_path(config.semantic)}")
+    return True
 
 
 def _open_for_update(config: Config, rebuild: bool) -> Index:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ..engine.folder import shard_of
-from ..model import FacetCount, Hit, Results
+from ..model import FacetCount, Hit, Results, Semantic
 from .filters import check_facets
 from .shard import Candidate, ShardFetch, ShardMatches, Shards, ShardQuery
 from .snapshot import Found
@@ -46,22 +46,83 @@ def search(shards: Shards, query: str, limit: int | None, passages: int | None, 
     config = shards.config
     all_words = config.all_words if all_words is None else all_words  # type: ignore[attr-defined]
     passage_count = config.passages if passages is None else passages  # type: ignore[attr-defined]
-    request = ShardQuery(query, filters, all_words, sort, None if limit is None else offset + limit, collapse,
+    wanted = None if limit is None else offset + limit
+    request = ShardQuery(query, filters, all_words, sort, wanted, collapse,
                          tuple(facets), passages=passage_count, explain=explain, offset=offset)
+    if config.semantic is not None and sort == "relevance":  # type: ignore[attr-defined]
+        from ..semantic import fusion
+
+        request = replace(request, vector=_query_vector(config, query), depth=fusion.depth(wanted))
     answers = _find(shards, request)
     suggestion = _suggestion(shards, answers, query)
     corrected_from = None
     if suggestion is not None and auto_correct:
         corrected_from, query = query, suggestion
         request = replace(request, query=query)
+        if request.vector is not None:
+            request = replace(request, vector=_query_vector(config, query))
         answers = _find(shards, request)
     chosen, answers = _shown(shards, request, answers)
-    hits = _hits(shards, answers, chosen[offset:], passage_count, explain, first_rank=offset + 1)
+    hits = _hits(shards, answers, chosen[offset:], passage_count, explain, first_rank=offset + 1,
+                 fused=_fused(answers, request.depth) if request.fused else None)
+    if request.fused and explain:
+        hits = _with_windows(config, hits)
     first = _first(answers)
     counts = {facet: _facet_counts([answer.facets[facet] for answer in answers]) for facet in facets}
     return Results(hits, total=sum(answer.total for answer in answers), matched=_matched(answers),  # type: ignore[arg-type]
                    query=first.query, facets=counts, suggestion=suggestion, corrected_from=corrected_from,
                    variants=first.expansions, every_word=sum(answer.every for answer in answers))
+
+
+def _query_vector(config: object, query: str) -> bytes:
+    """The query's embedding (float32 bytes: what travels to the shards)."""
+    from ..semantic.encoder import encoder, query_text
+
+    return encoder(str(config.semantic)).embed_query(query_text(query)).tobytes()  # type: ignore[attr-defined]
+
+
+def _fused(answers: list[ShardMatches], depth: int | None) -> dict[tuple[int, int], tuple[tuple, Semantic]]:
+    """By (shard's place, article number): the key that places each candidate of every
+    shard in the fused ranking, and how it was placed. BM25's ranking and the
+    similarity ranking of all the shards, each cut at `depth`, are fused (semantic/
+    fusion.py); a short query's matches with every word still come first."""
+    from ..semantic.fusion import fused_scores
+
+    by_bm25 = sorted((candidate.key, number, candidate.docnum)
+                     for number, answer in enumerate(answers) for candidate in answer.candidates if candidate.ranked)
+    by_similarity = sorted((-candidate.similarity, candidate.key[-1], number, candidate.docnum)  # type: ignore[operator]
+                           for number, answer in enumerate(answers) for candidate in answer.candidates
+                           if candidate.near)
+    rankings = [[item[1:] for item in by_bm25[:depth]], [item[2:] for item in by_similarity[:depth]]]
+    scores = fused_scores(rankings)
+    places = [{item: rank for rank, item in enumerate(ranking, start=1)} for ranking in rankings]
+    fused = {}
+    for number, answer in enumerate(answers):
+        for candidate in answer.candidates:
+            item = (number, candidate.docnum)
+            score = scores.get(item, 0.0)
+            fused[item] = ((candidate.key[0], -score, candidate.key[-1]),
+                           Semantic(score, places[0].get(item), candidate.similarity, places[1].get(item),  # type: ignore[arg-type]
+                                    candidate.window))
+    return fused
+
+
+def _with_windows(config: object, hits: list[Hit]) -> list[Hit]:
+    """The hits with the text of their best window (for --explain)."""
+    from ..engine.schema import article_text
+    from ..semantic.encoder import encoder
+
+    model = encoder(str(config.semantic))  # type: ignore[attr-defined]
+    shown = []
+    for hit in hits:
+        if hit.semantic is not None:
+            text = article_text(hit.article)
+            windows, _ = model.windows(text)
+            if hit.semantic.window < len(windows):
+                window = windows[hit.semantic.window]
+                hit = replace(hit, semantic=replace(hit.semantic, window_text=text[window.start:window.end]))
+        shown.append(hit)
+    return shown
 
 
 def _find(shards: Shards, request: ShardQuery) -> list[ShardMatches]:
@@ -120,9 +181,10 @@ def _shown(shards: Shards, request: ShardQuery,
     is its candidate, and the best of those stands for the group); and the shards'
     answers they were chosen from."""
     limit = request.wanted
+    fused = _fused(answers, request.depth) if request.fused else None
     while True:
-        merged = sorted((candidate.key, number, candidate.docnum, candidate)
-                        for number, answer in enumerate(answers) for candidate in answer.candidates)
+        merged = sorted((fused[number, candidate.docnum][0] if fused else candidate.key, number, candidate.docnum,
+                         candidate) for number, answer in enumerate(answers) for candidate in answer.candidates)
         shown: list[tuple[int, Candidate]] = []
         seen: set[int] = set()
         for _, number, _, candidate in merged:
@@ -142,7 +204,8 @@ def _shown(shards: Shards, request: ShardQuery,
 
 
 def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, Candidate]],
-          passage_count: int | None, explain: bool, first_rank: int = 1) -> list[Hit]:
+          passage_count: int | None, explain: bool, first_rank: int = 1,
+          fused: dict[tuple[int, int], tuple[tuple, Semantic]] | None = None) -> list[Hit]:
     """The `chosen` candidates as Hits, in that order (ranked from `first_rank`), each with the ids of the other
     matching members of its group (in the group's order). Those not made already (see
     with_hits) are made now, for those only: the passages are most of their cost."""
@@ -187,7 +250,8 @@ def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, C
         if candidate.group is not None:
             place, own = candidate.group
             duplicates = tuple(member for member in members[place] if member in matching[place] and member != own)
-        hits.append(replace(hit, rank=rank, duplicates=duplicates))
+        semantic = fused[number, candidate.docnum][1] if fused else None
+        hits.append(replace(hit, rank=rank, duplicates=duplicates, semantic=semantic))
     return hits
 
 
@@ -267,6 +331,9 @@ def similar(shards: Shards, snapshots: Sequence[Snapshot], article_id: str, limi
     # (its own near-duplicates are the same story, not related ones)
     request = ShardQuery("", None, False, "relevance", limit, True, like=tuple(like),
                          left_out=(article_id, *home.duplicates_of(article_id)), passages=passages)
+    if shards.config.semantic is not None:  # type: ignore[attr-defined]
+        # (ranked by the articles' vectors, when it has them: better on BBC, see Vectors.means)
+        request = replace(request, vector=home.article_vector(docnum))
     answers = shards.matches(request)
     chosen, answers = _shown(shards, request, answers)  # (near-duplicates shown once here too)
     hits = _hits(shards, answers, chosen, passages, False)

@@ -60,6 +60,16 @@ class ShardQuery:
     passages: int | None = None
     explain: bool = False
     offset: int = 0
+    # Semantic ranking (semantic/): the query's vector (float32 bytes), and how deep the
+    # BM25 and the similarity rankings are fused (semantic.fusion.depth; None: all).
+    vector: bytes | None = None
+    depth: int | None = None
+
+    @property
+    def fused(self) -> bool:
+        """Whether BM25 and the similarity to the query vector are fused (a search by
+        relevance; `similar` ranks by its article's vector alone)."""
+        return self.vector is not None and self.sort == "relevance" and not self.like
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,12 @@ class Candidate:
     members: tuple[str, ...] = ()  # its group's members, in order
     matching: tuple[str, ...] = ()  # those of them in this shard that match
     hit: Hit | None = None  # made already (see with_hits)
+    # With a query vector: the similarity of its best window, that window's number, and
+    # whether it is in this shard's best `depth` by BM25 (`ranked`) and by similarity (`near`).
+    similarity: float | None = None
+    window: int = 0
+    ranked: bool = True
+    near: bool = False
 
 
 @dataclass
@@ -153,24 +169,43 @@ class ShardSearch:
         while len(self._found) > self.KEEP:
             del self._found[next(iter(self._found))]
         facets = {facet: shard.metadata.facet(facet).count(found.scores) for facet in request.facets}
-        if request.collapse:
+        semantic = request.fused
+        similar: dict[int, tuple[float, int, bool]] = {}
+        if semantic:
+            # Both rankings to their depth, not collapsed: the search fuses every shard's
+            # and then shows each group of near-duplicates once (results._shown).
+            order = shard.order(found, request.sort, request.depth)
+            similar = shard.nearest(found, request.vector, request.depth)  # type: ignore[arg-type]
+            ranked = {docnum for docnum, _ in order}
+            order += [(docnum, found.scores[docnum]) for docnum in similar if docnum not in ranked]
+        elif request.like and request.vector is not None:
+            # `similar` on an index with vectors: the key terms' matches, by meaning (see
+            # semantic.vectors.Vectors.means); near-duplicates are shown once by the merge.
+            order = shard.by_meaning(found, request.vector, None if request.wanted is None else request.wanted * 4)
+        elif request.collapse:
             order = shard.collapsed(found, request.sort, request.wanted)
         else:
             order = shard.order(found, request.sort, request.wanted)
         candidates = []
-        for docnum, score in order:
+        for number, (docnum, score) in enumerate(order):
             group = shard.group_of(docnum) if request.collapse else None
             members, matching = ((), ()) if group is None else (
                 tuple(shard.group_members(group[0])), tuple(sorted(shard.matching_members(group[0], found))))
-            candidates.append(Candidate(shard.sort_key(found, request.sort, docnum, score), docnum, score, group,
-                                        members, matching))
+            candidate = Candidate(shard.sort_key(found, request.sort, docnum, score), docnum, score, group,
+                                  members, matching)
+            if semantic:
+                similarity, window, near = similar.get(docnum) or shard.similarity(found, request.vector, docnum)
+                candidate = replace(candidate, similarity=similarity, window=window, ranked=number < len(ranked),
+                                    near=near)
+            candidates.append(candidate)
         total, every = len(found.scores), found.scores.count_every()
         # (Only a search lacking some of the query's words suggests: see results._suggestion.)
         lacking = not total or found.matched in ("any", "ranked") or not every
         unknown = tuple(shard.speller.unknown(request.query)) if lacking and not request.like else ()
         return ShardMatches(token, total, every, found.matched, found.can_fall_back, shard.searcher.doc_count_all(),
                             str(found.query), found.expansions, facets, unknown, candidates,
-                            request.wanted is None or len(order) < request.wanted)
+                            semantic or request.wanted is None
+                            or len(order) < request.wanted * (4 if request.like and request.vector else 1))
 
     def fetch(self, request: ShardFetch) -> Fetched:
         shard = self.snapshot

@@ -72,6 +72,8 @@ class Snapshot:
         self._metadata = None
         self._speller = None
         self._duplicates = None
+        self._vectors: Any = None  # semantic.vectors.Vectors, read on first use
+        self._query_similarities: Any = None  # (query vector, its similarities): see _similarities
         self._group_at: dict[int, tuple[int, str]] = {}  # by article number: (its group's place, its id)
         self._in_group: dict[int, list[tuple[str, int]]] = {}  # by group's place: (id, number) of those here
         self._grouped_from: Any = None  # the groups those were made from (see _grouped)
@@ -131,6 +133,78 @@ class Snapshot:
 
             self._columns = matching.Columns(self.searcher)
         return self._columns
+
+    def vectors(self, dimensions: int) -> Any:
+        """semantic.vectors.Vectors: every window vector of this generation, read once;
+        raises SearcherError when the index was not embedded with the configured model."""
+        if self._vectors is None:
+            from ..semantic.vectors import Vectors, check_model
+
+            check_model(self._path, self.config.semantic)
+            reader = self.searcher.reader()
+            values: list[bytes] = [b""] * reader.doc_count_all()
+            if reader.has_column("vectors"):
+                values = list(reader.column_reader("vectors", translate=False))
+            self._vectors = Vectors.of(values, dimensions)
+        return self._vectors
+
+    def nearest(self, found: Found, vector: bytes, depth: int | None) -> dict[int, tuple[float, int, bool]]:
+        """The best `depth` (None: all) matches by the similarity of their best window to
+        the query vector, best first (ties as BM25's: schema.order_key), as article number
+        -> (similarity, best window, True). Articles without vectors are not among them."""
+        import numpy as np
+
+        best, scores = self._similarities(vector)
+        docnums = found.scores.docnums
+        similarity = best[docnums]
+        keep = np.isfinite(similarity)
+        docnums, similarity = docnums[keep], similarity[keep]
+        if depth is not None and len(docnums) > depth:
+            # (the depth-th best similarity, and every match at least as similar: ties stay exact)
+            floor = np.partition(similarity, len(similarity) - depth)[len(similarity) - depth]
+            keep = similarity >= floor
+            docnums, similarity = docnums[keep], similarity[keep]
+        order = np.lexsort((self.metadata.order_keys[docnums], -similarity))[:depth]
+        vectors = self._vectors
+        return {int(docnums[i]): (float(similarity[i]), vectors.best_window(scores, int(docnums[i])), True)
+                for i in order.tolist()}
+
+    def article_vector(self, docnum: int) -> bytes | None:
+        """The article's vector (semantic.vectors.Vectors.means; None: it has none), as bytes."""
+        vectors = self.vectors(self._dimensions())
+        if vectors.starts[docnum + 1] == vectors.starts[docnum]:
+            return None
+        return vectors.means[docnum].tobytes()
+
+    def by_meaning(self, found: Found, vector: bytes, limit: int | None) -> list[tuple[int, float]]:
+        """The best `limit` (None: all) of the matches by the similarity of their article
+        vector to `vector` (an article's), as (article number, similarity), ties as BM25's."""
+        import numpy as np
+
+        query = np.frombuffer(vector, dtype=np.float32)
+        docnums = found.scores.docnums
+        similarity = self.vectors(len(query)).means[docnums] @ query
+        order = np.lexsort((self.metadata.order_keys[docnums], -similarity))[:limit]
+        return [(int(docnums[i]), float(similarity[i])) for i in order.tolist()]
+
+    def _dimensions(self) -> int:
+        from ..semantic.vectors import dimensions
+
+        return dimensions(self.config.semantic)
+
+    def similarity(self, found: Found, vector: bytes, docnum: int) -> tuple[float, int, bool]:
+        """(similarity of its best window to the query vector, that window, False) of one article."""
+        best, scores = self._similarities(vector)
+        return float(best[docnum]), self._vectors.best_window(scores, docnum), False
+
+    def _similarities(self, vector: bytes) -> Any:
+        """semantic.vectors.Vectors.similarities for this query vector, kept for the next call."""
+        if self._query_similarities is None or self._query_similarities[0] != vector:
+            import numpy as np
+
+            query = np.frombuffer(vector, dtype=np.float32)
+            self._query_similarities = (vector, self.vectors(len(query)).similarities(query))
+        return self._query_similarities[1]
 
     @property
     def metadata(self) -> Any:

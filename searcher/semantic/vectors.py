@@ -1,0 +1,137 @@
+"""The vectors of an index: which model made them, and the matrix a search reads.
+
+Each article's window vectors live in its own document (schema.VectorColumn), so they
+are always those of the article as indexed. What this module adds: the record of the
+model that made them (`vectors.json` in the index folder, written by the index run: a
+search with another model configured is refused, and the next index run embeds every
+article again), and `Vectors`, the matrix of every window of one reading session,
+read once and searched by brute force: a matrix-vector product over all windows,
+then each article's best window (about 1 ms for 50,000 windows here; past a few
+million windows an approximate index such as HNSW would be the next step).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..errors import SearcherError
+from ..paths import display_path
+
+RECORD = "vectors.json"
+
+
+def model_identity(folder: Path) -> str:
+    """What names a model's vectors: a hash of its configuration, its tokenizer and its
+    weights' header and size (reading the 90 MB of weights would cost each run 0.1 s)."""
+    digest = hashlib.blake2b(digest_size=12)
+    for name in ("config.json", "tokenizer.json"):
+        digest.update((folder / name).read_bytes())
+    weights = folder / "model.safetensors"
+    with weights.open("rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        digest.update(file.read(min(length, 1 << 20)))
+    digest.update(str(weights.stat().st_size).encode())
+    return digest.hexdigest()
+
+
+def dimensions(model: Path) -> int:
+    """How many floats a vector of this model has (its hidden size)."""
+    return int(json.loads((model / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+
+
+def recorded(index_folder: Path) -> dict | None:  # type: ignore[type-arg]
+    """The model record of an index folder (one shard's), or None when it has no vectors."""
+    try:
+        return json.loads((index_folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def record(index_folder: Path, model: Path | None) -> None:
+    """Say which model made the vectors of this index folder's articles (None: none)."""
+    target = index_folder / RECORD
+    if model is None:
+        target.unlink(missing_ok=True)
+        return
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"model": str(model), "identity": model_identity(model)}), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def embedded_with(index_folder: Path, model: Path | None) -> bool:
+    """Whether this index folder's vectors are those `model` makes (None: it has none)."""
+    found = recorded(index_folder)
+    if model is None:
+        return found is None
+    return found is not None and found.get("identity") == model_identity(model)
+
+
+def check_model(index_folder: Path, model: Path) -> None:
+    """Raise when the index was embedded with another model, or not at all."""
+    found = recorded(index_folder)
+    if found is None:
+        raise SearcherError(f"the index at {display_path(index_folder)} has no vectors for semantic ranking",
+                            hint="run `searcher index` to embed its articles, or remove `semantic:`")
+    if found.get("identity") != model_identity(model):
+        raise SearcherError(f"the index at {display_path(index_folder)} was embedded with {found.get('model')}, "
+                            f"not {display_path(model)}", hint="run `searcher index` to embed its articles again")
+
+
+@dataclass
+class Vectors:
+    """Every window vector of one reading session: `matrix` (a row a window), and the
+    first row of each article number (`starts`, one more than there are articles)."""
+
+    matrix: np.ndarray
+    starts: np.ndarray
+    _means: np.ndarray | None = None
+
+    @property
+    def means(self) -> np.ndarray:
+        """Each article's vector: the mean of its windows', normalised (zeros: none), by
+        article number. What `similar` compares articles by: on BBC News, the 10 nearest
+        share the article's category 94% of the time, its key terms' 88%
+        (tests/test_semantic.py)."""
+        if self._means is None:
+            counts = np.diff(self.starts)
+            means = np.zeros((len(counts), self.matrix.shape[1]), dtype=np.float32)
+            nonempty = np.flatnonzero(counts)
+            if len(nonempty):
+                means[nonempty] = np.add.reduceat(self.matrix, self.starts[nonempty], axis=0) / counts[nonempty, None]
+                norms = np.linalg.norm(means[nonempty], axis=1, keepdims=True)
+                means[nonempty] /= np.maximum(norms, 1e-12)
+            self._means = means
+        return self._means
+
+    @classmethod
+    def of(cls, values: Iterable[bytes], dimensions: int) -> Vectors:
+        """From each article number's column value (b"": no vectors)."""
+        values = list(values)
+        rows = np.fromiter((len(value) // (4 * dimensions) for value in values), dtype=np.int64, count=len(values))
+        starts = np.zeros(len(values) + 1, dtype=np.int64)
+        np.cumsum(rows, out=starts[1:])
+        matrix = np.frombuffer(b"".join(values), dtype=np.float32).reshape(-1, dimensions)
+        return cls(matrix, starts)
+
+    def similarities(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cosine similarity of each article's best window to the query vector, by
+        article number (-inf for an article without vectors), and of each window."""
+        scores = self.matrix @ query if len(self.matrix) else np.zeros(0, dtype=np.float32)
+        best = np.full(len(self.starts) - 1, -np.inf, dtype=np.float32)
+        nonempty = np.flatnonzero(self.starts[1:] > self.starts[:-1])
+        if len(nonempty):
+            # An article's windows are consecutive rows: the maximum of each run of rows.
+            best[nonempty] = np.maximum.reduceat(scores, self.starts[nonempty])
+        return best, scores
+
+    def best_window(self, scores: np.ndarray, docnum: int) -> int:
+        """The number of the article's window most like the query (its `scores` from similarities)."""
+        first, last = int(self.starts[docnum]), int(self.starts[docnum + 1])
+        return int(np.argmax(scores[first:last])) if last > first else 0
