@@ -24,6 +24,7 @@ __all__ = [
     "Passage",
     "Problem",
     "Results",
+    "Semantic",
     "ConfigError",
     "CorpusError",
     "IndexFormatError",
@@ -48,6 +49,7 @@ _HOMES = {
     "Passage": "model",
     "Problem": "model",
     "Results": "model",
+    "Semantic": "model",
     "Span": "model",
     "Config": "config",
     "Filters": "search.filters",
@@ -85,7 +87,7 @@ if TYPE_CHECKING:
     from .evaluation import evaluate
     from .index import Index
     from .indexing.update import update_index
-    from .model import Article, Hit, IndexReport, Passage, Problem, Results, Span
+    from .model import Article, Hit, IndexReport, Passage, Problem, Results, Semantic, Span
     from .readers import read_corpus
     from .search.filters import Filters
 

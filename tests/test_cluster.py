@@ -94,6 +94,31 @@ def test_a_cluster_searches_reuters_as_one_index(reuters_on_cluster: Path, reute
     assert done.stdout == local.stdout and len(done.stdout.splitlines()) == 10
 
 
+def test_a_cluster_fuses_semantic_ranking_as_one_index(tmp_path: Path, cluster: Cluster, bbc_docs: Path,
+                                                        model_folder: Path) -> None:
+    """With `semantic:`, the query's vector travels to the workers, each ranks its shards'
+    matches by it, and the search fuses them as this process does, and as one index does."""
+    from searcher import read_corpus
+
+    sample = tmp_path / "bbc.jsonl"
+    sample.write_text("".join(bbc_docs.read_text(encoding="utf-8").splitlines(keepends=True)[::15]))
+    config = Config(index=tmp_path / "sharded", semantic=model_folder)
+    with Index.create(tmp_path / "one", replace(config, index=tmp_path / "one")) as one, \
+            Index.create(config.index, config, shards=3) as sharded:
+        one.add(read_corpus(sample))
+        sharded.add(read_corpus(sample))
+    with Index.open(tmp_path / "one", config) as one, \
+            Index.open(config.index, config, cluster=cluster.address) as on_cluster:
+        for query in ("economy growth", "mobile phones", "film awards ceremony", "football"):
+            expected = one.search(query, limit=5, passages=1)
+            found = on_cluster.search(query, limit=5, passages=1)
+            assert [(hit.id, hit.semantic, hit.passages) for hit in found] == \
+                [(hit.id, hit.semantic, hit.passages) for hit in expected], query
+            assert all(hit.semantic is not None for hit in found)
+        first = json.loads(sample.read_text().splitlines()[0])["id"]
+        assert [hit.id for hit in on_cluster.similar(first)] == [hit.id for hit in one.similar(first)]
+
+
 def test_a_worker_killed_mid_search_is_replaced_and_none_left_is_one_line(tmp_path: Path, bbc_docs: Path) -> None:
     cluster = start_cluster(tmp_path / "cluster")
     try:

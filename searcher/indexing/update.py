@@ -61,6 +61,9 @@ from .manifest import FileState, Manifest
 PARALLEL_MIN_ARTICLES = 1000
 #: The same, for a first build, in bytes of corpus (about a thousand short articles).
 PARALLEL_MIN_BYTES = 1_000_000
+#: With `semantic:`, embedding is most of the work (70 ms a window of a core, where the
+#: rest is 1 ms an article): workers pay from this many articles, or bytes of a first build.
+PARALLEL_MIN_EMBEDDED = (50, 50_000)
 #: Up to this many articles parsed while reading are kept for writing (more are read again).
 KEEP_PARSED_ARTICLES = 1000
 
@@ -358,7 +361,7 @@ def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
         garbage = index.deleted_count + report.updated + report.removed
         optimize = not rebuild and garbage > 0.25 * (len(index) + index.deleted_count + report.added)
         progress.phase("Indexing", count, "articles")
-        small = count < PARALLEL_MIN_ARTICLES
+        small = count < (PARALLEL_MIN_ARTICLES if config.semantic is None else PARALLEL_MIN_EMBEDDED[0])
         with index.batch(workers=_workers(config, small), clear=rebuild, optimize=optimize) as batch:
             for article_id in to_delete:
                 batch.delete(article_id)
@@ -426,7 +429,8 @@ def _index_while_reading(run: _Run, files: list[CorpusFile], states: dict[str, F
     """Read and write every article in one pass (an empty index, on_duplicate keep-first)."""
     index, config, progress, report, committer = run.index, run.config, run.progress, run.report, run.committer
     chosen: dict[str, tuple[str, int | None]] = {}
-    small = sum(_size(file) for file in files) < PARALLEL_MIN_BYTES
+    small = sum(_size(file) for file in files) < (PARALLEL_MIN_BYTES if config.semantic is None
+                                                  else PARALLEL_MIN_EMBEDDED[1])
     with index.batch(workers=_workers(config, small), clear=run.rebuild, optimize=False) as batch:
 
         def write(article: Article, article_hash: str) -> None:

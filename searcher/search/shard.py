@@ -191,13 +191,13 @@ class ShardSearch:
             group = shard.group_of(docnum) if request.collapse else None
             members, matching = ((), ()) if group is None else (
                 tuple(shard.group_members(group[0])), tuple(sorted(shard.matching_members(group[0], found))))
-            candidate = Candidate(shard.sort_key(found, request.sort, docnum, score), docnum, score, group,
-                                  members, matching)
+            key = shard.sort_key(found, request.sort, docnum, score)
             if semantic:
                 similarity, window, near = similar.get(docnum) or shard.similarity(found, request.vector, docnum)
-                candidate = replace(candidate, similarity=similarity, window=window, ranked=number < len(ranked),
-                                    near=near)
-            candidates.append(candidate)
+                candidates.append(Candidate(key, docnum, score, group, members, matching, similarity=similarity,
+                                            window=window, ranked=number < len(ranked), near=near))
+            else:
+                candidates.append(Candidate(key, docnum, score, group, members, matching))
         total, every = len(found.scores), found.scores.count_every()
         # (Only a search lacking some of the query's words suggests: see results._suggestion.)
         lacking = not total or found.matched in ("any", "ranked") or not every
