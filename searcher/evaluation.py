@@ -157,8 +157,12 @@ def evaluate(
             results = index.search(text, limit=limit, passages=0, collapse=False)
         except QueryError as error:
             raise QueryError(f"query {qid} ({text[:40]!r}): {error.message}", hint=error.hint) from None
-        # (With semantic ranking, the fused score is what ranked the hits.)
-        ranking = trec_order((hit.id, hit.semantic.fused if hit.semantic else hit.score) for hit in results)
+        if results and results[0].semantic is not None:
+            # (Fused scores tie exactly, ranks 3 and 7 as 7 and 3, and trec_eval would break
+            # the ties by id: scored by rank, the run is the order the search shows.)
+            ranking = trec_order((hit.id, float(len(results) - number)) for number, hit in enumerate(results))
+        else:
+            ranking = trec_order((hit.id, hit.score) for hit in results)
         run[qid] = ranking
         scores.append(
             QueryScore(

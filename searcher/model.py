@@ -127,7 +127,7 @@ class Semantic:
 
     fused: float
     bm25_rank: int | None
-    similarity: float  # cosine similarity of its best window to the query
+    similarity: float | None  # cosine similarity of its best window to the query (None: it has no vectors)
     similarity_rank: int | None
     window: int  # the number of its best window (0: the first, which starts with the title)
     window_text: str = ""  # that window's text (with explain)

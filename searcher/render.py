@@ -125,7 +125,7 @@ def semantic_to_dict(semantic: Semantic) -> dict[str, Any]:
     return {
         "fused": round(semantic.fused, 6),
         "bm25_rank": semantic.bm25_rank,
-        "similarity": round(semantic.similarity, 4),
+        "similarity": None if semantic.similarity is None else round(semantic.similarity, 4),
         "similarity_rank": semantic.similarity_rank,
         "window": semantic.window,
         **({"window_text": semantic.window_text} if semantic.window_text else {}),
@@ -137,6 +137,8 @@ def semantic_line(semantic: Semantic) -> str:
     def rank(value: int | None) -> str:
         return f"#{value}" if value is not None else "deeper"
 
+    if semantic.similarity is None:
+        return f"fused {semantic.fused:.4f} = BM25 {rank(semantic.bm25_rank)} (the article has no vectors)"
     return (f"fused {semantic.fused:.4f} = BM25 {rank(semantic.bm25_rank)} + similarity "
             f"{rank(semantic.similarity_rank)} ({semantic.similarity:.3f}, window {semantic.window + 1})")
 

@@ -114,7 +114,7 @@ def test_each_hit_says_how_it_was_ranked(time_semantic: Config) -> None:
     with Index.open(time_semantic.index, time_semantic) as index:
         results = index.search(query, limit=10, explain=True)
     with Index.open(time_semantic.index, replace(time_semantic, semantic=None)) as index:
-        plain = index.search(query, limit=1000, passages=0)
+        plain = index.search(query, limit=1000, passages=0, collapse=False)  # (the ranking fused: not collapsed)
     fused = [hit.semantic for hit in results]
     assert all(semantic is not None for semantic in fused)
     assert [semantic.fused for semantic in fused] == sorted((semantic.fused for semantic in fused), reverse=True)
@@ -129,6 +129,19 @@ def test_each_hit_says_how_it_was_ranked(time_semantic: Config) -> None:
         assert semantic.window_text and semantic.window_text in f"{hit.article.title}\n\n{hit.article.body}"
         assert 0 < semantic.similarity <= 1
     assert "DIEM" in results[0].article.body.upper() or "DIEM" in results[0].article.title.upper()
+    # The similarity and its rank are the encoder's own: the best window's cosine with the query.
+    from searcher.semantic.encoder import encoder, query_text
+
+    model = encoder(str(time_semantic.semantic))
+    vector = model.embed_query(query_text(query))
+    for hit in results[:3]:
+        windows = model.embed_article(f"{hit.article.title}\n\n{hit.article.body}" if hit.article.title
+                                      else hit.article.body)
+        assert hit.semantic.similarity == pytest.approx(float((windows @ vector).max()), abs=1e-4)
+        assert hit.semantic.window == int((windows @ vector).argmax())
+    ranked = sorted((hit for hit in results if hit.semantic.similarity_rank), key=lambda hit: hit.semantic.similarity_rank)
+    assert [hit.semantic.similarity for hit in ranked] == sorted((hit.semantic.similarity for hit in ranked),
+                                                                 reverse=True)
     assert plain.total == results.total  # the same matches, ranked otherwise
 
 
@@ -230,20 +243,35 @@ def test_another_model_or_none_is_never_mixed_with_the_vectors(tmp_path: Path, b
         index.search("economy")
 
 
-def test_a_sharded_index_fuses_as_one_index(tmp_path: Path, bbc_sample: Path, model_folder: Path) -> None:
+def test_a_sharded_index_fuses_as_one_index(tmp_path: Path, bbc_sample: Path, model_folder: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same hits, ranks, near-duplicates and passages as one index, also where each
+    shard's rankings are cut (a depth of the results asked for, not 100)."""
+    from searcher.semantic import fusion
+
+    monkeypatch.setattr(fusion, "DEPTH", 3)
+    # The sample, and a copy of a few articles under other ids (near-duplicates, shown once).
+    records = [json.loads(line) for line in bbc_sample.read_text(encoding="utf-8").splitlines()]
+    copies = [{**record, "id": record["id"] + "-copy"} for record in records if record["category"] == "business"][:4]
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(record) + "\n" for record in records + copies))
     config = Config(index=tmp_path / "one", semantic=model_folder)
-    with Index.create(tmp_path / "one", config) as one, \
-            Index.create(tmp_path / "sharded", replace(config, index=tmp_path / "sharded"), shards=3) as sharded:
-        one.add(read_corpus(bbc_sample))
-        sharded.add(read_corpus(bbc_sample))
+    update_index(config, [corpus])
+    update_index(replace(config, index=tmp_path / "sharded"), [corpus], shards=3)
+    totals = []
+    with Index.open(tmp_path / "one", config) as one, Index.open(tmp_path / "sharded", config) as sharded:
+        assert len(sharded.shards or ()) == 3
         for query in ("economy growth", "mobile phones", "film awards ceremony", "the prime minister's plans",
-                      "football"):
+                      "football", copies[0]["title"].lower()):
             for offset in (0, 5):
                 expected = one.search(query, limit=5, passages=1, offset=offset)
                 found = sharded.search(query, limit=5, passages=1, offset=offset)
-                assert [(hit.rank, hit.id, hit.semantic, hit.passages) for hit in found] == \
-                    [(hit.rank, hit.id, hit.semantic, hit.passages) for hit in expected], query
+                assert [(hit.rank, hit.id, hit.semantic, hit.passages, hit.duplicates) for hit in found] == \
+                    [(hit.rank, hit.id, hit.semantic, hit.passages, hit.duplicates) for hit in expected], query
                 assert found.total == expected.total
+                totals.append(found.total)
+        assert any(hit.duplicates for hit in one.search(copies[0]["title"].lower(), limit=5))
+    assert max(totals) > 20  # (rankings cut at 5 and 10, deeper than a shard's share)
 
 
 def test_similar_articles_by_meaning_share_the_category_more_often(tmp_path: Path, bbc_sample: Path,

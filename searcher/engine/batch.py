@@ -115,7 +115,7 @@ class Batch:
         if self._index.config.semantic is not None:
             from ..semantic.vectors import record
 
-            record(self._index.path, self._index.config.semantic)
+            record(self._index.path, self._index.config.semantic, self._ix.latest_generation())
 
     # The record of the model that embedded the articles (semantic/vectors.py) must never
     # name a model some of them were not embedded with: a batch with `semantic:` adds to
@@ -135,8 +135,8 @@ class Batch:
 
     def _before_commit_vectors(self) -> None:
         model = self._index.config.semantic
-        if model is None and not self._ids:
-            return  # (deletions leave the vectors of the others as they are)
+        if model is None and (not self._ids or not (self._index.path / "vectors.json").exists()):
+            return  # (deletions leave the vectors of the others as they are; semantic/vectors.RECORD)
         from ..semantic.vectors import embedded_with, record
 
         if model is None or not embedded_with(self._index.path, model):

@@ -62,7 +62,7 @@ def search(shards: Shards, query: str, limit: int | None, passages: int | None, 
         if request.vector is not None:
             request = replace(request, vector=_query_vector(config, query))
         answers = _find(shards, request)
-    chosen, answers = _shown(shards, request, answers)
+    chosen, answers, request = _shown(shards, request, answers)
     hits = _hits(shards, answers, chosen[offset:], passage_count, explain, first_rank=offset + 1,
                  fused=_fused(answers, request.depth) if request.fused else None)
     if request.fused and explain:
@@ -174,17 +174,20 @@ def _facet_counts(counted: list[list[tuple[str, int]]]) -> list[FacetCount]:
 
 
 def _shown(shards: Shards, request: ShardQuery,
-           answers: list[ShardMatches]) -> tuple[list[tuple[int, Candidate]], list[ShardMatches]]:
+           answers: list[ShardMatches]) -> tuple[list[tuple[int, Candidate]], list[ShardMatches], ShardQuery]:
     """The best `request.wanted` candidates of all the shards, in order, as (shard's
     place, candidate), with (with `request.collapse`) each group of near-duplicates
     shown once, as its best member (a group may span shards: each shard's best member
-    is its candidate, and the best of those stands for the group); and the shards'
-    answers they were chosen from."""
+    is its candidate, and the best of those stands for the group); the shards' answers
+    they were chosen from, and the request that got those answers."""
     limit = request.wanted
-    fused = _fused(answers, request.depth) if request.fused else None
     while True:
+        fused = _fused(answers, request.depth) if request.fused else None
+        # (Fused, only the candidates in either ranking of the whole index: a shard's
+        # candidates deeper than that are not one index's.)
         merged = sorted((fused[number, candidate.docnum][0] if fused else candidate.key, number, candidate.docnum,
-                         candidate) for number, answer in enumerate(answers) for candidate in answer.candidates)
+                         candidate) for number, answer in enumerate(answers) for candidate in answer.candidates
+                        if not fused or fused[number, candidate.docnum][1].fused > 0)
         shown: list[tuple[int, Candidate]] = []
         seen: set[int] = set()
         for _, number, _, candidate in merged:
@@ -194,9 +197,17 @@ def _shown(shards: Shards, request: ShardQuery,
                 seen.add(candidate.group[0])
             shown.append((number, candidate))
             if limit is not None and len(shown) == limit:
-                return shown, answers
+                return shown, answers, request
+        if request.fused:
+            # (Near-duplicates took the room: fuse deeper rankings, when there are more
+            # matches than the depth in the whole index, as one index would.)
+            if request.depth is None or sum(answer.total for answer in answers) <= request.depth:
+                return shown, answers, request
+            request = replace(request, depth=request.depth * 4)
+            answers = shards.matches(request)
+            continue
         if limit is None or all(answer.complete for answer in answers):
-            return shown, answers
+            return shown, answers, request
         # (Groups spanning shards took the room: look further.)
         wanted = max(len(answer.candidates) for answer in answers) * 4
         request = replace(request, wanted=wanted)
@@ -261,7 +272,7 @@ def with_hits(shards: Shards, request: ShardQuery) -> list[ShardMatches]:
     `request.passages`: what a cluster's worker answers for the shards it holds, so that
     a search of the cluster costs one call to each worker (cluster.py)."""
     answers = shards.matches(request)
-    chosen, answers = _shown(shards, request, answers)
+    chosen, answers, _ = _shown(shards, request, answers)
     picks: list[list[tuple[int, float]]] = [[] for _ in answers]
     for number, candidate in chosen[request.offset:]:
         picks[number].append((candidate.docnum, candidate.score))
@@ -335,7 +346,7 @@ def similar(shards: Shards, snapshots: Sequence[Snapshot], article_id: str, limi
         # (ranked by the articles' vectors, when it has them: better on BBC, see Vectors.means)
         request = replace(request, vector=home.article_vector(docnum))
     answers = shards.matches(request)
-    chosen, answers = _shown(shards, request, answers)  # (near-duplicates shown once here too)
+    chosen, answers, _ = _shown(shards, request, answers)  # (near-duplicates shown once here too)
     hits = _hits(shards, answers, chosen, passages, False)
     return Results(hits, total=sum(answer.total for answer in answers), matched="ranked", query=answers[0].query)
 

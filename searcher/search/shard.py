@@ -204,7 +204,9 @@ class ShardSearch:
         unknown = tuple(shard.speller.unknown(request.query)) if lacking and not request.like else ()
         return ShardMatches(token, total, every, found.matched, found.can_fall_back, shard.searcher.doc_count_all(),
                             str(found.query), found.expansions, facets, unknown, candidates,
-                            semantic or request.wanted is None
+                            # (fused: every match is a candidate when there are no more than the depth)
+                            request.depth is None or total <= request.depth if semantic else
+                            request.wanted is None
                             or len(order) < request.wanted * (4 if request.like and request.vector else 1))
 
     def fetch(self, request: ShardFetch) -> Fetched:

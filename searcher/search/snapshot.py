@@ -140,11 +140,17 @@ class Snapshot:
         if self._vectors is None:
             from ..semantic.vectors import Vectors, check_model
 
-            check_model(self._path, self.config.semantic)
             reader = self.searcher.reader()
-            values: list[bytes] = [b""] * reader.doc_count_all()
-            if reader.has_column("vectors"):
-                values = list(reader.column_reader("vectors", translate=False))
+            if reader.doc_count_all():  # (an empty index or shard has nothing to disagree with)
+                check_model(self._path, self.config.semantic, self.generation)
+            values: list[bytes] = []
+            # Segment by segment: a segment where no article has vectors has no column, and
+            # Whoosh's column reader of several segments leaves it out (numbers would shift).
+            for segment, _ in reader.leaf_readers():
+                articles = segment.doc_count_all()
+                column = list(segment.column_reader("vectors", translate=False)) \
+                    if segment.has_column("vectors") else []
+                values += column[:articles] + [b""] * (articles - len(column))  # (the default at the end)
             self._vectors = Vectors.of(values, dimensions)
         return self._vectors
 
@@ -192,10 +198,12 @@ class Snapshot:
 
         return dimensions(self.config.semantic)
 
-    def similarity(self, found: Found, vector: bytes, docnum: int) -> tuple[float, int, bool]:
+    def similarity(self, found: Found, vector: bytes, docnum: int) -> tuple[float | None, int, bool]:
         """(similarity of its best window to the query vector, that window, False) of one article."""
         best, scores = self._similarities(vector)
-        return float(best[docnum]), self._vectors.best_window(scores, docnum), False
+        similarity = float(best[docnum])
+        # (None: an article without vectors, an article with neither title nor text)
+        return (similarity if similarity > -1.5 else None), self._vectors.best_window(scores, docnum), False
 
     def _similarities(self, vector: bytes) -> Any:
         """semantic.vectors.Vectors.similarities for this query vector, kept for the next call."""

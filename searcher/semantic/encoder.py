@@ -6,7 +6,8 @@ forward pass is a dozen numpy operations a layer over the safetensors weights, r
 without the safetensors package (an 8-byte length, a JSON header, the raw arrays);
 `tokenizers` (Rust, no torch) cuts the text into word pieces. Measured against
 onnxruntime's need for an ONNX graph (which only torch makes), this is the runtime
-that installs anywhere numpy does: the `[semantic]` extra is `tokenizers` alone.
+that installs anywhere numpy does: the `[semantic]` extra is `tokenizers` (and
+threadpoolctl, which keeps an index run's workers to one BLAS thread each).
 """
 
 from __future__ import annotations
@@ -178,12 +179,16 @@ class Encoder:
             pieces.append(ids[first:last + 1])
         return windows, pieces
 
+    #: Windows embedded at once: a window's attention scores alone are 2 MB.
+    BATCH = 32
+
     def embed_article(self, text: str) -> np.ndarray:
         """One unit vector a window of `text` (windows() cuts it), as rows."""
         _, pieces = self.windows(text)
         if not pieces:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        return self._forward(pieces)
+        return np.concatenate([self._forward(pieces[first:first + self.BATCH])
+                               for first in range(0, len(pieces), self.BATCH)])
 
     def embed_query(self, text: str) -> np.ndarray:
         """The unit vector of a query (its first window: a query is short).

@@ -28,16 +28,22 @@ RECORD = "vectors.json"
 
 
 def model_identity(folder: Path) -> str:
-    """What names a model's vectors: a hash of its configuration, its tokenizer and its
-    weights' header and size (reading the 90 MB of weights would cost each run 0.1 s)."""
+    """What names a model's vectors: a hash of its configuration, its tokenizer, its
+    weights' header and size, and 64 pieces of 16 KB spread over its weights (a
+    fine-tuned model has the same header and size, but other weights everywhere; reading
+    all 90 MB would cost every search 0.1 s)."""
     digest = hashlib.blake2b(digest_size=12)
     for name in ("config.json", "tokenizer.json"):
         digest.update((folder / name).read_bytes())
     weights = folder / "model.safetensors"
+    size = weights.stat().st_size
+    digest.update(str(size).encode())
     with weights.open("rb") as file:
         length = int.from_bytes(file.read(8), "little")
         digest.update(file.read(min(length, 1 << 20)))
-    digest.update(str(weights.stat().st_size).encode())
+        for piece in range(64):
+            file.seek(size * piece // 64)
+            digest.update(file.read(1 << 14))
     return digest.hexdigest()
 
 
@@ -54,14 +60,18 @@ def recorded(index_folder: Path) -> dict | None:  # type: ignore[type-arg]
         return None
 
 
-def record(index_folder: Path, model: Path | None) -> None:
-    """Say which model made the vectors of this index folder's articles (None: none)."""
+def record(index_folder: Path, model: Path | None, generation: int = 0) -> None:
+    """Say which model made the vectors of this index folder's articles (None: none),
+    since which commit (`generation`: kept from the record when the model is the same)."""
     target = index_folder / RECORD
     if model is None:
         target.unlink(missing_ok=True)
         return
+    identity = model_identity(model)
+    before = recorded(index_folder)
+    since = before["since"] if before and before.get("identity") == identity and "since" in before else generation
     temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"model": str(model), "identity": model_identity(model)}), encoding="utf-8")
+    temporary.write_text(json.dumps({"model": str(model), "identity": identity, "since": since}), encoding="utf-8")
     os.replace(temporary, target)
 
 
@@ -73,13 +83,14 @@ def embedded_with(index_folder: Path, model: Path | None) -> bool:
     return found is not None and found.get("identity") == model_identity(model)
 
 
-def check_model(index_folder: Path, model: Path) -> None:
-    """Raise when the index was embedded with another model, or not at all."""
+def check_model(index_folder: Path, model: Path, generation: int) -> None:
+    """Raise when the commit `generation` of the index was not embedded with `model`:
+    another model, none at all, or a commit older than the model's first."""
     found = recorded(index_folder)
     if found is None:
         raise SearcherError(f"the index at {display_path(index_folder)} has no vectors for semantic ranking",
                             hint="run `searcher index` to embed its articles, or remove `semantic:`")
-    if found.get("identity") != model_identity(model):
+    if found.get("identity") != model_identity(model) or generation < found.get("since", 0):
         raise SearcherError(f"the index at {display_path(index_folder)} was embedded with {found.get('model')}, "
                             f"not {display_path(model)}", hint="run `searcher index` to embed its articles again")
 
