@@ -15,7 +15,9 @@ a query's time is its median over the rounds. Both are the full search the comma
 makes: the top 10, two passages each.
 
 Last, the encoder's own speed on one core (one BLAS thread): milliseconds a window of
-200 word pieces, over the first 100 articles' windows.
+200 word pieces, over the first 100 articles' windows; and for a corpus with one
+category an article (BBC News), how often `similar` finds articles of the same
+category, by the articles' vectors and by key terms.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ def main() -> None:
             print(benchlib.table(["search (top 10, 2 passages)", "p50 ms", "p95 ms", "max ms"], rows))
             print()
             print(f"encoder, one core: {window_ms(model, corpus):.1f} ms a window of 200 word pieces\n")
+            shares = same_category(work / f"{Path(name).stem}-with" / "searcher.yaml", corpus)
+            if shares:
+                print("similar ID, the top 10 of 200 articles (seed 2026; or all): share in the article's category, "
+                      f"by meaning {shares[0]:.3f}, by key terms {shares[1]:.3f}\n")
 
 
 def built(corpus: Path, folder: Path, config: str) -> dict[str, float]:
@@ -102,6 +108,34 @@ def measure(config_path: Path, queries: list[str], rounds: int) -> dict[str, lis
                     if round_number:
                         samples[label][number].append(time.perf_counter() - started)
     return {label: [benchlib.median(values) for values in per_query] for label, per_query in samples.items()}
+
+
+def same_category(config_path: Path, corpus: Path, articles: int = 200) -> tuple[float, float] | None:
+    """How often the 10 articles `similar` finds share the article's category, by the
+    articles' vectors and by key terms (as tests/test_finding.py samples them), for a
+    corpus whose articles have one category (BBC News); None for others."""
+    import random
+
+    from searcher import Index
+    from searcher.config import load_config
+
+    category = {}
+    with corpus.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if not isinstance(record.get("category"), str):
+                return None
+            category[record["id"]] = record["category"]
+    articles = min(articles, len(category))
+    chosen = random.Random(2026).sample(sorted(category), articles)
+    config = load_config(config_path)
+    shares = []
+    for semantic in (config.semantic, None):
+        with Index.open(config.index, replace(config, semantic=semantic)) as index:
+            found = [index.similar(article_id, 10, passages=0) for article_id in chosen]
+        shares.append(sum(sum(category[hit.id] == category[article_id] for hit in results) / 10
+                          for article_id, results in zip(chosen, found)) / articles)
+    return shares[0], shares[1]
 
 
 def window_ms(model: Path, corpus: Path, articles: int = 100) -> float:

@@ -66,3 +66,17 @@ def test_bench_serve_runs(tiny_corpus: Path) -> None:
               "--titles", "10", "--short", "5")
     assert re.search(r"\| 3 clients: answers other than 200, or hits not the library's +\| 0 of 30 +\| yes +\|", out), out
     assert re.search(r"\| one client, `GET /api/v1/search` on one connection +\| [\d.]+ / [\d.]+ ms +\|", out), out
+
+
+def test_bench_semantic_runs(tmp_path: Path, model_folder: Path) -> None:
+    corpus = tmp_path / "news.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for n in range(30):
+            words = [WORDS[(n * k) % len(WORDS)] for k in range(1, 6)]
+            out.write(json.dumps({"id": f"t{n}", "title": " ".join(words[:3]), "body": " ".join(words * 4),
+                                  "category": ("business", "sport", "politics")[n % 3]}) + "\n")
+    out = run("bench_semantic.py", "--model", str(model_folder), "--corpus", str(corpus), "--rounds", "1")
+    assert re.search(r"\| ratio with / without +\| +[\d.]+x \|", out), out
+    assert re.search(r"\| added by semantic ranking +\| [+-][\d.]+ +\| [+-][\d.]+ +\|", out), out
+    assert re.search(r"encoder, one core: [\d.]+ ms a window", out)
+    assert re.search(r"by meaning 0?\.\d+, by key terms 0?\.\d+", out) or "by meaning 1.000" in out, out

@@ -91,7 +91,9 @@ def check_model(index_folder: Path, model: Path, generation: int) -> None:
         raise SearcherError(f"the index at {display_path(index_folder)} has no vectors for semantic ranking",
                             hint="run `searcher index` to embed its articles, or remove `semantic:`")
     if found.get("identity") != model_identity(model) or generation < found.get("since", 0):
-        raise SearcherError(f"the index at {display_path(index_folder)} was embedded with {found.get('model')}, "
+        before = found.get("model")
+        what = f"the model at {before} as it was before it changed" if before == str(model) else before
+        raise SearcherError(f"the index at {display_path(index_folder)} was embedded with {what}, "
                             f"not {display_path(model)}", hint="run `searcher index` to embed its articles again")
 
 
