@@ -111,7 +111,7 @@ class Vectors:
         """Each article's vector: the mean of its windows', normalised (zeros: none), by
         article number. What `similar` compares articles by: on BBC News, the 10 nearest
         share the article's category 94% of the time, its key terms' 88%
-        (tests/test_semantic.py)."""
+        (scripts/bench_semantic.py)."""
         if self._means is None:
             counts = np.diff(self.starts)
             means = np.zeros((len(counts), self.matrix.shape[1]), dtype=np.float32)
