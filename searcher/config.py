@@ -44,6 +44,9 @@ BOOSTABLE_FIELDS = ("title", "caption", "body", "dateline", "source", "category"
 
 ON_DUPLICATE = ("keep-first", "keep-last")
 
+#: What a sentence-transformers model folder must hold, for `semantic: model:`.
+MODEL_FILES = ("config.json", "tokenizer.json", "model.safetensors")
+
 
 @dataclass(frozen=True)
 class Config:
@@ -326,8 +329,7 @@ class _Checker:
             if "model" not in semantic:
                 raise self.fail(("semantic",), "expected model: the folder of a sentence-transformers model")
             model = self.path_value(semantic["model"], ("semantic", "model"))
-            missing = [name for name in ("config.json", "tokenizer.json", "model.safetensors")
-                       if not (model / name).is_file()]
+            missing = [name for name in MODEL_FILES if not (model / name).is_file()]
             if missing:
                 raise self.fail(("semantic", "model"), f"{model} is not a sentence-transformers model folder "
                                 f"(no {', '.join(missing)})")

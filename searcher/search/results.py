@@ -62,10 +62,9 @@ def search(shards: Shards, query: str, limit: int | None, passages: int | None, 
         if request.vector is not None:
             request = replace(request, vector=_query_vector(config, query))
         answers = _find(shards, request)
-    chosen, answers, request = _shown(shards, request, answers)
-    hits = _hits(shards, answers, chosen[offset:], passage_count, explain, first_rank=offset + 1,
-                 fused=_fused(answers, request.depth) if request.fused else None)
-    if request.fused and explain:
+    chosen, answers, fused = _shown(shards, request, answers)
+    hits = _hits(shards, answers, chosen[offset:], passage_count, explain, first_rank=offset + 1, fused=fused)
+    if fused is not None and explain:
         hits = _with_windows(config, hits)
     first = _first(answers)
     counts = {facet: _facet_counts([answer.facets[facet] for answer in answers]) for facet in facets}
@@ -173,13 +172,13 @@ def _facet_counts(counted: list[list[tuple[str, int]]]) -> list[FacetCount]:
     return [FacetCount(value, count) for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
-def _shown(shards: Shards, request: ShardQuery,
-           answers: list[ShardMatches]) -> tuple[list[tuple[int, Candidate]], list[ShardMatches], ShardQuery]:
+def _shown(shards: Shards, request: ShardQuery, answers: list[ShardMatches]
+           ) -> tuple[list[tuple[int, Candidate]], list[ShardMatches], dict[tuple[int, int], tuple[tuple, Semantic]] | None]:
     """The best `request.wanted` candidates of all the shards, in order, as (shard's
     place, candidate), with (with `request.collapse`) each group of near-duplicates
     shown once, as its best member (a group may span shards: each shard's best member
     is its candidate, and the best of those stands for the group); the shards' answers
-    they were chosen from, and the request that got those answers."""
+    they were chosen from, and (fused) how each candidate was placed (see _fused)."""
     limit = request.wanted
     while True:
         fused = _fused(answers, request.depth) if request.fused else None
@@ -197,17 +196,17 @@ def _shown(shards: Shards, request: ShardQuery,
                 seen.add(candidate.group[0])
             shown.append((number, candidate))
             if limit is not None and len(shown) == limit:
-                return shown, answers, request
+                return shown, answers, fused
         if request.fused:
             # (Near-duplicates took the room: fuse deeper rankings, when there are more
             # matches than the depth in the whole index, as one index would.)
             if request.depth is None or sum(answer.total for answer in answers) <= request.depth:
-                return shown, answers, request
+                return shown, answers, fused
             request = replace(request, depth=request.depth * 4)
             answers = shards.matches(request)
             continue
         if limit is None or all(answer.complete for answer in answers):
-            return shown, answers, request
+            return shown, answers, fused
         # (Groups spanning shards took the room: look further.)
         wanted = max(len(answer.candidates) for answer in answers) * 4
         request = replace(request, wanted=wanted)

@@ -171,21 +171,29 @@ class ShardSearch:
         facets = {facet: shard.metadata.facet(facet).count(found.scores) for facet in request.facets}
         semantic = request.fused
         similar: dict[int, tuple[float, int, bool]] = {}
+        total = len(found.scores)
         if semantic:
             # Both rankings to their depth, not collapsed: the search fuses every shard's
-            # and then shows each group of near-duplicates once (results._shown).
+            # and then shows each group of near-duplicates once (results._shown). Every
+            # match is a candidate when there are no more than the depth.
             order = shard.order(found, request.sort, request.depth)
             similar = shard.nearest(found, request.vector, request.depth)  # type: ignore[arg-type]
             ranked = {docnum for docnum, _ in order}
             order += [(docnum, found.scores[docnum]) for docnum in similar if docnum not in ranked]
-        elif request.like and request.vector is not None:
-            # `similar` on an index with vectors: the key terms' matches, by meaning (see
-            # semantic.vectors.Vectors.means); near-duplicates are shown once by the merge.
-            order = shard.by_meaning(found, request.vector, None if request.wanted is None else request.wanted * 4)
-        elif request.collapse:
-            order = shard.collapsed(found, request.sort, request.wanted)
+            complete = request.depth is None or total <= request.depth
         else:
-            order = shard.order(found, request.sort, request.wanted)
+            if request.like and request.vector is not None:
+                # `similar` on an index with vectors: the key terms' matches, by meaning (see
+                # semantic.vectors.Vectors.means); near-duplicates are shown once by the merge.
+                wanted = None if request.wanted is None else request.wanted * 4
+                order = shard.by_meaning(found, request.vector, wanted)
+            elif request.collapse:
+                wanted = request.wanted
+                order = shard.collapsed(found, request.sort, wanted)
+            else:
+                wanted = request.wanted
+                order = shard.order(found, request.sort, wanted)
+            complete = wanted is None or len(order) < wanted
         candidates = []
         for number, (docnum, score) in enumerate(order):
             group = shard.group_of(docnum) if request.collapse else None
@@ -198,16 +206,12 @@ class ShardSearch:
                                             window=window, ranked=number < len(ranked), near=near))
             else:
                 candidates.append(Candidate(key, docnum, score, group, members, matching))
-        total, every = len(found.scores), found.scores.count_every()
+        every = found.scores.count_every()
         # (Only a search lacking some of the query's words suggests: see results._suggestion.)
         lacking = not total or found.matched in ("any", "ranked") or not every
         unknown = tuple(shard.speller.unknown(request.query)) if lacking and not request.like else ()
         return ShardMatches(token, total, every, found.matched, found.can_fall_back, shard.searcher.doc_count_all(),
-                            str(found.query), found.expansions, facets, unknown, candidates,
-                            # (fused: every match is a candidate when there are no more than the depth)
-                            request.depth is None or total <= request.depth if semantic else
-                            request.wanted is None
-                            or len(order) < request.wanted * (4 if request.like and request.vector else 1))
+                            str(found.query), found.expansions, facets, unknown, candidates, complete)
 
     def fetch(self, request: ShardFetch) -> Fetched:
         shard = self.snapshot

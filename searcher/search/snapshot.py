@@ -18,6 +18,7 @@ would otherwise number the articles of another index.
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -134,11 +135,11 @@ class Snapshot:
             self._columns = matching.Columns(self.searcher)
         return self._columns
 
-    def vectors(self, dimensions: int) -> Any:
+    def vectors(self) -> Any:
         """semantic.vectors.Vectors: every window vector of this generation, read once;
         raises SearcherError when the index was not embedded with the configured model."""
         if self._vectors is None:
-            from ..semantic.vectors import Vectors, check_model
+            from ..semantic.vectors import Vectors, check_model, dimensions
 
             reader = self.searcher.reader()
             if reader.doc_count_all():  # (an empty index or shard has nothing to disagree with)
@@ -151,7 +152,7 @@ class Snapshot:
                 column = list(segment.column_reader("vectors", translate=False)) \
                     if segment.has_column("vectors") else []
                 values += column[:articles] + [b""] * (articles - len(column))  # (the default at the end)
-            self._vectors = Vectors.of(values, dimensions)
+            self._vectors = Vectors.of(values, dimensions(self.config.semantic))
         return self._vectors
 
     def nearest(self, found: Found, vector: bytes, depth: int | None) -> dict[int, tuple[float, int, bool]]:
@@ -177,7 +178,7 @@ class Snapshot:
 
     def article_vector(self, docnum: int) -> bytes | None:
         """The article's vector (semantic.vectors.Vectors.means; None: it has none), as bytes."""
-        vectors = self.vectors(self._dimensions())
+        vectors = self.vectors()
         if vectors.starts[docnum + 1] == vectors.starts[docnum]:
             return None
         return vectors.means[docnum].tobytes()
@@ -189,21 +190,16 @@ class Snapshot:
 
         query = np.frombuffer(vector, dtype=np.float32)
         docnums = found.scores.docnums
-        similarity = self.vectors(len(query)).means[docnums] @ query
+        similarity = self.vectors().means[docnums] @ query
         order = np.lexsort((self.metadata.order_keys[docnums], -similarity))[:limit]
         return [(int(docnums[i]), float(similarity[i])) for i in order.tolist()]
-
-    def _dimensions(self) -> int:
-        from ..semantic.vectors import dimensions
-
-        return dimensions(self.config.semantic)
 
     def similarity(self, found: Found, vector: bytes, docnum: int) -> tuple[float | None, int, bool]:
         """(similarity of its best window to the query vector, that window, False) of one article."""
         best, scores = self._similarities(vector)
         similarity = float(best[docnum])
         # (None: an article without vectors, an article with neither title nor text)
-        return (similarity if similarity > -1.5 else None), self._vectors.best_window(scores, docnum), False
+        return (similarity if math.isfinite(similarity) else None), self._vectors.best_window(scores, docnum), False
 
     def _similarities(self, vector: bytes) -> Any:
         """semantic.vectors.Vectors.similarities for this query vector, kept for the next call."""
@@ -211,7 +207,7 @@ class Snapshot:
             import numpy as np
 
             query = np.frombuffer(vector, dtype=np.float32)
-            self._query_similarities = (vector, self.vectors(len(query)).similarities(query))
+            self._query_similarities = (vector, self.vectors().similarities(query))
         return self._query_similarities[1]
 
     @property

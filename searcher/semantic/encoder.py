@@ -23,11 +23,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..config import MODEL_FILES
 from ..errors import ConfigError
 from ..paths import display_path
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": None, "I64": np.int64}
-NEEDED = ("config.json", "tokenizer.json", "model.safetensors")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class Encoder:
                 raise ConfigError(f"semantic ranking needs the semantic extra ({module} is not installed)",
                                   hint="pip install 'searcher[semantic]'")
         from tokenizers import Tokenizer
-        missing = [name for name in NEEDED if not (folder / name).is_file()]
+        missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
         if missing:
             raise ConfigError(f"semantic: model: {display_path(folder)} is not a sentence-transformers model folder "
                               f"(no {', '.join(missing)})")

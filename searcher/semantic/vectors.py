@@ -12,6 +12,7 @@ million windows an approximate index such as HNSW would be the next step).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ from typing import Iterable
 
 import numpy as np
 
+from ..config import MODEL_FILES
 from ..errors import SearcherError
 from ..paths import display_path
 
@@ -31,7 +33,15 @@ def model_identity(folder: Path) -> str:
     """What names a model's vectors: a hash of its configuration, its tokenizer, its
     weights' header and size, and 64 pieces of 16 KB spread over its weights (a
     fine-tuned model has the same header and size, but other weights everywhere; reading
-    all 90 MB would cost every search 0.1 s)."""
+    all 90 MB would cost every search 0.1 s). Hashed once a process while its files
+    stay as they are: a run asks it at every commit, a search at every shard it opens."""
+    stats = tuple((entry.st_size, entry.st_mtime_ns) for entry in
+                  (folder.joinpath(name).stat() for name in MODEL_FILES))
+    return _identity(folder, stats)
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(folder: Path, stats: tuple[tuple[int, int], ...]) -> str:  # (stats: the cache's key)
     digest = hashlib.blake2b(digest_size=12)
     for name in ("config.json", "tokenizer.json"):
         digest.update((folder / name).read_bytes())
