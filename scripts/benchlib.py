@@ -300,3 +300,69 @@ def rss_mb(pid: int) -> float:
     """The RSS of one process, in MB."""
     with open(f"/proc/{pid}/statm", encoding="utf-8") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+WEB_PAGES = DATA / "web"
+
+
+@dataclass
+class WebPage:
+    """A judged page of ../shared/data/web: its address, file, bytes and snippets."""
+
+    url: str  # the address it was saved from, or a made-up one under eval.invalid
+    file: Path
+    data: bytes
+    with_: list[str]
+    without: list[str]
+
+
+def web_pages(folder: Path = WEB_PAGES) -> list[WebPage]:
+    """The judged pages, in evaldata.json's order."""
+    judged = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
+    pages = []
+    for key, item in judged.items():
+        file = folder / "pages" / item["file"]
+        # (A WARC-Target-URI has no spaces: one address of the set has one.)
+        url = key.replace(" ", "%20") if key.startswith(("http://", "https://")) else f"https://eval.invalid/{item['file']}"
+        pages.append(WebPage(url, file, file.read_bytes(), item["with"], item["without"]))
+    return pages
+
+
+def write_warc(path: Path, pages: list[tuple[str, bytes]], *, others: bool = True, truncated: bool = False) -> None:
+    """A gzipped WARC of `pages` ((url, html)) as a crawler writes it: each page a
+    response record with HTTP headers, gzip per record; with `others`, a request record
+    before each page and a metadata record and an image response every tenth; with
+    `truncated`, a last page cut in the middle of its record."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+
+        def response(url: str, body: bytes, content_type: str, status: str = "200 OK") -> None:
+            headers = StatusAndHeaders(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+                                       protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                          length=len(body), http_headers=headers))
+
+        for number, (url, html) in enumerate(pages):
+            if others:
+                request = f"GET / HTTP/1.1\r\nHost: {url.split('/')[2]}\r\n\r\n".encode()
+                writer.write_record(writer.create_warc_record(url, "request", payload=io.BytesIO(request),
+                                                              length=len(request)))
+            response(url, html, "text/html")
+            if others and number % 10 == 0:
+                note = b'{"fetched-by": "bench"}'
+                writer.write_record(writer.create_warc_record(url, "metadata", payload=io.BytesIO(note),
+                                                              length=len(note)))
+                response(url.rstrip("/") + "/logo.png", b"\x89PNG\r\n\x1a\n" + bytes(200), "image/png")
+        if truncated:
+            start = out.tell()
+            response("https://eval.invalid/cut-short", b"<html><body><p>" + b"cut " * 5000 + b"</p></body></html>",
+                     "text/html")
+            end = out.tell()
+    if truncated:
+        with path.open("r+b") as cut:
+            cut.truncate(start + (end - start) // 2)

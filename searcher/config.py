@@ -21,7 +21,7 @@ CONFIG_NAME = "searcher.yaml"
 CONFIG_ENV = "SEARCHER_CONFIG"
 
 #: Corpus formats a file extension can be mapped to ("auto" looks at the content).
-FORMATS = ("auto", "archive-page", "plain-text", "jsonl", "csv", "tsv")
+FORMATS = ("auto", "archive-page", "plain-text", "jsonl", "csv", "tsv", "html", "warc")
 
 #: The article fields a JSON lines key or CSV column can fill, and the keys tried
 #: by default, in order. A key can be a dotted path into nested JSON ("meta.date").
@@ -36,6 +36,8 @@ DEFAULT_RECORD_FIELDS: Mapping[str, tuple[str, ...]] = {
     "category": ("category", "categories", "section", "topics", "topic"),
     "date": ("date", "published", "published_at", "pubdate", "datetime", "timestamp"),
     "url": ("url", "link", "href"),
+    "author": ("author", "authors", "byline"),
+    "language": ("language", "lang"),
 }
 
 #: Query-time weights of the fields searched by default (BM25F field boosts).

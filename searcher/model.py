@@ -58,6 +58,8 @@ class Article:
     categories: tuple[str, ...] = ()
     date: dt.datetime | None = None
     url: str = ""
+    authors: tuple[str, ...] = ()  # the byline's names
+    language: str = ""  # as the page declares it ("de", "en-GB"); "" when unknown
     path: str = ""  # the file the article was read from
     line: int | None = None  # its line in that file (JSON lines, CSV), when known
 
@@ -75,6 +77,8 @@ class Article:
             "date": self.date.isoformat() if self.date else None,
             "categories": list(self.categories),
             "url": self.url,
+            "authors": list(self.authors),
+            "language": self.language,
             "caption": self.caption,
             "credit": self.credit,
             "body": self.body,
@@ -297,13 +301,14 @@ class Problem:
     """Something wrong with one file or line of the corpus.
 
     An "error" means the file or line was skipped; a "warning" means it was indexed
-    anyway (for example a file decoded as cp1252).
+    anyway (for example a file decoded as cp1252); a "note" is not a problem but a fact
+    worth a line (what a web archive held besides pages).
     """
 
     path: str  # absolute, as in Article.path
     message: str
     line: int | None = None
-    severity: Literal["error", "warning"] = "error"
+    severity: Literal["error", "warning", "note"] = "error"
 
     def __str__(self) -> str:
         where = display_path(self.path)
@@ -311,9 +316,9 @@ class Problem:
         return f"{where}: {self.message}"
 
     def labelled(self) -> str:
-        """The problem as the command line reports it: "skipped: ..." or "warning: ...",
-        terminal escapes in file names or text made harmless."""
-        return f"{'skipped' if self.severity == 'error' else 'warning'}: {safe(str(self))}"
+        """The problem as the command line reports it: "skipped: ...", "warning: ..." or
+        "note: ...", terminal escapes in file names or text made harmless."""
+        return f"{'skipped' if self.severity == 'error' else self.severity}: {safe(str(self))}"
 
 
 @dataclass

@@ -50,10 +50,11 @@ def results_summary(results: Results, query: str, filters: str = "") -> str:
 
 
 def article_facts(article: Article) -> list[str]:
-    """What a hit's line under its title says of the article: source, places, date,
-    categories and id (those it has)."""
-    parts = [article.source, ", ".join(article.dateline), article.date.strftime("%Y-%m-%d") if article.date else "",
-             ", ".join(article.categories), f"id {article.id}"]
+    """What a hit's line under its title says of the article: source, authors, places,
+    date, categories, language and id (those it has)."""
+    parts = [article.source, f"by {', '.join(article.authors)}" if article.authors else "", ", ".join(article.dateline),
+             article.date.strftime("%Y-%m-%d") if article.date else "", ", ".join(article.categories),
+             f"language {article.language}" if article.language else "", f"id {article.id}"]
     return [part for part in parts if part]
 
 
@@ -216,12 +217,12 @@ def concordance_to_dict(line: Concordance) -> dict[str, Any]:
 
 
 #: What `searcher export --fields` can name, in the default order.
-EXPORT_FIELDS = ("rank", "score", "id", "date", "title", "source", "dateline", "categories", "url", "caption",
-                 "credit", "body", "path")
+EXPORT_FIELDS = ("rank", "score", "id", "date", "title", "source", "dateline", "categories", "url", "authors",
+                 "language", "caption", "credit", "body", "path")
 #: Fields an export has when asked for (--fields): whether the article holds every word ("all") or some.
 OTHER_EXPORT_FIELDS = ("matched",)
 #: Other names for export fields: the filters' names, and what corpora call them.
-EXPORT_ALIASES = {"place": "dateline", "places": "dateline", "category": "categories", "topic": "categories",
+EXPORT_ALIASES = {"author": "authors", "place": "dateline", "places": "dateline", "category": "categories", "topic": "categories",
                   "topics": "categories"}
 
 

@@ -87,7 +87,7 @@ search:
         ("search:\n  boosts:\n    headline: 2\n", "searcher.yaml:3: search.boosts.headline: unknown key"),
         ("on_duplicate: newest\n", "on_duplicate: expected one of keep-first, keep-last, got 'newest'"),
         ("fields:\n  id: 7\n", "fields.id: expected a key name or a list of key names, got 7"),
-        ("fields:\n  author: byline\n", "fields.author: unknown key"),
+        ("fields:\n  writer: byline\n", "fields.writer: unknown key"),
         ("formats:\n  txt: jsonl\n", "formats.txt: expected a file extension such as .txt"),
         ("workers: 0\n", "workers: expected a whole number of at least 1, got 0"),
         ("lock_wait: soon\n", "lock_wait: expected a number of seconds, 0 or more, got 'soon'"),

@@ -37,7 +37,7 @@ Query syntax:
                           with some of them (--all-words: only the first)
   "1.5 million refugees"  a phrase
   title:Aleppo            a word in one field: title, caption, body,
-                          dateline (or place), source, category, credit, id
+                          dateline (or place), source, category, credit, author, language, id
   Idlib OR Aleppo         AND, OR, NOT and (parentheses); -word excludes
                           (in a query all in capitals with several long
                           words, as pasted from a headline, they are words)

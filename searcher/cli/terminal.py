@@ -365,7 +365,7 @@ def print_stats(out: Console, stats: IndexStats) -> None:
 
 def print_report(out: Console, err: Console, report: IndexReport, where: str) -> None:
     for problem in report.problems:
-        err.print(Text(problem.labelled(), style="red" if problem.severity == "error" else "yellow"))
+        err.print(Text(problem.labelled(), style={"error": "red", "warning": "yellow"}.get(problem.severity, "cyan")))
     out.print(report.summary(where))
 
 

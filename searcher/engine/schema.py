@@ -20,20 +20,20 @@ from .postings import encode_positions
 from .sketches import KEYS_BYTES, keys, sketch
 from .tokens import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 
-SCHEMA_VERSION = 13  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+SCHEMA_VERSION = 14  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
 # 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
 # 6: the sketch column (near-duplicates); 7: sketches of 64 32-bit hashes of term shingles;
 # 8: dates and fingerprints stored as numbers; 9: body_keys, a sketch's keys, not the sketch
 # 10: posting blocks of arrays (postings.py); 11: the schema's classes moved into searcher.engine
 # (Whoosh pickles the schema into the index, naming their modules); 12: the order_key column (ties)
-# 13: the vectors column (semantic ranking)
+# 13: the vectors column (semantic ranking); 14: author and language (web pages)
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
-TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit")
+TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit", "author")
 #: The text fields indexed as stems.
 STEMMED_FIELDS = ("title", "caption", "body")
 #: Other fields a query can name.
-QUERY_FIELDS = TEXT_FIELDS + ("date", "id")
+QUERY_FIELDS = TEXT_FIELDS + ("date", "id", "language")
 
 
 class ArticleText(fields.TEXT):
@@ -215,6 +215,9 @@ def build_schema() -> fields.Schema:
         caption=ArticleText(analyzer=text, stored=True),
         body=ArticleText(analyzer=text, stored=True),
         credit=NameText(analyzer=names, stored=True),
+        author=NameText(analyzer=names, stored=True),
+        # (as names are: lower-cased words, so that language:en finds "en-GB" too)
+        language=NameText(analyzer=names, stored=True),
         dateline=NameText(analyzer=names, stored=True),
         source=NameText(analyzer=names, stored=True),
         category=NameText(analyzer=names, stored=True),
@@ -265,6 +268,8 @@ def fingerprint(article: Article) -> str:
         article.id, article.title, article.body, article.caption, article.credit, list(article.dateline),
         article.source, list(article.categories), article.date.isoformat() if article.date else None, article.url,
     ]
+    if article.authors or article.language:  # (only then: the fingerprints of other articles stay as they were)
+        content += [list(article.authors), article.language]
     return hashlib.blake2b(json.dumps(content).encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -285,6 +290,9 @@ def to_document(article: Article, article_hash: str | None = None, sketch: bool 
         "category": ", ".join(article.categories),
         "_stored_category": list(article.categories),
         "url": article.url,
+        "author": ", ".join(article.authors),
+        "_stored_author": list(article.authors),
+        "language": article.language,
         "path": article.path,
         # (a number: 19 bytes pickled, the hex string 42)
         "fingerprint": int(article_hash or fingerprint(article), 16),
@@ -305,7 +313,7 @@ def to_document(article: Article, article_hash: str | None = None, sketch: bool 
             document[f"{name}_values"] = values
     # An empty field is left out: Whoosh would index and store it for nothing (most
     # articles have no caption, credit or url), and from_stored reads it back as "".
-    for name in ("caption", "credit", "dateline", "source", "category", "url"):
+    for name in ("caption", "credit", "dateline", "source", "category", "url", "author", "language"):
         if not document[name]:
             del document[name]
             document.pop(f"_stored_{name}", None)
@@ -328,5 +336,7 @@ def from_stored(stored: dict[str, Any]) -> Article:
         categories=tuple(stored.get("category") or ()),
         date=date if isinstance(date, dt.datetime) else None,
         url=stored.get("url", ""),
+        authors=tuple(stored.get("author") or ()),
+        language=stored.get("language", ""),
         path=stored.get("path", ""),
     )

@@ -30,7 +30,7 @@ B = 0.75  # length normalisation
 # Fields most articles lack (a caption, a dateline) or that hold a few names: Whoosh
 # averages a field's length over every article, so the few that have one would all look
 # "long" and be penalised for it. These fields get no length normalisation.
-UNNORMALISED_FIELDS = ("caption", "dateline", "source", "category", "credit")
+UNNORMALISED_FIELDS = ("caption", "dateline", "source", "category", "credit", "author")
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from ..paths import display_path, replaced
 FILE_NAME = "searcher-files.json"
 # 2: on_duplicate policy, and the reader settings of each file; 3: line hashes;
 # 4: articles as columns (ids, lines, fingerprints), a third of the time to load, and
-# line keys as integers (see indexer._line_keys).
-VERSION = 4
+# line keys as integers (see indexer._line_keys); 5: where a WARC's reading stopped.
+VERSION = 5
 
 
 @dataclass
@@ -39,6 +39,9 @@ class FileState:
     # For JSON lines: a hash of each article's line, as `articles`, so that a changed
     # file's unchanged lines need not be parsed again. Empty for other formats.
     line_hashes: list[int | None] = field(default_factory=list)
+    # For a WARC: the offset where its last whole record ended, from where a file that
+    # grew by appending is read on. -1 for other formats.
+    read_to: int = -1
 
 
 @dataclass
@@ -69,6 +72,7 @@ class Manifest:
                 path: FileState(
                     state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"], state["reader"],
                     list(zip(state["ids"], state["lines"], state["fingerprints"], strict=True)), state["line_hashes"],
+                    state["read_to"],
                 )
                 for path, state in data["files"].items()
             }
@@ -89,6 +93,7 @@ class Manifest:
                     "reader": s.reader,
                     **_columns(s.articles),
                     "line_hashes": s.line_hashes,
+                    "read_to": s.read_to,
                 }
                 for path, s in sorted(self.files.items())
             },

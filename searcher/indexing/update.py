@@ -6,7 +6,9 @@ write lock (see locking) from start to end:
 1. find the corpus files, and compare each with the manifest (size and time,
    then content hash): unchanged files are not read at all;
 2. read the new and changed files, noting each article's id, line and fingerprint
-   (of JSON lines, only the new and changed lines: the manifest keys every line);
+   (of JSON lines, only the new and changed lines: the manifest keys every line; of a
+   WARC that grew by appending, only what was appended); web pages are extracted in
+   worker processes (readers.extraction), in corpus order;
 3. decide which copy of each id is indexed (`on_duplicate`), across all files;
 4. delete the articles that are gone, write the new and changed ones (in several
    processes when there are many), committing every `commit_every` articles and at
@@ -25,6 +27,7 @@ import sys
 import time
 import zlib
 from array import array
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
@@ -43,6 +46,7 @@ from ..index import Index
 from ..model import Article, IndexReport, Progress
 from ..paths import display_path
 from ..readers import (
+    EXTRACTED_FORMATS,
     CorpusFile,
     choose,
     corpus_files,
@@ -54,7 +58,9 @@ from ..readers import (
     read_file,
     refused_json_lines,
     unreadable,
+    web_pages,
 )
+from ..readers.extraction import Extraction, ExtractedFile, InOrder, missing_extra, without_extra_problem
 from .manifest import FileState, Manifest
 
 #: Below this many articles to write, one process is faster than starting workers.
@@ -66,6 +72,13 @@ PARALLEL_MIN_BYTES = 1_000_000
 PARALLEL_MIN_EMBEDDED = (50, 50_000)
 #: Up to this many articles parsed while reading are kept for writing (more are read again).
 KEEP_PARSED_ARTICLES = 1000
+#: Articles extracted from web pages are kept up to this much text: extracting a page
+#: again costs 25 ms, where parsing a line of JSON again costs microseconds.
+KEEP_EXTRACTED_CHARACTERS = 200_000_000
+#: From this many web pages to extract (a WARC counts for its size in typical pages),
+#: extraction runs in worker processes.
+PARALLEL_MIN_PAGES = 16
+TYPICAL_PAGE_BYTES = 60_000
 
 
 #: Where one article is, and what it holds: (path, line, fingerprint). A plain tuple:
@@ -287,6 +300,7 @@ class _Run:
     report: IndexReport  # what it did, filled in as it goes
     committer: _Committer
     part: tuple[int, int] | None = None  # (shard, shards): a shard's run indexes the articles of its shard only
+    extraction: Extraction | None = None  # the web page extractors, while the run reads pages
 
     def keep(self) -> Callable[[str], bool] | None:
         """Whether an article (by its id) belongs to this run (None: every one does)."""
@@ -324,7 +338,7 @@ def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
         _index_while_reading(run, files, states)
         _save_manifest(index, manifest, config, roots, states)
         return
-    parsed = _Parsed(limit=KEEP_PARSED_ARTICLES)
+    parsed = _Parsed(KEEP_PARSED_ARTICLES, {str(file.path) for file in files if file.format in EXTRACTED_FORMATS})
     changed = _read_changed(files, states, config, progress, report, on_article=parsed.add, keep=run.keep())
     if (from_manifest and not changed and states == manifest.files and manifest.policy == config.on_duplicate
             and {str(root) for root in roots} <= set(manifest.roots)):
@@ -390,26 +404,32 @@ def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
 class _Parsed:
     """The articles parsed while reading, kept for writing when they are few, so that a
     handful of changed articles costs no second reading, decoding and parsing of their
-    files. Past `limit` none are kept (memory stays bounded) and files are read again."""
+    files. Past `limit` none are kept (memory stays bounded) and files are read again.
+    Articles extracted from web pages (from `extracted`, their files' paths) are kept up
+    to `characters` of text instead: reading them again would extract them again."""
 
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._count = 0
-        self._by_path: dict[str, dict[tuple[str, int | None], tuple[Article, str]]] | None = {}
+    def __init__(self, limit: int, extracted: set[str] = frozenset(),  # type: ignore[assignment]
+                 characters: int = KEEP_EXTRACTED_CHARACTERS) -> None:
+        self._extracted = extracted
+        self._left = {False: limit, True: characters}  # what may still be kept, of each kind
+        self._kept: dict[bool, dict[str, dict[tuple[str, int | None], tuple[Article, str]]] | None] = {
+            False: {}, True: {}}
 
     def add(self, article: Article, article_hash: str) -> None:
-        if self._by_path is None:
+        kind = article.path in self._extracted
+        kept = self._kept[kind]
+        if kept is None:
             return
-        self._count += 1
-        if self._count > self._limit:
-            self._by_path = None
+        self._left[kind] -= len(article.title) + len(article.body) if kind else 1
+        if self._left[kind] < 0:
+            self._kept[kind] = None
             return
-        self._by_path.setdefault(article.path, {})[article.id, article.line] = (article, article_hash)
+        kept.setdefault(article.path, {})[article.id, article.line] = (article, article_hash)
 
     def of(self, path: str, wanted: set[tuple[str, int | None]]) -> list[tuple[Article, str]] | None:
         """The (article, fingerprint) of each wanted (id, line) of `path`, in file order;
         None unless every one was kept."""
-        kept = (self._by_path or {}).get(path, {})
+        kept = (self._kept[path in self._extracted] or {}).get(path, {})
         if not all(key in kept for key in wanted):
             return None
         return [kept[key] for key in sorted(wanted, key=lambda key: key[1] or 0)]
@@ -431,7 +451,11 @@ def _index_while_reading(run: _Run, files: list[CorpusFile], states: dict[str, F
     chosen: dict[str, tuple[str, int | None]] = {}
     small = sum(_size(file) for file in files) < (PARALLEL_MIN_BYTES if config.semantic is None
                                                   else PARALLEL_MIN_EMBEDDED[1])
-    with index.batch(workers=_workers(config, small), clear=run.rebuild, optimize=False) as batch:
+    # (Started before the batch's writer: see readers.extraction.)
+    extraction = start_extraction(config, [(file, _size(file)) for file in files]) \
+        if any(file.format in EXTRACTED_FORMATS for file in files) and not missing_extra() else None
+    with extraction or nullcontext(), index.batch(workers=_workers(config, small), clear=run.rebuild,
+                                                   optimize=False) as batch:
 
         def write(article: Article, article_hash: str) -> None:
             outcome = choose(chosen, article.id, (article.path, article.line), "keep-first")
@@ -444,7 +468,8 @@ def _index_while_reading(run: _Run, files: list[CorpusFile], states: dict[str, F
                 report.added += 1
                 committer.written(batch)
 
-        _read_changed(files, states, config, progress, report, on_article=write, phase="Indexing", keep=run.keep())
+        _read_changed(files, states, config, progress, report, on_article=write, phase="Indexing", keep=run.keep(),
+                      extraction=extraction)
         progress.phase("Finishing", None, "")  # workers finish their share, then the commit
     committer.finished = True
 
@@ -535,12 +560,14 @@ def _read_changed(
     on_article: Callable[[Article, str], None] | None = None,
     phase: str = "Reading",
     keep: Callable[[str], bool] | None = None,
+    extraction: Extraction | None = None,
 ) -> set[str]:
     """Read the files that are new or changed, updating `states`; returns their paths.
 
     A file is unchanged when its size and time are as recorded and it was read with the
     same reader settings; when only its time changed, its content hash says so.
-    `on_article(article, fingerprint)` receives each article parsed.
+    `on_article(article, fingerprint)` receives each article parsed, in corpus order.
+    Web pages are extracted by `extraction` (by default, workers started here).
     """
     reader = config.reader_fingerprint()
     candidates = []
@@ -557,7 +584,52 @@ def _read_changed(
         else:
             candidates.append((file, stat))
 
+    web = [str(file.path) for file, _ in candidates if file.format in EXTRACTED_FORMATS]
+    if web and missing_extra():
+        # (Skipped, not read as empty: what was indexed from them stays, and the next run
+        # with the extra reads them.)
+        report.problems.append(without_extra_problem(web))
+        candidates = [(file, stat) for file, stat in candidates if file.format not in EXTRACTED_FORMATS]
+        web = []
+    own = extraction is None and bool(web)
+    if own:
+        extraction = start_extraction(config, [(file, stat.st_size) for file, stat in candidates])
+    try:
+        return _read_candidates(candidates, states, config, progress, report, reader, on_article, phase, keep,
+                                extraction)
+    finally:
+        if own and extraction is not None:
+            extraction.close()
+
+
+def start_extraction(config: Config, files: list[tuple[CorpusFile, int]]) -> Extraction:
+    """Page extractors for reading `files` ((file, size)): workers when they hold enough pages."""
+    pages = sum(1 if file.format == "html" else size / TYPICAL_PAGE_BYTES
+                for file, size in files if file.format in EXTRACTED_FORMATS)
+    return Extraction(_workers(config, small=pages < PARALLEL_MIN_PAGES))
+
+
+def _read_candidates(
+    candidates: list[tuple[CorpusFile, os.stat_result]],
+    states: dict[str, FileState],
+    config: Config,
+    progress: Progress,
+    report: IndexReport,
+    reader: str,
+    on_article: Callable[[Article, str], None] | None,
+    phase: str,
+    keep: Callable[[str], bool] | None,
+    extraction: Extraction | None,
+) -> set[str]:
     changed = set()
+
+    def take(file: ExtractedFile, article: Article) -> None:
+        article_hash = fingerprint(article)
+        file.read.append((article.id, None, article_hash))
+        if on_article is not None:
+            on_article(article, article_hash)
+
+    pages = InOrder(extraction, take, report.problems.append) if extraction is not None else None
     progress.phase(phase, sum(stat.st_size for _, stat in candidates), "bytes")
     for file, stat in candidates:
         path = str(file.path)
@@ -567,6 +639,13 @@ def _read_changed(
             report.problems.append(unreadable(file, error))
             progress.advance(stat.st_size)
             continue
+        if pages is not None and file.format in EXTRACTED_FORMATS:
+            if _read_pages(pages, file, stat, data, states, reader, report, keep):
+                changed.add(path)
+            progress.advance(stat.st_size)
+            continue
+        if pages is not None:
+            pages.drain()  # (the pages read before come first: corpus order)
         data, json_lines = json_lines_of(file, data)
         hashes = None if json_lines is None else _line_keys(json_lines)
         # (Of JSON lines, the hash of the lines' keys: it changes with any byte, newlines
@@ -586,7 +665,46 @@ def _read_changed(
         states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, str(file.root), file.format, reader, articles,
                                  line_hashes)
         progress.advance(stat.st_size)
+    if pages is not None:
+        pages.drain()
     return changed
+
+
+def _read_pages(
+    pages: InOrder, file: CorpusFile, stat: os.stat_result, data: bytes, states: dict[str, FileState],
+    reader: str, report: IndexReport, keep: Callable[[str], bool] | None,
+) -> bool:
+    """Submit the pages of a web page or WARC file (`data`) for extraction, unless it is
+    unchanged; its state is set when its last article is back. Whether it is read.
+
+    A WARC whose first bytes are the file as last read grew by appending (as a crawler
+    writes): only what follows its last whole record is read.
+    """
+    path = str(file.path)
+    sha = hashlib.sha256(data).hexdigest()
+    before = states.get(path)
+    if before and before.reader == reader and before.sha == sha:
+        report.files_unchanged += 1
+        states[path] = replace(before, size=stat.st_size, mtime_ns=stat.st_mtime_ns)  # touched, not changed
+        return False
+    start, kept = 0, []
+    if (file.format == "warc" and before and before.reader == reader and before.read_to > 0
+            and before.root == str(file.root) and 0 < before.size <= len(data)
+            and hashlib.sha256(data[:before.size]).hexdigest() == before.sha):
+        start, kept = before.read_to, list(before.articles)
+    found, warc = web_pages(data, file, report.problems.append, start)
+    del data  # (the pages hold what they need)
+
+    def finished(done: ExtractedFile) -> None:
+        states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, str(file.root), file.format, reader,
+                                 kept + done.read, [], warc.end if warc is not None else -1)
+        note = warc.summary(len(done.read)) if warc is not None else None
+        if note is not None:
+            report.problems.append(note)
+
+    report.files_read += 1
+    pages.add(ExtractedFile(path, finished), (page for page in found if keep is None or keep(page.id)))
+    return True
 
 
 def _parse_changed(

@@ -6,7 +6,10 @@ recursively, in sorted path order). Each file's format comes from its extension
 
 - archive pages (see `archive_page`), other .txt files as plain text (first line
   the title, the rest the body);
-- JSON lines and CSV/TSV, one article per line or row (see `records`).
+- JSON lines and CSV/TSV, one article per line or row (see `records`);
+- saved web pages (.html, see `html`) and web archives (.warc, .warc.gz, see `warc`),
+  whose articles an extractor finds (the [html] extra; without it, they are skipped
+  with one report saying how to install it).
 
 Nothing stops the reading: a bad file or line becomes a `Problem`, passed to
 `on_problem` (by default logged as a warning), and the rest is read.
@@ -27,12 +30,14 @@ from ..model import Article, Problem
 from ..paths import display_path
 from ..text import clean_text
 from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_page
-from .files import HEAD, UTF16_BOMS, CorpusFile, UnreadableFile, check_lines, corpus_files, decode
+from .html import Page, page_of
+from .warc import WarcPages
+from .files import EXTRACTED_FORMATS, HEAD, UTF16_BOMS, CorpusFile, UnreadableFile, check_lines, corpus_files, decode
 from .records import byte_lines, decoded_lines, numbered_lines, read_csv, read_jsonl, text_lines
 
 __all__ = [
-    "CorpusFile", "choose", "corpus_files", "decode_file", "duplicate_problem", "file_format", "ignore_problem",
-    "json_lines_of", "parse_data", "parse_text", "refused_json_lines", "text_lines", "place", "read_corpus", "read_file", "unreadable",
+    "CorpusFile", "EXTRACTED_FORMATS", "choose", "corpus_files", "decode_file", "duplicate_problem", "file_format", "ignore_problem",
+    "json_lines_of", "parse_data", "parse_text", "web_pages", "refused_json_lines", "text_lines", "place", "read_corpus", "read_file", "unreadable",
 ]
 
 OnProblem = Callable[[Problem], None]
@@ -51,6 +56,13 @@ def read_corpus(
     files, problems = corpus_files(roots, dict(config.formats), config.follow_links)
     for problem in problems:
         on_problem(problem)
+    web = [str(file.path) for file in files if file.format in EXTRACTED_FORMATS]
+    if web:
+        from .extraction import missing_extra, without_extra_problem
+
+        if missing_extra():
+            on_problem(without_extra_problem(web))
+            files = [file for file in files if file.format not in EXTRACTED_FORMATS]
 
     chosen: dict[str, tuple[str, int | None]] = {}
     if config.on_duplicate == "keep-last":
@@ -113,8 +125,25 @@ def parse_data(
     problem, not the file's, and only the lines wanted are decoded at all. Other files
     are decoded whole. `keep_id` leaves out the articles whose id it refuses (a shard's
     index run skips the others'); the lines of JSON lines it refuses are not made into
-    articles at all.
+    articles at all, nor the web pages extracted.
     """
+    if file.format in EXTRACTED_FORMATS:
+        from .html import page_article
+
+        pages, warc = web_pages(data, file, on_problem)
+        count = 0
+        for page in pages:
+            if keep_id is None or keep_id(page.id):
+                article, problems = page_article(page)
+                for problem in problems:
+                    on_problem(problem)
+                if article is not None:
+                    count += 1
+                    yield article
+        note = warc.summary(count) if warc is not None else None
+        if note is not None:
+            on_problem(note)
+        return
     if json_lines is None:
         text = decode_file(data, file, on_problem)
         del data  # a big file is in memory once, not twice
@@ -133,6 +162,18 @@ def parse_data(
     report = _reporter(file, on_problem)
     yield from read_jsonl(decoded_lines(numbered, report), config.record_fields, file.default_id, report,
                           str(file.path), config.date_formats, keep_id)
+
+
+def web_pages(
+    data: bytes, file: CorpusFile, on_problem: OnProblem, start: int = 0
+) -> tuple[Iterator[Page], WarcPages | None]:
+    """The pages of a web page or WARC file (`data`, read from offset `start`), not yet
+    extracted (see html.page_article), and for a WARC, its reader (what it skipped, where
+    it stopped)."""
+    if file.format == "html":
+        return iter([page_of(data, str(file.path), str(file.relative))]), None
+    warc = WarcPages(data, str(file.path), on_problem, start)
+    return warc.pages(), warc
 
 
 def refused_json_lines(file: CorpusFile, head: bytes, json_lines: list[bytes]) -> Problem | None:

@@ -21,7 +21,22 @@ DEFAULT_FORMATS = {
     ".ndjson": "jsonl",
     ".csv": "csv",
     ".tsv": "tsv",
+    # Web pages and web archives (the [html] extra: see html.py and warc.py)
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".warc": "warc",
+    ".warc.gz": "warc",
 }
+#: The formats whose articles an extractor finds in pages: slow to read (25 ms a page),
+#: so that index runs read them in worker processes (extraction.py).
+EXTRACTED_FORMATS = frozenset({"html", "warc"})
+
+
+def extension(name: str) -> str:
+    """A file name's extension as the formats know it, lower-cased: ".warc.gz" is one."""
+    lowered = name.lower()
+    return ".warc.gz" if lowered.endswith(".warc.gz") else os.path.splitext(lowered)[1]
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,7 @@ def corpus_files(
             raise CorpusError(f"corpus not found: {root}", hint="check the path, or `corpus:` in searcher.yaml")
         if not root_path.is_dir():
             if _regular(root_path, problems):
-                fmt = extensions.get(root_path.suffix.lower(), "auto")
+                fmt = extensions.get(extension(root_path.name), "auto")
                 found.setdefault(root_path, CorpusFile(root_path, root_path, fmt))
             continue
 
@@ -88,7 +103,7 @@ def corpus_files(
             for name in names:
                 if name.startswith("."):
                     continue
-                fmt = extensions.get(os.path.splitext(name)[1].lower())
+                fmt = extensions.get(extension(name))
                 if fmt is None:
                     continue
                 path = Path(folder, name)
@@ -162,6 +177,13 @@ def check_lines(head: bytes, lines: list[bytes]) -> None:
     # (As decode's text.isspace(): Unicode spaces too. Stops at the first line of text.)
     if all(not line or line.decode("utf-8", errors="replace").isspace() for line in lines):
         raise UnreadableFile("empty file")
+
+
+def refuse_binary(data: bytes) -> None:
+    """Raise UnreadableFile when `data`, bytes of a file in any ASCII-compatible
+    encoding, are binary rather than text (what decode() refuses)."""
+    _refuse_nul_bytes(data)
+    _refuse_control_characters(data[:HEAD].decode("utf-8", errors="replace"))
 
 
 def _refuse_nul_bytes(data: bytes) -> None:

@@ -189,6 +189,8 @@ def record_to_article(
         categories=names("category"),
         date=date,
         url=text("url"),
+        authors=names("author"),
+        language=text("language"),
         path=path,
         line=line,
     )

@@ -5,7 +5,7 @@ The syntax (also in the README and `searcher --help`):
     Idlib refugees          articles with all the words first, then those with some of them
     "1.5 million refugees"  a phrase
     title:Aleppo            a word in one field: title, caption, body, dateline (or place),
-                            source, category, credit, id
+                            source, category, credit, author, language, id
     Idlib OR Aleppo         AND, OR, NOT and parentheses; -word excludes a word
     refug*  un?vers*        wildcards, matched against words as written
     Idleb~  Idleb~2         a fuzzy word (1 or 2 edits)
@@ -61,7 +61,7 @@ FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "to
 
 # Fields that filter rather than describe what the article is about: a plain-words
 # query that falls back to "any word" keeps them required.
-FILTER_FIELDS = frozenset({"date", "id", "category", "source", "dateline", "credit"})
+FILTER_FIELDS = frozenset({"date", "id", "category", "source", "dateline", "credit", "author", "language"})
 
 # Plain-words queries with more words than this rank articles with any of them: see above.
 MAX_REQUIRED_WORDS = 4

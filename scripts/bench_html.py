@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Web pages and web archives: extraction quality, and indexing speed against extraction alone.
+
+    python scripts/bench_html.py [--copies 4] [--keep DIR]
+
+On the 300 judged pages of ../shared/data/web (trafilatura's evaluation set, see its
+PROVENANCE.md), in one run:
+
+1. quality: the share of the `with` snippets our article holds (its title and text)
+   and of the `without` snippets it does not, against trafilatura's defaults
+   (`extract(html, url=url)`), with each one's time a page on one core. Our text has no
+   soft hyphens or zero-width characters, so the snippets are compared without them.
+2. speed: the pages, --copies times over (the copies' canonical URLs taken out, so
+   that each is an article of its own), extracted in this process on one core with
+   our extraction (`page_article`): the baseline. Then `searcher index` of the folder
+   (2 cores: extraction in worker processes), and of the same pages packed in one
+   gzipped WARC file a copy (request, metadata and image records mixed in), each as a
+   fresh build, start-up included; then each again, unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def quality(pages: list[benchlib.WebPage]) -> list[list[str]]:
+    import trafilatura
+
+    from searcher.readers.html import page_article, page_of
+
+    rows = []
+    for name in ("trafilatura 2 defaults", "searcher"):
+        kept = dropped = wanted = unwanted = 0
+        started = time.perf_counter()
+        for page in pages:
+            if name == "searcher":
+                article, _ = page_article(page_of(page.data, str(page.file), page.file.name))
+                text = f"{article.title}\n{article.body}" if article else ""
+                clean = lambda snippet: snippet.translate(_INVISIBLE)  # noqa: E731
+            else:
+                text = trafilatura.extract(page.data, url=page.url) or ""
+                clean = lambda snippet: snippet  # noqa: E731
+            kept += sum(clean(snippet) in text for snippet in page.with_)
+            dropped += sum(clean(snippet) not in text for snippet in page.without)
+            wanted, unwanted = wanted + len(page.with_), unwanted + len(page.without)
+        ms = (time.perf_counter() - started) / len(pages) * 1000
+        rows.append([name, f"{kept / wanted:.3f}", f"{dropped / unwanted:.3f}", f"{ms:.1f}"])
+    return rows
+
+
+def copies_of(pages: list[benchlib.WebPage], copies: int, folder: Path) -> list[tuple[str, Path, bytes]]:
+    """The pages `copies` times over as files in `folder` ((url, path, bytes)); past the
+    first copy, without canonical URLs, so that each copy is an article of its own."""
+    made = []
+    for copy in range(copies):
+        (folder / f"copy{copy}").mkdir(parents=True, exist_ok=True)
+        for page in pages:
+            data = page.data if copy == 0 else page.data.replace(b"canonical", b"no-canonical").replace(
+                b"og:url", b"og:no-url")
+            path = folder / f"copy{copy}" / page.file.name
+            path.write_bytes(data)
+            made.append((page.url + ("" if copy == 0 else f"?copy={copy}"), path, data))
+    return made
+
+
+def extraction_alone(made: list[tuple[str, Path, bytes]]) -> float:
+    from searcher.readers.html import page_article, page_of
+
+    started = time.perf_counter()
+    for _, path, data in made:
+        page_article(page_of(data, str(path), path.name))
+    return time.perf_counter() - started
+
+
+def index(corpus: Path, folder: Path) -> float:
+    return benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(folder)]).seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--copies", type=int, default=4, help="times over the 300 pages are indexed (default 4)")
+    parser.add_argument("--pages", type=int, default=0, help="only the first N pages (a quick run)")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+    if not (benchlib.WEB_PAGES / "evaldata.json").exists():
+        raise SystemExit(f"{benchlib.WEB_PAGES} not found: set SEARCHER_DATA to the folder of ../shared/data")
+    pages = benchlib.web_pages()[:args.pages or None]
+
+    print(f"## Extraction quality, {len(pages)} judged pages, one core\n")
+    print(benchlib.table(["extractor", "with kept", "without dropped", "ms a page"], quality(pages)))
+
+    with benchlib.work_folder(args.keep, "bench-html-") as work:
+        made = copies_of(pages, args.copies, work / "html")
+        (work / "warc").mkdir(exist_ok=True)
+        for copy in range(args.copies):
+            mine = made[copy * len(pages):(copy + 1) * len(pages)]
+            benchlib.write_warc(work / "warc" / f"crawl-{copy}.warc.gz", [(url, data) for url, _, data in mine])
+        count = len(made)
+        alone = extraction_alone(made)
+        html = index(work / "html", work / "ix-html")
+        warc = index(work / "warc", work / "ix-warc")
+        html_again = index(work / "html", work / "ix-html")
+        warc_again = index(work / "warc", work / "ix-warc")
+    rows = [
+        ["extraction alone, one core (baseline)", f"{alone:.1f}", f"{count / alone:.1f}", "1.00x"],
+        ["searcher index, HTML files", f"{html:.1f}", f"{count / html:.1f}", f"{alone / html:.2f}x"],
+        ["searcher index, the same pages in WARC files", f"{warc:.1f}", f"{count / warc:.1f}", f"{alone / warc:.2f}x"],
+    ]
+    print(f"\n## Indexing {count:,} pages ({args.copies} copies), 2 cores\n")
+    print(benchlib.table(["what", "seconds", "pages/s", "vs extraction alone"], rows))
+    print(f"\nWARC indexing time / HTML indexing time: {warc / html:.2f}")
+    print(f"second run, unchanged: HTML {html_again:.2f} s ({html_again / html:.1%} of the first), "
+          f"WARC {warc_again:.2f} s ({warc_again / warc:.1%})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+"""Saved web pages and WARC web archives as corpus formats (the [html] extra), on the
+300 judged pages of ../shared/data/web (trafilatura's evaluation set)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from searcher import Index
+from searcher.config import Config
+from searcher.indexing.update import update_index
+from searcher.readers import read_corpus
+
+from .conftest import REPO, require_data
+
+pytest.importorskip("trafilatura", reason="the [html] extra is not installed: pip install '.[html]'")
+pytest.importorskip("warcio", reason="the [html] extra is not installed: pip install '.[html]'")
+
+sys.path.insert(0, str(REPO / "scripts"))
+from benchlib import WebPage, web_pages, write_warc  # noqa: E402
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+@pytest.fixture(scope="module")
+def pages() -> list[WebPage]:
+    return web_pages(require_data("web"))
+
+
+@pytest.fixture(scope="module")
+def folder_index(tmp_path_factory: pytest.TempPathFactory, pages: list[WebPage]) -> tuple[Index, list]:
+    folder = tmp_path_factory.mktemp("web-index")
+    report = update_index(Config(index=folder, workers=2), [pages[0].file.parent])
+    return Index.open(folder), report.problems
+
+
+def _articles(index: Index) -> list:
+    return [index.get(article_id) for article_id, _, _ in index.fingerprints()]
+
+
+def _phrase(text: str) -> str | None:
+    """Eight words from the middle of the longest paragraph of `text`, or None when it has
+    not ten (text without spaces, Chinese: the analyzer does not cut it into words)."""
+    words = max(text.split("\n"), key=len).split()
+    if len(words) < 10:
+        return None
+    middle = len(words) // 2 - 4
+    return " ".join(words[middle:middle + 8])
+
+
+def _found_first(index: Index, phrase: str) -> str | None:
+    quoted = '"' + phrase.replace('"', " ") + '"'
+    results = index.search(quoted, limit=1)
+    return results[0].id if results else None
+
+
+def test_extraction_holds_what_trafilatura_defaults_hold(pages: list[WebPage]) -> None:
+    import trafilatura
+
+    from searcher.readers.html import page_article, page_of
+
+    ours = theirs = (0, 0)
+    wanted = sum(len(page.with_) for page in pages)
+    unwanted = sum(len(page.without) for page in pages)
+    for page in pages:
+        article, _ = page_article(page_of(page.data, str(page.file), page.file.name))
+        text = f"{article.title}\n{article.body}" if article else ""
+        plain = trafilatura.extract(page.data, url=page.url) or ""
+        # (Our text has no soft hyphens or zero-width characters: the snippets neither.)
+        ours = (ours[0] + sum(s.translate(_INVISIBLE) in text for s in page.with_),
+                ours[1] + sum(s.translate(_INVISIBLE) not in text for s in page.without))
+        theirs = (theirs[0] + sum(s in plain for s in page.with_), theirs[1] + sum(s not in plain for s in page.without))
+    print(f"\nwith kept / without dropped on {len(pages)} pages: searcher {ours[0] / wanted:.3f} / "
+          f"{ours[1] / unwanted:.3f}; trafilatura defaults {theirs[0] / wanted:.3f} / {theirs[1] / unwanted:.3f}")
+    assert ours[0] >= theirs[0] and ours[1] >= theirs[1]
+    assert ours[0] / wanted > 0.9 and ours[1] / unwanted > 0.85
+
+
+def test_a_phrase_of_each_page_finds_it_first(folder_index: tuple[Index, list], pages: list[WebPage]) -> None:
+    index, problems = folder_index
+    duplicates = {p.message.split("'")[1] for p in problems if "duplicate id" in p.message}
+    by_path = {article.path: article for article in _articles(index)}
+    checked, missed = 0, []
+    for page in pages:
+        article = by_path.get(str(page.file))
+        if article is None:
+            continue
+        phrase = _phrase(article.body)
+        if phrase is None or article.id in duplicates:
+            continue
+        checked += 1
+        if _found_first(index, phrase) != article.id:
+            missed.append((page.file.name, phrase))
+    print(f"\n{checked} pages searched by a phrase of their text; not first: {missed}")
+    assert checked >= 250
+    assert not missed
+
+
+def test_every_page_is_indexed_or_reported(folder_index: tuple[Index, list], pages: list[WebPage]) -> None:
+    index, problems = folder_index
+    skipped = {Path(p.path).name for p in problems if p.severity == "error"}
+    indexed = {Path(article.path).name for article in _articles(index)}
+    assert {page.file.name for page in pages} == indexed | skipped
+    assert len(indexed) >= 290
+
+
+def test_show_prints_a_german_and_an_english_page(folder_index: tuple[Index, list]) -> None:
+    from click.testing import CliRunner
+
+    from searcher.cli.commands import cli
+
+    index, _ = folder_index
+    german = index.search('"Bundesregierung" language:de', limit=1)[0].article
+    english = index.search("language:en", limit=1)[0].article
+    for article in (german, english):
+        shown = CliRunner().invoke(cli, ["show", article.id, "--index", str(index.path)])
+        assert shown.exit_code == 0, shown.output
+        assert article.title in shown.output and f"language {article.language}" in shown.output
+        assert article.body.split("\n\n")[0][:40] in shown.output
+
+
+def _warc_pages(pages: list[WebPage]) -> list[tuple[str, bytes]]:
+    return [(page.url, page.data) for page in pages]
+
+
+def test_the_pages_in_warc_files_are_found_the_same_way(
+    tmp_path: Path, pages: list[WebPage], folder_index: tuple[Index, list]
+) -> None:
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    thirds = [pages[:100], pages[100:200], pages[200:]]
+    for number, part in enumerate(thirds):
+        write_warc(crawl / f"crawl-{number}.warc.gz", _warc_pages(part), truncated=number == 2)
+    report = update_index(Config(index=tmp_path / "ix", workers=2), [crawl])
+    index = Index.open(tmp_path / "ix")
+
+    cut = [p for p in report.problems if p.severity == "error" and "offset" in p.message]
+    assert len(cut) == 1 and cut[0].path.endswith("crawl-2.warc.gz"), report.problems
+    assert "truncated" in cut[0].message or "not a whole record" in cut[0].message
+    notes = [p for p in report.problems if p.severity == "note"]
+    assert len(notes) == 3 and all("request" in note.message and "metadata" in note.message for note in notes)
+
+    html_index, _ = folder_index
+    folder_articles = {Path(article.path).name: article for article in _articles(html_index)}
+    urls = {page.url: page for page in pages}
+    articles = list(_articles(index))
+    assert len(articles) == len({article.id for article in articles})  # each page once
+    assert {article.id for article in articles} == {page.url for page in pages if page.file.name in folder_articles}
+    checked = 0
+    for article in articles:
+        page = urls[article.id]
+        assert article.url == page.url
+        assert article.body == folder_articles[page.file.name].body
+        phrase = _phrase(article.body)
+        if phrase is not None and checked < 60:
+            checked += 1
+            assert _found_first(index, phrase) == article.id, phrase
+
+
+def test_an_appended_warc_is_read_on_and_a_rewritten_one_again(
+    tmp_path: Path, pages: list[WebPage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searcher.readers.extraction as extraction
+
+    extracted: list[str] = []
+    real = extraction.page_article
+
+    def counting(page):  # type: ignore[no-untyped-def]
+        extracted.append(page.id)
+        return real(page)
+
+    monkeypatch.setattr(extraction, "page_article", counting)
+    config = Config(index=tmp_path / "ix", workers=1)
+    crawl = tmp_path / "crawl.warc.gz"
+    write_warc(crawl, _warc_pages(pages[:6]))
+    assert update_index(config, [crawl]).added == 6 and len(extracted) == 6
+
+    extracted.clear()
+    again = update_index(config, [crawl])
+    assert (again.files_unchanged, again.added, extracted) == (1, 0, [])
+
+    more = tmp_path / "more.warc.gz"
+    write_warc(more, _warc_pages(pages[6:9]))
+    with crawl.open("ab") as out:  # a crawler appends records (each its own gzip member)
+        out.write(more.read_bytes())
+    more.unlink()
+    appended = update_index(config, [crawl])
+    assert (appended.added, appended.unchanged, sorted(extracted)) == (3, 6, sorted(p.url for p in pages[6:9]))
+
+    extracted.clear()
+    write_warc(crawl, _warc_pages(pages[1:5]))  # rewritten: fewer pages
+    rewritten = update_index(config, [crawl])
+    assert (rewritten.removed, len(extracted)) == (5, 4)
+    assert {a.id for a in _articles(Index.open(tmp_path / "ix"))} == {p.url for p in pages[1:5]}
+
+
+def test_unchanged_and_changed_pages(tmp_path: Path, pages: list[WebPage], monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.readers.extraction as extraction
+
+    extracted: list[str] = []
+    real = extraction.page_article
+    monkeypatch.setattr(extraction, "page_article", lambda page: (extracted.append(page.path), real(page))[1])
+    corpus = tmp_path / "pages"
+    corpus.mkdir()
+    for page in pages[:5]:
+        (corpus / page.file.name).write_bytes(page.data)
+    config = Config(index=tmp_path / "ix", workers=1)
+    assert update_index(config, [corpus]).added == 5 and len(extracted) == 5
+    extracted.clear()
+    touched = corpus / pages[0].file.name
+    touched.write_bytes(touched.read_bytes())  # a new time, the same bytes
+    changed = corpus / pages[1].file.name
+    changed.write_bytes(changed.read_bytes().replace(b"</body>", b"<p>A late correction.</p></body>", 1))
+    report = update_index(config, [corpus])
+    assert extracted == [str(changed)]
+    assert report.files_read == 1 and report.files_unchanged == 4
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+ARTICLE = (b"<p>The harbour council voted on Tuesday to rebuild the old pier, after a debate that "
+           b"lasted most of the night and drew fishermen, shop owners and the mayor to the town hall.</p>"
+           b"<p>Work on the pier will begin in the spring and should take two years, the council said, "
+           b"at a cost the town will share with the regional government.</p>")
+
+
+def test_bad_pages_are_reported_and_the_rest_indexed(tmp_path: Path, pages: list[WebPage]) -> None:
+    corpus = tmp_path / "pages"
+    corpus.mkdir()
+    for page in pages[:3]:
+        _write(corpus / page.file.name, page.data)
+    _write(corpus / "binary.html", bytes(range(256)) * 64)
+    russian = ("<html><head><title>Выборы в городе</title></head><body><article><h1>Выборы в городе</h1>"
+               "<p>Городской совет утвердил новый план застройки набережной после долгого обсуждения. "
+               "Жители района пришли на слушания и задавали вопросы о стоимости работ.</p>"
+               "<p>Строительство начнётся весной и продлится два года, сообщили в администрации города.</p>"
+               "</article></body></html>")
+    _write(corpus / "legacy.html", russian.encode("cp1251"))  # no charset declared anywhere
+    image = b"data:image/png;base64," + b"A" * 20_000_000
+    _write(corpus / "huge.html", b"<html><head><title>Pier vote</title></head><body><nav>Home</nav><article>"
+           + ARTICLE + b'<img src="' + image + b'"></article></body></html>')
+    _write(corpus / "elements.html", b"<html><body><article>" + ARTICLE + b"</article><table>"
+           + b"<tr><td>1</td><td>2</td></tr>" * 20_000 + b"</table></body></html>")
+    _write(corpus / "menu.html", b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></body></html>")
+    crawl = corpus / "cut.warc.gz"
+    write_warc(crawl, _warc_pages(pages[3:6]))
+    data = crawl.read_bytes()
+    crawl.write_bytes(data[:len(data) - 5000])  # cut in the middle of the last page's record
+
+    report = update_index(Config(index=tmp_path / "ix", workers=1), [corpus])
+    problems = {Path(p.path).name: p for p in report.problems if p.severity != "note"}
+    for problem in report.problems:
+        assert "\n" not in str(problem)
+    assert "binary file" in problems["binary.html"].message
+    assert problems["legacy.html"].severity == "warning" and "no charset declared" in problems["legacy.html"].message
+    assert "too large to extract" in problems["elements.html"].message and "50,000 tags" in problems["elements.html"].message
+    assert "no article text" in problems["menu.html"].message
+    assert "offset" in problems["cut.warc.gz"].message
+    assert "huge.html" not in problems
+    index = Index.open(tmp_path / "ix")
+    found = {article.path.rsplit("/", 1)[-1] for article in _articles(index)}
+    assert {page.file.name for page in pages[:3]} | {"legacy.html", "huge.html", "cut.warc.gz"} <= found
+    assert sum(1 for article in _articles(index) if article.path.endswith("cut.warc.gz")) == 2
+    assert index.search("набережной")[0].article.path.endswith("legacy.html")
+    assert index.search("pier fishermen")[0].article.path.endswith("huge.html")
+
+
+def test_what_the_extractor_leaves_out(tmp_path: Path) -> None:
+    page = ("<html lang='de-DE'><head><meta charset='utf-8'><title>Klima: Die Lage | Beispiel-Zeitung</title>"
+            "<meta property='og:title' content='Klima: Die Lage'>"
+            "<link rel='canonical' href='https://zeitung.example/klima-lage'>"
+            '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2021-05-03T14:30:00+02:00"}'
+            "</script></head><body><nav>Start Politik Sport</nav><main><article>"
+            "<p>Der Klima\u00adwandel verändert die Alpen schneller als erwartet, sagen Forscher der Universität.</p>"
+            "<p>Die Glet\u200bscher verlieren jedes Jahr an Masse, und die Schnee\u00addecke schmilzt früher im Jahr.</p>"
+            "<p>Die Gemeinden in den Tälern planen deshalb neue Schutzbauten gegen Muren und Hochwasser.</p>"
+            "</article></main><footer>Impressum Datenschutz</footer></body></html>")
+    _write(tmp_path / "klima.html", page.encode("utf-8"))
+    [article] = list(read_corpus(tmp_path, Config()))
+    assert article.id == article.url == "https://zeitung.example/klima-lage"
+    assert article.language == "de-DE"
+    assert "Klimawandel" in article.body and "Gletscher" in article.body and "Schneedecke" in article.body
+    assert "Impressum" not in article.body and "Start Politik" not in article.body
+    assert article.title.startswith("Klima: Die Lage")
+    assert article.date is not None and (article.date.hour, article.date.minute) == (12, 30)  # in UTC
+    update_index(Config(index=tmp_path / "ix"), [tmp_path])
+    index = Index.open(tmp_path / "ix")
+    assert [hit.id for hit in index.search("Klimawandel")] == [article.id]
+    assert [hit.id for hit in index.search("Gletscher language:de")] == [article.id]
+
+
+def test_without_the_extra_one_line_says_how_to_install_it(
+    tmp_path: Path, pages: list[WebPage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searcher.indexing.update as update
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for page in pages[:3]:
+        _write(corpus / page.file.name, page.data)
+    _write(corpus / "notes.jsonl", json.dumps({"id": "n1", "title": "Harbour notes", "body": "The pier vote."}).encode())
+    monkeypatch.setattr(update, "missing_extra", lambda: "reading them needs the [html] extra (trafilatura not installed)")
+    monkeypatch.setattr("searcher.readers.extraction.missing_extra",
+                        lambda: "reading them needs the [html] extra (trafilatura not installed)")
+    config = Config(index=tmp_path / "ix")
+    report = update_index(config, [corpus])
+    lines = [str(p) for p in report.problems]
+    assert len(lines) == 1 and "pip install 'searcher[html]'" in lines[0] and "2 more" in lines[0]
+    assert report.added == 1
+    monkeypatch.undo()
+    assert update_index(config, [corpus]).added == 3  # the next run, with the extra, reads them
+
+
+def test_warc_bytes_that_are_not_gzip_members_are_skipped_and_reported(tmp_path: Path, pages: list[WebPage]) -> None:
+    crawl = tmp_path / "crawl.warc.gz"
+    write_warc(crawl, _warc_pages(pages[:4]), others=False)
+    data = crawl.read_bytes()
+    second = data.index(b"\x1f\x8b\x08", 1)
+    # The second record's bytes damaged in its middle: the records after it are still read.
+    third = data.index(b"\x1f\x8b\x08", second + 1)
+    damaged = data[:second + 40] + b"\x00" * 200 + data[second + 240:]
+    assert len(damaged) == len(data) and third > second + 240
+    crawl.write_bytes(damaged)
+    problems: list = []
+    articles = list(read_corpus(crawl, Config(), problems.append))
+    assert [a.id for a in articles] == [pages[0].url, pages[2].url, pages[3].url]
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert f"offset {second:,}" in problem.message
+
+
+def test_a_plain_warc_is_read_too(tmp_path: Path, pages: list[WebPage]) -> None:
+    crawl = tmp_path / "crawl.warc.gz"
+    write_warc(crawl, _warc_pages(pages[:3]))
+    plain = tmp_path / "crawl.warc"
+    plain.write_bytes(gzip.GzipFile(fileobj=io.BytesIO(crawl.read_bytes())).read())
+    crawl.unlink()
+    assert [a.id for a in read_corpus(plain, Config(), lambda p: None)] == [p.url for p in pages[:3]]
