@@ -61,7 +61,7 @@ class Article:
     authors: tuple[str, ...] = ()  # the byline's names
     language: str = ""  # as the page declares it ("de", "en-GB"); "" when unknown
     path: str = ""  # the file the article was read from
-    line: int | None = None  # its line in that file (JSON lines, CSV), when known
+    line: int | None = None  # its line in that file (JSON lines, CSV) or its WARC record's offset, when known
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict of every field (dates as ISO 8601 strings).

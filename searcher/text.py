@@ -13,6 +13,17 @@ _REMOVE = {ord(ch): None for ch in CONTROL_CHARACTERS}
 _REPLACE = {ord(ch): "\ufffd" for ch in CONTROL_CHARACTERS}
 
 
+#: Characters that are neither letters nor spaces and sit inside words: the soft hyphen,
+#: zero-width space, non-joiner and joiner, word joiner and the byte order mark. German
+#: web pages put them inside long words; left in, a word would be cut in two at them.
+_IN_WORDS = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def without_invisible(text: str) -> str:
+    """Text without the invisible characters that sit inside words (a web page's text, a query)."""
+    return text.translate(_IN_WORDS)
+
+
 def clean_text(text: str) -> str:
     """Text without control characters (what readers store)."""
     return text if text.isprintable() else text.translate(_REMOVE)

@@ -15,6 +15,7 @@ from searcher import Index
 from searcher.config import Config
 from searcher.indexing.update import update_index
 from searcher.readers import read_corpus
+from searcher.text import without_invisible
 
 from .conftest import REPO, require_data
 
@@ -24,7 +25,6 @@ pytest.importorskip("warcio", reason="the [html] extra is not installed: pip ins
 sys.path.insert(0, str(REPO / "scripts"))
 from benchlib import WebPage, web_pages, write_warc  # noqa: E402
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +72,8 @@ def test_extraction_holds_what_trafilatura_defaults_hold(pages: list[WebPage]) -
         text = f"{article.title}\n{article.body}" if article else ""
         plain = trafilatura.extract(page.data, url=page.url) or ""
         # (Our text has no soft hyphens or zero-width characters: the snippets neither.)
-        ours = (ours[0] + sum(s.translate(_INVISIBLE) in text for s in page.with_),
-                ours[1] + sum(s.translate(_INVISIBLE) not in text for s in page.without))
+        ours = (ours[0] + sum(without_invisible(s) in text for s in page.with_),
+                ours[1] + sum(without_invisible(s) not in text for s in page.without))
         theirs = (theirs[0] + sum(s in plain for s in page.with_), theirs[1] + sum(s not in plain for s in page.without))
     print(f"\nwith kept / without dropped on {len(pages)} pages: searcher {ours[0] / wanted:.3f} / "
           f"{ours[1] / unwanted:.3f}; trafilatura defaults {theirs[0] / wanted:.3f} / {theirs[1] / unwanted:.3f}")
@@ -219,6 +219,10 @@ def test_unchanged_and_changed_pages(tmp_path: Path, pages: list[WebPage], monke
     report = update_index(config, [corpus])
     assert extracted == [str(changed)]
     assert report.files_read == 1 and report.files_unchanged == 4
+    extracted.clear()
+    monkeypatch.setattr("searcher.indexing.update.extractor_version", lambda: "trafilatura 99.0, warcio 1.7")
+    again = update_index(config, [corpus])  # another extractor: every page is read again
+    assert (len(extracted), again.files_read, again.added + again.updated + again.unchanged) == (5, 5, 5)
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -295,6 +299,7 @@ def test_what_the_extractor_leaves_out(tmp_path: Path) -> None:
     index = Index.open(tmp_path / "ix")
     assert [hit.id for hit in index.search("Klimawandel")] == [article.id]
     assert [hit.id for hit in index.search("Gletscher language:de")] == [article.id]
+    assert [hit.id for hit in index.search("Klima\u00adwandel")] == [article.id]  # (a query pasted from the page)
 
 
 def test_without_the_extra_one_line_says_how_to_install_it(
@@ -333,7 +338,7 @@ def test_warc_bytes_that_are_not_gzip_members_are_skipped_and_reported(tmp_path:
     articles = list(read_corpus(crawl, Config(), problems.append))
     assert [a.id for a in articles] == [pages[0].url, pages[2].url, pages[3].url]
     [problem] = [p for p in problems if p.severity == "error"]
-    assert f"offset {second:,}" in problem.message
+    assert f"record at offset {second}:" in problem.message
 
 
 def test_a_plain_warc_is_read_too(tmp_path: Path, pages: list[WebPage]) -> None:
@@ -343,3 +348,145 @@ def test_a_plain_warc_is_read_too(tmp_path: Path, pages: list[WebPage]) -> None:
     plain.write_bytes(gzip.GzipFile(fileobj=io.BytesIO(crawl.read_bytes())).read())
     crawl.unlink()
     assert [a.id for a in read_corpus(plain, Config(), lambda p: None)] == [p.url for p in pages[:3]]
+
+
+def _plain(gzipped: Path) -> bytes:
+    return gzip.decompress(gzipped.read_bytes())  # (a multi-member gzip: every record)
+
+
+def test_an_appended_plain_warc_and_a_repeated_url(tmp_path: Path, pages: list[WebPage],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.readers.extraction as extraction
+
+    extracted: list[str] = []
+    real = extraction.page_article
+    monkeypatch.setattr(extraction, "page_article", lambda page: (extracted.append(page.id), real(page))[1])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus / "notes.jsonl", json.dumps({"id": "n1", "title": "Harbour notes", "body": "The pier."}).encode())
+    config = Config(index=tmp_path / "ix", workers=1)
+    update_index(config, [corpus])  # (an index that is not empty: the run reads, then writes)
+    first = tmp_path / "first.warc.gz"
+    # The first page's URL twice: its first copy is indexed (on_duplicate: keep-first).
+    write_warc(first, [(pages[0].url, pages[0].data), (pages[1].url, pages[1].data), (pages[0].url, pages[2].data)])
+    crawl = _write(corpus / "crawl.warc", _plain(first))
+    report = update_index(config, [corpus])
+    assert (report.added, len(extracted)) == (2, 3)
+    assert any("duplicate id" in p.message for p in report.problems)
+    from searcher.readers.html import Page, page_article
+
+    shown = Index.open(tmp_path / "ix").get(pages[0].url)
+    first_copy, _ = page_article(Page(pages[0].data, "x", "x"))
+    assert first_copy is not None and shown.body == first_copy.body
+    extracted.clear()
+    assert (update_index(config, [corpus]).updated, extracted) == (0, [])  # nothing read again
+
+    more = tmp_path / "more.warc.gz"
+    write_warc(more, [(pages[3].url, pages[3].data), (pages[4].url, pages[4].data)])
+    with crawl.open("ab") as out:
+        out.write(_plain(more))
+    appended = update_index(config, [corpus])
+    assert (appended.added, appended.updated, sorted(extracted)) == (2, 0, sorted([pages[3].url, pages[4].url]))
+    assert Index.open(tmp_path / "ix").get(pages[0].url) == shown
+
+
+def test_damaged_plain_and_whole_gzipped_warcs(tmp_path: Path, pages: list[WebPage]) -> None:
+    packed = tmp_path / "packed.warc.gz"
+    write_warc(packed, _warc_pages(pages[:3]), others=False)
+    plain = _plain(packed)
+    second, third = (plain.index(b"WARC/1.", at) for at in (1, plain.index(b"WARC/1.", 1) + 1))
+    # The second record cut in the middle of its page: its length now runs into the third.
+    cut = _write(tmp_path / "cut.warc", plain[:second + (third - second) // 2] + plain[third:])
+    problems: list = []
+    articles = list(read_corpus(cut, Config(), problems.append))
+    assert [(a.id, a.line) for a in articles] == [(pages[0].url, 0), (pages[2].url, third - (third - second + 1) // 2)]
+    assert articles[1].body == list(read_corpus(packed, Config(), lambda p: None))[2].body
+    [problem] = [p for p in problems if p.severity == "error"]
+    assert problem.message.startswith(f"record at offset {second}:")
+    whole = _write(tmp_path / "whole.warc.gz", gzip.compress(plain))  # `gzip crawl.warc`
+    assert [a.id for a in read_corpus(whole, Config(), lambda p: None)] == [p.url for p in pages[:3]]
+
+
+def test_canonical_urls_and_dates_as_pages_write_them(tmp_path: Path) -> None:
+    body = "<body><article>" + ARTICLE.decode() + "</article></body>"
+    cases = {
+        "relative.html": ("<link rel='canonical' href='//news.example/a'>", "https://news.example/a"),
+        "upper.html": ("<LINK REL=canonical HREF='HTTPS://news.example/b'>", "HTTPS://news.example/b"),
+        "data.html": ("<link rel='canonical' data-href='https://wrong.example/' href='https://news.example/c'>",
+                      "https://news.example/c"),
+        "comment.html": ("<!-- <link rel='canonical' href='https://old.example/'> -->"
+                         "<meta property='og:url' content='https://news.example/d'>", "https://news.example/d"),
+    }
+    for name, (head, _) in cases.items():
+        _write(tmp_path / name, f"<html><head><title>Pier</title>{head}</head>{body}</html>".encode())
+    related = json.dumps([{"@type": "NewsArticle", "headline": "Older story", "datePublished": "2019-01-02T08:00:00Z"},
+                          {"@type": "NewsArticle", "headline": "Oldest story", "datePublished": "2018-01-02T08:00:00Z"}])
+    own = json.dumps({"@graph": [{"@type": "WebSite"}, {"@type": "NewsArticle", "datePublished": "2021-03-04T09:15:00Z"}]})
+    _write(tmp_path / "dated.html", (f"<html><head><title>Pier</title><script type='application/ld+json'>{related}"
+                                     "</script><meta property='article:published_time' content='2021-05-06T10:30:00Z'>"
+                                     f"</head>{body}</html>").encode())
+    _write(tmp_path / "graph.html", (f"<html><head><title>Pier</title><script type='application/ld+json'>{related}"
+                                     f"</script><script type='application/ld+json'>{own}</script></head>{body}</html>").encode())
+    articles = {Path(a.path).name: a for a in read_corpus(tmp_path, Config(), lambda p: None)}
+    for name, (_, url) in cases.items():
+        assert articles[name].id == url, name
+    assert str(articles["dated.html"].date) == "2021-05-06 10:30:00"
+    assert str(articles["graph.html"].date) == "2021-03-04 09:15:00"
+
+
+def test_encodings_as_browsers_read_them(tmp_path: Path) -> None:
+    from searcher.readers.html import Page, decode_page, page_article
+
+    german = ("<html><head><meta charset='utf-8'><title>Vögel</title></head><body><p>"
+              + "Die Wildvögel werden grundsätzlich für den Winter gefüttert. " * 5 + "</p></body></html>")
+    stray = german.encode("utf-8").replace(b"Winter", "Winter –".encode("cp1252"), 2)  # (two stray cp1252 bytes)
+    text, warning = decode_page(stray)
+    assert "grundsätzlich für" in text and warning and "read as UTF-8, those bytes replaced" in warning
+    spanish = "<html><body><p>El niño comió piñata en España, señor, más tarde.</p></body></html>"
+    text, warning = decode_page(spanish.encode("cp1252"))
+    assert "niño" in text and "España" in text and "cp1252" in warning
+    text, warning = decode_page("<p>It costs 5 € – “quoted”</p>".encode("cp1252"), declared="ISO-8859-1")
+    assert "5 € – “quoted”" in text and warning is None
+    text, _ = decode_page(b"<html><head><meta charset='utf-16'></head><body><p>Plain words here.</p></body></html>")
+    assert "Plain words here." in text
+    article, _ = page_article(Page("<html><head><title>Klima</title></head><body><p>Der Klima\u00adwandel \u2013 "
+                                   "ein Wandel.</p></body></html>".encode(), "x.html", "x.html"))
+    assert article is not None and "Der Klimawandel" in article.body
+
+
+def test_extracted_articles_past_the_memory_budget_are_not_extracted_twice(
+    tmp_path: Path, pages: list[WebPage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searcher.indexing.update as update
+    import searcher.readers.extraction as extraction
+
+    extracted: list[str] = []
+    real = extraction.page_article
+    monkeypatch.setattr(extraction, "page_article", lambda page: (extracted.append(page.id), real(page))[1])
+    monkeypatch.setattr(update, "KEEP_EXTRACTED_CHARACTERS", 3_000)  # a page or so in memory, the rest spilled
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus / "notes.jsonl", json.dumps({"id": "n1", "title": "Harbour notes", "body": "The pier."}).encode())
+    config = Config(index=tmp_path / "ix", workers=1)
+    update_index(config, [corpus])
+    for page in pages[:8]:
+        _write(corpus / page.file.name, page.data)
+    report = update_index(config, [corpus])
+    assert (report.added, len(extracted)) == (8, 8)
+    assert not list((tmp_path / "ix").glob("tmp*"))  # (the spill file is gone)
+
+
+def test_a_rebuild_without_the_extra_is_refused(tmp_path: Path, pages: list[WebPage],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import searcher.indexing.update as update
+    from searcher.errors import CorpusError
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus / pages[0].file.name, pages[0].data)
+    config = Config(index=tmp_path / "ix")
+    assert update_index(config, [corpus]).added == 1
+    monkeypatch.setattr(update, "missing_extra", lambda: "reading them needs the [html] extra (trafilatura not installed)")
+    with pytest.raises(CorpusError, match="a rebuild now would leave their articles out"):
+        update_index(config, [corpus], rebuild=True)
+    assert len(Index.open(tmp_path / "ix")) == 1

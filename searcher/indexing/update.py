@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
+import tempfile
 import sys
 import time
 import zlib
@@ -31,7 +33,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import IO, Callable, Iterable
 
 from ..config import Config
 from ..engine.batch import Batch
@@ -60,7 +62,10 @@ from ..readers import (
     unreadable,
     web_pages,
 )
-from ..readers.extraction import Extraction, ExtractedFile, InOrder, missing_extra, without_extra_problem
+from ..readers.html import INSTALL_HINT
+from ..readers.extraction import (
+    Extraction, ExtractedFile, InOrder, extractor_version, missing_extra, without_extra_problem,
+)
 from .manifest import FileState, Manifest
 
 #: Below this many articles to write, one process is faster than starting workers.
@@ -300,7 +305,6 @@ class _Run:
     report: IndexReport  # what it did, filled in as it goes
     committer: _Committer
     part: tuple[int, int] | None = None  # (shard, shards): a shard's run indexes the articles of its shard only
-    extraction: Extraction | None = None  # the web page extractors, while the run reads pages
 
     def keep(self) -> Callable[[str], bool] | None:
         """Whether an article (by its id) belongs to this run (None: every one does)."""
@@ -311,8 +315,7 @@ class _Run:
 
 
 def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
-    index, config, rebuild, progress, report, committer = (
-        run.index, run.config, run.rebuild, run.progress, run.report, run.committer)
+    index, config, rebuild, progress, report = run.index, run.config, run.rebuild, run.progress, run.report
     manifest = Manifest() if rebuild else Manifest.load(index.path)
     if manifest.problem:
         progress.notice(f"{manifest.problem}; every file is read again and compared with the index")
@@ -328,6 +331,10 @@ def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
     roots = _roots(corpus, config, manifest)
     files, problems = corpus_files(roots, dict(config.formats), config.follow_links)
     report.problems.extend(problems)
+    if rebuild and any(file.format in EXTRACTED_FORMATS for file in files) and missing_extra():
+        # (A rebuild without them would drop every article read from them before.)
+        raise CorpusError(f"the corpus holds web pages or WARC files and {missing_extra()}: a rebuild now would "
+                          "leave their articles out", hint=f"{INSTALL_HINT}, then rebuild")
 
     # 1-2. Which files are new or changed, and what they hold.
     states = _previous_states(manifest, roots, files, report)
@@ -338,7 +345,19 @@ def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
         _index_while_reading(run, files, states)
         _save_manifest(index, manifest, config, roots, states)
         return
-    parsed = _Parsed(KEEP_PARSED_ARTICLES, {str(file.path) for file in files if file.format in EXTRACTED_FORMATS})
+    parsed = _Parsed(KEEP_PARSED_ARTICLES, {str(file.path) for file in files if file.format in EXTRACTED_FORMATS},
+                     spill_to=index.path)
+    try:
+        _update_from(run, parsed, manifest, from_manifest, indexed, roots, files, states)
+    finally:
+        parsed.close()
+
+
+def _update_from(run: _Run, parsed: _Parsed, manifest: Manifest, from_manifest: bool, indexed: dict[str, tuple[str, str]],
+                 roots: list[Path], files: list[CorpusFile], states: dict[str, FileState]) -> None:
+    """Steps 2 to 4 of an incremental run (see the module's docstring)."""
+    index, config, rebuild, progress, report, committer = (
+        run.index, run.config, run.rebuild, run.progress, run.report, run.committer)
     changed = _read_changed(files, states, config, progress, report, on_article=parsed.add, keep=run.keep())
     if (from_manifest and not changed and states == manifest.files and manifest.policy == config.on_duplicate
             and {str(root) for root in roots} <= set(manifest.roots)):
@@ -405,34 +424,57 @@ class _Parsed:
     """The articles parsed while reading, kept for writing when they are few, so that a
     handful of changed articles costs no second reading, decoding and parsing of their
     files. Past `limit` none are kept (memory stays bounded) and files are read again.
-    Articles extracted from web pages (from `extracted`, their files' paths) are kept up
-    to `characters` of text instead: reading them again would extract them again."""
+    Articles extracted from web pages (from `extracted`, their files' paths) are all
+    kept, since reading them again would extract them again (25 ms a page): up to
+    `characters` of text in memory, the rest pickled to a temporary file in `spill_to`."""
 
     def __init__(self, limit: int, extracted: set[str] = frozenset(),  # type: ignore[assignment]
-                 characters: int = KEEP_EXTRACTED_CHARACTERS) -> None:
+                 characters: int = KEEP_EXTRACTED_CHARACTERS, spill_to: Path | None = None) -> None:
         self._extracted = extracted
-        self._left = {False: limit, True: characters}  # what may still be kept, of each kind
+        self._left = {False: limit, True: characters}  # what may still be kept in memory, of each kind
         self._kept: dict[bool, dict[str, dict[tuple[str, int | None], tuple[Article, str]]] | None] = {
             False: {}, True: {}}
+        self._spill_to = spill_to
+        self._spill: IO[bytes] | None = None
+        self._spilled: dict[str, dict[tuple[str, int | None], int]] = {}  # path -> key -> offset in _spill
 
     def add(self, article: Article, article_hash: str) -> None:
-        kind = article.path in self._extracted
-        kept = self._kept[kind]
-        if kept is None:
-            return
-        self._left[kind] -= len(article.title) + len(article.body) if kind else 1
-        if self._left[kind] < 0:
-            self._kept[kind] = None
-            return
-        kept.setdefault(article.path, {})[article.id, article.line] = (article, article_hash)
+        extracted = article.path in self._extracted
+        kept = self._kept[extracted]
+        key = (article.id, article.line)
+        if kept is not None:
+            self._left[extracted] -= len(article.title) + len(article.body) if extracted else 1
+            if self._left[extracted] >= 0:
+                kept.setdefault(article.path, {})[key] = (article, article_hash)
+                return
+            if not extracted:
+                self._kept[False] = None
+                return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(dir=self._spill_to)
+        self._spilled.setdefault(article.path, {})[key] = self._spill.tell()
+        pickle.dump((article, article_hash), self._spill, protocol=pickle.HIGHEST_PROTOCOL)
 
     def of(self, path: str, wanted: set[tuple[str, int | None]]) -> list[tuple[Article, str]] | None:
         """The (article, fingerprint) of each wanted (id, line) of `path`, in file order;
         None unless every one was kept."""
         kept = (self._kept[path in self._extracted] or {}).get(path, {})
-        if not all(key in kept for key in wanted):
+        spilled = self._spilled.get(path, {})
+        if not all(key in kept or key in spilled for key in wanted):
             return None
-        return [kept[key] for key in sorted(wanted, key=lambda key: key[1] or 0)]
+        found = []
+        for key in sorted(wanted, key=lambda key: key[1] or 0):
+            if key in kept:
+                found.append(kept[key])
+            else:
+                assert self._spill is not None
+                self._spill.seek(spilled[key])
+                found.append(pickle.load(self._spill))
+        return found
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
 
 
 def _save_manifest(
@@ -570,6 +612,8 @@ def _read_changed(
     Web pages are extracted by `extraction` (by default, workers started here).
     """
     reader = config.reader_fingerprint()
+    # (Pages are read again when the extractor changes: its articles may differ.)
+    web_reader = f"{reader}; {extractor_version()}" if any(f.format in EXTRACTED_FORMATS for f in files) else reader
     candidates = []
     for file in files:
         try:
@@ -579,7 +623,8 @@ def _read_changed(
             report.problems.append(unreadable(file, error))
             continue
         before = states.get(str(file.path))
-        if before and before.reader == reader and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+        expected = web_reader if file.format in EXTRACTED_FORMATS else reader
+        if before and before.reader == expected and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             report.files_unchanged += 1
         else:
             candidates.append((file, stat))
@@ -595,8 +640,8 @@ def _read_changed(
     if own:
         extraction = start_extraction(config, [(file, stat.st_size) for file, stat in candidates])
     try:
-        return _read_candidates(candidates, states, config, progress, report, reader, on_article, phase, keep,
-                                extraction)
+        return _read_candidates(candidates, states, config, progress, report, reader, web_reader, on_article, phase,
+                                keep, extraction)
     finally:
         if own and extraction is not None:
             extraction.close()
@@ -616,6 +661,7 @@ def _read_candidates(
     progress: Progress,
     report: IndexReport,
     reader: str,
+    web_reader: str,
     on_article: Callable[[Article, str], None] | None,
     phase: str,
     keep: Callable[[str], bool] | None,
@@ -625,7 +671,7 @@ def _read_candidates(
 
     def take(file: ExtractedFile, article: Article) -> None:
         article_hash = fingerprint(article)
-        file.read.append((article.id, None, article_hash))
+        file.read.append((article.id, article.line, article_hash))
         if on_article is not None:
             on_article(article, article_hash)
 
@@ -640,7 +686,7 @@ def _read_candidates(
             progress.advance(stat.st_size)
             continue
         if pages is not None and file.format in EXTRACTED_FORMATS:
-            if _read_pages(pages, file, stat, data, states, reader, report, keep):
+            if _read_pages(pages, file, stat, data, states, web_reader, report, keep):
                 changed.add(path)
             progress.advance(stat.st_size)
             continue
@@ -681,11 +727,12 @@ def _read_pages(
     writes): only what follows its last whole record is read.
     """
     path = str(file.path)
-    sha = hashlib.sha256(data).hexdigest()
+    # (The size of the bytes read and hashed, not the stat's: a crawler may have appended since.)
+    size, sha = len(data), hashlib.sha256(data).hexdigest()
     before = states.get(path)
     if before and before.reader == reader and before.sha == sha:
         report.files_unchanged += 1
-        states[path] = replace(before, size=stat.st_size, mtime_ns=stat.st_mtime_ns)  # touched, not changed
+        states[path] = replace(before, size=size, mtime_ns=stat.st_mtime_ns)  # touched, not changed
         return False
     start, kept = 0, []
     if (file.format == "warc" and before and before.reader == reader and before.read_to > 0
@@ -696,14 +743,14 @@ def _read_pages(
     del data  # (the pages hold what they need)
 
     def finished(done: ExtractedFile) -> None:
-        states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, str(file.root), file.format, reader,
-                                 kept + done.read, [], warc.end if warc is not None else -1)
+        states[path] = FileState(size, stat.st_mtime_ns, sha, str(file.root), file.format, reader,
+                                 kept + done.read, [], warc.resume_at if warc is not None else -1)
         note = warc.summary(len(done.read)) if warc is not None else None
         if note is not None:
             report.problems.append(note)
 
     report.files_read += 1
-    pages.add(ExtractedFile(path, finished), (page for page in found if keep is None or keep(page.id)))
+    pages.add(ExtractedFile(finished), (page for page in found if keep is None or keep(page.id)))
     return True
 
 

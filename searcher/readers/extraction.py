@@ -7,7 +7,8 @@ of an id is the first in the corpus, whatever finished first. At most a few page
 worker wait in the pipe, so that memory stays bounded whatever the archive's size.
 
 The pool is started (forked) before the index's writer starts its own processes and
-threads: a fork copies a thread's locks as they are at that moment.
+threads: a fork copies other threads' locks as they are at that moment, and the
+extraction workers must not inherit a lock held by the writer's queue feeder.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Callable, Iterable
 from ..errors import CorpusError
 from ..model import Article, Problem
 from ..paths import display_path
-from .html import Page, page_article
+from .html import INSTALL_HINT, Page, page_article
 
 #: Pages in flight for each worker: enough to keep every worker busy while the reader
 #: waits on the oldest, few enough that a WARC of a million pages is not read ahead.
@@ -45,7 +46,7 @@ class Extraction:
         if workers > 1:
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START_METHOD),
                                              initializer=_ignore_interrupts)
-            # Start the processes now (see the module's note); each imports the extractor once.
+            # Start the processes now (see the module's note), and import the extractor in them.
             for done in [self._pool.submit(_warm) for _ in range(workers)]:
                 done.result()
 
@@ -73,7 +74,6 @@ class ExtractedFile:
     """One file's pages on their way through an `Extraction`: what the reader noted of
     its articles as they came back (`read`), and what to do once the last one has."""
 
-    path: str
     finished: Callable[[ExtractedFile], None]
     read: list[tuple[str, int | None, str]] = field(default_factory=list)  # (id, line, fingerprint)
     waiting: int = 0
@@ -134,6 +134,17 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def extractor_version() -> str:
+    """What, besides the configuration, changes the articles extracted from the same
+    pages: the versions of trafilatura and warcio (a file read by others is read again)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"trafilatura {version('trafilatura')}, warcio {version('warcio')}"
+    except PackageNotFoundError:
+        return ""
+
+
 def missing_extra() -> str | None:
     """Why web pages and web archives can't be read here, or None when they can."""
     from importlib.util import find_spec
@@ -147,4 +158,4 @@ def missing_extra() -> str | None:
 def without_extra_problem(paths: list[str]) -> Problem:
     """The one report of the web pages and archives skipped for want of the [html] extra."""
     more = f" (and {len(paths) - 1:,} more web pages and WARC files)" if len(paths) > 1 else ""
-    return Problem(paths[0], f"skipped{more}: {missing_extra() or ''}; install it with: pip install 'searcher[html]'")
+    return Problem(paths[0], f"not read{more}: {missing_extra() or ''}; install it with: {INSTALL_HINT}")

@@ -26,13 +26,14 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import html as html_entities
+import json
 import re
 from dataclasses import dataclass
 
 from ..dates import parse_date
 from ..errors import CorpusError
 from ..model import Article, Problem
-from ..text import clean_text
+from ..text import clean_text, without_invisible
 from .files import UTF16_BOMS, UnreadableFile, refuse_binary
 
 #: The extractor's time grows with the square of a page's elements, not with its bytes:
@@ -48,9 +49,6 @@ MIN_UNTITLED_WORDS = 10
 MAX_PAGE_BYTES = 64_000_000  # (memory: the page, its text and its tree are in memory at once)
 #: Where a page's charset declaration is looked for (HTML5 says 1,024 bytes; pages put it later).
 _HEAD_BYTES = 16_384
-#: Characters that are neither letters nor spaces and sit inside words: the soft hyphen,
-#: zero-width space, non-joiner and joiner, word joiner and the byte order mark.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 INSTALL_HINT = "pip install 'searcher[html]'"
 
 
@@ -64,7 +62,7 @@ class Page:
     url: str = ""  # the page's address, when known before extraction
     charset: str = ""  # declared by the HTTP response (a WARC record), "" when unknown
     date: dt.datetime | None = None  # when it was fetched (a WARC record's date)
-    offset: int | None = None  # a WARC record's offset in its file, for reports
+    offset: int | None = None  # a WARC record's offset in its file (its article's `line`)
 
 
 def page_of(data: bytes, path: str, relative: str) -> Page:
@@ -76,19 +74,24 @@ def page_of(data: bytes, path: str, relative: str) -> Page:
     return Page(data, path, id=url or relative, url=url)
 
 
-_LINK_TAG = re.compile(rb"<link\s[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>", re.IGNORECASE)
-_OG_URL_TAG = re.compile(rb"<meta\s[^>]*\bproperty\s*=\s*[\"']og:url[\"'][^>]*>", re.IGNORECASE)
-_ATTRIBUTE = {name: re.compile(rb"\b" + name + rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+_LINK_TAG = re.compile(rb"<link\s[^>]*?(?<![\w-])rel\s*=\s*[\"']?canonical\b[^>]*>", re.IGNORECASE)
+_OG_URL_TAG = re.compile(rb"<meta\s[^>]*?(?<![\w-])property\s*=\s*[\"']og:url[\"'][^>]*>", re.IGNORECASE)
+_ATTRIBUTE = {name: re.compile(rb"(?<![\w-])" + name + rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
               for name in (b"href", b"content")}
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
 
 
 def _declared_url(data: bytes) -> str:
+    if b"<!--" in data:
+        data = _COMMENT.sub(b"", data)  # (a commented-out link is not the page's)
     for tag, attribute in ((_LINK_TAG, b"href"), (_OG_URL_TAG, b"content")):
         found = tag.search(data)
         value = found and _ATTRIBUTE[attribute].search(found.group())
         if value:
             text = next(group for group in value.groups() if group is not None)
             url = html_entities.unescape(text.decode("utf-8", errors="replace")).strip()
+            if url.startswith("//"):
+                url = "https:" + url  # (protocol-relative: the page was served over one of them)
             if _canonical(url):
                 return url
     return ""
@@ -129,10 +132,13 @@ def page_article(page: Page) -> tuple[Article | None, list[Problem]]:
         return problem("no article text found in the page (a menu, an index or an empty page); skipped")
     title = title or _title_of(markup)
     url = page.url or _canonical(document.url)
+    paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
+    if len(paragraphs) > 1 and paragraphs[0] == title:
+        del paragraphs[0]  # (the page's headline, kept by the extractor as the text's first line)
     article = Article(
         id=page.id,
         title=title,
-        body="\n\n".join(line.strip() for line in text.split("\n") if line.strip()),
+        body="\n\n".join(paragraphs),
         source=_visible(document.sitename or ""),
         categories=tuple(_visible(name) for name in (document.categories or []) if name.strip()),
         date=_published(markup) or _day(document.date) or page.date,
@@ -140,42 +146,84 @@ def page_article(page: Page) -> tuple[Article | None, list[Problem]]:
         authors=tuple(dict.fromkeys(_visible(name) for name in (document.author or "").split(";") if name.strip())),
         language=_language(markup),
         path=page.path,
+        line=page.offset,
     )
     return article, problems
 
 
 def decode_page(data: bytes, declared: str = "") -> tuple[str, str | None]:
     """The text of a page, and a warning when its encoding had to be guessed or its
-    declaration was wrong. Raises UnreadableFile for a binary or an empty file."""
+    declaration was wrong. Raises UnreadableFile for a binary or an empty file.
+
+    As browsers do: a byte order mark wins; labels mean what the WHATWG Encoding standard
+    says (ISO-8859-1 is windows-1252; a page that says UTF-16 in a meta tag is ASCII-based,
+    so UTF-8). A page in UTF-8 with a few stray bytes (a paste from a cp1252 file) keeps
+    its UTF-8, those bytes replaced; a page that is not UTF-8 and does not say what it is
+    is detected, Western text as windows-1252.
+    """
     if data.startswith(codecs.BOM_UTF8):
         return _checked(data.decode("utf-8", errors="replace")), None
     if data.startswith(UTF16_BOMS):
         return _checked(data.decode("utf-16", errors="replace")), None
     refuse_binary(data)
-    charset = declared or _declared_charset(data[:_HEAD_BYTES])
-    if charset:
+    charset = _label(declared) if declared else _label(_declared_charset(data[:_HEAD_BYTES]), in_page=True)
+    note = "no charset declared"
+    if charset and charset != "utf-8":
         try:
             return _checked(data.decode(charset)), None
         except LookupError:
             note = f"unknown charset {charset!r} declared"
         except UnicodeDecodeError as error:
             note = f"declared {charset}, but byte 0x{data[error.start]:02x} at offset {error.start} is not {charset}"
-    else:
-        note = "no charset declared"
-    try:
-        if charset.replace("-", "") != "utf8":
-            text = data.decode("utf-8")
-            return _checked(text), (None if not charset else f"{note}; read as UTF-8")
-    except UnicodeDecodeError:
-        if charset:
-            note += " nor UTF-8"
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    if not bad:
+        return _checked(text), (f"{note}; read as UTF-8" if charset and charset != "utf-8" else None)
+    if bad <= sum(1 for ch in text if ord(ch) > 0x7F) - bad:  # more well-formed UTF-8 than bad bytes
+        first = text.index("\ufffd")
+        said = "declared utf-8" if charset == "utf-8" else note
+        return _checked(text), (f"{said}, but {bad:,} byte sequences are not UTF-8 (the first at character {first:,}); "
+                                "read as UTF-8, those bytes replaced")
+    encoding = _detected(data)
+    if charset == "utf-8":
+        note = "declared utf-8, but it is not"
+    elif not charset:
+        note += " and not UTF-8"
+    return _checked(data.decode(encoding, errors="replace")), f"{note}; read as {encoding} (detected)"
+
+
+#: Labels that mean another encoding than their name (WHATWG Encoding), as Python names it.
+_LABELS = {label: "cp1252" for label in ("iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819",
+                                          "ascii", "us-ascii", "windows-1252", "x-cp1252", "iso-ir-100", "ibm819")}
+_LABELS.update({"utf8": "utf-8", "unicode-1-1-utf-8": "utf-8", "iso-8859-9": "cp1254", "latin5": "cp1254",
+                "iso-8859-11": "cp874", "tis-620": "cp874", "gb2312": "gb18030", "gbk": "gb18030",
+                "x-sjis": "shift_jis", "ks_c_5601-1987": "cp949", "euc-kr": "cp949"})
+
+
+def _label(charset: str, in_page: bool = False) -> str:
+    charset = charset.strip().strip("\"'").lower()
+    if in_page and charset.startswith(("utf-16", "utf-32")):
+        return "utf-8"  # (a page whose bytes held this meta tag is not UTF-16)
+    return _LABELS.get(charset, charset)
+
+
+#: Single-byte encodings of Latin scripts, which detection tells apart badly: for them,
+#: windows-1252 (what browsers assume of a Western page) unless the bytes rule it out.
+_WESTERN = frozenset({"cp1250", "cp1252", "latin_1", "iso8859_15", "iso8859_2", "mac_roman", "cp850", "cp437"})
+
+
+def _detected(data: bytes) -> str:
     import charset_normalizer  # (trafilatura's own dependency)
 
     best = charset_normalizer.from_bytes(data[:200_000]).best()
     encoding = best.encoding if best is not None else "cp1252"
-    if not charset:
-        note += " and not UTF-8"
-    return _checked(data.decode(encoding, errors="replace")), f"{note}; read as {encoding} (detected)"
+    if encoding in _WESTERN:
+        try:
+            data.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return encoding
 
 
 def _checked(text: str) -> str:
@@ -192,19 +240,17 @@ def _declared_charset(head: bytes) -> str:
     match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
     if not match:
         return ""
-    charset = match.group(1).decode("ascii").lower()
-    # As browsers do (WHATWG Encoding): Latin-1 and ASCII labels mean windows-1252.
-    return "cp1252" if charset in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii") else charset
+    return match.group(1).decode("ascii")
 
 
 def _visible(text: str) -> str:
     """Text without control characters and the invisible characters that sit inside words."""
-    return clean_text(text.translate(_INVISIBLE)).strip()
+    return clean_text(without_invisible(text)).strip()
 
 
 def _canonical(url: str | None) -> str:
     """The page's canonical URL, when it is one (not a path or a bare name)."""
-    return url if url and re.match(r"https?://[^/\s]+", url) else ""
+    return url if url and re.match(r"https?://[^/\s]+", url, re.IGNORECASE) else ""
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -216,22 +262,48 @@ def _title_of(markup: str) -> str:
     return _visible(" ".join(html_entities.unescape(match.group(1)).split())) if match else ""
 
 
-_PUBLISHED = re.compile(
+_PUBLISHED_META = re.compile(
     r"""<meta[^>]+(?:property|name|itemprop)=["'](?:article:published_time|datePublished|pubdate)["'][^>]*"""
-    r"""content=["']([^"']+)|"datePublished"\s*:\s*"([^"]+)\"""", re.IGNORECASE)
+    r"""content=["']([^"']+)""", re.IGNORECASE)
+_JSON_LD = re.compile(r"""<script[^>]+application/ld\+json[^>]*>(.*?)</script>""", re.IGNORECASE | re.DOTALL)
+_ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
+                  "OpinionNewsArticle", "Report", "LiveBlogPosting", "WebPage")
 
 
 def _published(markup: str) -> dt.datetime | None:
-    """The date and time the page says it was published (JSON-LD or meta): the day the
-    extractor finds loses the time, which orders a day's stories."""
-    for match in _PUBLISHED.finditer(markup):
-        value = match.group(1) or match.group(2)
+    """The date and time the page says it was published: its article:published_time, else
+    the datePublished of its own article in JSON-LD (not of the other stories a page lists
+    there). The day the extractor finds loses the time, which orders a day's stories."""
+    values = [match.group(1) for match in _PUBLISHED_META.finditer(markup)]
+    if not values and "ld+json" in markup:
+        values = [value for block in _JSON_LD.findall(markup) for value in _article_dates(block)]
+    for value in values:
         if "T" in value or ":" in value:  # a day alone is what the extractor finds anyway
             try:
                 return parse_date(value.strip())
             except ValueError:
                 continue
     return None
+
+
+def _article_dates(block: str) -> list[str]:
+    """The datePublished of the article objects in a JSON-LD block (top level or @graph)."""
+    try:
+        data = json.loads(block)
+    except ValueError:
+        return []
+    items = data if isinstance(data, list) else [data]
+    items += [item for entry in list(items) if isinstance(entry, dict) for item in entry.get("@graph", [])]
+    found = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        kinds = item.get("@type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if any(kind in _ARTICLE_TYPES for kind in kinds) and isinstance(item.get("datePublished"), str):
+            found.append(item["datePublished"])
+    # A list of several articles is the stories a page links to, not its own.
+    return found if len(found) == 1 or not isinstance(data, list) else []
 
 
 def _day(value: str | None) -> dt.datetime | None:

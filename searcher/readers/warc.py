@@ -15,8 +15,10 @@ ended: an index run that finds the file grown by appending reads on from there.
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
+import zlib
 from collections import Counter
 from typing import Callable, Iterator
 
@@ -25,9 +27,10 @@ from ..model import Problem
 from .html import Page
 
 #: Where a record can start: a gzip member (a compressed WARC) or a WARC header line.
-_RECORD_START = re.compile(rb"\x1f\x8b\x08|(?:^|\n)WARC/1\.[01]\r?\n")
+_RECORD_START = re.compile(rb"\x1f\x8b\x08|WARC/1\.[01]\r?\n")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.-]+)", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head)\b", re.IGNORECASE | re.DOTALL)
 
 
 class WarcPages:
@@ -44,43 +47,61 @@ class WarcPages:
         self.on_problem = on_problem
         self.start = start
         self.end = start
+        self.appendable = True
         self.skipped: Counter[str] = Counter()
 
     def pages(self, keep_id: Callable[[str], bool] | None = None) -> Iterator[Page]:
         """The pages, in file order (with `keep_id`, only those whose id it keeps)."""
         from warcio.archiveiterator import ArchiveIterator
 
+        data = self.data
+        if self.start == 0 and _gzipped_whole(data):
+            # `gzip crawl.warc`: one gzip member for the whole file, which warcio reads as
+            # one record. Read decompressed, offsets are the decompressed file's, and an
+            # append can't be told from a rewrite: the file is read whole every time.
+            data = self.data = gzip.decompress(data)
+            self.appendable = False
         at = self.start
-        stream = io.BytesIO(self.data)
-        while at < len(self.data):
+        stream = io.BytesIO(data)
+        while at < len(data):
             stream.seek(at)
             records = ArchiveIterator(stream)
+            # (warcio writes a record with a wrong length to stderr, several lines of its
+            # bytes; the check below reports it, in one line. Set on this object only.)
+            records.INC_RECORD = ""
             offset = at
             try:
                 for record in records:
                     # (The record is read first: asked its offset, warcio reads it through.)
-                    page = self._page(record, lambda: at + records.get_record_offset())
-                    offset = at + records.get_record_offset()
-                    if getattr(record.raw_stream, "limit", 0) > 0:
-                        self._damaged(offset, "truncated record")
+                    page = self._page(record, records.get_record_offset)
+                    offset = records.get_record_offset()  # (from the stream's start, not from `at`)
+                    whole = getattr(record.raw_stream, "limit", 0) == 0  # (all its Content-Length read)
+                    end = _record_end(data, offset, offset + records.get_record_length(), whole)
+                    if end is None:
+                        self._damaged(offset, "truncated record, or one whose length is wrong")
                         break
-                    self.end = offset + records.get_record_length()
+                    self.end = end
                     if page is not None and (keep_id is None or keep_id(page.id)):
                         yield page
                 else:
-                    if at + records.offset >= len(self.data):
+                    offset = max(self.end, at)
+                    if offset >= len(data) or not data[offset:].strip():
                         return
-                    offset = at + records.offset
-                    self._damaged(offset, f"{len(self.data) - offset:,} bytes that are not a whole record")
+                    self._damaged(offset, f"{len(data) - offset:,} bytes that are not a whole record")
             # warcio raises what its parsers meet in damaged bytes (ArchiveLoadFailed, zlib and
             # EOF errors, even AttributeError on a cut header): all mean "not a whole record".
             except Exception as error:  # noqa: BLE001
                 offset = max(self.end, at)  # (where the last whole record ended: this one's start)
                 self._damaged(offset, f"unreadable record ({type(error).__name__}: {_short(error)})")
-            found = _RECORD_START.search(self.data, offset + 1)
+            found = _RECORD_START.search(data, offset + 1)
             if found is None:
                 return
-            at = found.start() + (found.group().index(b"W") if found.group()[:1] != b"\x1f" else 0)
+            at = found.start()
+
+    @property
+    def resume_at(self) -> int:
+        """Where a later run reads on from when the file grew (-1: read it whole again)."""
+        return self.end if self.appendable else -1
 
     def _page(self, record, offset_of: Callable[[], int]) -> Page | None:  # type: ignore[no-untyped-def]
         kind = record.rec_type or "unknown"
@@ -95,11 +116,11 @@ class WarcPages:
             self.skipped["redirect" if status.startswith("3") else "error status"] += 1
             record.content_stream().read()  # (read through, so a truncated record shows)
             return None
-        if not content_type.lower().startswith(_HTML_TYPES):
-            self.skipped["not HTML"] += 1
-            record.content_stream().read()
-            return None
         payload = record.content_stream().read()
+        if not (content_type.lower().startswith(_HTML_TYPES)
+                or not content_type and _HTML_START.match(payload[:512])):  # (no type: the bytes say)
+            self.skipped["not HTML"] += 1
+            return None
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
         charset = _CHARSET.search(content_type)
         fetched = record.rec_headers.get_header("WARC-Date")
@@ -112,7 +133,7 @@ class WarcPages:
                     charset=charset.group(1) if charset else "", date=date, offset=offset)
 
     def _damaged(self, offset: int, what: str) -> None:
-        self.on_problem(Problem(self.path, f"record at offset {offset:,}: {what}; skipped, the rest of the file read"))
+        self.on_problem(Problem(self.path, f"record at offset {offset}: {what}; skipped"))
 
     def summary(self, pages: int) -> Problem | None:
         """A note of what the file held besides pages, or None when it held only pages."""
@@ -121,6 +142,34 @@ class WarcPages:
         others = ", ".join(f"{count:,} {kind}" for kind, count in self.skipped.most_common())
         return Problem(self.path, f"{pages:,} pages read; records that are not pages, skipped: {others}",
                        severity="note")
+
+
+def _record_end(data: bytes, start: int, end: int, whole: bool) -> int | None:
+    """Where the record read from `start` to `end` really ends, with the blank lines after
+    it, or None when it is not `whole` (its content cut short) or its length is wrong: an
+    uncompressed record must end in a blank line, then the next record or the file's end."""
+    if not whole:
+        return None
+    if data.startswith(b"\x1f\x8b", start):
+        return end
+    if not data.startswith(b"\r\n\r\n", end):
+        return None
+    end += 4
+    while data.startswith(b"\r\n", end):
+        end += 2
+    return end if end >= len(data) or data.startswith(b"WARC/", end) else None
+
+
+def _gzipped_whole(data: bytes) -> bool:
+    """Whether `data` is a WARC gzipped whole (its first member holds more than one record)."""
+    if not data.startswith(b"\x1f\x8b"):
+        return False
+    first = zlib.decompressobj(31)
+    try:
+        head = first.decompress(data, 1 << 20)
+    except zlib.error:
+        return False
+    return re.search(rb"\r\n\r\nWARC/1\.[01]\r?\n", head) is not None
 
 
 def _short(error: Exception) -> str:

@@ -56,6 +56,7 @@ from ..engine.schema import QUERY_FIELDS, STEMMED_FIELDS
 from ..engine.tokens import STOP_WORDS, TOKEN, fold
 from ..errors import QueryError
 from ..model import Wanted
+from ..text import without_invisible
 
 FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
 
@@ -194,7 +195,8 @@ class QueryBuilder:
                        expansions=tuple(expansions))
 
     def _prepare(self, text: str) -> PreparedQuery:
-        text = self._normalize_fields(text)
+        # (Pasted from a web page, "Klima\u00adwandel" is the word the index holds.)
+        text = self._normalize_fields(without_invisible(text))
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
         shouted = _is_shouted(text)
