@@ -39,6 +39,21 @@ def folder_index(tmp_path_factory: pytest.TempPathFactory, pages: list[WebPage])
     return Index.open(folder), report.problems
 
 
+@pytest.fixture
+def extracted(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The pages an index run extracts, in order (extraction runs in this process: workers=1)."""
+    import searcher.readers.extraction as extraction
+
+    pages: list = []
+    real = extraction.page_article
+    monkeypatch.setattr(extraction, "page_article", lambda page: (pages.append(page), real(page))[1])
+    return pages
+
+
+def _ids(pages: list) -> list[str]:
+    return [page.id for page in pages]
+
+
 def _articles(index: Index) -> list:
     return [index.get(article_id) for article_id, _, _ in index.fingerprints()]
 
@@ -163,18 +178,8 @@ def test_the_pages_in_warc_files_are_found_the_same_way(
 
 
 def test_an_appended_warc_is_read_on_and_a_rewritten_one_again(
-    tmp_path: Path, pages: list[WebPage], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pages: list[WebPage], extracted: list
 ) -> None:
-    import searcher.readers.extraction as extraction
-
-    extracted: list[str] = []
-    real = extraction.page_article
-
-    def counting(page):  # type: ignore[no-untyped-def]
-        extracted.append(page.id)
-        return real(page)
-
-    monkeypatch.setattr(extraction, "page_article", counting)
     config = Config(index=tmp_path / "ix", workers=1)
     crawl = tmp_path / "crawl.warc.gz"
     write_warc(crawl, _warc_pages(pages[:6]))
@@ -182,7 +187,7 @@ def test_an_appended_warc_is_read_on_and_a_rewritten_one_again(
 
     extracted.clear()
     again = update_index(config, [crawl])
-    assert (again.files_unchanged, again.added, extracted) == (1, 0, [])
+    assert (again.files_unchanged, again.added, _ids(extracted)) == (1, 0, [])
 
     more = tmp_path / "more.warc.gz"
     write_warc(more, _warc_pages(pages[6:9]))
@@ -190,7 +195,7 @@ def test_an_appended_warc_is_read_on_and_a_rewritten_one_again(
         out.write(more.read_bytes())
     more.unlink()
     appended = update_index(config, [crawl])
-    assert (appended.added, appended.unchanged, sorted(extracted)) == (3, 6, sorted(p.url for p in pages[6:9]))
+    assert (appended.added, appended.unchanged, sorted(_ids(extracted))) == (3, 6, sorted(p.url for p in pages[6:9]))
 
     extracted.clear()
     write_warc(crawl, _warc_pages(pages[1:5]))  # rewritten: fewer pages
@@ -199,12 +204,8 @@ def test_an_appended_warc_is_read_on_and_a_rewritten_one_again(
     assert {a.id for a in _articles(Index.open(tmp_path / "ix"))} == {p.url for p in pages[1:5]}
 
 
-def test_unchanged_and_changed_pages(tmp_path: Path, pages: list[WebPage], monkeypatch: pytest.MonkeyPatch) -> None:
-    import searcher.readers.extraction as extraction
-
-    extracted: list[str] = []
-    real = extraction.page_article
-    monkeypatch.setattr(extraction, "page_article", lambda page: (extracted.append(page.path), real(page))[1])
+def test_unchanged_and_changed_pages(tmp_path: Path, pages: list[WebPage], extracted: list,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = tmp_path / "pages"
     corpus.mkdir()
     for page in pages[:5]:
@@ -217,7 +218,7 @@ def test_unchanged_and_changed_pages(tmp_path: Path, pages: list[WebPage], monke
     changed = corpus / pages[1].file.name
     changed.write_bytes(changed.read_bytes().replace(b"</body>", b"<p>A late correction.</p></body>", 1))
     report = update_index(config, [corpus])
-    assert extracted == [str(changed)]
+    assert [page.path for page in extracted] == [str(changed)]
     assert report.files_read == 1 and report.files_unchanged == 4
     extracted.clear()
     monkeypatch.setattr("searcher.indexing.update.extractor_version", lambda: "trafilatura 99.0, warcio 1.7")
@@ -354,13 +355,7 @@ def _plain(gzipped: Path) -> bytes:
     return gzip.decompress(gzipped.read_bytes())  # (a multi-member gzip: every record)
 
 
-def test_an_appended_plain_warc_and_a_repeated_url(tmp_path: Path, pages: list[WebPage],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import searcher.readers.extraction as extraction
-
-    extracted: list[str] = []
-    real = extraction.page_article
-    monkeypatch.setattr(extraction, "page_article", lambda page: (extracted.append(page.id), real(page))[1])
+def test_an_appended_plain_warc_and_a_repeated_url(tmp_path: Path, pages: list[WebPage], extracted: list) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     _write(corpus / "notes.jsonl", json.dumps({"id": "n1", "title": "Harbour notes", "body": "The pier."}).encode())
@@ -379,14 +374,14 @@ def test_an_appended_plain_warc_and_a_repeated_url(tmp_path: Path, pages: list[W
     first_copy, _ = page_article(Page(pages[0].data, "x", "x"))
     assert first_copy is not None and shown.body == first_copy.body
     extracted.clear()
-    assert (update_index(config, [corpus]).updated, extracted) == (0, [])  # nothing read again
+    assert (update_index(config, [corpus]).updated, _ids(extracted)) == (0, [])  # nothing read again
 
     more = tmp_path / "more.warc.gz"
     write_warc(more, [(pages[3].url, pages[3].data), (pages[4].url, pages[4].data)])
     with crawl.open("ab") as out:
         out.write(_plain(more))
     appended = update_index(config, [corpus])
-    assert (appended.added, appended.updated, sorted(extracted)) == (2, 0, sorted([pages[3].url, pages[4].url]))
+    assert (appended.added, appended.updated, sorted(_ids(extracted))) == (2, 0, sorted([pages[3].url, pages[4].url]))
     assert Index.open(tmp_path / "ix").get(pages[0].url) == shown
 
 
@@ -455,14 +450,10 @@ def test_encodings_as_browsers_read_them(tmp_path: Path) -> None:
 
 
 def test_extracted_articles_past_the_memory_budget_are_not_extracted_twice(
-    tmp_path: Path, pages: list[WebPage], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pages: list[WebPage], extracted: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import searcher.indexing.update as update
-    import searcher.readers.extraction as extraction
 
-    extracted: list[str] = []
-    real = extraction.page_article
-    monkeypatch.setattr(extraction, "page_article", lambda page: (extracted.append(page.id), real(page))[1])
     monkeypatch.setattr(update, "KEEP_EXTRACTED_CHARACTERS", 3_000)  # a page or so in memory, the rest spilled
     corpus = tmp_path / "corpus"
     corpus.mkdir()

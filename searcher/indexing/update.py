@@ -331,9 +331,10 @@ def _update(run: _Run, corpus: Iterable[str | os.PathLike[str]] | None) -> None:
     roots = _roots(corpus, config, manifest)
     files, problems = corpus_files(roots, dict(config.formats), config.follow_links)
     report.problems.extend(problems)
-    if rebuild and any(file.format in EXTRACTED_FORMATS for file in files) and missing_extra():
+    missing = missing_extra() if rebuild and any(file.format in EXTRACTED_FORMATS for file in files) else None
+    if missing:
         # (A rebuild without them would drop every article read from them before.)
-        raise CorpusError(f"the corpus holds web pages or WARC files and {missing_extra()}: a rebuild now would "
+        raise CorpusError(f"the corpus holds web pages or WARC files and {missing}: a rebuild now would "
                           "leave their articles out", hint=f"{INSTALL_HINT}, then rebuild")
 
     # 1-2. Which files are new or changed, and what they hold.
@@ -491,10 +492,11 @@ def _index_while_reading(run: _Run, files: list[CorpusFile], states: dict[str, F
     """Read and write every article in one pass (an empty index, on_duplicate keep-first)."""
     index, config, progress, report, committer = run.index, run.config, run.progress, run.report, run.committer
     chosen: dict[str, tuple[str, int | None]] = {}
-    small = sum(_size(file) for file in files) < (PARALLEL_MIN_BYTES if config.semantic is None
-                                                  else PARALLEL_MIN_EMBEDDED[1])
+    sized = [(file, _size(file)) for file in files]
+    small = sum(size for _, size in sized) < (PARALLEL_MIN_BYTES if config.semantic is None
+                                              else PARALLEL_MIN_EMBEDDED[1])
     # (Started before the batch's writer: see readers.extraction.)
-    extraction = start_extraction(config, [(file, _size(file)) for file in files]) \
+    extraction = start_extraction(config, sized) \
         if any(file.format in EXTRACTED_FORMATS for file in files) and not missing_extra() else None
     with extraction or nullcontext(), index.batch(workers=_workers(config, small), clear=run.rebuild,
                                                    optimize=False) as batch:
