@@ -21,7 +21,7 @@ accumulator, and the tests compare the two).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from whoosh import query as wq
@@ -36,10 +36,10 @@ _LENGTH_OF_BYTE = np.array([length or 1 for length in LENGTHS], dtype=np.float64
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 _NUMPY_TYPES = {"B": np.uint8, "H": np.uint16, "I": np.uint32, "f": np.float32, "d": np.float64}
-# A union of parts holding fewer postings than this share of the segment's articles is
-# summed sparsely (sorted), unless the segment is small; else in an array as long as it.
+# A union of parts holding fewer postings than this share of the index's articles is
+# summed sparsely (sorted), unless the index is small; else in an array as long as it.
 _DENSE_SHARE = 1 / 16
-_SMALL_SEGMENT = 1 << 16
+_SMALL_INDEX = 1 << 16
 
 Part = tuple[np.ndarray, np.ndarray]  # article numbers (ascending, unique) and their scores
 
@@ -122,19 +122,44 @@ class Matches:
 
 
 class Columns:
-    """What scoring reads of each segment of one searcher, once: its field lengths (as
-    BM25 reads them) and its deleted articles. Made again for each searcher."""
+    """What scoring reads of one searcher, once: each segment's field lengths (as BM25
+    reads them) and deleted articles, joined in article-number order. Made again for
+    each searcher."""
 
     def __init__(self, searcher) -> None:  # type: ignore[no-untyped-def]
         self.searcher = searcher
         self.segments = [_Segment(sub, offset) for sub, offset in searcher.leaf_searchers()]
+        self.count = sum(segment.count for segment in self.segments)
+        self.alive: np.ndarray | None = None  # (None: no article deleted)
+        if any(segment.alive is not None for segment in self.segments):
+            self.alive = np.concatenate([np.ones(segment.count, dtype=bool) if segment.alive is None else segment.alive
+                                         for segment in self.segments])
         self._fields: dict[str, _FieldModel | None] = {}
+        self._length_parts: dict[str, np.ndarray] = {}
 
     def field(self, fieldname: str) -> _FieldModel | None:
         """How a field's terms are scored (None: no such field)."""
         if fieldname not in self._fields:
             self._fields[fieldname] = _FieldModel.of(self.searcher, fieldname)
         return self._fields[fieldname]
+
+    def length_parts(self, fieldname: str, model: _FieldModel) -> np.ndarray:
+        """For each article, BM25's length part of a term of the field: k1 * b * length / avgfl
+        (per_length * length, as the exhaustive scorer computes it)."""
+        found = self._length_parts.get(fieldname)
+        if found is None:
+            # (An article without the field scores as if it were one word long: Whoosh's dfl.)
+            lengths = np.ones(self.count)
+            for segment in self.segments:
+                stored = np.frombuffer(length_bytes(segment.reader._perdoc, fieldname), dtype=np.uint8)
+                lengths[segment.offset:segment.offset + len(stored)] = _LENGTH_OF_BYTE[stored]
+            found = self._length_parts[fieldname] = model.per_length * lengths
+        return found
+
+    def live(self) -> np.ndarray:
+        """Every article number but the deleted ones."""
+        every = np.arange(self.count, dtype=np.int64)
+        return every if self.alive is None else every[self.alive]
 
 
 class _FieldModel:
@@ -171,24 +196,6 @@ class _Segment:
         if reader.has_deletions():
             self.alive = np.ones(self.count, dtype=bool)
             self.alive[np.fromiter(reader.deleted_docs_set, dtype=np.int64)] = False
-        self._length_parts: dict[str, np.ndarray] = {}
-
-    def length_parts(self, fieldname: str, model: _FieldModel) -> np.ndarray:
-        """For each article, BM25's length part of a term of the field: k1 * b * length / avgfl
-        (per_length * length, as the exhaustive scorer computes it)."""
-        found = self._length_parts.get(fieldname)
-        if found is None:
-            # (An article without the field scores as if it were one word long: Whoosh's dfl.)
-            lengths = np.ones(self.count)
-            stored = np.frombuffer(length_bytes(self.reader._perdoc, fieldname), dtype=np.uint8)
-            lengths[:len(stored)] = _LENGTH_OF_BYTE[stored]
-            found = self._length_parts[fieldname] = model.per_length * lengths
-        return found
-
-    def live(self) -> np.ndarray:
-        """Every article number but the deleted ones."""
-        every = np.arange(self.count, dtype=np.int64)
-        return every if self.alive is None else every[self.alive]
 
 
 def scores(searcher, query: wq.Query, columns: Columns) -> Matches:  # type: ignore[no-untyped-def]
@@ -199,7 +206,7 @@ def scores(searcher, query: wq.Query, columns: Columns) -> Matches:  # type: ign
     bounded by its best clause; a boosted clause ignores its boost): pruned searches
     lost articles that belonged in the top 10 (BBC News, "England rugby").
     """
-    return _joined([(_Evaluation(columns, segment, searcher).run(query), segment.offset) for segment in columns.segments])
+    return Matches(*_Evaluation(columns, searcher).run(query))
 
 
 def tiered(searcher, strict: wq.Query, loose: wq.Query, columns: Columns, *,  # type: ignore[no-untyped-def]
@@ -209,36 +216,19 @@ def tiered(searcher, strict: wq.Query, loose: wq.Query, columns: Columns, *,  # 
     first and score as `strict` scores them ("all words first, then the rest");
     without, each match keeps its score from `loose` (a ranked query, whose hits are
     only labelled). The two share their terms: each is read once."""
-    found: list[tuple[Part, int]] = []
-    marks = []
-    for segment in columns.segments:
-        evaluation = _Evaluation(columns, segment, searcher)
-        all_ids, all_scores = evaluation.run(strict)
-        ids, total = evaluation.run(loose)
-        every = np.zeros(len(ids), dtype=bool)
-        if len(all_ids):
-            # (What has all the words has some: `strict`'s matches are among `loose`'s,
-            # which tests/test_query_engine.py checks against their definition.)
-            at = np.searchsorted(ids, all_ids)
-            if every_first:
-                total = total.copy()
-                total[at] = all_scores
-            every[at] = True
-        found.append(((ids, total), segment.offset))
-        marks.append(every)
-    joined = _joined(found)
-    joined.every = np.concatenate(marks)
-    joined.every_first = every_first
-    return joined
-
-
-def _joined(found: list[tuple[Part, int]]) -> Matches:
-    parts = [(ids + offset if offset else ids, part_scores) for (ids, part_scores), offset in found if len(ids)]
-    if not parts:
-        return Matches()
-    if len(parts) == 1:
-        return Matches(*parts[0])
-    return Matches(np.concatenate([ids for ids, _ in parts]), np.concatenate([s for _, s in parts]))
+    evaluation = _Evaluation(columns, searcher)
+    all_ids, all_scores = evaluation.run(strict)
+    ids, total = evaluation.run(loose)
+    every = np.zeros(len(ids), dtype=bool)
+    if len(all_ids):
+        # (What has all the words has some: `strict`'s matches are among `loose`'s,
+        # which tests/test_query_engine.py checks against their definition.)
+        at = np.searchsorted(ids, all_ids)
+        if every_first:
+            total = total.copy()
+            total[at] = all_scores
+        every[at] = True
+    return Matches(ids, total, every, every_first)
 
 
 def ranked(found: Matches, limit: int | None, ties: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -279,14 +269,14 @@ def _best(values: np.ndarray, limit: int) -> np.ndarray:
 
 
 class _Evaluation:
-    """A query's parts evaluated in one segment."""
+    """A query's parts evaluated over the whole index: each term's postings in every
+    segment read as one array of article numbers (each segment's offset added), so that
+    every step after is done once, however many segments the index has."""
 
-    def __init__(self, columns: Columns, segment: _Segment, parent) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, columns: Columns, parent) -> None:  # type: ignore[no-untyped-def]
         self.columns = columns
-        self.segment = segment
         self.parent = parent
-        self.searcher = segment.searcher
-        self.schema = segment.searcher.schema
+        self.schema = parent.schema
         self.context = parent.context()  # (Whoosh's matchers are given the top searcher's, as its collector does)
         # A term, or a word (an OR of terms), met again (in another part, or the strict
         # and loose forms of one query) is not evaluated again. (Their keys are cheap to
@@ -309,11 +299,10 @@ class _Evaluation:
 
     def _evaluate(self, query: wq.Query) -> Part:
         kind = type(query)
-        segment = self.segment
         if kind is wq.Term:
             return self.run(query)
         if isinstance(query, wq.Or) and not query.scale and not query.minmatch:
-            ids, total = _sum([self.run(part) for part in query.subqueries], segment.count)
+            ids, total = _sum([self.run(part) for part in query.subqueries], self.columns.count)
             return ids, _boosted(total, query.boost)
         if kind is wq.And:
             parts = [q for q in query.subqueries if not isinstance(q, wq.Not)]
@@ -322,7 +311,7 @@ class _Evaluation:
                 return self._matcher(query)
             # The articles in every part, found from the smallest part up; their scores
             # added in the query's order, not the parts' sizes, which differ from
-            # segment to segment: the same bits in every build, so that equal scores
+            # index to index: the same bits in every build, so that equal scores
             # are equal and ties fall alike (schema.order_key).
             found = [self.run(part) for part in parts]
             ids = min(found, key=lambda part: len(part[0]))[0]
@@ -358,29 +347,30 @@ class _Evaluation:
         return self._matcher(query)
 
     def _term(self, term: wq.Term) -> Part:
-        segment = self.segment
-        model = self.columns.field(term.fieldname)
-        if model is None or segment.terms is None:
+        columns = self.columns
+        model = columns.field(term.fieldname)
+        if model is None:
             return _EMPTY_IDS, _EMPTY_SCORES
         try:
             text = model.field.to_bytes(term.text)
         except ValueError:
             return _EMPTY_IDS, _EMPTY_SCORES
-        blocks = term_blocks(segment.terms, term.fieldname, text)
-        if blocks is None:
-            return _EMPTY_IDS, _EMPTY_SCORES
-        ids, weights = _postings(blocks)
-        if segment.alive is not None:
-            keep = segment.alive[ids]
+        ids, weights = _postings([(blocks, segment.offset) for segment in columns.segments if segment.terms is not None
+                                  for blocks in (term_blocks(segment.terms, term.fieldname, text),)
+                                  if blocks is not None])
+        if columns.alive is not None and len(ids):
+            keep = columns.alive[ids]
             ids, weights = ids[keep], weights[keep]
         if model.k1 is None:
             if not model.field.scorable:  # (Whoosh's WeightScorer: the weight, times the query's boost)
                 return ids, weights * term.boost if term.boost != 1.0 else weights
             return self._matcher(term)  # (another weighting model: its own matcher)
+        if not len(ids):
+            return _EMPTY_IDS, _EMPTY_SCORES
         # BM25 (whoosh.scoring.bm25) times the field and query boosts, with the per-term
         # parts computed once: idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b * length / avgfl).
         scale = self.parent.idf(term.fieldname, text) * (model.k1 + 1) * model.boost * term.boost
-        return ids, (scale * weights) / ((weights + model.fixed) + segment.length_parts(term.fieldname, model)[ids])
+        return ids, (scale * weights) / ((weights + model.fixed) + columns.length_parts(term.fieldname, model)[ids])
 
     def _every(self, query: wq.Every) -> Part:
         """Every article ("*"), or every article with a field ("title:*"), each scoring the boost.
@@ -389,21 +379,26 @@ class _Evaluation:
         oil", which the parser makes every article with a title, caption, place or text,
         took 4.6 s on Reuters. An article has a field when it has a length in it.
         """
-        segment, fieldname = self.segment, query.fieldname
+        columns, fieldname = self.columns, query.fieldname
         if fieldname in (None, "*"):
-            ids = segment.live()
+            ids = columns.live()
         elif fieldname not in self.schema or not self.schema[fieldname].scorable:
-            return self._matcher(query, self.searcher.context())  # (no lengths: Whoosh's own way)
+            return self._per_segment(query, lambda segment: self._matched(query, segment, segment.searcher.context()))
         else:
-            having = np.array(field_lengths(segment.reader._perdoc, fieldname, segment.count, missing=0)) > 0
-            if segment.alive is not None:
-                having &= segment.alive
+            having = np.concatenate([np.array(field_lengths(segment.reader._perdoc, fieldname, segment.count,
+                                                            missing=0), dtype=np.int64) > 0
+                                     for segment in columns.segments]) if columns.segments else np.zeros(0, dtype=bool)
+            if columns.alive is not None:
+                having &= columns.alive
             ids = np.flatnonzero(having).astype(np.int64)
         return ids, np.full(len(ids), float(query.boost))
 
-    def _matcher(self, query: wq.Query, context=None) -> Part:  # type: ignore[no-untyped-def]
-        """The query's own Whoosh matcher, run to the end."""
-        matcher = query.matcher(self.searcher, context or self.context)
+    def _matcher(self, query: wq.Query) -> Part:
+        """The query's own Whoosh matcher in each segment, run to the end."""
+        return self._per_segment(query, lambda segment: self._matched(query, segment, self.context))
+
+    def _matched(self, query: wq.Query, segment: _Segment, context) -> Part:  # type: ignore[no-untyped-def]
+        matcher = query.matcher(segment.searcher, context)
         if isinstance(matcher, NullMatcherClass):
             return _EMPTY_IDS, _EMPTY_SCORES
         ids, found = [], []
@@ -413,15 +408,29 @@ class _Evaluation:
             matcher.next()
         return np.array(ids, dtype=np.int64), np.array(found, dtype=np.float64)
 
+    def _per_segment(self, query: wq.Query, run: Callable[[_Segment], Part]) -> Part:
+        """What `run` finds in each segment, as one index's article numbers."""
+        parts = [(ids + segment.offset, found) for segment in self.columns.segments
+                 for ids, found in (run(segment),) if len(ids)]
+        if not parts:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([ids for ids, _ in parts]), np.concatenate([found for _, found in parts])
+
     def _matches(self, query: wq.Query) -> np.ndarray:
         """The article numbers that match `query`, unscored."""
         if _is_term_tree(query):
             return self.run(query)[0]
         if isinstance(query, wq.Or) and any(type(part) is wq.Every for part in query.subqueries):
             # ("-*": the default fields' Every, each fast on its own)
-            return _sum([(self._matches(part), None) for part in query.subqueries], self.segment.count)[0]
-        found = query.matcher(self.searcher, self.searcher.boolean_context()).all_ids()
-        return np.fromiter(found, dtype=np.int64)
+            return _sum([(self._matches(part), None) for part in query.subqueries], self.columns.count)[0]
+
+        def matched(segment: _Segment) -> Part:
+            found = query.matcher(segment.searcher, segment.searcher.boolean_context()).all_ids()
+            return np.fromiter(found, dtype=np.int64), _EMPTY_SCORES
+
+        return self._per_segment(query, matched)[0]
 
 
 def _is_term_tree(query: wq.Query) -> bool:
@@ -432,19 +441,24 @@ def _is_term_tree(query: wq.Query) -> bool:
         _is_term_tree(part) for part in query.subqueries)
 
 
-def _postings(blocks) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """A term's article numbers and weights from its blocks (see postings.term_blocks)."""
+def _postings(segments: list[tuple[Any, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """A term's article numbers and weights from its blocks in each segment
+    (postings.term_blocks), with the segment's offset added to its numbers."""
     id_parts, weight_parts = [], []
-    for gaps, weights, count in blocks:
-        id_parts.append(_numbers(gaps).cumsum(dtype=np.int64))
-        if weights is None:
-            weight_parts.append(np.ones(count))
-        elif isinstance(weights, float):
-            weight_parts.append(np.full(count, weights))
-        else:
-            weight_parts.append(_numbers(weights).astype(np.float64))
+    for blocks, offset in segments:
+        for gaps, weights, count in blocks:
+            numbers = _numbers(gaps).cumsum(dtype=np.int64)
+            id_parts.append(numbers + offset if offset else numbers)
+            if weights is None:
+                weight_parts.append(np.ones(count))
+            elif isinstance(weights, float):
+                weight_parts.append(np.full(count, weights))
+            else:
+                weight_parts.append(_numbers(weights).astype(np.float64))
     if len(id_parts) == 1:
         return id_parts[0], weight_parts[0]
+    if not id_parts:
+        return _EMPTY_IDS, _EMPTY_SCORES
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
@@ -465,7 +479,7 @@ def _sum(parts: list[Any], count: int) -> Part:
         return parts[0]
     size = sum(len(ids) for ids, _ in parts)
     unscored = parts[0][1] is None
-    if size < count * _DENSE_SHARE and count > _SMALL_SEGMENT:
+    if size < count * _DENSE_SHARE and count > _SMALL_INDEX:
         ids = np.concatenate([ids for ids, _ in parts])
         union, slots = np.unique(ids, return_inverse=True)
         if unscored:
