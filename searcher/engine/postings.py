@@ -50,6 +50,11 @@ _COUNT = struct.Struct("<i")
 # A block's statistics, pickled by hand to a fixed length, so that a reader finds the
 # data after them without unpickling them: (count, last id, max weight, compression,
 # min length byte, max length byte), the tuple Whoosh's reader expects.
+# How Whoosh's hash tables (filedb.filetables.HashReader) and W3TermInfo are laid out.
+_SLOT = struct.Struct("!Iq")  # a slot: the key's hash, where its item is
+_KEY_LENGTHS = struct.Struct("!ii")  # an item: the lengths of its key and value, then both
+_TERM_INFO_SIZE = W3TermInfo._struct.size  # the info's fields; then its postings' offset and length, or them inlined
+_EXTENT = struct.Struct("!qi")
 _INFO_HEAD = b"\x80\x02(J"
 _INFO_SIZE = 30
 _ID_TYPES = [(typecode, 1 << (8 * array(typecode).itemsize)) for typecode in ("B", "H", "I")]
@@ -277,20 +282,44 @@ def term_blocks(terms, fieldname: str, text: bytes) -> Iterator[tuple[object, ob
     a float: all the same; else one each). None when the segment hasn't the term.
     """
     number = terms._fieldmap.get(fieldname)
-    raw = None if number is None else terms._tindex.get(_SHORT.pack(number) + text)
+    raw = None if number is None else _term_info(terms._tindex, _SHORT.pack(number) + text)
     if raw is None:
         return None
-    info = W3TermInfo.from_bytes(raw)
-    if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
+    if raw[0]:  # (W3TermInfo's flags: the postings are inlined, pickled after its fields)
+        ids, weights, _ = pickle.loads(raw[_TERM_INFO_SIZE:])
         return iter([(ids[:1] + tuple(b - a for a, b in zip(ids, ids[1:])), weights, len(ids))])
-    offset, length = info.extent()
-    if isinstance(length, tuple):  # (Whoosh's TermInfo reads it back as a 1-tuple)
-        length = length[0]
+    offset, length = _EXTENT.unpack_from(raw, _TERM_INFO_SIZE)
     data = terms._postfile.get(offset, length)
     if data[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"no postings at offset {offset} for {fieldname}:{text!r}")
     return _blocks(data)
+
+
+def _term_info(table, key: bytes):  # type: ignore[no-untyped-def]
+    """A term's W3TermInfo as stored in a segment's terms table (a Whoosh HashReader), or
+    None: HashReader.get, reading the table's buffer in place (a third of its time)."""
+    buffer = getattr(table.dbfile, "_buf", None)
+    if buffer is None:  # (a file that is not in memory: Whoosh's way)
+        return table.get(key)
+    keyhash = table.hashfn(key)
+    start, slots = table.tables[keyhash & 255]
+    if not slots:
+        return None
+    end = start + slots * _SLOT.size
+    position = start + ((keyhash >> 8) % slots) * _SLOT.size
+    for _ in range(slots):
+        slot_hash, item = _SLOT.unpack_from(buffer, position)
+        if not item:
+            return None
+        if slot_hash == keyhash:
+            key_length, data_length = _KEY_LENGTHS.unpack_from(buffer, item)
+            key_start = item + _KEY_LENGTHS.size
+            if key_length == len(key) and buffer[key_start:key_start + key_length] == key:
+                return buffer[key_start + key_length:key_start + key_length + data_length]
+        position += _SLOT.size
+        if position == end:
+            position = start
+    return None
 
 
 def _blocks(data: bytes) -> Iterator[tuple[object, object, int]]:
