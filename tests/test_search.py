@@ -263,6 +263,60 @@ def test_passages_are_short_and_never_cut_words(time_docs: Path, bbc_docs: Path)
                 assert end == len(text) or not text[end].isalnum()
 
 
+def _windows_as_defined(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """passages._windows as its docstring says it, scanning each window's sentence ends
+    forwards (the engine finds the last one from the window's end)."""
+    sentence_end = re.compile(r"[.!?][\"'”’)\]]*\s+")
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    windows = []
+    while start < end:
+        if end - start <= max_chars:
+            windows.append((start, end))
+            break
+        limit = start + max_chars
+        cut = None
+        for match in sentence_end.finditer(text, start, limit + 1):
+            cut = match.end()
+        if cut is None:
+            space = text.rfind(" ", start, limit + 1)
+            if space <= start:
+                found = re.compile(r"\s+").search(text, limit, end)
+                space = found.start() if found else end
+            cut = space
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        windows.append((start, piece_end))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    return windows
+
+
+def _split_as_defined(text: str, max_chars: int) -> list[tuple[int, int]]:
+    ranges, start = [], 0
+    for match in re.finditer(r"\n[ \t]*\n\s*|\n(?=[ \t]+\S)", text):
+        ranges.extend(_windows_as_defined(text, start, match.start(), max_chars))
+        start = match.end()
+    return ranges + _windows_as_defined(text, start, len(text), max_chars)
+
+
+def test_passages_end_at_the_last_sentence_end_that_fits(time_docs: Path, bbc_docs: Path,
+                                                         reuters_records: list[dict]) -> None:
+    texts = [json.loads(line).get("body") or json.loads(line)["text"]
+             for path in (time_docs, bbc_docs) for line in path.read_text(encoding="utf-8").splitlines()]
+    texts += [record["body"] for record in reuters_records[:3000]]
+    pieces = ["a", "bc", " ", "  ", ".", "!", "?", '"', "'", ")", "]", "”", "\n", "\n\n", "\t", "\u00a0", "\n  x"]
+    chosen = random.Random(7)
+    texts += ["".join(chosen.choice(pieces) for _ in range(chosen.randint(0, 80))) for _ in range(5000)]
+    for text in texts:
+        for max_chars in (7, 40, 300):
+            assert split_passages(text, max_chars) == _split_as_defined(text, max_chars), (text[:80], max_chars)
+
+
 def test_passage_spans_hold_the_query_terms(bbc_index: Path) -> None:
     with Index.open(bbc_index) as index:
         results = index.search("economy growth", limit=20)

@@ -73,13 +73,19 @@ class Candidates:
         self._parts = bool(parts)
         self.pattern = re.compile(rf"{_WORD_START}(?:{alternatives})|(?![\x00-\x7f])\w" if parts else
                                   r"(?![\x00-\x7f])\w", re.IGNORECASE)
+        # The terms of each word met, by the terms looked for (the same for every hit of
+        # a search: a word is analysed once a search, not once a hit).
+        self._known: dict[frozenset[str], tuple[set[str], dict[str, list[str]]]] = {}
 
     def spans(self, text: str, terms: set[str], analyze: Analyze) -> list[Span]:
         """The spans of `text`'s words whose term is in `terms` (a subset of those the
         candidates were made for), as find_matches finds them, from the candidates only."""
-        keys = term_keys(terms)
+        looked_for = frozenset(terms)
+        remembered = self._known.get(looked_for)
+        if remembered is None:
+            remembered = self._known[looked_for] = (term_keys(terms), {})
+        keys, known = remembered  # (known: a word's terms, by word; a word is one term, or none)
         spans: list[Span] = []
-        known: dict[str, list[str]] = {}  # a word's terms (a word is one, or none), by word
         done = 0  # where the last word read ends: candidates before it are in it
         for at in self._places(text):
             if at < done:
@@ -161,7 +167,10 @@ _BETWEEN_DIGITS = re.compile(r"(?<=\d)(?=\d)")
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]+\S)")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+#: What comes before a window's last sentence end, and that end: its mark, closing
+#: quotes and brackets, white space. (A sentence end can't start inside another, so
+#: the last one is the one that starts last: found from the window's end backwards.)
+_TO_LAST_SENTENCE_END = re.compile(r"(?s:.*)[.!?][\"'”’)\]]*\s+")
 _SPACE = re.compile(r"\s+")
 
 
@@ -188,10 +197,10 @@ def _windows(text: str, start: int, end: int, max_chars: int) -> list[tuple[int,
             windows.append((start, end))
             break
         limit = start + max_chars
-        cut = None
-        for match in _SENTENCE_END.finditer(text, start, limit + 1):
-            cut = match.end()  # the last sentence end that fits
-        if cut is None:
+        last = _TO_LAST_SENTENCE_END.match(text, start, limit + 1)  # (the last sentence end that fits)
+        if last is not None:
+            cut = last.end()
+        else:
             space = text.rfind(" ", start, limit + 1)
             if space <= start:  # one word longer than the window: keep it whole
                 found = _SPACE.search(text, limit, end)
@@ -261,7 +270,7 @@ def best_passages(
     if count <= 0:
         return []
     found: list[tuple] = []  # type: ignore[type-arg]
-    lead: Passage | None = None
+    lead: tuple[int, str, int, int] | None = None  # (index, text, start, end): made a Passage only when shown
     index = 0  # the passage's position in reading order, across fields
     for fieldname, text in fields:
         if not text:
@@ -283,13 +292,16 @@ def best_passages(
             if matched:
                 found.append((-_score(matched, weights), index, fieldname, text, start, end, matched))
             elif lead is None and fieldname == "body":
-                lead = Passage(_collapse(text, start, end, [])[0], (), 0.0, index, fieldname)
+                lead = (index, text, start, end)
             index += 1
     best = []
     for score, index, fieldname, text, start, end, matched in sorted(found, key=_best_first)[:count]:
         passage_text, shifted = _collapse(text, start, end, matched)  # (only the passages shown)
         best.append(Passage(passage_text, tuple(shifted), -score, index, fieldname))
-    return best if best or lead is None else [lead]
+    if best or lead is None:
+        return best
+    index, text, start, end = lead
+    return [Passage(_collapse(text, start, end, [])[0], (), 0.0, index, "body")]
 
 
 def _best_first(item: tuple) -> tuple[float, int]:  # type: ignore[type-arg]
@@ -315,6 +327,8 @@ def _collapse(text: str, start: int, end: int, spans: list[Span]) -> tuple[str, 
     """text[start:end] with runs of whitespace made one space, and the spans moved to match."""
     piece = text[start:end]
     collapsed = " ".join(piece.split())  # (str.split's white space is the regular expression \s)
+    if collapsed == piece:  # (most passages: single spaces only, nothing moves)
+        return collapsed, [Span(span.start - start, span.end - start, span.term) for span in spans] if start else spans
 
     def moved(offset: int) -> int:
         before = piece[:offset]

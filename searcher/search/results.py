@@ -261,7 +261,9 @@ def _hits(shards: Shards, answers: list[ShardMatches], chosen: list[tuple[int, C
             place, own = candidate.group
             duplicates = tuple(member for member in members[place] if member in matching[place] and member != own)
         semantic = fused[number, candidate.docnum][1] if fused else None
-        hits.append(replace(hit, rank=rank, duplicates=duplicates, semantic=semantic))
+        if (hit.rank, hit.duplicates, hit.semantic) != (rank, duplicates, semantic):  # (copying a frozen Hit: 5 µs a hit)
+            hit = replace(hit, rank=rank, duplicates=duplicates, semantic=semantic)
+        hits.append(hit)
     return hits
 
 
