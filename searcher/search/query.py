@@ -189,6 +189,9 @@ class QueryBuilder:
             query = self.variants.expand(query, expansions)
             fallback = self.variants.expand(fallback) if fallback is not None else None
             every = self.variants.expand(every) if every is not None else None
+        if "-" not in text and "ANDNOT" not in text:
+            # (Whoosh's parser makes an AndNot of "-word" and of ANDNOT only: nothing to fix.)
+            return replace(prepared, query=query, fallback=fallback, every=every, expansions=tuple(expansions))
         return replace(prepared, query=_with_fixed_exclusions(query),
                        fallback=_with_fixed_exclusions(fallback) if fallback is not None else None,
                        every=_with_fixed_exclusions(every) if every is not None else None,
@@ -251,7 +254,7 @@ class QueryBuilder:
                 counts[sub] = counts.get(sub, 0) + 1
             parsed = wq.And([sub.with_boost(sub.boost * n) if n > 1 and not _is_filter(sub) else sub
                              for sub, n in counts.items()])
-        parsed = parsed.normalize()
+        parsed = normalized(parsed)
         _raise_parse_errors(parsed)
         return parsed
 
@@ -304,6 +307,23 @@ class QueryBuilder:
             if name != name.lower():
                 text = text[:match.start(1)] + name.lower() + text[match.end(1):]
         return text
+
+
+def normalized(query: wq.Query) -> wq.Query:
+    """`query.normalize()`, but `query` itself when it is normal already: plain words
+    (an AND of two or more different words, each a term or an OR of two or more
+    different terms), which Whoosh's normalize copies node by node, unchanged."""
+    if type(query) is wq.And and _distinct(query.subqueries) and all(
+            type(word) is wq.Term or (type(word) is wq.Or and not word.minmatch and word.scale is None
+                                      and _distinct(word.subqueries)
+                                      and all(type(term) is wq.Term for term in word.subqueries))
+            for word in query.subqueries):
+        return query
+    return query.normalize()
+
+
+def _distinct(queries: list[wq.Query]) -> bool:
+    return len(queries) > 1 and len(set(queries)) == len(queries)
 
 
 def _plain_words(text: str) -> list[str] | None:
