@@ -86,6 +86,7 @@ _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"
 _REQUIRING_OPERATORS = re.compile(r"\b(?:AND|ANDNOT|ANDMAYBE)\b")
 _PLUS = re.compile(r"(?:^|(?<=[\s(]))\+(?=\S)")
 _QUOTED = re.compile(r'"[^"]*"?')
+_PATTERN_MARKS = re.compile(r"[*?~]")
 # field:value where field starts with a letter (times such as 10:30 are not fields);
 # a field with nothing after it is caught too.
 _FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(+\-]))([^\W\d_][\w]*):(?=[^\s)]|\s|\)|$)')
@@ -109,6 +110,7 @@ class PreparedQuery:
     matched: Literal["all", "ranked"] = "all"
     expansions: tuple = ()  # variants.Expansion: the words that name variants were added to
     every: wq.Query | None = None
+    patterns: bool = True  # whether it may have wildcards or fuzzy words (resolve_patterns)
 
 
 def _raised_in_whoosh(error: BaseException) -> bool:
@@ -189,13 +191,17 @@ class QueryBuilder:
             query = self.variants.expand(query, expansions)
             fallback = self.variants.expand(fallback) if fallback is not None else None
             every = self.variants.expand(every) if every is not None else None
+        # (Whoosh's parser makes wildcards of * and ?, fuzzy words of ~: without them, a
+        # search need not look for them.)
+        patterns = bool(_PATTERN_MARKS.search(text))
         if "-" not in text and "ANDNOT" not in text:
             # (Whoosh's parser makes an AndNot of "-word" and of ANDNOT only: nothing to fix.)
-            return replace(prepared, query=query, fallback=fallback, every=every, expansions=tuple(expansions))
+            return replace(prepared, query=query, fallback=fallback, every=every, expansions=tuple(expansions),
+                           patterns=patterns)
         return replace(prepared, query=_with_fixed_exclusions(query),
                        fallback=_with_fixed_exclusions(fallback) if fallback is not None else None,
                        every=_with_fixed_exclusions(every) if every is not None else None,
-                       expansions=tuple(expansions))
+                       expansions=tuple(expansions), patterns=patterns)
 
     def _prepare(self, text: str) -> PreparedQuery:
         # (Pasted from a web page, "Klima\u00adwandel" is the word the index holds.)
@@ -236,6 +242,7 @@ class QueryBuilder:
     def _parse(self, text: str, shouted: bool) -> wq.Query:
         try:
             parsed = self._parse_plain(text, shouted)
+            plain = parsed is not None  # (then it has no error nodes, nor fuzzy words)
             if parsed is None:
                 parsed = self.parser(shouted).parse(text, normalize=False)
         except (IndexError, ValueError, TypeError, AttributeError, RecursionError) as error:
@@ -255,7 +262,8 @@ class QueryBuilder:
             parsed = wq.And([sub.with_boost(sub.boost * n) if n > 1 and not _is_filter(sub) else sub
                              for sub, n in counts.items()])
         parsed = normalized(parsed)
-        _raise_parse_errors(parsed)
+        if not plain:
+            _raise_parse_errors(parsed)
         return parsed
 
     def _parse_plain(self, text: str, shouted: bool) -> wq.Query | None:
@@ -370,7 +378,9 @@ class _Clauses:
         if any(isinstance(part, (wq.AndNot, wq.AndMaybe)) for part in parts):
             return None
         out = (excluded[0] if len(excluded) == 1 else wq.Or(excluded)) if excluded else None
-        return cls([q for q in parts if not _is_filter(q)], [q for q in parts if _is_filter(q)], out)
+        filters = [_is_filter(q) for q in parts]
+        return cls([q for q, is_filter in zip(parts, filters) if not is_filter],
+                   [q for q, is_filter in zip(parts, filters) if is_filter], out)
 
     def with_words(self, words: list[wq.Query]) -> "_Clauses":
         return _Clauses(words, self.filters, self.excluded)

@@ -79,7 +79,7 @@ class Candidate:
     key: tuple  # Snapshot.sort_key: where it goes among every shard's
     docnum: int
     score: float
-    group: tuple[int, str] | None  # (its group's place among the saved groups, its id): see Snapshot.group_of
+    group: tuple[int, str] | None  # (its group's place among the saved groups, its id): see Snapshot.group_places
     members: tuple[str, ...] = ()  # its group's members, in order
     matching: tuple[str, ...] = ()  # those of them in this shard that match
     hit: Hit | None = None  # made already (see with_hits)
@@ -195,8 +195,11 @@ class ShardSearch:
                 order = shard.order(found, request.sort, wanted)
             complete = wanted is None or len(order) < wanted
         candidates = []
+        # (Where each article's near-duplicate group is, looked up once a search: whether
+        # the saved groups changed is a stat of their file.)
+        places = shard.group_places() if request.collapse else {}
         for number, (docnum, score) in enumerate(order):
-            group = shard.group_of(docnum) if request.collapse else None
+            group = places.get(docnum)
             members, matching = ((), ()) if group is None else (
                 tuple(shard.group_members(group[0])), tuple(sorted(shard.matching_members(group[0], found))))
             key = shard.sort_key(found, request.sort, docnum, score)

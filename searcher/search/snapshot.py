@@ -249,9 +249,10 @@ class Snapshot:
             self._duplicates = Duplicates(self._groups_path)
         return self._duplicates
 
-    def _grouped(self) -> dict[int, tuple[int, str]]:
+    def group_places(self) -> dict[int, tuple[int, str]]:
         """By article number, the place of its near-duplicate group among the saved groups
-        and its id, for the groups of this generation (none when collapsing is off). Made
+        (the same in every shard of an index) and its id, for the groups of this
+        generation (none when collapsing is off); an article in no group is not in it. Made
         once for the groups saved, with the members each group has here (_in_group): a
         search that read each candidate's stored id to look its group up spent 0.5 ms a
         BBC query on it."""
@@ -273,15 +274,10 @@ class Snapshot:
             self._grouped_from = groups
         return self._group_at
 
-    def group_of(self, docnum: int) -> tuple[int, str] | None:
-        """The place of this article's near-duplicate group among the saved groups (the
-        same in every shard of an index), and its id; None when it is in none."""
-        return self._grouped().get(docnum)
-
     def matching_members(self, group: int, found: Found) -> set[str]:
         """The ids of the members of group `group` (see group_of) that this shard holds
         and that match."""
-        if not self._grouped():
+        if not self.group_places():
             return set()
         return {member for member, number in self._in_group.get(group, ()) if number in found.scores}
 
@@ -374,19 +370,23 @@ class Snapshot:
         reader = searcher.reader()
         columns = self.columns
         # The word list serves wildcards only: a plain search doesn't read it.
-        words = self.words.words() if has_patterns(prepared.query) else []
-        used = resolve_patterns(prepared.query, reader, stem, words)
+        words = self.words.words() if prepared.patterns and has_patterns(prepared.query) else []
+
+        def resolved(query: Any) -> Any:
+            return resolve_patterns(query, reader, stem, words) if prepared.patterns else query
+
+        used = resolved(prepared.query)
         all_words = self.config.all_words if all_words is None else all_words
         if prepared.fallback is not None and not all_words:
-            loose = resolve_patterns(prepared.fallback, reader, stem, words)
+            loose = resolved(prepared.fallback)
             scores = matching.tiered(searcher, used, loose, columns)
             return Found(searcher, self.filtered(scores, filters), used, "tiered", prepared.expansions, loose)
         if fallback_only and prepared.fallback is not None:
-            used = resolve_patterns(prepared.fallback, reader, stem, words)
+            used = resolved(prepared.fallback)
             scores = self.filtered(matching.scores(searcher, used, columns), filters).none_every()
             return Found(searcher, scores, used, "any", prepared.expansions)
         if prepared.every is not None:  # (a ranked query: which hits have every word, for the record)
-            every = resolve_patterns(prepared.every, reader, stem, words)
+            every = resolved(prepared.every)
             scores = matching.tiered(searcher, every, used, columns, every_first=False)
         else:
             scores = matching.scores(searcher, used, columns)
@@ -452,7 +452,7 @@ class Snapshot:
     def collapsed(self, found: Found, sort: str, limit: int | None) -> list[tuple[int, float]]:
         """The best `limit` matches with each group of near-duplicates shown once, as its
         best member here (which of the group's members match: matching_members)."""
-        grouped = self._grouped()
+        grouped = self.group_places()
         if not grouped:
             return self.order(found, sort, limit)
         wanted = None if limit is None else limit * 3
