@@ -73,6 +73,10 @@ class Candidates:
         self._parts = bool(parts)
         self.pattern = re.compile(rf"{_WORD_START}(?:{alternatives})|(?![\x00-\x7f])\w" if parts else
                                   r"(?![\x00-\x7f])\w", re.IGNORECASE)
+        # (The same written forms, searched for in the text in lower case: a pattern that
+        # starts with a letter is found as fast as str.find finds it, and the word start
+        # is checked after; the lookbehind and the case-blind match tried every position.)
+        self._written = re.compile(alternatives) if parts else None
         # The terms of each word met, by the terms looked for (the same for every hit of
         # a search: a word is analysed once a search, not once a hit).
         self._known: dict[frozenset[str], tuple[set[str], dict[str, list[str]]]] = {}
@@ -118,12 +122,17 @@ class Candidates:
                 whole = "|".join(re.escape(literal) for literal in self.literals)
                 places += [found.start() for found in re.finditer(rf"{_WORD_START}(?:{whole})", text, re.IGNORECASE)]
             return sorted(places)
-        if self._parts:
-            places = [found.start() for found in self.pattern.finditer(text)]
-        elif lower.isascii():
-            places = []
-        else:  # (letters that are not ASCII: found among the characters that are not)
-            places = [found.start() for found in _NOT_ASCII.finditer(text) if _is_word(found.group())]
+        # (Letters that are not ASCII: found among the characters that are not.)
+        places = [] if lower.isascii() else [
+            found.start() for found in _NOT_ASCII.finditer(text) if _is_word(found.group())]
+        if self._written is not None:
+            search = self._written.search
+            found = search(lower)
+            while found is not None:  # (every place the pattern matches, overlapping or not)
+                at = found.start()
+                if not at or not _is_word(text[at - 1]) or text[at - 1].isdecimal():
+                    places.append(at)
+                found = search(lower, at + 1)
         end = len(text)
         for literal in self.literals:
             alone = literal in self._alone
