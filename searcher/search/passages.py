@@ -70,13 +70,17 @@ class Candidates:
         # right after a digit: "700,000MEMBER" is "700,000" and "MEMBER"). A word with
         # an accent (which analysis removes) is a candidate wherever the accent is.
         alternatives = "|".join(sorted(parts, key=len, reverse=True))
-        self._parts = bool(parts)
-        self.pattern = re.compile(rf"{_WORD_START}(?:{alternatives})|(?![\x00-\x7f])\w" if parts else
-                                  r"(?![\x00-\x7f])\w", re.IGNORECASE)
+        # (For a text whose lower case is longer, rare: case-blind, in the text itself.)
+        self._case_blind = rf"{_WORD_START}(?:{alternatives})|(?![\x00-\x7f])\w" if parts else r"(?![\x00-\x7f])\w"
         # (The same written forms, searched for in the text in lower case: a pattern that
         # starts with a letter is found as fast as str.find finds it, and the word start
         # is checked after; the lookbehind and the case-blind match tried every position.)
         self._written = re.compile(alternatives) if parts else None
+        # A literal of one or two characters is in most texts many times, mostly inside
+        # words: where it starts one is found by a pattern (from those of every search,
+        # _SHORT_STARTS), not by checking each place str.find finds.
+        self._short = [_short_starts(literal, literal in self._alone) for literal in self.literals if len(literal) <= 2]
+        self._long = [literal for literal in self.literals if len(literal) > 2]
         # The terms of each word met, by the terms looked for (the same for every hit of
         # a search: a word is analysed once a search, not once a hit).
         self._known: dict[frozenset[str], tuple[set[str], dict[str, list[str]]]] = {}
@@ -117,7 +121,7 @@ class Candidates:
         """Where candidates start in `text`, in order (some twice)."""
         lower = text.lower()
         if len(lower) != len(text):  # (a letter whose lower case is longer: offsets would move)
-            places = [found.start() for found in self.pattern.finditer(text)]
+            places = [found.start() for found in re.finditer(self._case_blind, text, re.IGNORECASE)]
             if self.literals:
                 whole = "|".join(re.escape(literal) for literal in self.literals)
                 places += [found.start() for found in re.finditer(rf"{_WORD_START}(?:{whole})", text, re.IGNORECASE)]
@@ -133,19 +137,32 @@ class Candidates:
                 if not at or not _is_word(text[at - 1]) or text[at - 1].isdecimal():
                     places.append(at)
                 found = search(lower, at + 1)
-        end = len(text)
-        for literal in self.literals:
-            alone = literal in self._alone
+        for starts in self._short:
+            places += [found.start() for found in starts.finditer(lower)]
+        for literal in self._long:
             at = lower.find(literal)
             while at >= 0:
-                if (not at or not _is_word(text[at - 1]) or text[at - 1].isdecimal()) and (
-                        not alone or at + 1 == end or not _is_word(text[at + 1])):
+                if not at or not _is_word(text[at - 1]) or text[at - 1].isdecimal():
                     places.append(at)
                 at = lower.find(literal, at + 1)
         places.sort()
         return places
 
 
+def _short_starts(literal: str, alone: bool) -> re.Pattern[str]:
+    """Where a word starts with `literal` (and, `alone`, is no more than it), in a text
+    in lower case: the literal, then a look back at the character before it (so that
+    the search runs on the literal's first character). A word starts after what is not
+    a letter: the start of the text, a space or a sign, or a digit (_WORD_START)."""
+    key = (literal, alone)
+    found = _SHORT_STARTS.get(key)
+    if found is None:
+        escaped = re.escape(literal)
+        found = _SHORT_STARTS[key] = re.compile(rf"{escaped}(?<![^\W\d]{escaped})" + (r"(?!\w)" if alone else ""))
+    return found
+
+
+_SHORT_STARTS: dict[tuple[str, bool], re.Pattern[str]] = {}  # (at most some thousands: literals of two characters)
 _MADE_LAST = ("i", "e", "l")  # the last letters of a stem that its word may not have there
 _VOWELS = frozenset("aeiouy")
 _PLAIN = re.compile(r"[a-z0-9.]+", re.ASCII)
