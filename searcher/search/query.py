@@ -321,17 +321,26 @@ def normalized(query: wq.Query) -> wq.Query:
     """`query.normalize()`, but `query` itself when it is normal already: plain words
     (an AND of two or more different words, each a term or an OR of two or more
     different terms), which Whoosh's normalize copies node by node, unchanged."""
-    if type(query) is wq.And and _distinct(query.subqueries) and all(
-            type(word) is wq.Term or (type(word) is wq.Or and not word.minmatch and word.scale is None
-                                      and _distinct(word.subqueries)
-                                      and all(type(term) is wq.Term for term in word.subqueries))
-            for word in query.subqueries):
-        return query
-    return query.normalize()
+    if type(query) is not wq.And or len(query.subqueries) < 2:
+        return query.normalize()
+    words = []
+    for word in query.subqueries:
+        if type(word) is wq.Term:
+            words.append(_term_key(word))
+            continue
+        if type(word) is not wq.Or or word.minmatch or word.scale is not None or len(word.subqueries) < 2 or not all(
+                type(term) is wq.Term for term in word.subqueries):
+            return query.normalize()
+        terms = tuple(_term_key(term) for term in word.subqueries)
+        if len(set(terms)) < len(terms):
+            return query.normalize()
+        words.append((word.boost, terms))
+    # (Keys that are equal where Whoosh's queries are: hashing those walks them.)
+    return query if len(set(words)) == len(words) else query.normalize()
 
 
-def _distinct(queries: list[wq.Query]) -> bool:
-    return len(queries) > 1 and len(set(queries)) == len(queries)
+def _term_key(term: wq.Term) -> tuple[str, str, float]:
+    return term.fieldname, term.text, term.boost
 
 
 def _plain_words(text: str) -> list[str] | None:
