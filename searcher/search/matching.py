@@ -106,6 +106,16 @@ class Matches:
         at = self._at(docnum)
         return self.every is None or (at is not None and bool(self.every[at]))
 
+    def hold_every(self, docnums: list[int]) -> list[bool]:
+        """holds_every of each of these matches, at once."""
+        if self.every is None:
+            return [True] * len(docnums)
+        wanted = np.array(docnums, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.docnums, wanted), max(len(self.docnums) - 1, 0))
+        if not len(self.docnums):
+            return [False] * len(docnums)
+        return ((self.docnums[at] == wanted) & self.every[at]).tolist()
+
     def none_every(self) -> Matches:
         """These matches, marked as holding not every word (a query's fallback)."""
         return Matches(self.docnums, self.scores, np.zeros(len(self.docnums), dtype=bool))

@@ -337,7 +337,13 @@ def _best_first(item: tuple) -> tuple[float, int]:  # type: ignore[type-arg]
 def candidates_of(wanted: Mapping[str, Wanted]) -> dict[str, Candidates]:
     """The Candidates of each field's wanted terms, made once for every hit (phrases
     are found by analysing the whole text)."""
-    return {name: Candidates(entry.terms) for name, entry in wanted.items() if entry.terms and not entry.phrases}
+    made: dict[frozenset[str], Candidates] = {}  # (the stemmed fields look for the same terms: one for all)
+    for name, entry in wanted.items():
+        if entry.terms and not entry.phrases:
+            terms = frozenset(entry.terms)
+            if terms not in made:
+                made[terms] = Candidates(terms)
+    return {name: made[frozenset(entry.terms)] for name, entry in wanted.items() if entry.terms and not entry.phrases}
 
 
 def _score(spans: list[Span], weights: Mapping[str, float]) -> float:

@@ -198,11 +198,11 @@ class ShardSearch:
         # (Where each article's near-duplicate group is, looked up once a search: whether
         # the saved groups changed is a stat of their file.)
         places = shard.group_places() if request.collapse else {}
-        for number, (docnum, score) in enumerate(order):
+        keys = shard.sort_keys(found, request.sort, order)
+        for number, ((docnum, score), key) in enumerate(zip(order, keys)):
             group = places.get(docnum)
             members, matching = ((), ()) if group is None else (
                 tuple(shard.group_members(group[0])), tuple(sorted(shard.matching_members(group[0], found))))
-            key = shard.sort_key(found, request.sort, docnum, score)
             if semantic:
                 similarity, window, near = similar.get(docnum) or shard.similarity(found, request.vector, docnum)
                 candidates.append(Candidate(key, docnum, score, group, members, matching, similarity=similarity,

@@ -442,7 +442,16 @@ class Snapshot:
         """Where a match goes among those of every shard, as `order` places it among this
         one's: a short query's matches with every word first, then by score (or date,
         undated last, then score), then by schema.order_key."""
-        later = bool(found.scores.every_first) and not found.scores.holds_every(docnum)
+        return self.sort_keys(found, sort, [(docnum, score)])[0]
+
+    def sort_keys(self, found: Found, sort: str, order: list[tuple[int, float]]) -> list[tuple]:
+        """sort_key of each of these (article number, score) matches."""
+        if not found.scores.every_first:
+            return [self._sort_key(sort, docnum, score, False) for docnum, score in order]
+        every = found.scores.hold_every([docnum for docnum, _ in order])
+        return [self._sort_key(sort, docnum, score, not holds) for (docnum, score), holds in zip(order, every)]
+
+    def _sort_key(self, sort: str, docnum: int, score: float, later: bool) -> tuple:
         tie = int(self.metadata.order_keys[docnum])
         if sort == "relevance":
             return (later, -score, tie)
@@ -487,6 +496,7 @@ class Snapshot:
             for phrase in wanted.get(fieldname, Wanted()).phrases:
                 weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
         candidates = candidates_of(wanted) if passage_count is not None else {}
+        every = found.scores.hold_every([docnum for docnum, _ in order])
         for rank, (docnum, score) in enumerate(order, start=1):
             article = from_stored(searcher.stored_fields(docnum))
             shown = () if passage_count is None else best_passages(
@@ -495,4 +505,4 @@ class Snapshot:
             yield Hit(id=article.id, rank=rank, score=float(score or 0.0), article=article,
                       title=whole_text(article.title, wanted.get("title"), self.analyze,
                                        candidates=candidates.get("title")), passages=tuple(shown),
-                      matched="all" if found.scores.holds_every(docnum) else "some")
+                      matched="all" if every[rank - 1] else "some")
