@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
+import math
 import random
 import re
 import string
@@ -21,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from searcher import Index
+from searcher import Index, Passage, Span
 from searcher.search import matching
 from searcher.engine.tokens import TOKEN, normalize_word, stem
 from searcher.config import Config
 from searcher.indexing.update import update_index
-from searcher.search.passages import Candidates, best_passages, candidates_of, whole_text
+from searcher.search.passages import Candidates, best_passages, candidates_of, find_matches, split_passages, whole_text
 from searcher.search.query import _is_shouted, highlight_terms, normalized, resolve_patterns
 from searcher.engine.schema import from_stored
 
@@ -161,11 +163,46 @@ def check_passages(index: Index, texts: list[str], limit: int | None) -> int:
             # (every passage that holds a match, best first; or the lead when none does)
             assert best_passages(fields, wanted, {}, index._snapshot().analyze, 10_000, 300, candidates) == \
                 best_passages(fields, wanted, {}, index._snapshot().analyze, 10_000, 300), (text, article.id)
+            # the best few are those of scoring every passage (best_passages scores and
+            # splits no more than it needs)
+            weights = {term: 0.5 + len(term) / 3 for entry in wanted.values() for term in entry.terms}
+            for count in (1, 2, 3):
+                assert best_passages(fields, wanted, weights, index._snapshot().analyze, count, 300, candidates) == \
+                    passages_as_defined(fields, wanted, weights, index._snapshot().analyze, count), (text, article.id)
             assert whole_text(article.title, wanted.get("title"), index._snapshot().analyze,
                               candidates=candidates.get("title")) == \
                 whole_text(article.title, wanted.get("title"), index._snapshot().analyze), (text, article.id)
             compared += 1
     return compared
+
+
+def passages_as_defined(fields: list[tuple[str, str]], wanted: dict, weights: dict, analyze, count: int) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """best_passages as its docstring defines them: every passage of every field scored
+    (distinct terms, then their weight), the best `count`, or the body's first alone."""
+    scored, lead, index = [], None, 0
+    for fieldname, text in fields:
+        spans = find_matches(text, wanted.get(fieldname), analyze) if text else []
+        for start, end in (split_passages(text, 300) if text else []):
+            inside = [span for span in spans if start <= span.start and span.end <= end]
+            if inside:
+                counts = collections.Counter(span.term for span in inside)
+                weight = sum(weights.get(term, 1.0) * (1.0 + math.log(n)) for term, n in counts.items())
+                scored.append((-(len(counts) + weight / (weight + 1.0)), index, fieldname, text, start, end, inside))
+            elif lead is None and fieldname == "body":
+                lead = Passage(" ".join(text[start:end].split()), (), 0.0, index, "body")
+            index += 1
+    best = []
+    for score, index, fieldname, text, start, end, inside in sorted(scored, key=lambda item: item[:2])[:count]:
+        piece = text[start:end]
+
+        def moved(offset: int) -> int:
+            before = piece[:offset]
+            position = len(" ".join(before.split()))
+            return position + 1 if position and before[-1].isspace() else position
+
+        shown = tuple(Span(moved(span.start - start), moved(span.end - start), span.term) for span in inside)
+        best.append(Passage(" ".join(piece.split()), shown, -score, index, fieldname))
+    return best or ([lead] if lead else [])
 
 
 def test_passages_from_candidates_on_time_bbc_and_reuters(time_index: Path, bbc_index: Path, bbc_docs: Path,
@@ -186,7 +223,6 @@ def test_passages_from_candidates_on_time_bbc_and_reuters(time_index: Path, bbc_
     terms = {stem(normalize_word(token)) for token in TOKEN.findall(text)} - {""}
     finder = Candidates(terms)
     from searcher.engine.tokens import TEXT_TERMS
-    from searcher.search.passages import find_matches
     from searcher.search.query import Wanted
     assert finder.spans(text, terms, TEXT_TERMS.tokens) == find_matches(text, Wanted(terms), TEXT_TERMS.tokens)
 

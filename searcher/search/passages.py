@@ -23,6 +23,9 @@ from ..model import Passage, Span, Wanted
 Analyze = Callable[[str, "set[str] | None"], Iterable[tuple[int, int, str]]]
 
 
+_Match = tuple[int, int, str]  # a Span's start, end and term, before it is shown
+
+
 class Candidates:
     """Where a text may hold one of some terms: the places where every word whose term
     is one of them starts (and some other words), found without analysing the text.
@@ -88,12 +91,16 @@ class Candidates:
     def spans(self, text: str, terms: set[str], analyze: Analyze) -> list[Span]:
         """The spans of `text`'s words whose term is in `terms` (a subset of those the
         candidates were made for), as find_matches finds them, from the candidates only."""
+        return [Span(*match) for match in self.matches(text, terms, analyze)]
+
+    def matches(self, text: str, terms: set[str], analyze: Analyze) -> list[_Match]:
+        """`spans` as (start, end, term) tuples: most are never shown (best_passages)."""
         looked_for = frozenset(terms)
         remembered = self._known.get(looked_for)
         if remembered is None:
             remembered = self._known[looked_for] = (term_keys(terms), {})
         keys, known = remembered  # (known: a word's terms, by word; a word is one term, or none)
-        spans: list[Span] = []
+        matches: list[_Match] = []
         done = 0  # where the last word read ends: candidates before it are in it
         for at in self._places(text):
             if at < done:
@@ -114,8 +121,8 @@ class Candidates:
             if found is None:
                 found = known[written] = [term for _, _, term in analyze(written, keys) if term in terms]
             for term in found:
-                spans.append(Span(word.start(), done, term))
-        return spans
+                matches.append((word.start(), done, term))
+        return matches
 
     def _places(self, text: str) -> list[int]:
         """Where candidates start in `text`, in order (some twice)."""
@@ -200,13 +207,16 @@ _TO_LAST_SENTENCE_END = re.compile(r"(?s:.*)[.!?][\"'”’)\]]*\s+")
 _SPACE = re.compile(r"\s+")
 
 
-def split_passages(text: str, max_chars: int = 300) -> list[tuple[int, int]]:
-    """(start, end) of each passage of `text`: paragraphs, long ones cut into sentence windows."""
+def split_passages(text: str, max_chars: int = 300, until: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each passage of `text`: paragraphs, long ones cut into sentence
+    windows; with `until`, those of the paragraphs up to the one holding that place."""
     ranges = []
     start = 0
     for match in _PARAGRAPH_BREAK.finditer(text):
         ranges.extend(_windows(text, start, match.start(), max_chars))
         start = match.end()
+        if until is not None and start > until and ranges:
+            return ranges
     ranges.extend(_windows(text, start, len(text), max_chars))
     return ranges
 
@@ -269,11 +279,11 @@ def whole_text(text: str, wanted: Wanted | None, analyze: Analyze, field: str = 
     """`text` as one passage (a title, say), whitespace collapsed, with its matches (found
     from `candidates`, when given: see best_passages)."""
     if candidates is not None and wanted is not None and not wanted.phrases:
-        spans = candidates.spans(text, wanted.terms, analyze)
+        matches = candidates.matches(text, wanted.terms, analyze)
     else:
-        spans = find_matches(text, wanted, analyze)
-    collapsed, spans = _collapse(text, 0, len(text), spans)
-    return Passage(collapsed, tuple(spans), _score(spans, {}), 0, field)
+        matches = [(span.start, span.end, span.term) for span in find_matches(text, wanted, analyze)]
+    collapsed, spans = _collapse(text, 0, len(text), matches)
+    return Passage(collapsed, tuple(spans), _score(matches, {}), 0, field)
 
 
 def best_passages(
@@ -295,43 +305,66 @@ def best_passages(
     """
     if count <= 0:
         return []
+    fields = list(fields)
     found: list[tuple] = []  # type: ignore[type-arg]
     lead: tuple[int, str, int, int] | None = None  # (index, text, start, end): made a Passage only when shown
     index = 0  # the passage's position in reading order, across fields
-    for fieldname, text in fields:
+    for number, (fieldname, text) in enumerate(fields):
         if not text:
             continue
         field_wanted = wanted.get(fieldname)
         finder = candidates.get(fieldname) if candidates is not None and field_wanted is not None else None
         if finder is None or field_wanted.phrases:  # type: ignore[union-attr]
-            spans = find_matches(text, field_wanted, analyze)
+            matches = [(span.start, span.end, span.term) for span in find_matches(text, field_wanted, analyze)]
         else:
-            spans = finder.spans(text, field_wanted.terms, analyze)  # type: ignore[union-attr]
-        ranges = split_passages(text, max_chars)
+            matches = finder.matches(text, field_wanted.terms, analyze)  # type: ignore[union-attr]
+        until = None
+        if number == len(fields) - 1:
+            # The last field's passages after its last match change nothing (their
+            # places come after every other's); with no match, only its lead may be shown.
+            if matches:
+                until = matches[-1][0]
+            elif found or lead is not None or fieldname != "body":
+                continue
+            else:
+                until = 0
+        ranges = split_passages(text, max_chars, until)
         starts = [start for start, _ in ranges]
-        per_range: list[list[Span]] = [[] for _ in ranges]
-        for span in spans:
-            at = bisect.bisect_right(starts, span.start) - 1
-            if at >= 0 and span.end <= ranges[at][1]:
-                per_range[at].append(span)
+        per_range: list[list[_Match]] = [[] for _ in ranges]
+        for match in matches:
+            at = bisect.bisect_right(starts, match[0]) - 1
+            if at >= 0 and match[1] <= ranges[at][1]:
+                per_range[at].append(match)
         for (start, end), matched in zip(ranges, per_range):
             if matched:
-                found.append((-_score(matched, weights), index, fieldname, text, start, end, matched))
+                found.append((index, fieldname, text, start, end, matched))
             elif lead is None and fieldname == "body":
                 lead = (index, text, start, end)
             index += 1
     best = []
-    for score, index, fieldname, text, start, end, matched in sorted(found, key=_best_first)[:count]:
+    for score, index, fieldname, text, start, end, matched in _best(found, weights, count):
         passage_text, shifted = _collapse(text, start, end, matched)  # (only the passages shown)
-        best.append(Passage(passage_text, tuple(shifted), -score, index, fieldname))
+        best.append(Passage(passage_text, tuple(shifted), score, index, fieldname))
     if best or lead is None:
         return best
     index, text, start, end = lead
     return [Passage(_collapse(text, start, end, [])[0], (), 0.0, index, "body")]
 
 
+def _best(found: list[tuple], weights: Mapping[str, float], count: int) -> list[tuple]:  # type: ignore[type-arg]
+    """The `count` best of the passages `found` ((index, field, text, start, end,
+    matches) each), scored (_score), best first: the highest score, then the first in
+    reading order. A passage with fewer distinct terms than the `count`-th most has a
+    lower score than all those (the terms count first): it is not scored."""
+    distinct = [len({match[2] for match in item[5]}) for item in found]
+    bar = sorted(distinct, reverse=True)[count - 1] if len(found) > count else 0
+    scored = [(_score(item[5], weights), *item) for item, terms in zip(found, distinct) if terms >= bar]
+    scored.sort(key=_best_first)
+    return scored[:count]
+
+
 def _best_first(item: tuple) -> tuple[float, int]:  # type: ignore[type-arg]
-    return item[0], item[1]  # (the highest score, then the first in reading order)
+    return -item[0], item[1]  # (the highest score, then the first in reading order)
 
 
 def candidates_of(wanted: Mapping[str, Wanted]) -> dict[str, Candidates]:
@@ -346,21 +379,22 @@ def candidates_of(wanted: Mapping[str, Wanted]) -> dict[str, Candidates]:
     return {name: made[frozenset(entry.terms)] for name, entry in wanted.items() if entry.terms and not entry.phrases}
 
 
-def _score(spans: list[Span], weights: Mapping[str, float]) -> float:
+def _score(matches: list[_Match], weights: Mapping[str, float]) -> float:
     """Distinct terms count first (the integer part); their weight breaks ties (the fraction)."""
     counts: dict[str, int] = {}
-    for span in spans:
-        counts[span.term] = counts.get(span.term, 0) + 1
+    for _, _, term in matches:
+        counts[term] = counts.get(term, 0) + 1
     weight = sum(weights.get(term, 1.0) * (1.0 + math.log(n)) for term, n in counts.items())
     return len(counts) + weight / (weight + 1.0)
 
 
-def _collapse(text: str, start: int, end: int, spans: list[Span]) -> tuple[str, list[Span]]:
-    """text[start:end] with runs of whitespace made one space, and the spans moved to match."""
+def _collapse(text: str, start: int, end: int, matches: list[_Match]) -> tuple[str, list[Span]]:
+    """text[start:end] with runs of whitespace made one space, and the matches as spans
+    moved to match."""
     piece = text[start:end]
     collapsed = " ".join(piece.split())  # (str.split's white space is the regular expression \s)
     if collapsed == piece:  # (most passages: single spaces only, nothing moves)
-        return collapsed, [Span(span.start - start, span.end - start, span.term) for span in spans] if start else spans
+        return collapsed, [Span(match_start - start, match_end - start, term) for match_start, match_end, term in matches]
 
     def moved(offset: int) -> int:
         before = piece[:offset]
@@ -368,4 +402,5 @@ def _collapse(text: str, start: int, end: int, spans: list[Span]) -> tuple[str, 
         # A word after white space has one space before it (none at the start).
         return position + 1 if position and before[-1].isspace() else position
 
-    return collapsed, [Span(moved(span.start - start), moved(span.end - start), span.term) for span in spans]
+    return collapsed, [Span(moved(match_start - start), moved(match_end - start), term)
+                       for match_start, match_end, term in matches]
