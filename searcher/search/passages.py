@@ -83,7 +83,10 @@ class Candidates:
         # words: where it starts one is found by a pattern (from those of every search,
         # _SHORT_STARTS), not by checking each place str.find finds.
         self._short = [_short_starts(literal, literal in self._alone) for literal in self.literals if len(literal) <= 2]
-        self._long = [literal for literal in self.literals if len(literal) > 2]
+        self._long = [literal for literal in self.literals if len(literal) > 2 and not self._dotted(literal)]
+        # (An acronym's letters with dots between, "n.a.t": looked for only in a text that
+        # has a letter, a dot and a letter somewhere.)
+        self._acronyms = [literal for literal in self.literals if len(literal) > 2 and self._dotted(literal)]
         # The terms of each word met, by the terms looked for (the same for every hit of
         # a search: a word is analysed once a search, not once a hit).
         self._known: dict[frozenset[str], tuple[set[str], dict[str, list[str]]]] = {}
@@ -108,8 +111,8 @@ class Candidates:
             # The word holding the candidate starts after the last character that no
             # word holds: from there, words are found as from the start of the text.
             start = at
-            while start and (text[start - 1] in _JOINERS or _is_word(text[start - 1])):
-                start -= 1
+            while start and (text[start - 1] in _JOINERS or text[start - 1].isalnum() or text[start - 1] == "_"):
+                start -= 1  # (_is_word, inline: this runs for every candidate)
             word = TOKEN.match(text, start)
             if word is None or word.end() <= at:
                 for word in TOKEN.finditer(text, start):
@@ -123,6 +126,10 @@ class Candidates:
             for term in found:
                 matches.append((word.start(), done, term))
         return matches
+
+    @staticmethod
+    def _dotted(literal: str) -> bool:
+        return "." in literal and literal.replace(".", "").isalpha()
 
     def _places(self, text: str) -> list[int]:
         """Where candidates start in `text`, in order (some twice)."""
@@ -146,7 +153,7 @@ class Candidates:
                 found = search(lower, at + 1)
         for starts in self._short:
             places += [found.start() for found in starts.finditer(lower)]
-        for literal in self._long:
+        for literal in self._long + self._acronyms if self._acronyms and _DOTTED.search(lower) else self._long:
             at = lower.find(literal)
             while at >= 0:
                 if not at or not _is_word(text[at - 1]) or text[at - 1].isdecimal():
@@ -176,6 +183,7 @@ _PLAIN = re.compile(r"[a-z0-9.]+", re.ASCII)
 _NUMBER = re.compile(r"(\d+)(\.\d+)?", re.ASCII)
 _WORD_START = r"(?<![^\W\d])"  # not after a letter (or _): \w less the digits, which \d (str.isdecimal) are
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_DOTTED = re.compile(r"\.(?<=[a-z]\.)[a-z]")  # (in a text in lower case: what an acronym's literal needs)
 _JOINERS = ".'’,"  # what a word (tokens.TOKEN_PATTERN) may hold besides the characters of \w
 
 
