@@ -103,17 +103,16 @@ class Matches:
 
     def holds_every(self, docnum: int) -> bool:
         """Whether the match `docnum` holds every word (True when that isn't known)."""
-        at = self._at(docnum)
-        return self.every is None or (at is not None and bool(self.every[at]))
+        return self.hold_every([docnum])[0]
 
     def hold_every(self, docnums: list[int]) -> list[bool]:
         """holds_every of each of these matches, at once."""
         if self.every is None:
             return [True] * len(docnums)
-        wanted = np.array(docnums, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.docnums, wanted), max(len(self.docnums) - 1, 0))
         if not len(self.docnums):
             return [False] * len(docnums)
+        wanted = np.array(docnums, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.docnums, wanted), len(self.docnums) - 1)
         return ((self.docnums[at] == wanted) & self.every[at]).tolist()
 
     def none_every(self) -> Matches:

@@ -47,6 +47,7 @@ class Candidates:
         #: str.find; the ones with a digit or an apostrophe, written other ways, by `pattern`.
         self.literals: list[str] = []
         self._alone: set[str] = set()  # literals that are a whole word, not its start
+        acronyms: set[str] = set()
         parts: list[str] = []
         for term in sorted(set(terms)):
             # (Porter never changes a word's first letter: a stem "i" is a word in i...)
@@ -54,7 +55,8 @@ class Candidates:
             if stem.isalpha() and stem.isascii():
                 self.literals.append(stem)
                 if len(stem) > 1:
-                    self.literals.append(".".join(stem))  # (an acronym: "n.a.t" of "N.A.T.O.", term "nato")
+                    acronyms.add(".".join(stem))  # (an acronym: "n.a.t" of "N.A.T.O.", term "nato")
+                    self.literals.append(".".join(stem))
                 elif len(term) == 1 and term not in _VOWELS:
                     # Porter takes no ending off a word that would leave one consonant (it
                     # keeps a vowel): a consonant term ("t" of "t-mobile") is a word alone.
@@ -83,10 +85,10 @@ class Candidates:
         # words: where it starts one is found by a pattern (from those of every search,
         # _SHORT_STARTS), not by checking each place str.find finds.
         self._short = [_short_starts(literal, literal in self._alone) for literal in self.literals if len(literal) <= 2]
-        self._long = [literal for literal in self.literals if len(literal) > 2 and not self._dotted(literal)]
+        self._long = [literal for literal in self.literals if len(literal) > 2 and literal not in acronyms]
         # (An acronym's letters with dots between, "n.a.t": looked for only in a text that
         # has a letter, a dot and a letter somewhere.)
-        self._acronyms = [literal for literal in self.literals if len(literal) > 2 and self._dotted(literal)]
+        self._acronyms = [literal for literal in self.literals if len(literal) > 2 and literal in acronyms]
         # The terms of each word met, by the terms looked for (the same for every hit of
         # a search: a word is analysed once a search, not once a hit).
         self._known: dict[frozenset[str], tuple[set[str], dict[str, list[str]]]] = {}
@@ -111,8 +113,8 @@ class Candidates:
             # The word holding the candidate starts after the last character that no
             # word holds: from there, words are found as from the start of the text.
             start = at
-            while start and (text[start - 1] in _JOINERS or text[start - 1].isalnum() or text[start - 1] == "_"):
-                start -= 1  # (_is_word, inline: this runs for every candidate)
+            while start and (text[start - 1] in _JOINERS or _is_word(text[start - 1])):
+                start -= 1
             word = TOKEN.match(text, start)
             if word is None or word.end() <= at:
                 for word in TOKEN.finditer(text, start):
@@ -126,10 +128,6 @@ class Candidates:
             for term in found:
                 matches.append((word.start(), done, term))
         return matches
-
-    @staticmethod
-    def _dotted(literal: str) -> bool:
-        return "." in literal and literal.replace(".", "").isalpha()
 
     def _places(self, text: str) -> list[int]:
         """Where candidates start in `text`, in order (some twice)."""
@@ -265,20 +263,25 @@ def find_matches(text: str, wanted: Wanted | None, analyze: Analyze) -> list[Spa
 
     A word of a phrase is highlighted only where the phrase is, as one span.
     """
+    return [Span(*match) for match in _analysed_matches(text, wanted, analyze)]
+
+
+def _analysed_matches(text: str, wanted: Wanted | None, analyze: Analyze) -> list[_Match]:
+    """find_matches as (start, end, term) tuples, from analysing the whole text."""
     if wanted is None or not text or not (wanted.terms or wanted.phrases):
         return []
     tokens = list(analyze(text, term_keys([*wanted.terms, *(word for phrase in wanted.phrases for word in phrase)])))
-    spans = [Span(start, end, term) for start, end, term in tokens if term in wanted.terms]
+    matches = [(start, end, term) for start, end, term in tokens if term in wanted.terms]
     for phrase in wanted.phrases:
         size = len(phrase)
         for at in range(len(tokens) - size + 1):
             if all(tokens[at + k][2] == word for k, word in enumerate(phrase)):
-                spans.append(Span(tokens[at][0], tokens[at + size - 1][1], " ".join(phrase)))
-    spans.sort(key=lambda span: (span.start, -span.end))
-    merged: list[Span] = []
-    for span in spans:
-        if not merged or span.start >= merged[-1].end:
-            merged.append(span)  # a word inside a phrase already highlighted is left out
+                matches.append((tokens[at][0], tokens[at + size - 1][1], " ".join(phrase)))
+    matches.sort(key=lambda match: (match[0], -match[1]))
+    merged: list[_Match] = []
+    for match in matches:
+        if not merged or match[0] >= merged[-1][1]:
+            merged.append(match)  # a word inside a phrase already highlighted is left out
     return merged
 
 
@@ -289,7 +292,7 @@ def whole_text(text: str, wanted: Wanted | None, analyze: Analyze, field: str = 
     if candidates is not None and wanted is not None and not wanted.phrases:
         matches = candidates.matches(text, wanted.terms, analyze)
     else:
-        matches = [(span.start, span.end, span.term) for span in find_matches(text, wanted, analyze)]
+        matches = _analysed_matches(text, wanted, analyze)
     collapsed, spans = _collapse(text, 0, len(text), matches)
     return Passage(collapsed, tuple(spans), _score(matches, {}), 0, field)
 
@@ -323,7 +326,7 @@ def best_passages(
         field_wanted = wanted.get(fieldname)
         finder = candidates.get(fieldname) if candidates is not None and field_wanted is not None else None
         if finder is None or field_wanted.phrases:  # type: ignore[union-attr]
-            matches = [(span.start, span.end, span.term) for span in find_matches(text, field_wanted, analyze)]
+            matches = _analysed_matches(text, field_wanted, analyze)
         else:
             matches = finder.matches(text, field_wanted.terms, analyze)  # type: ignore[union-attr]
         until = None
@@ -379,12 +382,12 @@ def candidates_of(wanted: Mapping[str, Wanted]) -> dict[str, Candidates]:
     """The Candidates of each field's wanted terms, made once for every hit (phrases
     are found by analysing the whole text)."""
     made: dict[frozenset[str], Candidates] = {}  # (the stemmed fields look for the same terms: one for all)
+    by_field: dict[str, Candidates] = {}
     for name, entry in wanted.items():
         if entry.terms and not entry.phrases:
             terms = frozenset(entry.terms)
-            if terms not in made:
-                made[terms] = Candidates(terms)
-    return {name: made[frozenset(entry.terms)] for name, entry in wanted.items() if entry.terms and not entry.phrases}
+            by_field[name] = made[terms] if terms in made else made.setdefault(terms, Candidates(terms))
+    return by_field
 
 
 def _score(matches: list[_Match], weights: Mapping[str, float]) -> float:
