@@ -76,7 +76,7 @@ FUZZY_VARIANT_WEIGHT = 0.3
 
 # What Whoosh's parser reads as syntax: quotes, groups, ranges, wildcards, fields, fuzzy
 # words, boosts; +/- at a word's start.
-_SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-]""")
+_SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-](?=\S)""")
 # Whoosh's single-quoted term (SingleQuotePlugin), one word however many it holds
 # ("'no re-draft' for eu patent law").
 _SINGLE_QUOTED = re.compile(r"(^|(?<=\W))'(?P<text>.*?)'(?=\s|\]|[)}]|$)")
@@ -85,6 +85,7 @@ _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"
 # What makes a query more than plain words: operators, +/-, parentheses.
 _REQUIRING_OPERATORS = re.compile(r"\b(?:AND|ANDNOT|ANDMAYBE)\b")
 _PLUS = re.compile(r"(?:^|(?<=[\s(]))\+(?=\S)")
+_MINUS = re.compile(r"(?:^|(?<=[\s(]))-(?=\S)")  # (PlusMinusPlugin's, as the parser is given it)
 _QUOTED = re.compile(r'"[^"]*"?')
 _PATTERN_MARKS = re.compile(r"[*?~]")
 # field:value where field starts with a letter (times such as 10:30 are not fields);
@@ -166,7 +167,7 @@ class QueryBuilder:
         parser.remove_plugin_class(BoostPlugin)
         parser.add_plugin(FuzzyTermPlugin())
         # "-word" excludes a word, but only at the start of a word: "pro-government" is one word.
-        parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
+        parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS.pattern, minusexpr=_MINUS.pattern))
         parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
         parser.add_plugin(DatePlugin())
         return parser
@@ -194,8 +195,9 @@ class QueryBuilder:
         # (Whoosh's parser makes wildcards of * and ?, fuzzy words of ~: without them, a
         # search need not look for them.)
         patterns = bool(_PATTERN_MARKS.search(text))
-        if "-" not in text and "ANDNOT" not in text:
-            # (Whoosh's parser makes an AndNot of "-word" and of ANDNOT only: nothing to fix.)
+        if not _MINUS.search(prepared.text) and "NOT" not in prepared.text:
+            # (Whoosh's parser makes an AndNot of "-word", NOT and ANDNOT only: nothing to
+            # fix. prepared.text is what it parsed: invisible characters taken out.)
             return replace(prepared, query=query, fallback=fallback, every=every, expansions=tuple(expansions),
                            patterns=patterns)
         return replace(prepared, query=_with_fixed_exclusions(query),
@@ -287,10 +289,13 @@ class QueryBuilder:
                 # terms from it: what its analyzer gives (tests/test_indexer.py), cached.
                 cache = getattr(self.schema[name], "term_cache", None) if name in self.schema else None
                 terms = cache.terms(word) if cache is not None else None
-                if terms is None or len(terms) > 1 or (terms and not terms[0]):
+                if terms is None or not all(terms):
                     fields.append(self.parser(shouted).term_query(name, word, wq.Term))  # (Whoosh's way)
+                elif len(terms) > 1:
+                    # ("blu-ray": the field's multitoken_query, "default", is an AND of its terms)
+                    fields.append(_marked(wq.And([wq.Term(name, term) for term in terms]), word))
                 elif terms:
-                    fields.append(_term(name, terms[0], word))
+                    fields.append(_marked(wq.Term(name, terms[0]), word))
             found.append(wq.Or([field for field in fields if field is not None]))
         return wq.And(found)
 
@@ -320,7 +325,8 @@ class QueryBuilder:
 def normalized(query: wq.Query) -> wq.Query:
     """`query.normalize()`, but `query` itself when it is normal already: plain words
     (an AND of two or more different words, each a term or an OR of two or more
-    different terms), which Whoosh's normalize copies node by node, unchanged."""
+    different fields of it, each a term or the AND of two or more different terms of a
+    word such as "blu-ray"), which Whoosh's normalize copies node by node, unchanged."""
     if type(query) is not wq.And or len(query.subqueries) < 2:
         return query.normalize()
     words = []
@@ -328,19 +334,28 @@ def normalized(query: wq.Query) -> wq.Query:
         if type(word) is wq.Term:
             words.append(_term_key(word))
             continue
-        if type(word) is not wq.Or or word.minmatch or word.scale is not None or len(word.subqueries) < 2 or not all(
-                type(term) is wq.Term for term in word.subqueries):
+        if type(word) is not wq.Or or word.minmatch or word.scale is not None or len(word.subqueries) < 2:
             return query.normalize()
-        terms = tuple(_term_key(term) for term in word.subqueries)
-        if len(set(terms)) < len(terms):
+        fields = tuple(_term_key(field) if type(field) is wq.Term else _terms_key(field) for field in word.subqueries)
+        if None in fields or len(set(fields)) < len(fields):
             return query.normalize()
-        words.append((word.boost, terms))
+        words.append((word.boost, fields))
     # (Keys that are equal where Whoosh's queries are: hashing those walks them.)
     return query if len(set(words)) == len(words) else query.normalize()
 
 
 def _term_key(term: wq.Term) -> tuple[str, str, float]:
     return term.fieldname, term.text, term.boost
+
+
+def _terms_key(query: wq.Query) -> tuple | None:
+    """The key of an AND of two or more different terms, as normalize leaves it; None for
+    any other query. (Normalize's copy would drop a stop word's mark: not one of these.)"""
+    if type(query) is not wq.And or len(query.subqueries) < 2 or getattr(query, "stop_word", False) or not all(
+            type(term) is wq.Term for term in query.subqueries):
+        return None
+    terms = tuple(_term_key(term) for term in query.subqueries)
+    return (query.boost, terms) if len(set(terms)) == len(terms) else None
 
 
 def _plain_words(text: str) -> list[str] | None:
@@ -478,9 +493,9 @@ class _Parser(QueryParser):
         return query
 
 
-def _term(fieldname: str, term: str, word: str) -> wq.Term:
-    """The query of one word's term in one field, as _Parser.term_query makes it."""
-    query = wq.Term(fieldname, term)
+def _marked(query: wq.Query, word: str) -> wq.Query:
+    """The query of one word in one field (its term, or the AND of its terms) marked as
+    _Parser.term_query marks it."""
     if _all_stop_words(word):
         query.stop_word = True
     return query
