@@ -189,9 +189,10 @@ class QueryBuilder:
         query, fallback, every = prepared.query, prepared.fallback, prepared.every
         expansions: list = []
         if self.variants:
-            query = self.variants.expand(query, expansions)
-            fallback = self.variants.expand(fallback) if fallback is not None else None
-            every = self.variants.expand(every) if every is not None else None
+            done: dict = {}  # (the three forms share their words)
+            query = self.variants.expand(query, expansions, done)
+            fallback = self.variants.expand(fallback, None, done) if fallback is not None else None
+            every = self.variants.expand(every, None, done) if every is not None else None
         # (Whoosh's parser makes wildcards of * and ?, fuzzy words of ~: without them, a
         # search need not look for them.)
         patterns = bool(_PATTERN_MARKS.search(text))

@@ -49,16 +49,26 @@ class NameVariants:
     def __bool__(self) -> bool:
         return bool(self.groups)
 
-    def expand(self, query: wq.Query, found: list[Expansion] | None = None) -> wq.Query:
+    def expand(self, query: wq.Query, found: list[Expansion] | None = None,
+               done: dict[int, tuple[wq.Query, wq.Query]] | None = None) -> wq.Query:
         """`query` with each word or phrase that has variants replaced by all of them;
-        what was expanded is added to `found`."""
+        what was expanded is added to `found`. `done` keeps what was expanded, by part:
+        a query's strict and loose forms share their words, expanded once."""
         if not self.groups:
             return query
+        if done is not None:
+            known = done.get(id(query))
+            if known is not None and known[0] is query:
+                return known[1]
         if type(query) is wq.Term:
-            return self._expand_terms(query, (query.text,), found)
-        if type(query) is wq.Phrase:
-            return self._expand_terms(query, tuple(query.words), found)
-        return mapped(query, lambda child: self.expand(child, found))
+            expanded = self._expand_terms(query, (query.text,), found)
+        elif type(query) is wq.Phrase:
+            expanded = self._expand_terms(query, tuple(query.words), found)
+        else:
+            expanded = mapped(query, lambda child: self.expand(child, found, done))
+        if done is not None:
+            done[id(query)] = (query, expanded)
+        return expanded
 
     def _expand_terms(self, query: wq.Query, terms: tuple[str, ...], found: list[Expansion] | None) -> wq.Query:
         table = self._table(query.fieldname)
