@@ -55,6 +55,15 @@ def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]
             yield match
 
 
+def _terms_of(field) -> Callable[[str], tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    """How a field analyses a word into its terms."""
+    cache = getattr(field, "term_cache", None)
+    if cache is not None:
+        return lambda word: tuple(filter(None, cache.terms(word)))  # (a token without a term: none)
+    analyzer = field.analyzer
+    return lambda word: tuple(token.text for token in analyzer(word))
+
+
 def _cased_as(word: str, model: str) -> str:
     """`word` in the case of `model`: "moscow" for "Moskow" is "Moscow"."""
     if model.isupper() and len(model) > 1:
@@ -78,7 +87,9 @@ class Speller:
     def __init__(self, searcher, schema, fields: Sequence[str], variants, words: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
         self._searcher = searcher
         self._reader = searcher.reader()
-        self._analyzers = [(name, schema[name].analyzer) for name in fields]
+        # Each field's terms of a word: from its term cache (schema.ArticleText: its
+        # analyzer's terms, a dict lookup) when it has one, else from its analyzer.
+        self._analyzers = [(name, _terms_of(schema[name])) for name in fields]
         self._variants = variants  # variants.NameVariants, or None
         self._words = words  # the words stemming changes, sorted (batch.WordList)
         self._body_terms: list[str] | None = None
@@ -94,8 +105,8 @@ class Speller:
         return [match.group() for match in _words(query, self.is_known)]
 
     def is_known(self, word: str) -> bool:
-        for fieldname, analyzer in self._analyzers:
-            terms = tuple(token.text for token in analyzer(word))
+        for fieldname, terms_of in self._analyzers:
+            terms = terms_of(word)
             if not terms or all((fieldname, term) in self._reader for term in terms):
                 return True
             if self._variants and self._variants.knows(fieldname, terms):
