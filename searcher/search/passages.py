@@ -107,26 +107,28 @@ class Candidates:
         keys, known = remembered  # (known: a word's terms, by word; a word is one term, or none)
         matches: list[_Match] = []
         done = 0  # where the last word read ends: candidates before it are in it
+        token = TOKEN.match
         for at in self._places(text):
             if at < done:
                 continue
             # The word holding the candidate starts after the last character that no
             # word holds: from there, words are found as from the start of the text.
             start = at
-            while start and (text[start - 1] in _JOINERS or _is_word(text[start - 1])):
+            while start and ((before := text[start - 1]) in _JOINERS or before.isalnum() or before == "_"):
                 start -= 1
-            word = TOKEN.match(text, start)
+            word = token(text, start)
             if word is None or word.end() <= at:
                 for word in TOKEN.finditer(text, start):
                     if word.end() > at:
                         break
+                start = word.start()
             done = word.end()
             written = word.group()
             found = known.get(written)
             if found is None:
                 found = known[written] = [term for _, _, term in analyze(written, keys) if term in terms]
             for term in found:
-                matches.append((word.start(), done, term))
+                matches.append((start, done, term))
         return matches
 
     def _places(self, text: str) -> list[int]:
