@@ -28,6 +28,7 @@ from ..engine.tokens import stem
 from ..model import SORTS, Hit, Wanted
 
 TEXT_FIELDS = STEMMED_FIELDS  # (title, caption, body: the fields top words count)
+_SHOWN = ("title", "caption", "body")  # the fields of a hit with matches shown (hits)
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -495,7 +496,9 @@ class Snapshot:
                 weights[term] = searcher.idf(fieldname, term)
             for phrase in wanted.get(fieldname, Wanted()).phrases:
                 weights[" ".join(phrase)] = sum(searcher.idf(fieldname, word) for word in phrase)
-        candidates = candidates_of(wanted) if passage_count is not None else {}
+        # (The fields a hit shows: a dateline's unstemmed terms would need candidates of their own.)
+        candidates = candidates_of({name: wanted[name] for name in _SHOWN if name in wanted}) \
+            if passage_count is not None else {}
         every = found.scores.hold_every([docnum for docnum, _ in order])
         for rank, (docnum, score) in enumerate(order, start=1):
             article = from_stored(searcher.stored_fields(docnum))
