@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from array import array
-from typing import Any
+from typing import Any, Callable
 
 from whoosh import columns, fields, formats
 
@@ -79,6 +79,16 @@ class ArticleText(fields.TEXT):
 
 
 _POSITIONS = tuple(range(1 << 16))
+
+
+def text_terms(field) -> Callable[[str], tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    """How a field analyses a text into its terms: from its term cache (ArticleText: its
+    analyzer's terms, a dict lookup a word) when it has one, else with its analyzer."""
+    cache = getattr(field, "term_cache", None)
+    if cache is not None:
+        return lambda text: tuple(filter(None, cache.terms(text)))  # (a word without a term: none)
+    analyzer = field.analyzer
+    return lambda text: tuple(token.text for token in analyzer(text))
 
 
 class NameText(ArticleText):

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Iterator, Mapping, Sequence
 
+from ..engine.schema import text_terms
 from ..engine.tokens import TOKEN, fold, stem
 
 #: Words that are operators in a query, not words to correct.
@@ -55,15 +56,6 @@ def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]
             yield match
 
 
-def _terms_of(field) -> Callable[[str], tuple[str, ...]]:  # type: ignore[no-untyped-def]
-    """How a field analyses a word into its terms."""
-    cache = getattr(field, "term_cache", None)
-    if cache is not None:
-        return lambda word: tuple(filter(None, cache.terms(word)))  # (a token without a term: none)
-    analyzer = field.analyzer
-    return lambda word: tuple(token.text for token in analyzer(word))
-
-
 def _cased_as(word: str, model: str) -> str:
     """`word` in the case of `model`: "moscow" for "Moskow" is "Moscow"."""
     if model.isupper() and len(model) > 1:
@@ -87,9 +79,7 @@ class Speller:
     def __init__(self, searcher, schema, fields: Sequence[str], variants, words: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
         self._searcher = searcher
         self._reader = searcher.reader()
-        # Each field's terms of a word: from its term cache (schema.ArticleText: its
-        # analyzer's terms, a dict lookup) when it has one, else from its analyzer.
-        self._analyzers = [(name, _terms_of(schema[name])) for name in fields]
+        self._analyzers = [(name, text_terms(schema[name])) for name in fields]  # (a word's terms in each)
         self._variants = variants  # variants.NameVariants, or None
         self._words = words  # the words stemming changes, sorted (batch.WordList)
         self._body_terms: list[str] | None = None

@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Sequence
 
 from whoosh import query as wq
 
+from ..engine.schema import text_terms
 from .query import mapped
 
 #: Expanding a phrase whose words all have variants makes every combination; past
@@ -115,9 +116,7 @@ class NameVariants:
             source = cache if cache is not None else analyzer
             table = self._by_source.get(id(source))
             if table is None:
-                table = self._by_source[id(source)] = self._made(
-                    (lambda text: tuple(filter(None, cache.terms(text)))) if cache is not None else
-                    (lambda text: tuple(token.text for token in analyzer(text))))
+                table = self._by_source[id(source)] = self._made(text_terms(field))
         self._by_field[fieldname] = table
         return table
 
