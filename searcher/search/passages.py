@@ -388,7 +388,9 @@ def candidates_of(wanted: Mapping[str, Wanted]) -> dict[str, Candidates]:
     for name, entry in wanted.items():
         if entry.terms and not entry.phrases:
             terms = frozenset(entry.terms)
-            by_field[name] = made[terms] if terms in made else made.setdefault(terms, Candidates(terms))
+            if terms not in made:
+                made[terms] = Candidates(terms)
+            by_field[name] = made[terms]
     return by_field
 
 
