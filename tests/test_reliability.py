@@ -152,6 +152,38 @@ def test_searches_during_an_index_run_see_whole_commits_and_never_fail(tmp_path:
     assert searches >= 20 and len(seen) >= 3, seen  # the searches saw the index grow, commit by commit
 
 
+def test_a_commit_between_listing_and_opening_the_table_of_contents_is_read_through(tmp_path: Path) -> None:
+    """A commit writes a new table of contents and deletes the old one: an index opened
+    (or asked for its schema) just then reads the new one. The race is made certain
+    here by committing right after the folder is listed; the test above met it by
+    chance (once in CI, on a busy machine)."""
+    from searcher.engine.reading import SegmentStorage
+
+    corpus = feed(tmp_path, 10)
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [corpus])
+    grown = iter([20, 30])  # the corpus, as each commit makes it
+
+    class CommitsAfterListing(SegmentStorage):
+        armed = False
+
+        def list(self) -> list[str]:
+            names = super().list()
+            if self.armed:  # (update_index's own listings come through SegmentStorage)
+                self.armed = False
+                update_index(config, [feed(tmp_path, next(grown))])
+            return names
+
+    storage = CommitsAfterListing(str(config.index))
+    storage.armed = True
+    whoosh_ix = storage.open_index()  # listed generation 1; opened 2
+    assert not storage.armed and whoosh_ix.doc_count() == 20
+    storage.armed = True
+    assert "title" in whoosh_ix.schema.names()  # listed 2; read 3
+    assert not storage.armed and whoosh_ix.doc_count() == 30
+    assert whoosh_ix.last_modified() > 0
+
+
 def messy_corpus(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     """A scraped-looking folder: every kind of bad file, and good articles among them.
     Returns {good article id: a word only it holds} and {bad file name: what its

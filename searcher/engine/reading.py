@@ -13,6 +13,9 @@ reads the map in place, and whose parts (`subset`, which Whoosh's `CompoundStora
 for each part) are views of the same map. Only the bytes actually read are touched; the
 bytes are the same. Nothing of Whoosh's is patched, so another Whoosh index in the same
 process reads as Whoosh reads it.
+
+The indexes it opens are `CommittedIndex`es: Whoosh's FileIndex, reading the last
+commit's table of contents even while another process commits.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any, Iterator
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.filedb import structfile
 from whoosh.filedb.filestore import FileStorage
+from whoosh.index import _DEF_INDEX_NAME, FileIndex
 from whoosh.util.numeric import byte_to_length
 
 #: The length each of Whoosh's length bytes stands for, 0 for "no length".
@@ -121,6 +125,12 @@ class SegmentStorage(FileStorage):
     def __init__(self, path: str, readonly: bool = False) -> None:
         super().__init__(path, supports_mmap=False, readonly=readonly)
 
+    def create_index(self, schema: Any, indexname: str = _DEF_INDEX_NAME, indexclass: Any = None) -> FileIndex:
+        return super().create_index(schema, indexname, indexclass or CommittedIndex)
+
+    def open_index(self, indexname: str = _DEF_INDEX_NAME, schema: Any = None, indexclass: Any = None) -> FileIndex:
+        return super().open_index(indexname, schema, indexclass or CommittedIndex)
+
     def open_file(self, name: str, **kwargs: Any) -> structfile.StructFile:
         if not name.endswith(".seg"):
             return super().open_file(name, **kwargs)
@@ -137,6 +147,44 @@ class SegmentStorage(FileStorage):
                 return super().open_file(name, **kwargs)
         view = memoryview(source)
         return SegmentPart(view, name=name, onclose=lambda _part: _unmap(view, source))
+
+
+class CommittedIndex(FileIndex):
+    """Whoosh's FileIndex, reading the last commit's table of contents while another
+    process commits.
+
+    A commit writes its table of contents (`_MAIN_<generation>.toc`), then deletes the one
+    before it. Whoosh finds the last one by listing the folder, then opens it; a commit
+    between the two leaves it a name that is gone. Whoosh's `reader()` reads again when
+    that happens; opening the index, its `schema` and `last_modified` did not, so a search
+    or `searcher stats` racing an index run failed now and then with "a file of it is
+    missing". Here each reads the folder again, which names the new table.
+    """
+
+    def __init__(self, storage: Any, schema: Any = None, indexname: str = _DEF_INDEX_NAME) -> None:
+        _again_after_commits(lambda: FileIndex.__init__(self, storage, schema, indexname))
+
+    def _read_toc(self) -> Any:
+        return _again_after_commits(super()._read_toc)
+
+    def last_modified(self) -> float:
+        return _again_after_commits(super().last_modified)
+
+
+#: How many times a table of contents is looked for again: each time, a commit came
+#: between listing the folder and opening what it named (a commit takes milliseconds).
+_TOC_TRIES = 10
+
+
+def _again_after_commits(read: Any) -> Any:
+    """read(), again when the table of contents it listed was deleted by a commit."""
+    for _ in range(_TOC_TRIES - 1):
+        try:
+            return read()
+        except FileNotFoundError as error:
+            if not str(error.filename or "").endswith(".toc"):
+                raise
+    return read()
 
 
 def _unmap(view: memoryview, source: mmap.mmap) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -90,17 +89,7 @@ class Snapshot:
         own statistics or, given them, a whole collection's (scoring.CollectionStatistics)."""
         from ..engine.scoring import weighting
 
-        for attempt in range(3):
-            try:
-                searcher = whoosh_ix.searcher(weighting=weighting(config.boosts, statistics))
-                break
-            except FileNotFoundError:
-                # A commit deletes the segments it merged away: between reading the
-                # table of contents and opening its segments, one can be gone. The
-                # next table of contents names what is there.
-                if attempt == 2:
-                    raise
-                time.sleep(0.05)
+        searcher = whoosh_ix.searcher(weighting=weighting(config.boosts, statistics))
         # The generation the searcher reads (a commit may have come since the index was
         # asked for its latest); an empty index's reader has none.
         generation = searcher.reader().generation()
