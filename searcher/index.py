@@ -54,6 +54,18 @@ def _reads_index(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+def _files_size(folder: Path) -> int:
+    """The bytes of the files in `folder` and below. An index run may commit meanwhile
+    and delete files that were listed: they count for nothing (stats must not fail)."""
+    size = 0
+    for entry in folder.rglob("*"):
+        try:
+            size += entry.stat().st_size if entry.is_file() else 0
+        except FileNotFoundError:
+            pass
+    return size
+
+
 class Index:
     """A searcher index on disk. Open one with `Index.open`, make one with `Index.create`.
 
@@ -364,7 +376,7 @@ class Index:
     def stats(self) -> IndexStats:
         from .indexing.manifest import Manifest
 
-        size = sum(entry.stat().st_size for entry in self.path.rglob("*") if entry.is_file())
+        size = _files_size(self.path)
         snapshots = self._snapshots()
         indexes = [self] if self.shards is None else self.shards
         modified = max(index._ix.last_modified() for index in indexes)

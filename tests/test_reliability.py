@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -182,6 +183,33 @@ def test_a_commit_between_listing_and_opening_the_table_of_contents_is_read_thro
     assert "title" in whoosh_ix.schema.names()  # listed 2; read 3
     assert not storage.armed and whoosh_ix.doc_count() == 30
     assert whoosh_ix.last_modified() > 0
+
+
+def test_stats_while_a_commit_deletes_files_it_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`searcher stats` adds up the index folder's files; a commit may delete one between
+    the listing and its size. It counts for nothing, and stats answers."""
+    corpus = feed(tmp_path, 10)
+    config = Config(index=tmp_path / "ix")
+    update_index(config, [corpus])
+
+    class Deleted(type(tmp_path)):  # type: ignore[misc,valid-type]
+        def is_file(self) -> bool:
+            return True  # (listed, and a file then...)
+
+        def stat(self, **kwargs: object) -> os.stat_result:
+            raise FileNotFoundError(2, "No such file or directory", str(self))  # (...gone now)
+
+    listed = Path.rglob
+
+    def with_a_deleted_file(self: Path, pattern: str) -> Iterator[Path]:
+        yield from listed(self, pattern)
+        yield Deleted(self / "MAIN_merged_away.seg")
+
+    monkeypatch.setattr(Path, "rglob", with_a_deleted_file)
+    with Index.open(config.index) as index:
+        stats = index.stats()
+    assert stats.articles == 10
+    assert stats.size_bytes == sum(entry.stat().st_size for entry in listed(config.index, "*") if entry.is_file())
 
 
 def messy_corpus(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
