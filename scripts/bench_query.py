@@ -2,7 +2,7 @@
 """Warm query latency: a full `searcher` search against a plain Whoosh search, in one process.
 
     python scripts/bench_query.py [--corpus bbc reuters reuters-x5] [--rounds 3] [--seed 2026]
-                                  [--keep DIR] [--profile FILE]
+                                  [--keep DIR] [--profile FILE] [--one-segment]
 
 For each corpus, both engines index it (reuters-x5 is Reuters five times over, about
 108,000 articles; --keep DIR keeps the indexes there and reuses them next time). The
@@ -17,6 +17,10 @@ the rounds.
 - searcher: `Index.search(query, limit=10, passages=2)`: ranking (the articles with
   every word first, then those with some), the top 10, two passages per hit with
   highlights, all copied into our dataclasses.
+
+With --one-segment, searcher also searches a copy of its index merged into one segment
+(Whoosh's optimize; `searcher index` on two cores writes a segment a worker), to show
+what the layout costs a search.
 
 The last table sets each figure against issue 16's targets: the p95 against plain
 Whoosh on BBC and on Reuters x5, and how the p95 grows from Reuters to Reuters x5.
@@ -34,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 
 OR, AND, OURS = "plain Whoosh, words OR-ed", "plain Whoosh, words AND-ed", "searcher, top 10 with 2 passages each"
+MERGED = "  the same, its index in one segment"
 
 
 def main() -> None:
@@ -45,6 +50,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026, help="the seed that draws the queries")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the indexes in this folder")
     parser.add_argument("--profile", type=Path, help="write a cProfile of searcher's queries (last corpus) to this file")
+    parser.add_argument("--one-segment", action="store_true",
+                        help="also search a copy of searcher's index merged into one segment")
     args = parser.parse_args()
 
     p95: dict[str, dict[str, float]] = {}
@@ -54,7 +61,8 @@ def main() -> None:
             plain_folder, searcher_folder = built(corpus, work, Path(name).stem)
             queries = benchlib.query_set(corpus, args.titles, args.short, seed=args.seed)
             profile = args.profile if number == len(args.corpus) - 1 else None
-            times = measure(plain_folder, searcher_folder, queries, args.rounds, profile)
+            merged_folder = one_segment(searcher_folder) if args.one_segment else None
+            times = measure(plain_folder, searcher_folder, queries, args.rounds, profile, merged_folder)
             print(f"{Path(name).name}: {len(queries)} queries (seed {args.seed}), median of {args.rounds} rounds each, "
                   "warm\n")
             print(table(times))
@@ -76,6 +84,29 @@ def built(corpus: Path, work: Path, name: str) -> tuple[Path, Path]:
         benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(searcher_folder),
                               "--rebuild"])
     return plain_folder, searcher_folder
+
+
+def one_segment(folder: Path) -> Path:
+    """A copy of the searcher index in `folder`, merged into one segment (made again
+    each run: the index may have been rebuilt)."""
+    from searcher import Index
+    from searcher.engine.groups import Duplicates, save_groups
+    from searcher.indexing.duplicates import THRESHOLD
+
+    merged = folder.with_name(folder.name + "-one-segment")
+    shutil.rmtree(merged, ignore_errors=True)
+    shutil.copytree(folder, merged)
+    print(f"merging a copy of {folder.name} into one segment...", file=sys.stderr)
+    with Index.open(merged) as index:
+        before = index.generation
+        with index.batch(optimize=True):
+            pass
+        # (The near-duplicate groups are an index run's to save; the articles are the same.)
+        saved = Duplicates(merged)
+        groups, days = saved.groups(before), saved.days(before)
+        save_groups(merged, groups, index.generation, days, THRESHOLD)
+        assert index.stats().segments == 1
+    return merged
 
 
 def readable(folder: Path) -> bool:
@@ -118,7 +149,7 @@ def targets(p95: dict[str, dict[str, float]]) -> str:
 
 
 def measure(plain_folder: Path, searcher_folder: Path, queries: list[str], rounds: int,
-            profile: Path | None) -> dict[str, list[float]]:
+            profile: Path | None, merged_folder: Path | None = None) -> dict[str, list[float]]:
     from whoosh import index as whoosh_index
     from whoosh import qparser
 
@@ -132,6 +163,9 @@ def measure(plain_folder: Path, searcher_folder: Path, queries: list[str], round
         engines[OR] = lambda q: benchlib.plain_search(plain, or_parser, q)
         engines[AND] = lambda q: benchlib.plain_search(plain, and_parser, q)
         engines[OURS] = lambda q: index.search(q, limit=10, passages=2)
+        merged = Index.open(merged_folder) if merged_folder is not None else None
+        if merged is not None:
+            engines[MERGED] = lambda q: merged.search(q, limit=10, passages=2)
         samples: dict[str, list[list[float]]] = {name: [[] for _ in queries] for name in engines}
         for round_number in range(rounds + 1):  # round 0 warms up
             for number, query in enumerate(queries):
@@ -140,6 +174,8 @@ def measure(plain_folder: Path, searcher_folder: Path, queries: list[str], round
                     search(query)
                     if round_number:
                         samples[name][number].append(time.perf_counter() - started)
+        if merged is not None:
+            merged.close()
         if profile:
             import cProfile
 

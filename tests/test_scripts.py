@@ -38,8 +38,10 @@ def test_bench_index_runs(tiny_corpus: Path) -> None:
 
 
 def test_bench_query_runs(tiny_corpus: Path) -> None:
-    out = run("bench_query.py", "--corpus", str(tiny_corpus), "--rounds", "1", "--titles", "20", "--short", "5")
+    out = run("bench_query.py", "--corpus", str(tiny_corpus), "--rounds", "1", "--titles", "20", "--short", "5",
+              "--one-segment")
     assert "tiny.jsonl: 25 queries" in out and "| searcher, top 10 with 2 passages each |" in out
+    assert "|   the same, its index in one segment  |" in out
 
 
 def test_bench_startup_runs(tiny_corpus: Path) -> None:
