@@ -21,7 +21,6 @@ import re
 import string
 from pathlib import Path
 
-import pytest
 from whoosh import query as wq
 
 from searcher import Index, Passage, Span
