@@ -17,6 +17,7 @@ from ..errors import IndexLockedError, SearcherError
 from ..model import Article
 from ..paths import display_path, replaced
 from .folder import shard_of
+from .groups import carry_over
 from .schema import fingerprint, to_document
 from .tokens import TEXT_TERMS
 
@@ -37,6 +38,7 @@ class Batch:
         self._ids: set[str] = set()
         self._may_replace = False
         self._committed = False  # whether commit() was called
+        self._changes = 0  # articles added and deleted (or asked to be)
 
     def __enter__(self) -> Batch:
         self._index.write_lock.acquire(self._index.config.lock_wait)
@@ -82,6 +84,7 @@ class Batch:
         if cancel:
             writer.cancel()
             return
+        generation = self._ix.latest_generation()
         try:
             # The word list just before the commit: if the commit fails, a few extra
             # words do no harm. Workers' words are known when they have finished.
@@ -112,6 +115,8 @@ class Batch:
                 writer.cancel()  # releases the write lock; nothing of this batch is committed
             raise
         self._index.written_sketches.update((article_id, (value, day)) for article_id, value, day in sketches)
+        if not self._changes and not self._clear:  # (the same articles: the same near-duplicates)
+            carry_over(self._index.path, generation, self._ix.latest_generation())
         if self._index.config.semantic is not None:
             from ..semantic.vectors import record
 
@@ -164,6 +169,7 @@ class Batch:
         An id already added in this batch is not added again ("duplicate"): Whoosh
         cannot replace a document before it is committed.
         """
+        self._changes += 1
         if article.id in self._ids:
             return "duplicate"
         self._ids.add(article.id)
@@ -178,6 +184,7 @@ class Batch:
 
     def delete(self, article_id: str) -> bool:
         """Delete the committed article with this id; True when there was one."""
+        self._changes += 1
         self._index.touched.add(article_id)
         self._index.written_sketches.pop(article_id, None)
         return self._may_replace and self._delete(article_id)

@@ -29,6 +29,16 @@ def save_groups(folder: Path, groups: list[list[str]], generation: int, days: Ma
                   separators=(",", ":"))  # (an archive of copies has most of its articles in groups)
 
 
+def carry_over(folder: Path, generation: int, new_generation: int) -> None:
+    """The groups of commit `generation` also describe `new_generation`, a commit that
+    changed no article (an optimize): say so, so that searches go on using them."""
+    data = _read(folder / FILE_NAME)
+    if data.get("generation") == generation and generation != new_generation:
+        data["generation"] = new_generation
+        with replaced(folder / FILE_NAME) as out:
+            json.dump(data, out, separators=(",", ":"))
+
+
 def saved_generation(folder: Path) -> int | None:
     """The index generation the saved groups describe (None: none saved, or unreadable)."""
     return _read(folder / FILE_NAME).get("generation")

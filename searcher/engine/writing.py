@@ -206,7 +206,33 @@ class PostingPool:
                     return
 
 
-class SegmentWriter(writing.SegmentWriter):
+class _JoiningOnOptimize:
+    """An optimizing commit (`commit(optimize=True)`) whose segments have no deleted
+    articles joins them into one (joining.join_segments, a copy: 0.4 s for BBC News'
+    two segments where Whoosh's optimize re-indexed them in 3.5 s). With deletions it is
+    Whoosh's optimize; a segment the join cannot copy leaves the segments as they are."""
+
+    _join = False
+
+    def _merge_segments(self, mergetype, optimize, merge):  # type: ignore[no-untyped-def]
+        optimize = optimize if optimize is not None else self.optimize  # type: ignore[attr-defined]
+        if optimize and not mergetype and not any(segment.has_deletions() for segment in self.segments):  # type: ignore[attr-defined]
+            self._join = True
+            return list(self.segments)  # type: ignore[attr-defined]
+        return super()._merge_segments(mergetype, optimize, merge)  # type: ignore[misc]
+
+    def _commit_toc(self, segments):  # type: ignore[no-untyped-def]
+        if self._join and len(segments) > 1:
+            from .joining import CannotJoin, join_segments
+
+            try:
+                segments = [join_segments(self.storage, self.schema, self.indexname, segments)]  # type: ignore[attr-defined]
+            except CannotJoin:
+                pass  # (the joined segment's files, left out of the commit, are deleted with the others)
+        super()._commit_toc(segments)  # type: ignore[misc]
+
+
+class SegmentWriter(_JoiningOnOptimize, writing.SegmentWriter):
     """Whoosh's segment writer with our PostingPool, reading each field's lengths
     once instead of once per posting: writing the postings looked up the field
     length of every posting's article in the length column (a seek and a read), a
@@ -451,7 +477,7 @@ def _end_with_parent() -> None:
     threading.Thread(target=wait_for_parent, name="searcher-end-with-parent", daemon=True).start()
 
 
-class ParallelWriter(MpWriter):
+class ParallelWriter(_JoiningOnOptimize, MpWriter):
     """Whoosh's multiprocessing writer, with quiet workers that really stop on cancel,
     and `before_commit(words, sketches)`, called with the workers' words and sketches
     before the commit.
