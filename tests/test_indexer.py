@@ -549,6 +549,33 @@ def test_our_segment_writer_writes_the_postings_whoosh_writes(bbc_docs: Path, tm
     assert len(postings[0]) > 10_000 and postings[0] == postings[1]
 
 
+def test_one_block_terms_written_at_once_are_the_bytes_the_postings_writer_writes(
+        bbc_docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # writing._write_terms writes a term of one block (most terms) itself; through the
+    # postings writer (WRITTEN_AT_ONCE = 0), every file of the segment is the same.
+    from whoosh import index as whoosh_index
+
+    from searcher.engine import writing
+    from searcher.engine.schema import build_schema, to_document
+    from searcher.readers import CorpusFile, read_file
+
+    articles = list(read_file(CorpusFile(bbc_docs, bbc_docs.parent, "jsonl"), Config(), lambda problem: None))[:700]
+    files = []
+    for at_once in (writing.WRITTEN_AT_ONCE, 0):
+        monkeypatch.setattr(writing, "WRITTEN_AT_ONCE", at_once)
+        monkeypatch.setattr(writing, "WAITING_TERMS", 1000)  # (written in several goes)
+        folder = tmp_path / str(at_once)
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        with writing.SegmentWriter(ix, limitmb=256) as writer:
+            for article in articles:
+                writer.add_document(**to_document(article))
+        [segment] = ix._segments()
+        parts = segment.open_compound_file(ix.storage)
+        files.append({name.split(".", 1)[1]: bytes(parts.open_file(name).read()) for name in parts.list()})
+    assert {"trm", "pst", "_stored.col"} <= files[0].keys() and files[0] == files[1]
+
+
 def _each(matcher):  # type: ignore[no-untyped-def]
     while matcher.is_active():
         yield matcher

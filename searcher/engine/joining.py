@@ -32,7 +32,7 @@ from whoosh import columns
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
 from whoosh.reading import SegmentReader
 
-from .postings import _EXTENT, _INFO_HEAD, _INFO_SIZE, _INT, _KEY_LENGTHS, _SHORT, _smallest_ints
+from .postings import _EXTENT, _INFO_HEAD, _INFO_SIZE, _INT, _SHORT, _smallest_ints, add_entries
 
 _TERM_INFO = W3TermInfo._struct  # flags, weight, df, min length byte, max length byte, max weight, min id, max id
 _LAST_ID = struct.Struct("<i")  # a block's last article number, at this offset of its statistics
@@ -98,7 +98,7 @@ def _join_terms(codec, storage, joined, schema, readers, bases) -> None:  # type
     if parts:
         entries.append((key, _write_term(postings, key, parts)))
     postings.flush()
-    _add_entries(writer._tindex, entries)
+    add_entries(writer._tindex, entries)
     writer.close()
 
 
@@ -125,22 +125,6 @@ class _Postings:
     def flush(self) -> None:
         self._file.write(b"".join(self._chunks))
         self._chunks, self._buffered = [], 0
-
-
-def _add_entries(table, entries: list[tuple[bytes, bytes]]) -> None:  # type: ignore[no-untyped-def]
-    """OrderedHashWriter.add of each (key, value), in order, in one write: the same table."""
-    position = table.dbfile.tell()
-    chunks = []
-    buckets, hashfn, positions = table.buckets, table.hashfn, table.index
-    for key, value in entries:
-        chunks += (_KEY_LENGTHS.pack(len(key), len(value)), key, value)
-        keyhash = hashfn(key)
-        buckets[keyhash & 255].append((keyhash, position))
-        positions.append(position)
-        position += _KEY_LENGTHS.size + len(key) + len(value)
-    table.dbfile.write(b"".join(chunks))
-    if entries:
-        table.lastkey = entries[-1][0]
 
 
 def _terms(reader, number: int, base: int, numbers: dict[str, int]) -> Iterator[tuple[bytes, int, bytes, Any, int]]:  # type: ignore[no-untyped-def]

@@ -53,7 +53,8 @@ _COUNT = struct.Struct("<i")
 # How Whoosh's hash tables (filedb.filetables.HashReader) and W3TermInfo are laid out.
 _SLOT = struct.Struct("!Iq")  # a slot: the key's hash, where its item is
 _KEY_LENGTHS = struct.Struct("!ii")  # an item: the lengths of its key and value, then both
-_TERM_INFO_SIZE = W3TermInfo._struct.size  # the info's fields; then its postings' offset and length, or them inlined
+_TERM_INFO = W3TermInfo._struct
+_TERM_INFO_SIZE = _TERM_INFO.size  # the info's fields; then its postings' offset and length, or them inlined
 _EXTENT = struct.Struct("!qi")
 _INFO_HEAD = b"\x80\x02(J"
 _INFO_SIZE = 30
@@ -114,7 +115,7 @@ class PackedPositions:
     @classmethod
     def pack(cls, positions: Sequence[int | array]) -> PackedPositions:
         """From each posting's positions: one (an int), or several (an array)."""
-        if all(type(one) is int for one in positions):
+        if set(map(type, positions)) == {int}:
             counts, gaps = array("I", [1]) * len(positions), array("I", positions)
         else:
             counts = array("I", [1 if type(one) is int else len(one) for one in positions])
@@ -194,53 +195,102 @@ class BlockWriter(W3PostingsWriter):
         self._ids = ids
         self._weights = weights
         self._values = values
-        found = [length for length in lengths if length]
-        self._minlength = min(found) if found else None
-        self._maxlength = max(found) if found else 0
-        self._maxweight = max(0, max(weights))
+        self._minlength, self._maxlength, self._maxweight = _statistics(weights, lengths)
 
     def _write_block(self, last: bool = False) -> None:
         postfile = self._postfile
         if not self._blockcount:
             postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        ids, weights, values = self._ids, self._weights, self._values
-        count = len(ids)
-        as_positions = bool(values) and all(type(value) is not bytes for value in values)
-        if not as_positions and any(type(value) is not bytes for value in values):
-            # (a merge brings Whoosh's encoded values among positions: all encoded)
-            values = self._values = [value if type(value) is bytes else encode_positions(value) for value in values]
-        if count >= COLUMNAR_FROM:
-            fixed = self._format.fixed_value_size()
-            if as_positions:
-                packed: object = PackedPositions.pack(values)
-            elif fixed is None or fixed < 0:  # (a value of its own for each posting)
-                packed = PackedValues.pack(values)
-            else:  # (as Whoosh's _mini_values: none, or values of one size joined)
-                packed = b"".join(values) if fixed else None
-            data = pickle.dumps((_gaps(ids), _smallest(weights), packed), 4)
-            compression = 0
-        else:
-            # Whoosh's own tuples. (Its "don't compress under 20 bytes" is dead code: a
-            # few postings zlib only makes longer, at a fifth of the writing time.)
-            if as_positions:
-                self._values = list(map(encode_positions, values))
-            gaps = (ids[0], *map(int.__sub__, ids[1:], ids[:-1])) if count > 1 else (ids[0],)
-            data = pickle.dumps((gaps, self._mini_weights(), self._mini_values()), 2)
-            compression = 0 if count < 8 else self._compression
-            if compression:
-                data = zlib.compress(data, compression)
-        info = b"".join((
-            _INFO_HEAD, _COUNT.pack(count), b"J", _COUNT.pack(ids[-1]), b"G", struct.pack(">d", self._maxweight),
-            bytes((75, compression, 75, length_to_byte(self._minlength), 75, length_to_byte(self._maxlength))),
-            b"t.",
-        ))
-        length = len(info) + len(data)
-        postfile.write(_INT.pack(-length if last else length))
-        postfile.write(info)
-        postfile.write(data)
+        postfile.write(encode_block(self._ids, self._weights, self._values, self._format.fixed_value_size(),
+                                    self._compression, self._minlength, self._maxlength, self._maxweight, last))
         self._blockcount += 1
         self._new_block()
+
+
+def _statistics(weights: array, lengths: list[int]) -> tuple[int | None, int, float]:
+    """A block's shortest and longest field length (None and 0: none) and its highest
+    weight (at least 0), as Whoosh's postings writer keeps them."""
+    found = [length for length in lengths if length]
+    return (min(found) if found else None), (max(found) if found else 0), max(0, max(weights))
+
+
+def encode_block(ids: array, weights: array, values: list, fixed: int | None, compression: int,
+                 minlength: int | None, maxlength: int, maxweight: float, last: bool) -> bytes:
+    """One block as BlockWriter writes it: its length (negative for a term's last
+    block), its statistics and its postings. `fixed` is the field format's
+    fixed_value_size(), `compression` the codec's zlib level."""
+    count = len(ids)
+    kinds = set(map(type, values))
+    as_positions = bool(values) and bytes not in kinds
+    if not as_positions and len(kinds) > 1:
+        # (a merge brings Whoosh's encoded values among positions: all encoded)
+        values = [value if type(value) is bytes else encode_positions(value) for value in values]
+    if count >= COLUMNAR_FROM:
+        if as_positions:
+            packed: object = PackedPositions.pack(values)
+        elif fixed is None or fixed < 0:  # (a value of its own for each posting)
+            packed = PackedValues.pack(values)
+        else:  # (as Whoosh's _mini_values: none, or values of one size joined)
+            packed = b"".join(values) if fixed else None
+        data = pickle.dumps((_gaps(ids), _smallest(weights), packed), 4)
+        compression = 0
+    else:
+        # Whoosh's own tuples (W3PostingsWriter._mini_ids, _mini_weights, _mini_values).
+        # (Its "don't compress under 20 bytes" is dead code: a few postings zlib only
+        # makes longer, at a fifth of the writing time.)
+        if as_positions:
+            values = list(map(encode_positions, values))
+        gaps = (ids[0], *map(int.__sub__, ids[1:], ids[:-1])) if count > 1 else (ids[0],)
+        first = weights[0]
+        mini_weights = (None if first == 1.0 else first) if all(weight == first for weight in weights) else tuple(weights)
+        mini_values = tuple(values) if fixed is None or fixed < 0 else b"".join(values) if fixed else None
+        data = pickle.dumps((gaps, mini_weights, mini_values), 2)
+        compression = 0 if count < 8 else compression
+        if compression:
+            data = zlib.compress(data, compression)
+    length = _INFO_SIZE + len(data)
+    return b"".join((
+        _INT.pack(-length if last else length),
+        _INFO_HEAD, _COUNT.pack(count), b"J", _COUNT.pack(ids[-1]), b"G", struct.pack(">d", maxweight),
+        bytes((75, compression, 75, length_to_byte(minlength), 75, length_to_byte(maxlength))),
+        b"t.", data,
+    ))
+
+
+def single_block_term(ids: array, weights: array, values: list, lengths: list[int], fixed: int | None,
+                      compression: int, position: int) -> tuple[bytes, bytes]:
+    """A term whose postings fit in one block, as BlockWriter and Whoosh's field writer
+    write it: its postings (as the postings file holds them, from `position`) and its
+    W3TermInfo. The same bytes, a fifth of the calls."""
+    minlength, maxlength, maxweight = _statistics(weights, lengths)
+    postings = WHOOSH3_HEADER_MAGIC + encode_block(ids, weights, values, fixed, compression,
+                                                   minlength, maxlength, maxweight, True)
+    info = _TERM_INFO.pack(0, sum(weights), len(ids), 0 if minlength is None else length_to_byte(minlength),
+                           length_to_byte(maxlength), maxweight, ids[0], ids[-1])
+    return postings, info + _EXTENT.pack(position, len(postings))
+
+
+def term_key(field_number: int, text: bytes) -> bytes:
+    """A term's key in a segment's terms table (W3FieldWriter.finish_term's)."""
+    return _SHORT.pack(field_number) + text
+
+
+def add_entries(table, entries: list[tuple[bytes, bytes]]) -> None:  # type: ignore[no-untyped-def]
+    """Whoosh's OrderedHashWriter.add of each (key, value), in order, in one write:
+    the same table."""
+    position = table.dbfile.tell()
+    chunks = []
+    buckets, hashfn, positions = table.buckets, table.hashfn, table.index
+    for key, value in entries:
+        chunks += (_KEY_LENGTHS.pack(len(key), len(value)), key, value)
+        keyhash = hashfn(key)
+        buckets[keyhash & 255].append((keyhash, position))
+        positions.append(position)
+        position += _KEY_LENGTHS.size + len(key) + len(value)
+    table.dbfile.write(b"".join(chunks))
+    if entries:
+        table.lastkey = entries[-1][0]
 
 
 def _gaps(ids: array) -> array:

@@ -35,7 +35,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 
 from ..errors import SearcherError
-from .postings import BLOCK_SIZE, BlockWriter
+from .postings import BLOCK_SIZE, BlockWriter, add_entries, single_block_term, term_key
 from .reading import field_lengths
 from .schema import ArticleText, SketchColumn
 from .tokens import TEXT_TERMS
@@ -308,35 +308,71 @@ class SegmentWriter(_JoiningOnOptimize, writing.SegmentWriter):
             lengths.close()
 
 
+#: Terms with up to this many postings (one block: most terms) are written by
+#: postings.single_block_term, and put in the files WAITING_TERMS at a time.
+WRITTEN_AT_ONCE = BLOCK_SIZE
+WAITING_TERMS = 4096
+
+
 def _write_terms(fieldwriter: W3FieldWriter, schema, lengths: "_Lengths", terms) -> None:  # type: ignore[no-untyped-def]
     """What FieldWriter.add_postings does, a block of postings at a time.
 
     Whoosh's add_postings makes four calls and a dozen checks for each posting; here
     each block of a term's postings is put in the postings writer's buffer at once,
     and written as postings.BlockWriter writes them: the same postings, the same
-    statistics, in blocks a search reads as arrays.
+    statistics, in blocks a search reads as arrays. A term of one block (most terms)
+    is written without the postings writer: its postings and its terms table entry
+    are made in one call, and written with those of others. The same bytes.
     """
     fieldname = None
     compression = fieldwriter._codec._compression
-    for structfile in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
+    postfile, table = fieldwriter._postfile, fieldwriter._tindex
+    for structfile in (postfile, table.dbfile):
         structfile.file = _Appending(structfile.file)
+    position = postfile.tell()
+    waiting: list[bytes] = []  # (the postings, and terms table entries, of one-block terms not yet written)
+    entries: list[tuple[bytes, bytes]] = []
+
+    def write_waiting() -> None:
+        postfile.write(b"".join(waiting))
+        add_entries(table, entries)
+        waiting.clear()
+        entries.clear()
+
     for (name, text), (docnums, weights, values) in terms:
         if name != fieldname:
             if fieldname is not None:
                 fieldwriter.finish_field()
             fieldname = name
             fieldwriter.start_field(name, schema[name])
-            fieldwriter._postwriter = BlockWriter(fieldwriter._postfile, compression)
+            fieldwriter._postwriter = BlockWriter(postfile, compression)
             field_lengths = lengths.of(name)
+            fixed = schema[name].format.fixed_value_size()
+            field_key = term_key(fieldwriter._fieldid, b"")
+        if len(docnums) <= WRITTEN_AT_ONCE:
+            postings, info = single_block_term(
+                docnums, weights, [value for value in values if value != b"" and value is not None],
+                list(map(field_lengths.__getitem__, docnums)), fixed, compression, position)
+            waiting.append(postings)
+            entries.append((field_key + text, info))
+            position += len(postings)
+            if len(waiting) == WAITING_TERMS:
+                write_waiting()
+            continue
+        if waiting:
+            write_waiting()
         fieldwriter.start_term(text)
-        postings = fieldwriter._postwriter
+        postwriter = fieldwriter._postwriter
         for start in range(0, len(docnums), BLOCK_SIZE):
             ids = docnums[start:start + BLOCK_SIZE]
-            postings.add_block(ids, weights[start:start + BLOCK_SIZE],
-                               # (Whoosh keeps no empty value; a position may be 0)
-                               [value for value in values[start:start + BLOCK_SIZE] if value != b"" and value is not None],
-                               list(map(field_lengths.__getitem__, ids)))
+            postwriter.add_block(ids, weights[start:start + BLOCK_SIZE],
+                                 # (Whoosh keeps no empty value; a position may be 0)
+                                 [value for value in values[start:start + BLOCK_SIZE] if value != b"" and value is not None],
+                                 list(map(field_lengths.__getitem__, ids)))
         fieldwriter.finish_term()  # (writes the last block)
+        position = postfile.tell()
+    if waiting:
+        write_waiting()
     if fieldname is not None:
         fieldwriter.finish_field()
 
