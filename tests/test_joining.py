@@ -154,3 +154,28 @@ def test_joining_refuses_what_it_cannot_copy(bbc_index: Path) -> None:
         with pytest.raises(ValueError):
             joining.join_segments(whoosh_index.storage, whoosh_index.schema, whoosh_index.indexname,
                                   whoosh_index._segments()[:1])
+
+
+def test_segments_the_join_cannot_copy_stay_as_they_are(bbc_docs: Path, tmp_path: Path) -> None:
+    # A segment written by Whoosh's own writer has Whoosh's blocks: the optimizing
+    # commit keeps both segments, every article is found, no file of the join is left.
+    from whoosh.writing import SegmentWriter as WhooshWriter
+
+    from searcher import Article
+    from searcher.engine.schema import to_document
+
+    records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()[:200]]
+    articles = [Article(id=r["id"], title=r["title"], body=r["body"]) for r in records]
+    with Index.create(tmp_path / "ix") as index:
+        index.add(articles[:100])
+        with WhooshWriter(index._ix) as writer:
+            for article in articles[100:]:
+                writer.add_document(**to_document(article))
+        assert index.stats().segments == 2
+        files = {path.name for path in (tmp_path / "ix").iterdir()}
+        with index.batch(optimize=True):
+            pass
+        assert index.stats().segments == 2 and len(index) == 200
+        assert {path.name for path in (tmp_path / "ix").iterdir()} - files <= {"_MAIN_3.toc"}
+        for article in articles[::20]:
+            assert [hit.id for hit in index.search(article.title, limit=1)] == [article.id]

@@ -88,15 +88,22 @@ def _join_terms(codec, storage, joined, schema, readers, bases) -> None:  # type
                for number, (reader, base) in enumerate(zip(readers, bases))]
     postings = _Postings(writer._postfile)
     entries: list[tuple[bytes, bytes]] = []
-    key, parts = None, []
-    for item in merge(*sources):
-        if item[0] != key:
-            if parts:
-                entries.append((key, _write_term(postings, key, parts)))
-            key, parts = item[0], []
-        parts.append(item)
-    if parts:
-        entries.append((key, _write_term(postings, key, parts)))
+    key, parts = b"", []
+    try:
+        for item in merge(*sources):
+            if item[0] != key:
+                if item[0] < key:  # (a segment whose fields are numbered in another order)
+                    raise CannotJoin(f"the terms of a segment are not in the order of the others at {key!r}")
+                if parts:
+                    entries.append((key, _write_term(postings, key, parts)))
+                key, parts = item[0], []
+            parts.append(item)
+        if parts:
+            entries.append((key, _write_term(postings, key, parts)))
+    except CannotJoin:
+        writer._tindex.dbfile.close()
+        writer._postfile.close()
+        raise
     postings.flush()
     add_entries(writer._tindex, entries)
     writer.close()
