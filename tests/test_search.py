@@ -388,6 +388,43 @@ def test_wildcards_match_words_as_written_not_stems(bbc_index: Path) -> None:
         assert list(index.search("zqxw*")) == []
 
 
+def test_a_wildcard_matches_the_words_a_scan_of_them_all_matches(bbc_index: Path) -> None:
+    # _matching_words looks only at the words that start as the pattern does.
+    from whoosh import query as wq
+
+    from searcher.search.query import _matching_words
+
+    with Index.open(bbc_index) as index:
+        words = index.word_list.words()
+        patterns = ["univers?ty", "un?vers*", "*ies", "?ol*", "colo?r", "organi?ation*", "g*s", "a?", "zz?", "w?ll"]
+        patterns += [word[:n] + "?" + word[n + 1:] for word in words[::400] for n in (1, len(word) // 2)]
+        for text in patterns:
+            pattern = re.compile(re.escape(text).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
+            assert _matching_words(wq.Wildcard("body", text), words) == [w for w in words if pattern.match(w)], text
+        assert len(_matching_words(wq.Wildcard("body", "*ies"), words)) > 100
+
+
+def test_a_question_mark_ending_a_word_ends_a_question(bbc_index: Path, bbc_docs: Path) -> None:
+    # Whoosh's parser made "labour?" a wildcard of "labour" and one more letter: no
+    # article at all, and "what next for labour?" had none with every word.
+    def shown(results):  # type: ignore[no-untyped-def]
+        return results.total, results.every_word, [(hit.id, hit.score, hit.passages) for hit in results]
+
+    with Index.open(bbc_index) as index:
+        assert index.search("labour?").total == index.search("labour").total > 200
+        asked = index.search("what next for labour?")
+        assert asked.every_word > 10 and shown(asked) == shown(index.search("what next for labour"))
+        assert shown(index.search("WHAT NEXT FOR LABOUR?")) == shown(index.search("WHAT NEXT FOR LABOUR"))
+        assert index.search('"no gain?"').total == index.search('"no gain"').total == 1
+        # Inside a word, ? is still one letter.
+        assert index.search("colo?r").total == index.search("colour").total > 10
+        titles = [json.loads(line)["title"] for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
+        questions = [title for title in titles if title.endswith("?")]
+        assert len(questions) == 16
+        for title in questions:
+            assert index.search(title, limit=10)[0].title.text == title, title
+
+
 def test_field_names_in_any_case(news: Index) -> None:
     assert sorted(ids(news.search("Title:idlib"))) == sorted(ids(news.search("title:idlib"))) == ["n1", "n2"]
     assert sorted(ids(news.search("DATE:2016-11"))) == ["n1", "n4"]

@@ -41,7 +41,8 @@ Query syntax:
   Idlib OR Aleppo         AND, OR, NOT and (parentheses); -word excludes
                           (in a query all in capitals with several long
                           words, as pasted from a headline, they are words)
-  refug*  un?vers*        wildcards, on words as written
+  refug*  un?vers*        wildcards, on words as written (a ? that ends
+                          a word ends a question: labour? is labour)
   Idleb~  Idleb~2         a fuzzy word (1 or 2 letters off)
   date:2016-11            a year, month or day; a range with
                           date:2016-11-01..2016-12-31 (or date:2016..)

@@ -7,7 +7,8 @@ The syntax (also in the README and `searcher --help`):
     title:Aleppo            a word in one field: title, caption, body, dateline (or place),
                             source, category, credit, author, language, id
     Idlib OR Aleppo         AND, OR, NOT and parentheses; -word excludes a word
-    refug*  un?vers*        wildcards, matched against words as written
+    refug*  un?vers*        wildcards, matched against words as written (a ? ending a
+                            word ends a question: "labour?" is "labour")
     Idleb~  Idleb~2         a fuzzy word (1 or 2 edits)
     date:2016-11            a day, month or year; date:2016-11-01..2016-12-31 a range
                             (either end may be left out: date:2016-11..)
@@ -88,6 +89,9 @@ _PLUS = re.compile(r"(?:^|(?<=[\s(]))\+(?=\S)")
 _MINUS = re.compile(r"(?:^|(?<=[\s(]))-(?=\S)")  # (PlusMinusPlugin's, as the parser is given it)
 _QUOTED = re.compile(r'"[^"]*"?')
 _PATTERN_MARKS = re.compile(r"[*?~]")
+# Question marks after a word's last letter or digit, before a space, the end or
+# closing punctuation ("labour?", "why?)", "really??"); "colo?r" keeps its wildcard.
+_QUESTION_MARK = re.compile(r"(?<=\w)\?+(?=$|[\s\"'”’)\]},.;:!])")
 # field:value where field starts with a letter (times such as 10:30 are not fields);
 # a field with nothing after it is caught too.
 _FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(+\-]))([^\W\d_][\w]*):(?=[^\s)]|\s|\)|$)')
@@ -185,6 +189,9 @@ class QueryBuilder:
         return prepared
 
     def _parsed(self, text: str) -> PreparedQuery:
+        # A question mark after a word is the end of a question ("what next for
+        # labour?"), not Whoosh's one-character wildcard, which found no "labour" at all.
+        text = _QUESTION_MARK.sub("", text)
         prepared = self._prepare(text)
         query, fallback, every = prepared.query, prepared.fallback, prepared.every
         expansions: list = []
@@ -565,12 +572,15 @@ def has_patterns(query: wq.Query) -> bool:
 
 
 def _matching_words(query: wq.Query, words: Sequence[str]) -> list[str]:
+    """The words of `words` (sorted) that `query`, a Prefix or a Wildcard, matches:
+    among those that start with its letters before the first * or ?, not all of them."""
+    head = query.text if isinstance(query, wq.Prefix) else re.split(r"[*?]", query.text, maxsplit=1)[0]
+    start = bisect.bisect_left(words, head)
+    end = bisect.bisect_left(words, head + "\uffff") if head else len(words)
     if isinstance(query, wq.Prefix):
-        start = bisect.bisect_left(words, query.text)
-        end = bisect.bisect_left(words, query.text + "\uffff")
         return list(words[start:end])
     pattern = re.compile(re.escape(query.text).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
-    return [word for word in words if pattern.match(word)]
+    return [word for word in words[start:end] if pattern.match(word)]
 
 
 def _any_of(fieldname: str, terms: list[str], boost: float) -> wq.Query:
