@@ -193,6 +193,26 @@ def test_colons_that_are_not_fields(news: Index) -> None:
     results = news.search("Idlib: aid")
     assert results.matched == "tiered" and results.every_word == 1 and ids(results)[0] == "n2"
     assert ids(news.search("Idlib: aid", all_words=True)) == ["n2"]
+    # A word that is no field's name, nor near one, is a word: "Idlib:aid" as "Idlib aid".
+    assert ids(news.search("Idlib:aid")) == ids(news.search("Idlib aid"))
+    for slip, meant in (("titel", "title"), ("lang", "language"), ("sorce", "source"), ("datline", "dateline")):
+        with pytest.raises(QueryError, match=f"unknown field '{slip}'") as caught:
+            news.search(f"refugees {slip}:Idlib")
+        assert caught.value.hint.startswith(f"did you mean {meant}?")
+
+
+def test_every_bbc_title_as_typed_finds_its_article(bbc_index: Path, bbc_docs: Path) -> None:
+    # As typed and in lower case: "TV presenter Deeley drops CD:UK" was an unknown
+    # field 'CD'; titles ending in "?" a wildcard (see above).
+    records = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
+    missed = []
+    with Index.open(bbc_index) as index:
+        for record in records:
+            for text in (record["title"], record["title"].lower()):
+                results = index.search(text, limit=10, passages=0)
+                if not any(record["id"] == hit.id or record["id"] in hit.duplicates for hit in results):
+                    missed.append(text)
+    assert missed == [] and len(records) == 2225
 
 
 # -- ranking -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ are words too. "EU OR NATO" keeps its operator.
 from __future__ import annotations
 
 import bisect
+import difflib
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, Literal, Mapping, Sequence
@@ -276,6 +277,15 @@ class QueryBuilder:
             _raise_parse_errors(parsed)
         return parsed
 
+    def _field_meant(self, name: str) -> str | None:
+        """The known field an unknown `name` is most likely a slip for ("titel",
+        "lang"), or None: then it is a word, not a field."""
+        close = difflib.get_close_matches(name, sorted(self.known_fields), n=1, cutoff=0.75)
+        if close:
+            return close[0]
+        started = [field for field in sorted(self.known_fields) if len(name) >= 3 and field.startswith(name)]
+        return started[0] if started else None
+
     def _parse_plain(self, text: str, shouted: bool) -> wq.Query | None:
         """What Whoosh's parser makes of plain words (no syntax at all), without it; None
         for any other query.
@@ -310,7 +320,9 @@ class QueryBuilder:
     def _normalize_fields(self, text: str) -> str:
         """`text` with field names in lower case ("Title:" is "title:").
 
-        An unknown field, or a field with nothing after it, is a QueryError.
+        A field with nothing after it is a QueryError, and so is an unknown field whose
+        name is near a known one ("titel:Idlib"). Another word before a colon is a
+        word: "Syria: war", "CD:UK" (a TV show), "https://www.bbc.co.uk".
         """
         unquoted = _QUOTED.sub(lambda m: " " * len(m.group()), text)
         for match in _FIELD_PREFIX.finditer(unquoted):
@@ -320,8 +332,13 @@ class QueryBuilder:
             if name.lower() not in self.known_fields:
                 if empty:
                     continue  # "Syria: war" is words, not a field
+                meant = self._field_meant(name.lower())
+                if meant is None:  # (a word, the colon between words)
+                    text = text[:match.end(1)] + " " + text[match.end(1) + 1:]
+                    continue
                 known = ", ".join(sorted(set(QUERY_FIELDS)))
-                raise QueryError(f"unknown field {name!r}", match.start(1), hint=f"fields: {known}")
+                raise QueryError(f"unknown field {name!r}", match.start(1),
+                                 hint=f"did you mean {meant}? fields: {known}")
             if empty:
                 raise QueryError(f"nothing to search for after {name}:", match.start(1),
                                  hint=f"write {name.lower()}:word or {name.lower()}:\"some words\"")
