@@ -478,6 +478,20 @@ def test_all_capitals_are_words_not_operators(news: Index) -> None:
     assert ids(shouted) == ids(news.search("refugees from aleppo not watching idlib"))
 
 
+def test_a_pasted_wire_headline_finds_its_story(reuters) -> None:  # type: ignore[no-untyped-def]
+    # Headlines in capitals with few long words, whose NOT excluded the story's own
+    # word, and a source after a dash, which excluded "agency".
+    for headline, story in (("HAWKE CONFIRMS HE WILL NOT CALL SNAP POLL", "11785"),
+                            ("TEXACO <QTX> NOT REQUIRED TO POST BOND", "16333"),
+                            ("JAPAN ECONOMY MAY START BOTTOMING OUT SOON -AGENCY", "8671"),
+                            ("EXPORT BONUS WHEAT FOR JORDAN --USDA", "15916")):
+        assert reuters.search(headline, limit=1)[0].id == story, headline
+    # Short queries in capitals keep their operators.
+    assert reuters.search("OPEC NOT SAUDI").total == reuters.search("opec NOT saudi").total
+    assert reuters.search("COFFEE -BRAZIL").total == reuters.search("coffee -brazil").total < \
+        reuters.search("coffee").total
+
+
 def test_any_word_fallback_still_ranks_by_the_words_that_exist(bbc_index: Path) -> None:
     with Index.open(bbc_index) as index:
         alone = index.search("asylum", limit=3, passages=0)

@@ -25,9 +25,10 @@ filters such as `date:` or `category:`, and excluded words, stay as they are; an
 explicit AND, +word or a phrase in quotes makes the whole query match as written.
 Phrases, fields and exclusions keep their stop words.
 
-A query written all in capitals with several long words ("BORDER DISPUTE ISRAEL AND
-SYRIA", as pasted from a headline or a TIME topic) is plain words: its AND, OR and NOT
-are words too. "EU OR NATO" keeps its operator.
+A query written all in capitals with several long words, or many words ("BORDER DISPUTE
+ISRAEL AND SYRIA", as pasted from a headline or a TIME topic), is plain words: its AND,
+OR and NOT are words too, and -word and +word are words ("... SOON -AGENCY", a wire's
+source). "EU OR NATO" keeps its operator.
 """
 
 from __future__ import annotations
@@ -88,8 +89,11 @@ _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"
 _REQUIRING_OPERATORS = re.compile(r"\b(?:AND|ANDNOT|ANDMAYBE)\b")
 _PLUS = re.compile(r"(?:^|(?<=[\s(]))\+(?=\S)")
 _MINUS = re.compile(r"(?:^|(?<=[\s(]))-(?=\S)")  # (PlusMinusPlugin's, as the parser is given it)
+_SIGNS = re.compile(r"(?:^|(?<=\s))[-+]+(?=\S)")  # (-word and +word, "--USDA" too)
 _QUOTED = re.compile(r'"[^"]*"?')
 _PATTERN_MARKS = re.compile(r"[*?~]")
+#: A query in capitals of this many words is pasted text (see _is_shouted).
+SHOUTED_WORDS = 6
 # Question marks after a word's last letter or digit, before a space, the end or
 # closing punctuation ("labour?", "why?)", "really??"); "colo?r" keeps its wildcard.
 _QUESTION_MARK = re.compile(r"(?<=\w)\?+(?=$|[\s\"'”’)\]},.;:!])")
@@ -221,7 +225,9 @@ class QueryBuilder:
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
         shouted = _is_shouted(text)
         if shouted:
-            text = text.replace("(", " ").replace(")", " ")  # pasted text: "THE BAATH (RENAISSANCE) PARTY"
+            # Pasted text: "THE BAATH (RENAISSANCE) PARTY", and a wire's source after a dash
+            # ("JAPAN ECONOMY MAY START BOTTOMING OUT SOON -AGENCY") is a word, not excluded.
+            text = _SIGNS.sub(" ", text.replace("(", " ").replace(")", " "))
         parsed = self._parse(text, shouted)
         if isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
@@ -527,12 +533,13 @@ def _marked(query: wq.Query, word: str) -> wq.Query:
 
 
 def _is_shouted(text: str) -> bool:
-    """A query all in capitals with several long words: pasted natural language, such as
-    "BORDER DISPUTE ISRAEL AND SYRIA", whose AND/OR/NOT are words. "EU OR NATO" is not."""
+    """A query all in capitals with several long words, or many words: pasted natural
+    language, such as "BORDER DISPUTE ISRAEL AND SYRIA" or "HAWKE CONFIRMS HE WILL NOT
+    CALL SNAP POLL", whose AND/OR/NOT are words. "EU OR NATO" is not."""
     if any(ch.islower() for ch in text):
         return False
-    long_words = [word for word in re.findall(r"\w+", text) if len(word) >= 5]
-    return len(long_words) >= 3
+    words = re.findall(r"\w+", text)
+    return sum(len(word) >= 5 for word in words) >= 3 or len(words) >= SHOUTED_WORDS
 
 
 def _query_fields(query: wq.Query) -> set[str]:
