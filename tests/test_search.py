@@ -436,6 +436,10 @@ def test_a_question_mark_ending_a_word_ends_a_question(bbc_index: Path, bbc_docs
         assert asked.every_word > 10 and shown(asked) == shown(index.search("what next for labour"))
         assert shown(index.search("WHAT NEXT FOR LABOUR?")) == shown(index.search("WHAT NEXT FOR LABOUR"))
         assert index.search('"no gain?"').total == index.search('"no gain"').total == 1
+        # An error's position is in the query as typed.
+        with pytest.raises(QueryError) as caught:
+            index.search("what? why? who? titel:x")
+        assert caught.value.position == 16
         # Inside a word, ? is still one letter.
         assert index.search("colo?r").total == index.search("colour").total > 10
         titles = [json.loads(line)["title"] for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
@@ -480,16 +484,21 @@ def test_all_capitals_are_words_not_operators(news: Index) -> None:
 
 def test_a_pasted_wire_headline_finds_its_story(reuters) -> None:  # type: ignore[no-untyped-def]
     # Headlines in capitals with few long words, whose NOT excluded the story's own
-    # word, and a source after a dash, which excluded "agency".
+    # word, a source after a dash, which excluded "agency", and a hyphen after a bracket.
     for headline, story in (("HAWKE CONFIRMS HE WILL NOT CALL SNAP POLL", "11785"),
                             ("TEXACO <QTX> NOT REQUIRED TO POST BOND", "16333"),
                             ("JAPAN ECONOMY MAY START BOTTOMING OUT SOON -AGENCY", "8671"),
-                            ("EXPORT BONUS WHEAT FOR JORDAN --USDA", "15916")):
+                            ("EXPORT BONUS WHEAT FOR JORDAN --USDA", "15916"),
+                            ("(CORRECTED)-BANKERS TRUST NEW YORK <BT> PAYOUT", "6739")):
         assert reuters.search(headline, limit=1)[0].id == story, headline
-    # Short queries in capitals keep their operators.
-    assert reuters.search("OPEC NOT SAUDI").total == reuters.search("opec NOT saudi").total
-    assert reuters.search("COFFEE -BRAZIL").total == reuters.search("coffee -brazil").total < \
-        reuters.search("coffee").total
+    # Queries in capitals keep their operators: short ones, operators not counted as
+    # words, and several -words or one that is not a headline's last words.
+    for typed in ("OPEC NOT SAUDI", "COFFEE -BRAZIL", "SYRIAN REFUGEES -IDLIB", "NATO OR EU NOT USA NOT UK",
+                  "OPEC OIL OUTPUT -IRAN -IRAQ -KUWAIT", "OIL PRICES -OPEC RISE IN NEW YORK TRADING"):
+        assert [(hit.id, hit.score) for hit in reuters.search(typed, limit=20)] == \
+            [(hit.id, hit.score) for hit in reuters.search(typed.lower().replace(" or ", " OR ").replace(" not ", " NOT "),
+                                                           limit=20)], typed
+    assert reuters.search("COFFEE -BRAZIL").total < reuters.search("coffee").total
 
 
 def test_any_word_fallback_still_ranks_by_the_words_that_exist(bbc_index: Path) -> None:

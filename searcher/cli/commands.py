@@ -40,7 +40,8 @@ Query syntax:
                           dateline (or place), source, category, credit, author, language, id
   Idlib OR Aleppo         AND, OR, NOT and (parentheses); -word excludes
                           (in a query all in capitals with several long
-                          words, as pasted from a headline, they are words)
+                          words or six words, as pasted from a headline,
+                          they are words, and so is its source: ... -AGENCY)
   refug*  un?vers*        wildcards, on words as written (a ? that ends
                           a word ends a question: labour? is labour)
   Idleb~  Idleb~2         a fuzzy word (1 or 2 letters off)

@@ -27,8 +27,8 @@ Phrases, fields and exclusions keep their stop words.
 
 A query written all in capitals with several long words, or many words ("BORDER DISPUTE
 ISRAEL AND SYRIA", as pasted from a headline or a TIME topic), is plain words: its AND,
-OR and NOT are words too, and -word and +word are words ("... SOON -AGENCY", a wire's
-source). "EU OR NATO" keeps its operator.
+OR and NOT are words too, and so is a wire's source after a dash ("... SOON -AGENCY").
+"EU OR NATO" keeps its operator.
 """
 
 from __future__ import annotations
@@ -90,6 +90,8 @@ _REQUIRING_OPERATORS = re.compile(r"\b(?:AND|ANDNOT|ANDMAYBE)\b")
 _PLUS = re.compile(r"(?:^|(?<=[\s(]))\+(?=\S)")
 _MINUS = re.compile(r"(?:^|(?<=[\s(]))-(?=\S)")  # (PlusMinusPlugin's, as the parser is given it)
 _SIGNS = re.compile(r"(?:^|(?<=\s))[-+]+(?=\S)")  # (-word and +word, "--USDA" too)
+_WORD = re.compile(r"\S+")
+_AFTER_BRACKET = re.compile(r"(?<=\))-+")
 _QUOTED = re.compile(r'"[^"]*"?')
 _PATTERN_MARKS = re.compile(r"[*?~]")
 #: A query in capitals of this many words is pasted text (see _is_shouted).
@@ -196,7 +198,8 @@ class QueryBuilder:
     def _parsed(self, text: str) -> PreparedQuery:
         # A question mark after a word is the end of a question ("what next for
         # labour?"), not Whoosh's one-character wildcard, which found no "labour" at all.
-        text = _QUESTION_MARK.sub("", text)
+        # (As spaces: an error's position is still the one in the text as typed.)
+        text = _QUESTION_MARK.sub(lambda mark: " " * len(mark.group()), text)
         prepared = self._prepare(text)
         query, fallback, every = prepared.query, prepared.fallback, prepared.every
         expansions: list = []
@@ -227,7 +230,9 @@ class QueryBuilder:
         if shouted:
             # Pasted text: "THE BAATH (RENAISSANCE) PARTY", and a wire's source after a dash
             # ("JAPAN ECONOMY MAY START BOTTOMING OUT SOON -AGENCY") is a word, not excluded.
-            text = _SIGNS.sub(" ", text.replace("(", " ").replace(")", " "))
+            # ("(CORRECTED)-BANKERS TRUST": a hyphen after the bracket, not an exclusion.)
+            text = _AFTER_BRACKET.sub(lambda dashes: " " * len(dashes.group()), text)
+            text = _without_source_dash(text.replace("(", " ").replace(")", " "))
         parsed = self._parse(text, shouted)
         if isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
@@ -538,8 +543,24 @@ def _is_shouted(text: str) -> bool:
     CALL SNAP POLL", whose AND/OR/NOT are words. "EU OR NATO" is not."""
     if any(ch.islower() for ch in text):
         return False
-    words = re.findall(r"\w+", text)
+    words = [word for word in re.findall(r"\w+", text) if word not in _OPERATOR_WORDS]
     return sum(len(word) >= 5 for word in words) >= 3 or len(words) >= SHOUTED_WORDS
+
+
+def _without_source_dash(text: str) -> str:
+    """A pasted headline with its source after a dash made a word: the one -word of a
+    headline of six words or more, among its last two ("... SOON -AGENCY", "... --USDA",
+    "... -MINISTRY SOURCES"). Other signs stay operators: "SYRIAN REFUGEES -IDLIB",
+    "OPEC OIL OUTPUT -IRAN -IRAQ"."""
+    signs = list(_SIGNS.finditer(text))
+    if len(signs) != 1 or text[signs[0].start()] != "-":
+        return text
+    sign = signs[0]
+    before = len(_WORD.findall(text[:sign.start()]))
+    after = len(_WORD.findall(text[sign.end():]))
+    if after > 2 or before + after < SHOUTED_WORDS:
+        return text
+    return text[:sign.start()] + " " * (sign.end() - sign.start()) + text[sign.end():]
 
 
 def _query_fields(query: wq.Query) -> set[str]:
