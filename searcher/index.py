@@ -158,12 +158,15 @@ class Index:
 
         `workers` > 1 analyses and writes in that many processes. `clear` removes every
         article already in the index when the batch commits; `optimize` merges the
-        index's segments, dropping what deleted and replaced articles left behind.
+        index's segments, dropping what deleted and replaced articles left behind
+        (segments without them are joined by copying, engine/joining.py; a segment the
+        join can't copy, one written by Whoosh's own writer, is left as it is).
         """
         if self.shards is not None:  # (the workers shared out: every shard writes at once)
             share = max(1, workers // len(self.shards))
             return ShardedBatch(self.write_lock, self.config.lock_wait,  # type: ignore[return-value]
-                                [shard.batch(workers=share, clear=clear, optimize=optimize) for shard in self.shards])
+                                [shard.batch(workers=share, clear=clear, optimize=optimize) for shard in self.shards],
+                                self.path)
         return Batch(self, self._ix, workers=workers, clear=clear, optimize=optimize)
 
     def add(self, articles: Iterable[Article]) -> IndexReport:

@@ -179,3 +179,19 @@ def test_segments_the_join_cannot_copy_stay_as_they_are(bbc_docs: Path, tmp_path
         assert {path.name for path in (tmp_path / "ix").iterdir()} - files <= {"_MAIN_3.toc"}
         for article in articles[::20]:
             assert [hit.id for hit in index.search(article.title, limit=1)] == [article.id]
+
+
+def test_an_optimize_of_a_sharded_index_keeps_its_near_duplicate_groups(bbc_docs: Path, tmp_path: Path) -> None:
+    # The groups are the whole index's (in its folder, at the sum of the shards'
+    # generations): an optimize of every shard changes no article, and no group.
+    config = Config(index=tmp_path / "sharded", workers=2)
+    update_index(config, [bbc_docs], shards=2)
+    with Index.open(config.index, config) as index:
+        ids = [json.loads(line)["id"] for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
+        groups = {article_id: index.duplicates_of(article_id) for article_id in ids}
+        generation = index.generation
+        with index.batch(optimize=True):
+            pass
+        assert index.generation > generation
+        assert {article_id: index.duplicates_of(article_id) for article_id in ids} == groups
+        assert sum(1 for found in groups.values() if found) > 20
