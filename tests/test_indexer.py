@@ -559,11 +559,12 @@ def test_one_block_terms_written_at_once_are_the_bytes_the_postings_writer_write
     from searcher.engine.schema import build_schema, to_document
     from searcher.readers import CorpusFile, read_file
 
-    articles = list(read_file(CorpusFile(bbc_docs, bbc_docs.parent, "jsonl"), Config(), lambda problem: None))[:700]
+    # (1,200 articles: some terms have more postings than a block, written between others)
+    articles = list(read_file(CorpusFile(bbc_docs, bbc_docs.parent, "jsonl"), Config(), lambda problem: None))[:1200]
     files = []
     for at_once in (writing.WRITTEN_AT_ONCE, 0):
         monkeypatch.setattr(writing, "WRITTEN_AT_ONCE", at_once)
-        monkeypatch.setattr(writing, "WAITING_TERMS", 1000)  # (written in several goes)
+        monkeypatch.setattr(writing, "WAITING_TERMS", 37)  # (written in many goes)
         folder = tmp_path / str(at_once)
         folder.mkdir()
         ix = whoosh_index.create_in(str(folder), build_schema())
@@ -571,6 +572,8 @@ def test_one_block_terms_written_at_once_are_the_bytes_the_postings_writer_write
             for article in articles:
                 writer.add_document(**to_document(article))
         [segment] = ix._segments()
+        with ix.reader() as reader:
+            assert max(reader.doc_frequency("body", text) for text in reader.lexicon("body")) > writing.BLOCK_SIZE
         parts = segment.open_compound_file(ix.storage)
         files.append({name.split(".", 1)[1]: bytes(parts.open_file(name).read()) for name in parts.list()})
     assert {"trm", "pst", "_stored.col"} <= files[0].keys() and files[0] == files[1]

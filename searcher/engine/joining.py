@@ -14,8 +14,10 @@ numbering is the one a search of the segments in that order already uses, so not
 that keeps article numbers (the near-duplicate groups, the semantic vectors' windows)
 changes either.
 
-It joins what `postings.BlockWriter` wrote, without deletions (the segments of a run);
-for anything else it raises `CannotJoin`, and the caller keeps the segments as they are.
+It joins what `postings.BlockWriter` wrote (never inlined postings: Whoosh's codec
+inlines none at its limit of 1), without deletions or term vectors, and copies the
+schema's columns; for anything else it raises `CannotJoin`, and the caller keeps the
+segments as they are.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ _NO_ID = 0xFFFFFFFF
 
 
 class CannotJoin(Exception):
-    """The segments hold something the join does not copy (deletions, postings written
-    by Whoosh's own writer, inlined postings of a term in several segments)."""
+    """The segments hold something the join does not copy (deletions, term vectors,
+    postings written by Whoosh's own writer or inlined)."""
 
 
 def join_segments(storage, schema, indexname: str, segments: Sequence[Any]):  # type: ignore[no-untyped-def]
@@ -55,6 +57,8 @@ def join_segments(storage, schema, indexname: str, segments: Sequence[Any]):  # 
         raise ValueError("joining needs two segments or more")
     if any(segment.has_deletions() for segment in segments):
         raise CannotJoin("a segment has deleted articles")
+    if any(field.vector for _, field in schema.items()):
+        raise CannotJoin("the schema has term vectors")
     codec = segments[0].codec()
     joined = codec.new_segment(storage, indexname)
     readers = [SegmentReader(storage, schema, segment) for segment in segments]
@@ -149,16 +153,14 @@ def _terms(reader, number: int, base: int, numbers: dict[str, int]) -> Iterator[
 
 def _write_term(postings: _Postings, key: bytes, parts) -> bytes:  # type: ignore[no-untyped-def]
     """Write one term's postings; return its info."""
+    if any(info[0] for _, _, info, _, _ in parts):  # (W3TermInfo's flags: inlined postings)
+        raise CannotJoin(f"inlined postings of {key!r}")
     if len(parts) == 1:
         _, _, info, postfile, base = parts[0]
-        if info[0]:  # (W3TermInfo's flags: inlined postings, pickled after the info)
-            return _inlined(info, base) if base else info
         if not base:  # (as they are)
             offset, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
             return info[:_TERM_INFO.size] + _EXTENT.pack(postings.write(postfile.get(offset, length)), length)
     infos = [_TERM_INFO.unpack_from(info) for _, _, info, _, _ in parts]
-    if any(flags for flags, *_ in infos):
-        raise CannotJoin(f"inlined postings of {key!r} in several segments")
     chunks = [WHOOSH3_HEADER_MAGIC]
     for index, (_, _, info, postfile, base) in enumerate(parts):
         offset, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
@@ -187,15 +189,6 @@ def _joined_info(infos: list[tuple], bases: list[int]) -> bytes:
         infos[0][6] + bases[0] if infos[0][6] != _NO_ID else _NO_ID,
         infos[-1][7] + bases[-1] if infos[-1][7] != _NO_ID else _NO_ID,
     )
-
-
-def _inlined(info: bytes, base: int) -> bytes:
-    """An info with inlined postings, its article numbers moved up by `base`."""
-    fields = list(_TERM_INFO.unpack_from(info))
-    fields[6] += base
-    fields[7] += base
-    ids, weights, values = pickle.loads(info[_TERM_INFO.size:])
-    return _TERM_INFO.pack(*fields) + pickle.dumps((tuple(i + base for i in ids), weights, values), 2)
 
 
 def _blocks(data: bytes, base: int, last: bool) -> Iterator[bytes]:
