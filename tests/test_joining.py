@@ -14,7 +14,7 @@ import pytest
 
 from searcher import Index
 from searcher.config import Config
-from searcher.engine import joining
+from searcher.engine import joining, postings
 from searcher.indexing.update import update_index
 
 from .conftest import require_data
@@ -97,20 +97,20 @@ def test_every_kind_of_block_keeps_its_postings_when_moved(bbc_index: Path) -> N
         kinds = set()
         try:
             for _, info in list(reader._terms._tindex.items())[::7]:
-                offset, length = joining._EXTENT.unpack_from(info, joining._TERM_INFO.size)
+                offset, length = postings._EXTENT.unpack_from(info, postings._TERM_INFO.size)
                 data = reader._terms._postfile.get(offset, length)
                 for block in joining._blocks(data, 0, True):
                     if len(block) <= 4:
                         continue
                     for base in (1, 300, 70_000):
                         moved = joining._moved(block, base)
-                        compressed = block[joining._COMPRESSED_AT]
+                        compressed = block[postings._COMPRESSED_AT]
                         gaps, weights, values = _unpickled(block, compressed)
                         moved_gaps, moved_weights, moved_values = _unpickled(moved, compressed)
                         assert list(moved_gaps) == [gaps[0] + base, *gaps[1:]]
                         assert (moved_weights, _values(moved_values)) == (weights, _values(values))
-                        last = joining._LAST_ID.unpack_from(block, joining._LAST_ID_AT)[0]
-                        assert joining._LAST_ID.unpack_from(moved, joining._LAST_ID_AT)[0] == last + base
+                        last = postings._COUNT.unpack_from(block, postings._LAST_ID_AT)[0]
+                        assert postings._COUNT.unpack_from(moved, postings._LAST_ID_AT)[0] == last + base
                         kinds.add((type(gaps).__name__, bool(compressed)))
         finally:
             reader.close()
@@ -120,7 +120,7 @@ def test_every_kind_of_block_keeps_its_postings_when_moved(bbc_index: Path) -> N
 def _unpickled(block: bytes, compressed: int):  # type: ignore[no-untyped-def]
     import zlib
 
-    data = block[joining._INFO_SIZE:]
+    data = block[postings._INFO_SIZE:]
     return pickle.loads(zlib.decompress(data) if compressed else data)
 
 

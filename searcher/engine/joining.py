@@ -23,7 +23,6 @@ segments as they are.
 from __future__ import annotations
 
 import pickle
-import struct
 import zlib
 from array import array
 from functools import partial
@@ -31,17 +30,13 @@ from heapq import merge
 from typing import Any, Iterator, Sequence
 
 from whoosh import columns
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.reading import SegmentReader
 
-from .postings import _EXTENT, _INFO_HEAD, _INFO_SIZE, _INT, _SHORT, _smallest_ints, add_entries
+from .postings import (_COMPRESSED_AT, _COUNT, _EXTENT, _INFO_SIZE, _INT, _LAST_ID_AT, _SHORT, _TERM_INFO,
+                       _smallest_ints, add_entries, is_ours)
 
-_TERM_INFO = W3TermInfo._struct  # flags, weight, df, min length byte, max length byte, max weight, min id, max id
-_LAST_ID = struct.Struct("<i")  # a block's last article number, at this offset of its statistics
-_LAST_ID_AT = 9
-_COUNT_AT = 4
-_COMPRESSED_AT = 23
-_NO_ID = 0xFFFFFFFF
+_NO_ID = 0xFFFFFFFF  # (W3TermInfo's min or max id of no posting)
 
 
 class CannotJoin(Exception):
@@ -201,7 +196,7 @@ def _blocks(data: bytes, base: int, last: bool) -> Iterator[bytes]:
         size = _INT.unpack_from(data, position)[0]
         start = position + 4
         end = start + abs(size)
-        if data[start:start + 4] != _INFO_HEAD or data[start + 22] != 75:
+        if not is_ours(data, start):
             raise CannotJoin("a block written by Whoosh's own writer")
         block = data[start:end]
         if base:
@@ -218,7 +213,7 @@ def _moved(block: bytes, base: int) -> bytes:
     """A block (statistics and data) with its article numbers moved up by `base`: its
     first gap (the first article's number) and its last article's number."""
     head = bytearray(block[:_INFO_SIZE])
-    _LAST_ID.pack_into(head, _LAST_ID_AT, _LAST_ID.unpack_from(head, _LAST_ID_AT)[0] + base)
+    _COUNT.pack_into(head, _LAST_ID_AT, _COUNT.unpack_from(head, _LAST_ID_AT)[0] + base)
     compressed = head[_COMPRESSED_AT]
     data = block[_INFO_SIZE:]
     if compressed:

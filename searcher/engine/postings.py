@@ -58,6 +58,9 @@ _TERM_INFO_SIZE = _TERM_INFO.size  # the info's fields; then its postings' offse
 _EXTENT = struct.Struct("!qi")
 _INFO_HEAD = b"\x80\x02(J"
 _INFO_SIZE = 30
+# Where a block's statistics hold its count and last article number (_COUNT each), and
+# its compression level (a byte, after pickle's BININT1 opcode, 75: our blocks have it).
+_COUNT_AT, _LAST_ID_AT, _COMPRESSED_AT = 4, 9, 23
 _ID_TYPES = [(typecode, 1 << (8 * array(typecode).itemsize)) for typecode in ("B", "H", "I")]
 assert array("I").itemsize == 4  # (the codec's article numbers fit in 32 bits)
 
@@ -372,6 +375,12 @@ def _term_info(table, key: bytes):  # type: ignore[no-untyped-def]
     return None
 
 
+def is_ours(data: bytes, start: int) -> bool:
+    """Whether the block whose statistics start at `start` was written by BlockWriter
+    (its statistics at fixed places), not by Whoosh's own writer."""
+    return data[start:start + 4] == _INFO_HEAD and data[start + _COMPRESSED_AT - 1] == 75
+
+
 def _blocks(data: bytes) -> Iterator[tuple[object, object, int]]:
     view = memoryview(data)
     position, last = 4, False
@@ -380,9 +389,9 @@ def _blocks(data: bytes) -> Iterator[tuple[object, object, int]]:
         last = size < 0
         start = position + 4
         end = start + abs(size)
-        if data[start:start + 4] == _INFO_HEAD and data[start + 22] == 75:
-            count = _COUNT.unpack_from(data, start + 4)[0]
-            compressed = data[start + 23]
+        if is_ours(data, start):
+            count = _COUNT.unpack_from(data, start + _COUNT_AT)[0]
+            compressed = data[start + _COMPRESSED_AT]
             block = view[start + _INFO_SIZE:end]
         else:  # (a block written by Whoosh itself: its info pickled as Whoosh pickles it)
             stream = io.BytesIO(data)

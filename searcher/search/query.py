@@ -199,7 +199,7 @@ class QueryBuilder:
         # A question mark after a word is the end of a question ("what next for
         # labour?"), not Whoosh's one-character wildcard, which found no "labour" at all.
         # (As spaces: an error's position is still the one in the text as typed.)
-        text = _QUESTION_MARK.sub(lambda mark: " " * len(mark.group()), text)
+        text = _QUESTION_MARK.sub(_blank, text)
         prepared = self._prepare(text)
         query, fallback, every = prepared.query, prepared.fallback, prepared.every
         expansions: list = []
@@ -231,7 +231,7 @@ class QueryBuilder:
             # Pasted text: "THE BAATH (RENAISSANCE) PARTY", and a wire's source after a dash
             # ("JAPAN ECONOMY MAY START BOTTOMING OUT SOON -AGENCY") is a word, not excluded.
             # ("(CORRECTED)-BANKERS TRUST": a hyphen after the bracket, not an exclusion.)
-            text = _AFTER_BRACKET.sub(lambda dashes: " " * len(dashes.group()), text)
+            text = _AFTER_BRACKET.sub(_blank, text)
             text = _without_source_dash(text.replace("(", " ").replace(")", " "))
         parsed = self._parse(text, shouted)
         if isinstance(parsed, type(wq.NullQuery)):
@@ -335,7 +335,7 @@ class QueryBuilder:
         name is near a known one ("titel:Idlib"). Another word before a colon is a
         word: "Syria: war", "CD:UK" (a TV show), "https://www.bbc.co.uk".
         """
-        unquoted = _QUOTED.sub(lambda m: " " * len(m.group()), text)
+        unquoted = _QUOTED.sub(_blank, text)
         for match in _FIELD_PREFIX.finditer(unquoted):
             name = match.group(1)
             after = match.end()
@@ -560,7 +560,13 @@ def _without_source_dash(text: str) -> str:
     after = len(_WORD.findall(text[sign.end():]))
     if after > 2 or before + after < SHOUTED_WORDS:
         return text
-    return text[:sign.start()] + " " * (sign.end() - sign.start()) + text[sign.end():]
+    return text[:sign.start()] + _blank(sign) + text[sign.end():]
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Spaces in place of what `match` found: the rest of the text keeps its positions
+    (those a QueryError names)."""
+    return " " * len(match.group())
 
 
 def _query_fields(query: wq.Query) -> set[str]:
