@@ -133,6 +133,35 @@ def test_did_you_mean_on_reuters(reuters, reuters_records) -> None:  # type: ign
         == "central bank intervention in the currency markets to support the dollar"
 
 
+def test_the_words_did_you_mean_knows_are_the_terms_whoosh_finds(bbc_index: Path) -> None:
+    """The speller looks terms up in each segment's table in place (postings.has_term):
+    it knows exactly the terms Whoosh's reader has, in an index of two segments."""
+    from searcher.engine.postings import has_term
+
+    with Index.open(bbc_index) as index:
+        speller = index._snapshot().speller
+        reader = speller._reader
+        assert len(reader.readers) == 2 and speller._tables is not None
+        for fieldname in ("title", "body"):
+            present = [term.decode("utf-8") for term in reader.lexicon(fieldname)]
+            absent = [term + "qz" for term in present[::7]] + ["", "zzzzqq", "é"]
+            for term in present[::3] + absent:
+                found = any(has_term(table, fieldname, term.encode("utf-8")) for table in speller._tables)
+                assert found is ((fieldname, term) in reader), (fieldname, term)
+            assert not has_term(speller._tables[0], "no-such-field", b"oil")
+        # Words of both kinds, as the speller checks them, against Whoosh's own lookups.
+        words = [word for title in ("Blair election", "Idleb offensive refugeees", "Mobile phone sales boom")
+                 for word in title.split()] + ["goverment", "Gadaffi", "qqqqzzz"]
+        known = [speller.is_known(word) for word in words]
+        tables, speller._tables = speller._tables, None  # (None: asked Whoosh's way)
+        try:
+            assert known == [speller.is_known(word) for word in words]
+        finally:
+            speller._tables = tables
+        assert known[words.index("qqqqzzz")] is False and known[words.index("Blair")] is True
+        assert known[words.index("refugeees")] is False
+
+
 # -- explain ----------------------------------------------------------------------------
 
 

@@ -334,8 +334,7 @@ def term_blocks(terms, fieldname: str, text: bytes) -> Iterator[tuple[object, ob
     number, then the differences) and weights as Whoosh minifies them (None: all 1.0;
     a float: all the same; else one each). None when the segment hasn't the term.
     """
-    number = terms._fieldmap.get(fieldname)
-    raw = None if number is None else _term_info(terms._tindex, _SHORT.pack(number) + text)
+    raw = _info_of(terms, fieldname, text)
     if raw is None:
         return None
     if raw[0]:  # (W3TermInfo's flags: the postings are inlined, pickled after its fields)
@@ -346,6 +345,18 @@ def term_blocks(terms, fieldname: str, text: bytes) -> Iterator[tuple[object, ob
     if data[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"no postings at offset {offset} for {fieldname}:{text!r}")
     return _blocks(data)
+
+
+def has_term(terms, fieldname: str, text: bytes) -> bool:  # type: ignore[no-untyped-def]
+    """Whether one segment (its W3TermsReader) has the term: Whoosh's `(fieldname, text)
+    in reader`, without walking its hash table a call at a time (19 us a lookup, a
+    twentieth of a sharded search of Reuters x5 in "did you mean"'s check of the words)."""
+    return _info_of(terms, fieldname, text) is not None
+
+
+def _info_of(terms, fieldname: str, text: bytes):  # type: ignore[no-untyped-def]
+    number = terms._fieldmap.get(fieldname)
+    return None if number is None else _term_info(terms._tindex, term_key(number, text))
 
 
 def _term_info(table, key: bytes):  # type: ignore[no-untyped-def]

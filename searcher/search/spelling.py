@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Iterator, Mapping, Sequence
 
+from ..engine.postings import has_term
 from ..engine.schema import text_terms
 from ..engine.tokens import TOKEN, fold, stem
 
@@ -79,7 +80,12 @@ class Speller:
     def __init__(self, searcher, schema, fields: Sequence[str], variants, words: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
         self._searcher = searcher
         self._reader = searcher.reader()
-        self._analyzers = [(name, text_terms(schema[name])) for name in fields]  # (a word's terms in each)
+        self._analyzers = [(name, text_terms(schema[name]), schema[name].to_bytes) for name in fields]  # (a word's terms in each)
+        # Each segment's terms reader, looked up in place (postings.has_term); None: a
+        # reader of another kind, asked Whoosh's way.
+        leaves = getattr(self._reader, "readers", None) or [self._reader]
+        tables = [getattr(leaf, "_terms", None) for leaf in leaves if leaf.doc_count_all()]
+        self._tables = tables if all(hasattr(table, "_tindex") for table in tables) else None
         self._variants = variants  # variants.NameVariants, or None
         self._words = words  # the words stemming changes, sorted (batch.WordList)
         self._body_terms: list[str] | None = None
@@ -95,13 +101,20 @@ class Speller:
         return [match.group() for match in _words(query, self.is_known)]
 
     def is_known(self, word: str) -> bool:
-        for fieldname, terms_of in self._analyzers:
+        for fieldname, terms_of, to_bytes in self._analyzers:
             terms = terms_of(word)
-            if not terms or all((fieldname, term) in self._reader for term in terms):
+            if not terms or all(self._has(fieldname, term, to_bytes) for term in terms):
                 return True
             if self._variants and self._variants.knows(fieldname, terms):
                 return True  # a spelling of a name: other spellings are searched, it is never "corrected"
         return False
+
+    def _has(self, fieldname: str, term: str, to_bytes: Callable[[str], bytes]) -> bool:
+        """Whether an article (live or deleted, as Whoosh's `in` counts) has the term in the field."""
+        if self._tables is None:
+            return (fieldname, term) in self._reader
+        text = to_bytes(term)
+        return any(has_term(table, fieldname, text) for table in self._tables)
 
     def closest(self, word: str) -> str | None:
         """The word the corpus writes nearest to `word`, the commonest among equals."""
