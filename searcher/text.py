@@ -7,28 +7,35 @@ the cursor or recolour the terminal of whoever reads it.
 
 from __future__ import annotations
 
+import re
+
 CONTROL_CHARACTERS = frozenset(chr(c) for c in (*range(32), *range(0x7F, 0xA0)) if chr(c) not in "\t\n")
 
 _REMOVE = {ord(ch): None for ch in CONTROL_CHARACTERS}
 _REPLACE = {ord(ch): "\ufffd" for ch in CONTROL_CHARACTERS}
+# Whether a text has any, found by the regular expression engine: str.isprintable is
+# false for every text with a line break, and str.translate looks each character up in
+# a dict (0.3 ms for a web page's 5,500 characters, against 0.02 ms for the search).
+_CONTROL = re.compile("[%s]" % "".join(sorted(map(re.escape, CONTROL_CHARACTERS))))
 
 
 #: Characters that are neither letters nor spaces and sit inside words: the soft hyphen,
 #: zero-width space, non-joiner and joiner, word joiner and the byte order mark. German
 #: web pages put them inside long words; left in, a word would be cut in two at them.
 _IN_WORDS = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def without_invisible(text: str) -> str:
     """Text without the invisible characters that sit inside words (a web page's text, a query)."""
-    return text.translate(_IN_WORDS)
+    return text.translate(_IN_WORDS) if _INVISIBLE.search(text) else text
 
 
 def clean_text(text: str) -> str:
     """Text without control characters (what readers store)."""
-    return text if text.isprintable() else text.translate(_REMOVE)
+    return text.translate(_REMOVE) if _CONTROL.search(text) else text
 
 
 def safe(text: str) -> str:
     """Text with control characters replaced by U+FFFD, one for one, so offsets into it still hold."""
-    return text if text.isprintable() else text.translate(_REPLACE)
+    return text.translate(_REPLACE) if _CONTROL.search(text) else text
