@@ -13,6 +13,10 @@ It starts a Dask scheduler and `--workers` workers (one thread each, as processe
   median of `--rounds`, with `Index.search(query, limit=10, passages=2)`: the sharded
   index searched on the cluster against one index in this process (and the sharded
   index searched here, without the cluster, for the record);
+- where a cluster search's time goes: each worker's shards searched in this process as
+  its actor searches them, plus a call to every actor that does nothing; their sum is
+  the cluster's floor on these cores (the search's work split over the workers, and the
+  calls, with nothing else of Dask's);
 - identical results: the same ids in the same order, the same scores (to 1e-9), the same
   near-duplicates, passages and totals, query by query;
 - the overhead of a cluster search on a small archive (`--small`, its short queries):
@@ -78,6 +82,7 @@ def run(args: argparse.Namespace, work: Path, cluster: benchlib.LocalCluster) ->
         on_cluster.search(queries[0])  # (opens the shards on the workers)
         opened = [benchlib.rss_mb(worker.pid) for worker in cluster.workers]
         times = measure({"one": one, "cluster": on_cluster, "here": here}, queries, args.rounds)
+        parts = where_the_time_goes(on_cluster, here, queries, args.rounds)
         same = sum(identical(one.search(query, passages=2), on_cluster.search(query, passages=2)) for query in queries)
     per_shard = (sum(opened) - sum(idle)) / args.shards
     small = benchlib.corpus_path(args.small, work)
@@ -104,6 +109,14 @@ def run(args: argparse.Namespace, work: Path, cluster: benchlib.LocalCluster) ->
         [f"query p50 / p95, the same {args.shards} shards searched here", f"{p50['here']:.1f} / {p95['here']:.1f} ms"],
         [f"{Path(args.small).name}, short queries p95: one index here / cluster",
          f"{small_p95['one']:.1f} / {small_p95['cluster']:.1f} ms"],
+        ["where a cluster search's time goes, p50 / p95: each worker's shards searched here as its actor "
+         "searches them (the slower worker's time)", f"{benchlib.median(parts['workers']):.1f} / "
+                                                    f"{benchlib.percentile(parts['workers'], 0.95):.1f} ms"],
+        ["... a call to every actor with nothing to do", f"{benchlib.median(parts['call']):.1f} / "
+                                                        f"{benchlib.percentile(parts['call'], 0.95):.1f} ms"],
+        ["... the two added, query by query: a floor for the cluster's time on these cores",
+         f"{benchlib.median(parts['floor']):.1f} / {benchlib.percentile(parts['floor'], 0.95):.1f} ms "
+         f"({benchlib.percentile(parts['floor'], 0.95) / p95['one']:.2f}x one index's p95)"],
         ["worker RSS, idle / shards open (each worker)",
          " ; ".join(f"{a:.0f} / {b:.0f} MB" for a, b in zip(idle, opened))],
         ["memory per open shard (RSS added, averaged)", f"{per_shard:.0f} MB"],
@@ -135,6 +148,42 @@ def measure(indexes: dict[str, Any], queries: list[str], rounds: int) -> dict[st
                 index.search(query, limit=10, passages=2)
                 taken[engine][number].append((time.perf_counter() - started) * 1000)
     return {engine: [statistics.median(values) for values in per_query] for engine, per_query in taken.items()}
+
+
+def where_the_time_goes(on_cluster: Any, here: Any, queries: list[str], rounds: int) -> dict[str, list[float]]:
+    """What a cluster search is made of, query by query (ms, the median of `rounds`):
+    the shards each worker holds searched in this process as its actor searches them
+    (results.with_hits: matches, merge, hits with passages), the slower worker's time;
+    a call to every actor that does nothing (the spellings of no word); and the two
+    added, which is what the cluster's search would take if Dask added nothing to the
+    work but the call, and the workers had the cores to themselves."""
+    from searcher.search.results import with_hits
+    from searcher.search.shard import LocalShards, ShardQuery
+
+    cluster = on_cluster._cluster  # (ClusterShards: which shards each actor holds)
+    snapshots = here._snapshots()
+    workers = [LocalShards([snapshots[number] for number in held]) for held in cluster._held]
+    config = on_cluster.config
+    parts: dict[str, list[float]] = {"workers": [], "call": [], "floor": []}
+    for query in queries:
+        request = ShardQuery(query, None, config.all_words, "relevance", 10, True, (), passages=2)
+        slowest, calls = [], []
+        for _ in range(rounds + 1):  # (the first, a warm-up)
+            each = []
+            for shards in workers:
+                started = time.perf_counter()
+                with_hits(shards, request)
+                each.append((time.perf_counter() - started) * 1000)
+            slowest.append(max(each))
+            with cluster._client.as_current():
+                started = time.perf_counter()
+                cluster.spellings([])
+                calls.append((time.perf_counter() - started) * 1000)
+        worker, call = statistics.median(slowest[1:]), statistics.median(calls[1:])
+        parts["workers"].append(worker)
+        parts["call"].append(call)
+        parts["floor"].append(worker + call)
+    return parts
 
 
 def identical(expected: Any, found: Any) -> bool:

@@ -60,6 +60,8 @@ def test_bench_cluster_runs(tiny_corpus: Path) -> None:
               "--rounds", "1", "--titles", "20", "--short", "5")
     assert re.search(r"\| results identical to one index +\| every query +\| 25/25 and 5/5 +\| yes +\|", out), out
     assert "| memory per open shard (RSS added, averaged)" in out
+    assert re.search(r"\| \.\.\. the two added, query by query: [^|]*\| +[\d.]+ / [\d.]+ ms \([\d.]+x one index's p95\) +\|",
+                     out), out
 
 
 def test_bench_serve_runs(tiny_corpus: Path) -> None:
