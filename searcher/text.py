@@ -22,8 +22,9 @@ _CONTROL = re.compile("[%s]" % "".join(sorted(map(re.escape, CONTROL_CHARACTERS)
 #: Characters that are neither letters nor spaces and sit inside words: the soft hyphen,
 #: zero-width space, non-joiner and joiner, word joiner and the byte order mark. German
 #: web pages put them inside long words; left in, a word would be cut in two at them.
-_IN_WORDS = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_INVISIBLE_CHARACTERS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_IN_WORDS = dict.fromkeys(map(ord, _INVISIBLE_CHARACTERS))
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARACTERS}]")
 
 
 def without_invisible(text: str) -> str:

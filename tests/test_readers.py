@@ -263,6 +263,22 @@ def test_a_short_file_with_a_stray_escape_is_text(tmp_path: Path) -> None:
     assert problems == [] and article.body == "Body [31m red"
 
 
+def test_control_and_invisible_characters_are_taken_out_wherever_they_are() -> None:
+    """text.py finds them with a regular expression before it translates: every one of
+    them, and nothing else, in the middle of a line of text."""
+    from searcher.text import CONTROL_CHARACTERS, clean_text, safe, without_invisible
+
+    invisible = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+    for code in [*range(0x3000), *map(ord, invisible), 0xFFFD, 0x1F600]:
+        character = chr(code)
+        text = f"Idlib\nre{character}fugees"
+        controlled, hidden = character in CONTROL_CHARACTERS, character in invisible
+        assert clean_text(text) == ("Idlib\nrefugees" if controlled else text), hex(code)
+        assert safe(text) == (f"Idlib\nre\ufffdfugees" if controlled else text), hex(code)
+        assert without_invisible(text) == ("Idlib\nrefugees" if hidden else text), hex(code)
+    assert "\n" not in CONTROL_CHARACTERS and "\t" not in CONTROL_CHARACTERS and "\x1b" in CONTROL_CHARACTERS
+
+
 def test_pipes_and_devices_are_skipped(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.txt")  # reading it would wait forever
     (tmp_path / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
