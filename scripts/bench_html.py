@@ -76,11 +76,14 @@ def copies_of(pages: list[benchlib.WebPage], copies: int, folder: Path) -> list[
 
 
 def write_warcs(made: list[tuple[str, Path, bytes]], pages: int, copies: int, folder: Path) -> None:
-    """The pages in one gzipped WARC file a copy (request, metadata and image records mixed in)."""
+    """The pages in one gzipped WARC file a copy (request, metadata and image records
+    mixed in), all dated alike (a page without a date of its own is dated by its record:
+    written again, the files hold the same articles)."""
     folder.mkdir(exist_ok=True)
     for copy in range(copies):
         mine = made[copy * pages:(copy + 1) * pages]
-        benchlib.write_warc(folder / f"crawl-{copy}.warc.gz", [(url, data) for url, _, data in mine])
+        benchlib.write_warc(folder / f"crawl-{copy}.warc.gz", [(url, data) for url, _, data in mine],
+                            date="2026-01-01T00:00:00Z")
 
 
 def extraction_alone(made: list[tuple[str, Path, bytes]]) -> float:
@@ -100,6 +103,14 @@ def index(corpus: Path, folder: Path) -> tuple[float, float]:
     return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
+def generation(folder: Path) -> int:
+    """The index's last commit (a run that writes nothing makes none)."""
+    from searcher import Index
+
+    with Index.open(folder) as index:
+        return index.generation
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--copies", type=int, default=4, help="times over the 300 pages are indexed (default 4)")
@@ -114,11 +125,11 @@ def main() -> None:
     print(benchlib.table(["extractor", "with kept", "without dropped", "ms a page"], quality(pages)))
 
     with benchlib.work_folder(args.keep, "bench-html-") as work:
+        for built in ("html", "warc", "ix-html", "ix-warc"):  # (a kept folder's are an earlier run's: made anew)
+            shutil.rmtree(work / built, ignore_errors=True)
         made = copies_of(pages, args.copies, work / "html")
         write_warcs(made, len(pages), args.copies, work / "warc")
         count = len(made)
-        for built in ("ix-html", "ix-warc"):  # (a kept folder's indexes are an earlier run's: built anew)
-            shutil.rmtree(work / built, ignore_errors=True)
         alone = extraction_alone(made)
         html, html_cpu = index(work / "html", work / "ix-html")
         warc, warc_cpu = index(work / "warc", work / "ix-warc")
@@ -128,7 +139,10 @@ def main() -> None:
         # written again (new record ids), a run reads and extracts every page again and
         # finds every article unchanged, so it writes nothing.
         write_warcs(made, len(pages), args.copies, work / "warc")
+        before = generation(work / "ix-warc")
         extracting, extracting_cpu = index(work / "warc", work / "ix-warc")
+        if generation(work / "ix-warc") != before:
+            raise SystemExit("the WARC files written again changed some articles: the run wrote them")
     rows = [
         ["extraction alone, one core (baseline)", f"{alone:.1f}", f"{alone:.1f}", f"{count / alone:.1f}", "1.00x"],
         ["searcher index, HTML files", f"{html:.1f}", f"{html_cpu:.1f}", f"{count / html:.1f}", f"{alone / html:.2f}x"],

@@ -328,11 +328,14 @@ def web_pages(folder: Path = WEB_PAGES) -> list[WebPage]:
     return pages
 
 
-def write_warc(path: Path, pages: list[tuple[str, bytes]], *, others: bool = True, truncated: bool = False) -> None:
+def write_warc(path: Path, pages: list[tuple[str, bytes]], *, others: bool = True, truncated: bool = False,
+               date: str | None = None) -> None:
     """A gzipped WARC of `pages` ((url, html)) as a crawler writes it: each page a
     response record with HTTP headers, gzip per record; with `others`, a request record
     before each page and a metadata record and an image response every tenth; with
-    `truncated`, a last page cut in the middle of its record."""
+    `truncated`, a last page cut in the middle of its record. Every record's WARC-Date is
+    `date` (ISO 8601, e.g. "2026-01-01T00:00:00Z"), else the time of writing (a page
+    with no date of its own is dated by it)."""
     import io
 
     from warcio.statusandheaders import StatusAndHeaders
@@ -341,22 +344,26 @@ def write_warc(path: Path, pages: list[tuple[str, bytes]], *, others: bool = Tru
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
 
+        def dated() -> dict[str, str]:
+            return {"WARC-Date": date} if date else {}
+
         def response(url: str, body: bytes, content_type: str, status: str = "200 OK") -> None:
             headers = StatusAndHeaders(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))],
                                        protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                                          length=len(body), http_headers=headers))
+                                                          length=len(body), http_headers=headers,
+                                                          warc_headers_dict=dated()))
 
         for number, (url, html) in enumerate(pages):
             if others:
                 request = f"GET / HTTP/1.1\r\nHost: {url.split('/')[2]}\r\n\r\n".encode()
                 writer.write_record(writer.create_warc_record(url, "request", payload=io.BytesIO(request),
-                                                              length=len(request)))
+                                                              length=len(request), warc_headers_dict=dated()))
             response(url, html, "text/html")
             if others and number % 10 == 0:
                 note = b'{"fetched-by": "bench"}'
                 writer.write_record(writer.create_warc_record(url, "metadata", payload=io.BytesIO(note),
-                                                              length=len(note)))
+                                                              length=len(note), warc_headers_dict=dated()))
                 response(url.rstrip("/") + "/logo.png", b"\x89PNG\r\n\x1a\n" + bytes(200), "image/png")
         if truncated:
             start = out.tell()

@@ -272,7 +272,7 @@ class Snapshot:
 
     def group_members(self, group: int) -> list[str]:
         """Every member of group `group`, in the saved order, as group_places last read
-        them. (Read once a search, not once a candidate: whether the saved groups
+        them. (Read as a search starts, not once a candidate: whether the saved groups
         changed is a stat of their file, 40 a search of Reuters x5 in 4 shards.)"""
         return list(self._groups_read()[group])
 
