@@ -164,9 +164,8 @@ class Index:
         """
         if self.shards is not None:  # (the workers shared out: every shard writes at once)
             share = max(1, workers // len(self.shards))
-            return ShardedBatch(self.write_lock, self.config.lock_wait,  # type: ignore[return-value]
-                                [shard.batch(workers=share, clear=clear, optimize=optimize) for shard in self.shards],
-                                self.path)
+            return ShardedBatch(self,  # type: ignore[return-value]
+                                [shard.batch(workers=share, clear=clear, optimize=optimize) for shard in self.shards])
         return Batch(self, self._ix, workers=workers, clear=clear, optimize=optimize)
 
     def add(self, articles: Iterable[Article]) -> IndexReport:

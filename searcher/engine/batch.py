@@ -245,15 +245,15 @@ class ShardedBatch:
     index's write lock. Each shard commits on its own, as an index does: when one
     shard's commit fails, the others' still stand (and the error is raised)."""
 
-    def __init__(self, lock: Any, lock_wait: float, batches: list[Batch], folder: Path) -> None:
-        self._lock, self._lock_wait = lock, lock_wait  # the whole index's (as Index.create takes it)
+    def __init__(self, index: Index, batches: list[Batch]) -> None:
+        self._index = index  # the whole index: its write lock (as Index.create takes it), its near-duplicate groups
+        self._lock, self._lock_wait = index.write_lock, index.config.lock_wait
         self._batches = batches
-        self._folder = folder  # (the whole index's, which keeps the near-duplicate groups)
         self._generation = 0
 
     def __enter__(self) -> ShardedBatch:
         self._lock.acquire(self._lock_wait)
-        self._generation = self._generation_now()
+        self._generation = self._index.generation
         entered: list[Batch] = []
         try:
             for batch in self._batches:
@@ -274,15 +274,11 @@ class ShardedBatch:
                 except BaseException as error:  # (every shard still commits or cancels)
                     failure = failure or error
             if exc_type is None and failure is None and not any(batch._changes or batch._clear for batch in self._batches):
-                carry_over(self._folder, self._generation, self._generation_now())  # (as Batch does)
+                carry_over(self._index.path, self._generation, self._index.generation)  # (as Batch does)
         finally:
             self._lock.release()
         if failure is not None:
             raise failure
-
-    def _generation_now(self) -> int:
-        """The whole index's generation (Index.generation: the sum of its shards')."""
-        return sum(batch._ix.latest_generation() for batch in self._batches)
 
     def commit(self) -> None:
         for batch in self._batches:
