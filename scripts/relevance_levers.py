@@ -4,7 +4,8 @@
     python scripts/relevance_levers.py [--data ../shared/data/time]
 
 Each lever changes one thing of a plain BM25 (k1 1.2, b 0.75, Lucene idf, query
-stop words dropped, searcher's analyzer: Porter stemming as Whoosh does it) and
+stop words dropped, searcher's analyzer: Porter stemming as Whoosh does it), or
+puts another of the textbook models in its place (BM25+, BM25L, query likelihood), and
 is scored on the 55 judged queries (top 1000, trec_eval measures). The scoring
 is done in memory, over searcher's own tokens, so that each lever is a few
 lines; the base row is searcher's ranking to within a few thousandths (searcher
@@ -144,6 +145,51 @@ def best_passage(c: Collection, weight: float, size: int = 200) -> Callable[[str
     return run
 
 
+def bm25_plus(c: Collection, delta: float, k1: float = 1.2, b: float = 0.75) -> Callable[[str], dict[int, float]]:
+    """BM25+ (Lv & Zhai 2011): each matched term adds at least idf x delta, so that a long
+    article is not pushed below a short one that lacks the term."""
+    def run(text: str) -> dict[int, float]:
+        query = c.query(text)
+        scores: dict[int, float] = {}
+        for doc, tf in enumerate(c.tfs):
+            norm = k1 * (1 - b + b * c.lengths[doc] / c.avgdl)
+            score = sum(n * c.idf(t) * (tf[t] * (k1 + 1) / (tf[t] + norm) + delta) for t, n in query.items() if t in tf)
+            if score:
+                scores[doc] = score
+        return scores
+    return run
+
+
+def bm25_l(c: Collection, delta: float, k1: float = 1.2, b: float = 0.75) -> Callable[[str], dict[int, float]]:
+    """BM25L (Lv & Zhai 2011): the length-normalised term frequency shifted by delta."""
+    def run(text: str) -> dict[int, float]:
+        query = c.query(text)
+        scores: dict[int, float] = {}
+        for doc, tf in enumerate(c.tfs):
+            lengths = 1 - b + b * c.lengths[doc] / c.avgdl
+            score = 0.0
+            for t, n in query.items():
+                if t in tf:
+                    shifted = tf[t] / lengths + delta
+                    score += n * c.idf(t) * (k1 + 1) * shifted / (k1 + shifted)
+            if score:
+                scores[doc] = score
+        return scores
+    return run
+
+
+def dirichlet(c: Collection, mu: float) -> Callable[[str], dict[int, float]]:
+    """Query likelihood with Dirichlet smoothing (Zhai & Lafferty 2001), over the articles
+    holding a query term (the others would rank below them, as for BM25)."""
+    total = sum(c.cf.values())
+
+    def run(text: str) -> dict[int, float]:
+        query = {t: n for t, n in c.query(text).items() if c.cf[t]}
+        return {doc: sum(n * math.log((tf[t] + mu * c.cf[t] / total) / (c.lengths[doc] + mu)) for t, n in query.items())
+                for doc, tf in enumerate(c.tfs) if any(t in tf for t in query)}
+    return run
+
+
 def feedback(c: Collection, model: str, docs: int = 10, terms: int = 10, original: float = 0.5) -> Callable[[str], dict[int, float]]:
     """Pseudo-relevance feedback: RM3 (Anserini's default) or Bo1 (Terrier's), then BM25 again."""
     def run(text: str) -> dict[int, float]:
@@ -193,6 +239,9 @@ def main() -> int:
     levers += [(f"coordination: x (matched/all)^{p}", c, coordination(c, p)) for p in (0.5, 1.0)]
     levers += [(f"proximity: BM25TP, weight {w}", c, proximity(c, w)) for w in (0.25, 1.0)]
     levers += [(f"best passage of {size} words, weight {w}", c, best_passage(c, w, size)) for size, w in ((100, 0.3), (200, 0.3), (200, 0.5))]
+    levers += [(f"BM25+, delta {delta}", c, bm25_plus(c, delta)) for delta in (0.5, 1.0)]
+    levers += [("BM25L, delta 0.5", c, bm25_l(c, 0.5))]
+    levers += [(f"query likelihood, Dirichlet mu {mu}", c, dirichlet(c, mu)) for mu in (300, 1000, 2000)]
     levers += [("feedback: RM3, 10 docs, 10 terms, 0.5", c, feedback(c, "rm3")),
                ("feedback: RM3, 10 docs, 20 terms, 0.7", c, feedback(c, "rm3", terms=20, original=0.7)),
                ("feedback: Bo1, 3 docs, 10 terms, 0.7", c, feedback(c, "bo1", docs=3, original=0.7))]

@@ -225,3 +225,23 @@ def test_eval_command_errors_are_one_line(time_index: Path, tmp_path: Path) -> N
     to_stdout = runner.invoke(cli, ["eval", queries, qrels, "--index", str(time_index), "--run", "-", "--json"])
     assert all(len(line.split()) == 6 for line in to_stdout.stdout.splitlines())  # only the run on stdout
     assert json.loads(to_stdout.stderr.strip().splitlines()[-1])["queries"] == 55
+
+
+def test_the_levers_base_is_searchers_ranking(time_report) -> None:  # type: ignore[no-untyped-def]
+    # scripts/relevance_levers.py scores each lever in memory against a plain BM25 that
+    # stands for searcher's ranking: the README's table of levers holds only if it does.
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "relevance_levers.py"
+    done = subprocess.run([sys.executable, str(script), "--data", str(require_data("time"))],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = {cells[1].strip(): [float(cell) for cell in cells[2:7]]
+            for cells in (line.split("|") for line in done.stdout.splitlines() if line.startswith("| ") and "---" not in line)
+            if cells[2].strip().replace(".", "").isdigit()}
+    base = next(values for label, values in rows.items() if label.startswith("base:"))
+    assert base[0] == pytest.approx(time_report.means["map"], abs=0.005)
+    assert base[1] == pytest.approx(time_report.means["ndcg@10"], abs=0.005)
+    for model in ("BM25+, delta 0.5", "BM25L, delta 0.5", "query likelihood, Dirichlet mu 1000", "idf: Whoosh's log(N/(df+1))+1"):
+        assert model in rows and 0.3 < rows[model][0] < 1.0, model
