@@ -18,7 +18,10 @@ PROVENANCE.md), in one run:
    fresh build, start-up included; then each again, unchanged; then the WARC files
    written again (new record ids, the same pages), so that every page is extracted
    again and no article is written:
-   what the extraction in worker processes alone makes of the two cores.
+   what the extraction in worker processes alone makes of the two cores. Last, the
+   articles of the HTML index, exported as JSON lines, indexed again: what indexing
+   them costs without extraction, and so the most that extraction and indexing sharing
+   two cores could reach, 2 x extraction / (extraction + indexing), CPU seconds.
 """
 
 from __future__ import annotations
@@ -103,6 +106,13 @@ def index(corpus: Path, folder: Path) -> tuple[float, float]:
     return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
+def _count(folder: Path) -> int:
+    from searcher import Index
+
+    with Index.open(folder) as index:
+        return len(index)
+
+
 def generation(folder: Path) -> int:
     """The index's last commit (a run that writes nothing makes none)."""
     from searcher import Index
@@ -125,7 +135,7 @@ def main() -> None:
     print(benchlib.table(["extractor", "with kept", "without dropped", "ms a page"], quality(pages)))
 
     with benchlib.work_folder(args.keep, "bench-html-") as work:
-        for built in ("html", "warc", "ix-html", "ix-warc"):  # (a kept folder's are an earlier run's: made anew)
+        for built in ("html", "warc", "ix-html", "ix-warc", "ix-articles"):  # (a kept folder's are an earlier run's: made anew)
             shutil.rmtree(work / built, ignore_errors=True)
         made = copies_of(pages, args.copies, work / "html")
         write_warcs(made, len(pages), args.copies, work / "warc")
@@ -143,6 +153,13 @@ def main() -> None:
         extracting, extracting_cpu = index(work / "warc", work / "ix-warc")
         if generation(work / "ix-warc") != before:
             raise SystemExit("the WARC files written again changed some articles: the run wrote them")
+        # The same articles without extraction: exported from the HTML index as JSON lines.
+        articles = work / "articles.jsonl"
+        benchlib.run_watched([str(benchlib.SEARCHER), "export", "*", "--index", str(work / "ix-html"), "--fields",
+                              "id,date,title,source,categories,url,body", "--output", str(articles)])
+        shutil.rmtree(work / "ix-articles", ignore_errors=True)
+        indexing, indexing_cpu = index(articles, work / "ix-articles")
+        indexed = _count(work / "ix-articles")
     rows = [
         ["extraction alone, one core (baseline)", f"{alone:.1f}", f"{alone:.1f}", f"{count / alone:.1f}", "1.00x"],
         ["searcher index, HTML files", f"{html:.1f}", f"{html_cpu:.1f}", f"{count / html:.1f}", f"{alone / html:.2f}x"],
@@ -150,6 +167,8 @@ def main() -> None:
          f"{alone / warc:.2f}x"],
         ["the same WARC files written again: every page extracted again, nothing written", f"{extracting:.1f}",
          f"{extracting_cpu:.1f}", f"{count / extracting:.1f}", f"{alone / extracting:.2f}x"],
+        [f"the HTML index's {indexed:,} articles indexed from JSON lines: no extraction", f"{indexing:.1f}",
+         f"{indexing_cpu:.1f}", f"{indexed / indexing:.1f}", ""],
     ]
     print(f"\n## Indexing {count:,} pages ({args.copies} copies), 2 cores\n")
     print(benchlib.table(["what", "seconds", "CPU seconds", "pages/s", "vs extraction alone"], rows))
@@ -157,6 +176,10 @@ def main() -> None:
     # then indexing the articles, 3 ms a page) bounds how far past one core it can go.
     print(f"\nceiling on 2 cores, from the CPU each run spent: HTML {2 * alone / html_cpu:.2f}x, "
           f"WARC {2 * alone / warc_cpu:.2f}x")
+    # Extraction and indexing on two cores, sharing them perfectly, with nothing else to do.
+    print(f"ceiling on 2 cores, from extraction alone and indexing alone: "
+          f"{2 * alone / (alone + indexing_cpu * count / indexed):.2f}x "
+          f"(indexing {indexing_cpu / indexed * 1000:.1f} ms of CPU a page, extraction {alone / count * 1000:.1f} ms)")
     print(f"\nWARC indexing time / HTML indexing time: {warc / html:.2f}")
     print(f"second run, unchanged: HTML {html_again:.2f} s ({html_again / html:.1%} of the first), "
           f"WARC {warc_again:.2f} s ({warc_again / warc:.1%})")

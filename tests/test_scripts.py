@@ -84,3 +84,13 @@ def test_bench_semantic_runs(tmp_path: Path, model_folder: Path) -> None:
     assert re.search(r"\| added by semantic ranking +\| [+-][\d.]+ +\| [+-][\d.]+ +\|", out), out
     assert re.search(r"encoder, one core: [\d.]+ ms a window", out)
     assert re.search(r"by meaning 0?\.\d+, by key terms 0?\.\d+", out) or "by meaning 1.000" in out, out
+
+
+def test_bench_html_runs(tmp_path: Path) -> None:
+    from tests.conftest import require_data
+
+    require_data("web", "evaldata.json")
+    out = run("bench_html.py", "--pages", "12", "--copies", "1", "--keep", str(tmp_path))
+    assert re.search(r"\| searcher +\| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \|", out), out
+    assert re.search(r"\| the HTML index's 12 articles indexed from JSON lines: no extraction +\| +[\d.]+ \|", out), out
+    assert re.search(r"ceiling on 2 cores, from extraction alone and indexing alone: [\d.]+x", out), out
