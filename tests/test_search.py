@@ -195,6 +195,9 @@ def test_colons_that_are_not_fields(news: Index) -> None:
     assert ids(news.search("Idlib: aid", all_words=True)) == ["n2"]
     # A word that is no field's name, nor near one, is a word: "Idlib:aid" as "Idlib aid".
     assert ids(news.search("Idlib:aid")) == ids(news.search("Idlib aid"))
+    # Nor is a short word next to a field of two letters ("Aid:Syria" is no slip for id).
+    assert ids(news.search("Idlib Aid:Syria")) == ids(news.search("Idlib Aid Syria"))
+    assert ids(news.search("ID:n2")) == ["n2"]
     for slip, meant in (("titel", "title"), ("lang", "language"), ("sorce", "source"), ("datline", "dateline")):
         with pytest.raises(QueryError, match=f"unknown field '{slip}'") as caught:
             news.search(f"refugees {slip}:Idlib")
