@@ -439,6 +439,10 @@ def test_a_question_mark_ending_a_word_ends_a_question(bbc_index: Path, bbc_docs
         assert asked.every_word > 10 and shown(asked) == shown(index.search("what next for labour"))
         assert shown(index.search("WHAT NEXT FOR LABOUR?")) == shown(index.search("WHAT NEXT FOR LABOUR"))
         assert index.search('"no gain?"').total == index.search('"no gain"').total == 1
+        # After a word of signs and letters, or a phrase, too: "c#?" found nothing.
+        assert index.search("c#?").total == index.search("c#").total > 10
+        assert shown(index.search('"no gain"?')) == shown(index.search('"no gain"'))
+        assert shown(index.search("who is #1?")) == shown(index.search("who is #1"))
         # An error's position is in the query as typed.
         with pytest.raises(QueryError) as caught:
             index.search("what? why? who? titel:x")
