@@ -99,3 +99,38 @@ def test_a_segment_that_cannot_be_mapped_is_read_from_the_file(tmp_path: Path, m
     with Index.open(config.index, config) as index:
         assert len(index.search("oil", limit=50)) == 30 and index.get("n7").title == "Oil story 7"
     monkeypatch.setattr(reading.mmap, "mmap", mmap.mmap)
+
+
+def test_terms_table_entries_are_whooshs_table_and_keep_its_order_check(tmp_path: Path) -> None:
+    # postings.add_entries writes many (key, value) pairs at once where Whoosh's
+    # OrderedHashWriter.add writes one: the same file, and the same refusal of a key
+    # that does not come after the last (a lookup bisects the keys).
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
+
+    from searcher.engine.postings import add_entries
+
+    storage = FileStorage(str(tmp_path))
+    pairs = sorted((f"k{n:05d}".encode(), f"value {n}".encode() * (n % 4)) for n in range(0, 3000, 7))
+    theirs = OrderedHashWriter(storage.create_file("theirs"))
+    for key, value in pairs:
+        theirs.add(key, value)
+    theirs.close()
+    ours = OrderedHashWriter(storage.create_file("ours"))
+    add_entries(ours, pairs[:100])
+    add_entries(ours, [])
+    add_entries(ours, pairs[100:])
+    ours.close()
+    assert (tmp_path / "ours").read_bytes() == (tmp_path / "theirs").read_bytes()
+    reader = OrderedHashReader.open(storage, "ours")
+    assert reader[pairs[50][0]] == pairs[50][1]
+    reader.close()
+
+    table = OrderedHashWriter(storage.create_file("bad"))
+    add_entries(table, pairs[:10])
+    written = table.dbfile.tell()
+    for wrong in ([pairs[3]], [pairs[20], pairs[15]], [pairs[20], pairs[20]]):
+        with pytest.raises(ValueError, match="Keys must increase"):
+            add_entries(table, wrong)
+        assert table.dbfile.tell() == written and table.lastkey == pairs[9][0]
+    table.close()

@@ -281,7 +281,13 @@ def term_key(field_number: int, text: bytes) -> bytes:
 
 def add_entries(table, entries: list[tuple[bytes, bytes]]) -> None:  # type: ignore[no-untyped-def]
     """Whoosh's OrderedHashWriter.add of each (key, value), in order, in one write:
-    the same table."""
+    the same table. Its check too: the keys must increase (a lookup in the table
+    bisects them), or ValueError, and nothing is written."""
+    keys = [key for key, _ in entries]
+    befores = [table.lastkey, *keys[:-1]]
+    if not all(map(bytes.__lt__, befores, keys)):  # (as Whoosh's add says it)
+        at = next(at for at, (before, key) in enumerate(zip(befores, keys)) if key <= before)
+        raise ValueError(f"Keys must increase: {befores[at]!r}..{keys[at]!r}")
     position = table.dbfile.tell()
     chunks = []
     buckets, hashfn, positions = table.buckets, table.hashfn, table.index
