@@ -360,6 +360,20 @@ def test_minus_word_needs_no_quotes(project: Path) -> None:
     assert result.exit_code == 1 and result.stdout == ""
 
 
+def test_an_option_the_command_lacks_is_an_error_not_a_word(project: Path) -> None:
+    # Taken for words, "-n 3" gave export another query ("not n", and "3") and
+    # "--jsn" a search for "coffee --jsn", both without a word said.
+    for args, option in ((("export", "Idlib", "-n", "3"), "-n"), (("search", "Idlib", "--jsn"), "--jsn"),
+                         (("words", "Idlib", "-p", "1"), "-p"), (("timeline", "Idlib", "-n3"), "-n"),
+                         (("Idlib", "--config", "x.yaml"), "--config")):
+        result = run(*args)
+        assert result.exit_code == 2 and f"No such option '{option}'" in result.stderr, args
+    assert "Did you mean one of: '--json'" in run("Idlib", "--jsn").stderr
+    # The command's own options, and words that only start as an option does, still work.
+    assert run("Idlib", "-nuclear", "-n", "1").exit_code == 0
+    assert run("export", "Idlib", "-o", str(project / "out.jsonl")).exit_code == 0
+
+
 # Whoosh leaves the damaged file open when it fails to read it.
 @pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_damaged_index_is_one_line_and_a_hint(project: Path) -> None:

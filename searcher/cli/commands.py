@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import click
 
@@ -73,7 +73,7 @@ class SearcherGroup(click.Group):
         if at < len(args) and args[at] not in self.commands and args[at] not in ("--help", "-h", "--version"):
             args.insert(at, "search")
         if at < len(args) and args[at] in QUERY_COMMANDS:
-            args[at + 1:] = _protect_minus_words(args[at + 1:], self.commands[args[at]])
+            args[at + 1:] = _protect_minus_words(args[at + 1:], self.commands[args[at]], self.commands.values())
         return super().parse_args(ctx, args)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
@@ -113,28 +113,38 @@ def _drop_stdout() -> None:
         pass
 
 
-def _protect_minus_words(args: list[str], command: click.Command) -> list[str]:
+def _protect_minus_words(args: list[str], command: click.Command, commands: Iterable[click.Command] = ()) -> list[str]:
     """Query words starting with "-" ("-Aleppo", '-"crude oil"', "-2004"), with a space in front.
 
     click would take them for options: "-Aleppo" is the cluster -A -l -e -p..., and -p
     takes a value. The space is harmless: the query parser sees an exclusion after
     whitespace. The command's own options (and "-n5") are left alone, and so is
-    everything after "--".
+    everything after "--". So are a long option the command doesn't have ("--jsn") and
+    an option of another of `commands` ("-n 3" to export): click says they are no
+    options here, where as words they would change the query without a word said.
     """
-    options = {"-h", "--help"} | {name for param in command.params for name in getattr(param, "opts", ())}
-    # "-n5" is -n 5: a short option that takes a number, glued to its number. Anything
-    # else glued to a short option ("-nuclear", "-opec", "-hedge") is a word.
-    numeric = {name for param in command.params if isinstance(getattr(param, "type", None), (click.IntRange,))
-               or getattr(param, "type", None) is click.INT for name in getattr(param, "opts", ())
-               if len(name) == 2}
+    options, numeric = _option_names([command])
+    elsewhere, elsewhere_numeric = _option_names(commands)
     protected = []
     for at, arg in enumerate(args):
         if arg == "--":
             return protected + args[at:]
         name = arg.split("=", 1)[0]
         is_option = name in options or (arg[:2] in numeric and arg[2:].isdigit())
-        protected.append(" " + arg if arg.startswith("-") and len(arg) > 1 and not is_option else arg)
+        mistaken = name.startswith("--") or name in elsewhere or (arg[:2] in elsewhere_numeric and arg[2:].isdigit())
+        protected.append(" " + arg if arg.startswith("-") and len(arg) > 1 and not is_option and not mistaken else arg)
     return protected
+
+
+def _option_names(commands: Iterable[click.Command]) -> tuple[set[str], set[str]]:
+    """The options of `commands` ("-h" and "--help" too), and of those the short ones
+    that take a number: "-n5" is -n 5, a short option glued to its number. Anything
+    else glued to a short option ("-nuclear", "-opec", "-hedge") is a word."""
+    params = [param for command in commands for param in command.params]
+    names = {"-h", "--help"} | {name for param in params for name in getattr(param, "opts", ())}
+    numeric = {name for param in params if isinstance(getattr(param, "type", None), click.IntRange)
+               or getattr(param, "type", None) is click.INT for name in getattr(param, "opts", ()) if len(name) == 2}
+    return names, numeric
 
 
 def index_option(command: Callable[..., Any]) -> Callable[..., Any]:
