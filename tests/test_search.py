@@ -198,6 +198,9 @@ def test_colons_that_are_not_fields(news: Index) -> None:
     # Nor is a short word next to a field of two letters ("Aid:Syria" is no slip for id).
     assert ids(news.search("Idlib Aid:Syria")) == ids(news.search("Idlib Aid Syria"))
     assert ids(news.search("ID:n2")) == ["n2"]
+    with pytest.raises(QueryError, match="unknown field 'ids'") as caught:
+        news.search("ids:n2")
+    assert caught.value.hint.startswith("did you mean id?")
     for slip, meant in (("titel", "title"), ("lang", "language"), ("sorce", "source"), ("datline", "dateline")):
         with pytest.raises(QueryError, match=f"unknown field '{slip}'") as caught:
             news.search(f"refugees {slip}:Idlib")

@@ -292,10 +292,12 @@ class QueryBuilder:
     def _field_meant(self, name: str) -> str | None:
         """The known field an unknown `name` is most likely a slip for ("titel",
         "lang"), or None: then it is a word, not a field."""
-        # (Not a field of two letters: "Aid:Syria", "Kid:" and "bid:" are words before a
-        # colon far more often than slips for id; "ids" and "Id" still find it.)
+        # (A field of two letters is near any three letters holding its two: "Aid:Syria",
+        # "Kid:" and "bid:" are words before a colon; "ids" and "idx" are slips for id.)
         close = difflib.get_close_matches(name, sorted(field for field in self.known_fields if len(field) > 2),
                                           n=1, cutoff=0.75)
+        close += [field for field in sorted(self.known_fields)
+                  if len(field) == 2 and name.startswith(field) and len(name) == 3]
         if close:
             return close[0]
         started = [field for field in sorted(self.known_fields) if len(name) >= 3 and field.startswith(name)]
