@@ -195,6 +195,9 @@ def test_colons_that_are_not_fields(news: Index) -> None:
     assert ids(news.search("Idlib: aid", all_words=True)) == ["n2"]
     # A word that is no field's name, nor near one, is a word: "Idlib:aid" as "Idlib aid".
     assert ids(news.search("Idlib:aid")) == ids(news.search("Idlib aid"))
+    # A field's name, a colon and a space: pasted notes ("Source: BBC says"), words too.
+    assert ids(news.search("Source: Idlib aid")) == ids(news.search("source Idlib aid"))
+    assert ids(news.search("Title: Idlib refugees")) == ids(news.search("title Idlib refugees"))
     # Nor is a short word next to a field of two letters ("Aid:Syria" is no slip for id).
     assert ids(news.search("Idlib Aid:Syria")) == ids(news.search("Idlib Aid Syria"))
     assert ids(news.search("ID:n2")) == ["n2"]

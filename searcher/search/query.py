@@ -337,18 +337,22 @@ class QueryBuilder:
     def _normalize_fields(self, text: str) -> str:
         """`text` with field names in lower case ("Title:" is "title:").
 
-        A field with nothing after it is a QueryError, and so is an unknown field whose
-        name is near a known one ("titel:Idlib"). Another word before a colon is a
-        word: "Syria: war", "CD:UK" (a TV show), "https://www.bbc.co.uk".
+        A field with nothing after it ("idlib title:") is a QueryError, and so is an
+        unknown field whose name is near a known one ("titel:Idlib"). Another word before
+        a colon is a word: "Syria: war", "CD:UK" (a TV show), "https://www.bbc.co.uk";
+        so is a field's name before a colon and a space, as in pasted notes ("Source: BBC
+        says Blair will go", "Date: 2005 election").
         """
         unquoted = _QUOTED.sub(_blank, text)
         for match in _FIELD_PREFIX.finditer(unquoted):
             name = match.group(1)
             after = match.end()
             empty = after >= len(text) or text[after].isspace() or text[after] == ")"
+            if empty and text[after:].strip() and not text[after:].lstrip().startswith(")"):
+                continue  # "Syria: war", "Source: BBC says" are words, not a field
             if name.lower() not in self.known_fields:
                 if empty:
-                    continue  # "Syria: war" is words, not a field
+                    continue
                 meant = self._field_meant(name.lower())
                 if meant is None:  # (a word, the colon between words)
                     text = text[:match.end(1)] + " " + text[match.end(1) + 1:]
