@@ -243,5 +243,6 @@ def test_the_levers_base_is_searchers_ranking(time_report) -> None:  # type: ign
     base = next(values for label, values in rows.items() if label.startswith("base:"))
     assert base[0] == pytest.approx(time_report.means["map"], abs=0.005)
     assert base[1] == pytest.approx(time_report.means["ndcg@10"], abs=0.005)
+    # What the README's table says of them: each loses MAP against the base.
     for model in ("BM25+, delta 0.5", "BM25L, delta 0.5", "query likelihood, Dirichlet mu 1000", "idf: Whoosh's log(N/(df+1))+1"):
-        assert model in rows and 0.3 < rows[model][0] < 1.0, model
+        assert model in rows and 0.3 < rows[model][0] < base[0] - 0.02, model

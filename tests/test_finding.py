@@ -180,6 +180,18 @@ def test_explain_splits_each_score_by_term(bbc_index: Path) -> None:
     assert "Name variants: idleb -> idlib" in result.stdout and "Searched (" in result.stdout
 
 
+def test_explain_says_a_pattern_matched_no_word(bbc_index: Path) -> None:
+    # A fuzzy word or wildcard that matches no word of a field is left out of that
+    # field's OR; one that matches none at all is said in words, not as "<_NullQuery>".
+    with Index.open(bbc_index) as index:
+        fuzzy = index.search("blaire~", explain=True)
+        assert "_NullQuery" not in fuzzy.query and "body:flair" in fuzzy.query
+        assert [hit.id for hit in fuzzy] == [hit.id for hit in index.search("blaire~")]
+    result = CliRunner().invoke(cli, ["Qzqzqz~ Blair", "--explain", "--index", str(bbc_index)])
+    assert "_NullQuery" not in result.stdout and "(<no word> AND (title:blair" in result.stdout
+    assert "<no word>: a wildcard or fuzzy word that matches no word of the index" in result.stdout
+
+
 def test_explain_on_the_command_line(names: Path) -> None:
     result = CliRunner().invoke(cli, ["Idleb refugeees", "--explain", "--auto-correct", "--index", str(names)])
     assert result.exit_code == 0

@@ -326,8 +326,16 @@ def print_explanation(out: Console, results: Results) -> None:
            "ranked": "ranked by any of its words (a long query)",
            "tiered": "those with every word first, then those with some"}.get(results.matched, results.matched)
     out.print(Text(f"Searched ({how}), as field:term (terms are stems in title, caption and body):", style="cyan"))
-    print_indented(out, Text(safe(results.query), style="cyan"), indent=2)
+    # (Whoosh writes the query that matches nothing "<_NullQuery>": a wildcard or a fuzzy
+    # word that matches no word of the index.)
+    searched = results.query.replace("<_NullQuery>", NOTHING)
+    print_indented(out, Text(safe(searched), style="cyan"), indent=2)
+    if searched != results.query:
+        out.print(Text(f"  {NOTHING}: a wildcard or fuzzy word that matches no word of the index", style="cyan"))
     out.print()
+
+
+NOTHING = "<no word>"
 
 
 def print_article(out: Console, article: Article, duplicates: list[str] = ()) -> None:  # type: ignore[assignment]

@@ -34,6 +34,7 @@ OR and NOT are words too, and so is a wire's source after a dash ("... SOON -AGE
 from __future__ import annotations
 
 import bisect
+import copy
 import difflib
 import re
 from dataclasses import dataclass, replace
@@ -624,7 +625,16 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
         exact = [wq.Term(query.fieldname, query.text)] if (query.fieldname, query.text) in reader else []
         near = _any_of(query.fieldname, variants, query.boost * FUZZY_VARIANT_WEIGHT)
         return wq.Or([*exact, near]) if exact and variants else exact[0] if exact else near
-    return mapped(query, lambda child: resolve_patterns(child, reader, stem, words))
+    resolved = mapped(query, lambda child: resolve_patterns(child, reader, stem, words))
+    if resolved is not query and type(resolved) is wq.Or and any(child is wq.NullQuery for child in resolved.subqueries):
+        # (A field where a pattern matches no word adds nothing to an OR: shown by
+        # --explain as "<_NullQuery>", it is left out; with none left, nothing matches.)
+        kept = [child for child in resolved.subqueries if child is not wq.NullQuery]
+        if not kept:
+            return wq.NullQuery
+        resolved = copy.copy(resolved)
+        resolved.subqueries = kept
+    return resolved
 
 
 def has_patterns(query: wq.Query) -> bool:
