@@ -481,3 +481,44 @@ def test_a_rebuild_without_the_extra_is_refused(tmp_path: Path, pages: list[WebP
     with pytest.raises(CorpusError, match="a rebuild now would leave their articles out"):
         update_index(config, [corpus], rebuild=True)
     assert len(Index.open(tmp_path / "ix")) == 1
+
+
+def test_pages_in_flight_are_bounded_by_count_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The reader keeps a window of pages at the extraction workers, handing the articles
+    # on in corpus order: wide enough that a slow page doesn't leave a worker idle, but
+    # never more than BYTES_IN_FLIGHT of pages (a page may be 20 MB).
+    from concurrent.futures import Future
+
+    from searcher.readers import extraction
+    from searcher.readers.html import Page
+
+    class Pending:
+        """Submitted pages wait, as at busy workers, until the reader takes the oldest."""
+        workers = 2
+
+        def submit(self, page: Page) -> Future:
+            done: Future = Future()
+            done.set_result((None, []))
+            return done
+
+    monkeypatch.setattr(extraction, "BYTES_IN_FLIGHT", 10_000)
+    window = extraction.InOrder(Pending(), lambda file, article: None, lambda problem: None)  # type: ignore[arg-type]
+    seen = []
+    taken = window._take_oldest
+
+    def take() -> None:
+        seen.append((len(window._queue), window._bytes))
+        taken()
+
+    window._take_oldest = take  # type: ignore[method-assign]
+    finished = []
+    small = extraction.ExtractedFile(finished.append)
+    window.add(small, [Page(b"<p>x</p>" * 10, f"small-{n}", f"small-{n}") for n in range(200)])
+    assert max(count for count, _ in seen) == 2 * extraction.PAGES_IN_FLIGHT + 1  # (the count's bound)
+    window.drain()
+    seen.clear()
+    big = extraction.ExtractedFile(finished.append)
+    window.add(big, [Page(b"<p>x</p>" * 500, f"big-{n}", f"big-{n}") for n in range(50)])  # 4,000 bytes each
+    assert seen and max(size for _, size in seen) == 12_000 and max(count for count, _ in seen) == 3
+    window.drain()
+    assert finished == [small, big] and window._bytes == 0

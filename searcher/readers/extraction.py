@@ -28,8 +28,14 @@ from ..paths import display_path
 from .html import INSTALL_HINT, Page, page_article
 
 #: Pages in flight for each worker: enough to keep every worker busy while the reader
-#: waits on the oldest, few enough that a WARC of a million pages is not read ahead.
-PAGES_IN_FLIGHT = 8
+#: waits on the oldest (the articles are handed on in corpus order, so a slow page holds
+#: up the others' results), few enough that a WARC of a million pages is not read ahead.
+#: 8 left a core idle 1.0-1.7 s of a 19-37 s run of 1,200-2,400 pages: the other
+#: worker ran out of pages behind a slow one (scripts/bench_html.py's pages).
+PAGES_IN_FLIGHT = 32
+#: And at most this many bytes of pages in flight, whatever their number (a page may be
+#: 20 MB: html.MAX_PAGE_BYTES).
+BYTES_IN_FLIGHT = 64 * 1024 * 1024
 #: As the index writer's workers (engine/writing.py): forked, where fork is the platform's way.
 _START_METHOD = "fork" if sys.platform.startswith("linux") else multiprocessing.get_all_start_methods()[0]
 
@@ -91,13 +97,15 @@ class InOrder:
         self._on_problem = on_problem
         self._queue: deque[tuple[ExtractedFile, Page, Future[Extracted]]] = deque()
         self._limit = PAGES_IN_FLIGHT * max(1, extraction.workers)
+        self._bytes = 0  # of the pages in the queue
 
     def add(self, file: ExtractedFile, pages: Iterable[Page]) -> None:
         """Submit the pages of `file` (taking back the oldest articles as the queue fills)."""
         for page in pages:
             file.waiting += 1
             self._queue.append((file, page, self._extraction.submit(page)))
-            while len(self._queue) > self._limit:
+            self._bytes += len(page.data)
+            while len(self._queue) > self._limit or (self._bytes > BYTES_IN_FLIGHT and len(self._queue) > 1):
                 self._take_oldest()
         file.submitted = True
         if file.waiting == 0:
@@ -110,6 +118,7 @@ class InOrder:
 
     def _take_oldest(self) -> None:
         file, page, future = self._queue.popleft()
+        self._bytes -= len(page.data)
         try:
             article, problems = future.result()
         except BrokenProcessPool:
