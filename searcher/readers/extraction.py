@@ -1,10 +1,11 @@
 """Extracting articles from web pages in worker processes, in corpus order.
 
 Extraction is most of the cost of indexing web pages (25 ms a page, where the rest of
-indexing an article is 3-4 ms: scripts/bench_html.py), so an index run hands pages to a pool of worker
-processes and takes the articles back in the order the pages were read: the first copy
-of an id is the first in the corpus, whatever finished first. At most a few pages a
-worker wait in the pipe, so that memory stays bounded whatever the archive's size.
+indexing an article is 2-3 ms: scripts/bench_html.py), so an index run hands pages to a
+pool of worker processes and takes the articles back in the order the pages were read:
+the first copy of an id is the first in the corpus, whatever finished first. At most
+some tens of pages a worker wait in the pipe, so that memory stays bounded whatever the
+archive's size.
 
 The pool is started (forked) before the index's writer starts its own processes and
 threads: a fork copies other threads' locks as they are at that moment, and the
