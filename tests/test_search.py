@@ -643,6 +643,21 @@ def test_an_excluded_word_is_never_in_a_hit(bbc_index: Path, query: str, exclude
     assert found and not found & having
 
 
+def test_a_query_of_exclusions_only_is_every_article_without_them(bbc_index: Path) -> None:
+    # "-oil" was "no words to search for" where "NOT oil" found every other article.
+    with Index.open(bbc_index) as index:
+        def found(query: str) -> set[str]:
+            return {hit.id for hit in index.search(query, limit=None, passages=0)}
+
+        everything, oil, gas = found("*"), found("oil"), found("gas")
+        assert found("-oil") == found("NOT oil") == everything - oil and oil
+        assert found("-oil -gas") == found("NOT oil NOT gas") == everything - oil - gas
+        assert found('-"crude oil"') == everything - found('"crude oil"') != everything
+        assert found("-football category:sport") == found("category:sport NOT football") != found("category:sport")
+        with pytest.raises(QueryError, match="no words"):
+            index.search("-")
+
+
 def test_dates_are_searched_by_day_and_keep_their_time(tmp_path: Path) -> None:
     corpus = tmp_path / "wire.jsonl"
     records = [{"id": "late", "title": "Late", "body": "Filed before midnight.", "date": "2016-11-30T23:59:30"},

@@ -236,6 +236,10 @@ class QueryBuilder:
             text = _AFTER_BRACKET.sub(_blank, text)
             text = _without_source_dash(text.replace("(", " ").replace(")", " "))
         parsed = self._parse(text, shouted)
+        if isinstance(parsed, type(wq.NullQuery)) and _only_exclusions(text):
+            # "-oil" alone is what "NOT oil" asks: every article without it (with --source,
+            # say); Whoosh's parser makes nothing of a "-word" with no word to leave it out of.
+            parsed = self._parse(_MINUS.sub("NOT ", text), shouted)
         if isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
         unquoted = _QUOTED.sub(" ", text)
@@ -419,6 +423,13 @@ def _plain_words(text: str) -> list[str] | None:
         words.append(quoted["text"])
         at = quoted.end()
     return words + text[at:].split()
+
+
+def _only_exclusions(text: str) -> bool:
+    """Whether every word of `text` (a phrase in quotes is one) is an exclusion: "-oil",
+    '-oil -"crude oil"'."""
+    words = _WORD.findall(_QUOTED.sub(_blank, text))
+    return bool(words) and all(_MINUS.match(word) or word == "-" for word in words)
 
 
 def _is_filter(query: wq.Query) -> bool:
