@@ -116,6 +116,23 @@ def test_a_phrase_of_each_page_finds_it_first(folder_index: tuple[Index, list], 
     assert not missed
 
 
+def test_a_pasted_address_finds_its_page_first(folder_index: tuple[Index, list]) -> None:
+    # A page's id is its canonical URL: pasted alone, the address finds it, ahead of the
+    # pages with its words, and "did you mean" leaves the address alone ("gruener" was
+    # "corrected" to "gruner" inside one).
+    index, _ = folder_index
+    addresses = [article.id for article in _articles(index) if article.id.startswith(("http://", "https://"))]
+    assert len(addresses) >= 100
+    for address in addresses:
+        results = index.search(address, limit=3, passages=0)
+        assert results[0].id == address and results.every_word == 1, address
+        assert results.suggestion is None, address
+    # Mistyped, it is not that article's id: its words still find it first.
+    german = next(address for address in addresses if "gruener-wasserstoff" in address)
+    assert index.search(german + "x", limit=1)[0].id == german
+    assert index.search(german + "x", limit=1).suggestion is None
+
+
 def test_every_page_is_indexed_or_reported(folder_index: tuple[Index, list], pages: list[WebPage]) -> None:
     index, problems = folder_index
     skipped = {Path(p.path).name for p in problems if p.severity == "error"}

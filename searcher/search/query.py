@@ -94,6 +94,9 @@ _SIGNS = re.compile(r"(?:^|(?<=\s))[-+]+(?=\S)")  # (-word and +word, "--USDA" t
 _WORD = re.compile(r"\S+")
 _AFTER_BRACKET = re.compile(r"(?<=\))-+")
 _QUOTED = re.compile(r'"[^"]*"?')
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)  # (a web address, the whole query)
+_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
+_NOT_WORD = re.compile(r"[\W_]+")
 _PATTERN_MARKS = re.compile(r"[*?~]")
 #: A query in capitals of this many words is pasted text (see _is_shouted).
 SHOUTED_WORDS = 6
@@ -225,6 +228,19 @@ class QueryBuilder:
 
     def _prepare(self, text: str) -> PreparedQuery:
         # (Pasted from a web page, "Klima\u00adwandel" is the word the index holds.)
+        address = without_invisible(text).strip()
+        if _ADDRESS.fullmatch(address):
+            # A web address pasted alone: the article it is the id of (a web page's
+            # canonical URL) first, then those with its words, but for "https" and "www",
+            # which every address has ("orsted.de/gruene-energie": 4 words).
+            article = wq.Term("id", address)
+            words_of = _NOT_WORD.sub(" ", _SCHEME.sub(" ", address))
+            parsed = self._parse(words_of, False) if words_of.strip() else wq.NullQuery
+            if isinstance(parsed, type(wq.NullQuery)):
+                return PreparedQuery(text, article, None)
+            clauses = _Clauses.of(parsed)
+            words = clauses.any_word() if clauses is not None and len(clauses.words) > 1 else parsed
+            return PreparedQuery(text, article, wq.Or([article, words]))
         text = self._normalize_fields(without_invisible(text))
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field

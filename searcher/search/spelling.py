@@ -45,8 +45,12 @@ def corrections(text: str, is_known: Callable[[str], bool], closest: Callable[[s
 
 
 def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]]:
-    """The words of `text` that a suggestion may correct and that are not known."""
+    """The words of `text` that a suggestion may correct and that are not known (not
+    those of a web address: "gruener" in https://orsted.de/gruene-energie/gruener-...)."""
+    addresses = [(found.start(), found.end()) for found in _ADDRESS.finditer(text)]
     for match in TOKEN.finditer(text):
+        if any(start <= match.start() < end for start, end in addresses):
+            continue
         word = match.group()
         if word in _OPERATORS or len(word) < 3 or any(c.isdigit() for c in word):
             continue
@@ -55,6 +59,9 @@ def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]
             continue  # (wildcards, fuzzy words, field names and a field's words are the user's own)
         if not is_known(word):
             yield match
+
+
+_ADDRESS = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+", re.IGNORECASE)
 
 
 def _cased_as(word: str, model: str) -> str:
