@@ -1,4 +1,5 @@
-"""Control characters: kept out of the index, and out of the terminal.
+"""Control characters: kept out of the index, and out of the terminal (and the other
+kinds of text that readers and queries treat alike: invisible characters, web addresses).
 
 C0 controls but tab and newline, DEL and C1 controls have no place in article
 text: NULs break tools downstream, and escape sequences would let an article move
@@ -25,6 +26,12 @@ _CONTROL = re.compile("[%s]" % "".join(sorted(map(re.escape, CONTROL_CHARACTERS)
 _INVISIBLE_CHARACTERS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _IN_WORDS = dict.fromkeys(map(ord, _INVISIBLE_CHARACTERS))
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARACTERS}]")
+
+
+#: A web address: a scheme and "://", or "www.", and what follows up to a space. A
+#: query that is one is looked up as an article's id, and its words are never
+#: "corrected" (search/query.py, search/spelling.py).
+WEB_ADDRESS = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+", re.IGNORECASE)
 
 
 def without_invisible(text: str) -> str:

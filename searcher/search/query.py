@@ -60,7 +60,7 @@ from ..engine.schema import QUERY_FIELDS, STEMMED_FIELDS
 from ..engine.tokens import STOP_WORDS, TOKEN, fold
 from ..errors import QueryError
 from ..model import Wanted
-from ..text import without_invisible
+from ..text import WEB_ADDRESS, without_invisible
 
 FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
 
@@ -94,8 +94,7 @@ _SIGNS = re.compile(r"(?:^|(?<=\s))[-+]+(?=\S)")  # (-word and +word, "--USDA" t
 _WORD = re.compile(r"\S+")
 _AFTER_BRACKET = re.compile(r"(?<=\))-+")
 _QUOTED = re.compile(r'"[^"]*"?')
-_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)  # (a web address, the whole query)
-_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
+_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[\W_]+")
 _PATTERN_MARKS = re.compile(r"[*?~]")
 #: A query in capitals of this many words is pasted text (see _is_shouted).
@@ -229,7 +228,7 @@ class QueryBuilder:
     def _prepare(self, text: str) -> PreparedQuery:
         # (Pasted from a web page, "Klima\u00adwandel" is the word the index holds.)
         address = without_invisible(text).strip()
-        if _ADDRESS.fullmatch(address):
+        if WEB_ADDRESS.fullmatch(address):
             # A web address pasted alone: the article it is the id of (a web page's
             # canonical URL) first, then those with its words, but for "https" and "www",
             # which every address has ("orsted.de/gruene-energie": 4 words).

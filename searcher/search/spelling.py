@@ -19,6 +19,7 @@ from typing import Any, Callable, Collection, Iterator, Mapping, Sequence
 from ..engine.postings import has_term
 from ..engine.schema import text_terms
 from ..engine.tokens import TOKEN, fold, stem
+from ..text import WEB_ADDRESS
 
 #: Words that are operators in a query, not words to correct.
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
@@ -47,7 +48,7 @@ def corrections(text: str, is_known: Callable[[str], bool], closest: Callable[[s
 def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]]:
     """The words of `text` that a suggestion may correct and that are not known (not
     those of a web address: "gruener" in https://orsted.de/gruene-energie/gruener-...)."""
-    addresses = [(found.start(), found.end()) for found in _ADDRESS.finditer(text)]
+    addresses = [(found.start(), found.end()) for found in WEB_ADDRESS.finditer(text)]
     for match in TOKEN.finditer(text):
         if any(start <= match.start() < end for start, end in addresses):
             continue
@@ -59,9 +60,6 @@ def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]
             continue  # (wildcards, fuzzy words, field names and a field's words are the user's own)
         if not is_known(word):
             yield match
-
-
-_ADDRESS = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+", re.IGNORECASE)
 
 
 def _cased_as(word: str, model: str) -> str:
