@@ -706,3 +706,17 @@ def test_lines_without_ids_are_named_after_the_current_root(tmp_path: Path) -> N
         found = sorted(hit.id for hit in index.search("*", limit=None, passages=0))
     assert len({article_id.rsplit(":", 1)[0] for article_id in found}) == 1, found
     assert len(found) == 5
+
+
+def test_a_corpus_with_no_file_to_read_says_so(tmp_path: Path) -> None:
+    # "0 added" alone read like success for a folder of PDFs, or an empty one.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.pdf").write_bytes(b"%PDF-1.4")
+    report = update_index(Config(index=tmp_path / "index"), [corpus])
+    assert report.added == 0 and "No file of the corpus is in a format searcher reads" in report.summary("index")
+    (corpus / "story.txt").write_text("Idlib\n\nRefugees reached the border.", encoding="utf-8")
+    report = update_index(Config(index=tmp_path / "index"), [corpus])
+    assert report.added == 1 and "No file" not in report.summary("index")
+    again = update_index(Config(index=tmp_path / "index"), [corpus])
+    assert again.files_unchanged == 1 and "No file" not in again.summary("index")
