@@ -9,6 +9,7 @@ file, the line and the key.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -197,7 +198,9 @@ class _Checker:
         for key in mapping:
             if key not in allowed:
                 keys = (*prefix, str(key))
-                raise self.fail(keys, f"unknown key (known keys: {', '.join(allowed)})")
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
+                meant = f"did you mean {close[0]}? " if close else ""
+                raise self.fail(keys, f"unknown key ({meant}known keys: {', '.join(allowed)})")
 
     def mapping(self, value: Any, keys: tuple[str, ...]) -> dict[str, Any]:
         if value is None:

@@ -82,7 +82,9 @@ search:
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("corpus: news\nserach: {limit: 3}\n", "searcher.yaml:2: serach: unknown key"),
+        ("corpus: news\nserach: {limit: 3}\n", "searcher.yaml:2: serach: unknown key (did you mean search? known keys: "),
+        ("indx: ix\n", "searcher.yaml:1: indx: unknown key (did you mean index? "),
+        ("zzz: 1\n", "searcher.yaml:1: zzz: unknown key (known keys: "),
         ("search:\n  limit: ten\n", "searcher.yaml:2: search.limit: expected a whole number of at least 1, got 'ten'"),
         ("search:\n  boosts:\n    headline: 2\n", "searcher.yaml:3: search.boosts.headline: unknown key"),
         ("on_duplicate: newest\n", "on_duplicate: expected one of keep-first, keep-last, got 'newest'"),
