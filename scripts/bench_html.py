@@ -192,7 +192,8 @@ def main() -> None:
           f"(runs of {indexed // 2:,} and {indexed:,} articles); extraction {alone_cpu / count * 1000:.1f} ms a page")
     print(f"ceiling on 2 cores, from extraction alone and indexing alone: "
           f"{2 * alone_cpu / (alone_cpu + indexing_cpu):.2f}x with this run's pages; "
-          f"{2 * alone_cpu / (alone_cpu + per_article * indexed):.2f}x without a run's own cost (a large archive)")
+          + (f"{2 * alone_cpu / (alone_cpu + per_article * indexed):.2f}x" if per_article > 0 else "not measured (runs too small)")
+          + " without a run's own cost (a large archive)")
     print(f"\nWARC indexing time / HTML indexing time: {warc / html:.2f}")
     print(f"second run, unchanged: HTML {html_again:.2f} s ({html_again / html:.1%} of the first), "
           f"WARC {warc_again:.2f} s ({warc_again / warc:.1%})")

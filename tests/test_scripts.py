@@ -93,7 +93,7 @@ def test_bench_html_runs(tmp_path: Path) -> None:
     out = run("bench_html.py", "--pages", "12", "--copies", "1", "--keep", str(tmp_path))
     assert re.search(r"\| searcher +\| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \|", out), out
     assert re.search(r"\| the HTML index's 12 articles indexed from JSON lines: no extraction +\| +[\d.]+ \|", out), out
-    assert re.search(r"indexing alone: [\d.]+ ms of CPU an article and -?[\d.]+ s a run \(runs of 6 and 12 articles\)", out), out
-    # (12 pages: the article's share is within a small run's noise; the run's ceiling is not.)
-    ceiling = re.search(r"from extraction alone and indexing alone: ([\d.]+)x with this run's pages; -?[\d.]+x without", out)
+    # (12 pages: an article's share is within a small run's noise, either sign; the run's ceiling is not.)
+    assert re.search(r"indexing alone: -?[\d.]+ ms of CPU an article and -?[\d.]+ s a run \(runs of 6 and 12 articles\)", out), out
+    ceiling = re.search(r"from extraction alone and indexing alone: ([\d.]+)x with this run's pages; (?:[\d.]+x|not measured \(runs too small\)) without", out)
     assert ceiling and 0 < float(ceiling[1]) < 2, out
