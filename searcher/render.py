@@ -11,6 +11,7 @@ import html
 from typing import Any, Callable
 
 from .model import Article, Concordance, FacetCount, Hit, KeyTerm, Passage, Results, Semantic, Timeline
+from .text import quoted
 
 
 def plural(n: int, noun: str) -> str:
@@ -29,12 +30,12 @@ def results_summary(results: Results, query: str, filters: str = "") -> str:
     shown = len(results)
     where = f" ({filters})" if filters else ""
     if results.in_two_groups:
-        count = (f"{_articles_match(results.every_word)} every word of {query!r}{where}; "
+        count = (f"{_articles_match(results.every_word)} every word of {quoted(query)}{where}; "
                  f"{results.some_words:,} more match some")
     else:
         any_word = results.matched == "any" or (results.matched == "tiered" and not results.every_word)
         how = " (any of its words)" if any_word else " (ranked by its words)" if results.matched == "ranked" else ""
-        count = f"{_articles_match(results.total)} {query!r}{how}{where}"
+        count = f"{_articles_match(results.total)} {quoted(query)}{how}{where}"
     first = results[0].rank if results else 1
     folded = sum(len(hit.duplicates) for hit in results)
     if first == 1 and folded and shown + folded >= results.total:

@@ -34,6 +34,13 @@ _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARACTERS}]")
 WEB_ADDRESS = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+", re.IGNORECASE)
 
 
+def quoted(text: str) -> str:
+    """`text` in quotes, as typed: in single quotes, or double when it holds a single
+    one ("Russia's"), as repr would, but without its backslashes ('Blair\\' was shown
+    with two)."""
+    return f'"{text}"' if "'" in text and '"' not in text else f"'{text}'"
+
+
 def without_invisible(text: str) -> str:
     """Text without the invisible characters that sit inside words (a web page's text, a query)."""
     return text.translate(_IN_WORDS) if _INVISIBLE.search(text) else text

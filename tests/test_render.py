@@ -25,3 +25,15 @@ def test_the_sample_hit_as_html(sample: Index) -> None:
     [hit] = sample.search("Idlib refugees")
     html = passage_to_html(hit.passages[0])
     assert "<mark>refugees</mark> have moved to <mark>Idlib</mark>" in html
+
+
+def test_the_query_is_echoed_as_typed() -> None:
+    # repr escaped it: 'Blair\' was shown as 'Blair\\'.
+    from searcher.text import quoted
+
+    assert quoted("Blair\\") == "'Blair\\'" and quoted("Idlib refugees") == "'Idlib refugees'"
+    assert quoted("Russia's") == '"Russia\'s"' and quoted("'a' \"b\"") == "''a' \"b\"'"
+    from searcher.model import Results
+    from searcher.render import results_summary
+
+    assert results_summary(Results([], total=0, matched="all", query=""), "C:\\temp").startswith("0 articles match 'C:\\temp'")

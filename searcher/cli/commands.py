@@ -297,9 +297,11 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
     else:
         from . import terminal
 
+        from ..text import quoted
+
         err = terminal.console(stderr=True)
         if results.corrected_from is not None:
-            err.print(f"Showing results for {results.suggestion!r} ({results.corrected_from!r} has words no "
+            err.print(f"Showing results for {quoted(results.suggestion or '')} ({quoted(results.corrected_from)} has words no "
                       "article has).", style="yellow", markup=False)
             text = results.suggestion
         elif results.suggestion is not None:
@@ -401,7 +403,9 @@ def words(query: tuple[str, ...], limit: int, filters: Any, all_words: bool | No
         if not total:
             terminal.console(stderr=True).print(nothing)
         elif total >= found.compared:
-            terminal.console(stderr=True).print(f"Every article matches {text!r}: there are no others to compare "
+            from ..text import quoted
+
+            terminal.console(stderr=True).print(f"Every article matches {quoted(text)}: there are no others to compare "
                                                 "them with.")
         else:
             terminal.print_key_terms(terminal.console(), found, text, filters.describe())

@@ -32,7 +32,7 @@ from ..model import Progress as WorkProgress
 from ..model import Results, Timeline, TopWords
 from ..paths import display_path
 from ..render import article_facts, plural, results_summary, semantic_line, untitled
-from ..text import safe
+from ..text import quoted, safe
 
 MATCH = "bold black on yellow"
 META = "dim"
@@ -306,7 +306,7 @@ def print_concordance_line(out: Console, line: Concordance, width: int, id_width
 
 def print_similar(out: Console, results: Results, article: Article, by: str = "by its key words") -> None:
     title = safe(article.title) or _untitled(article)
-    out.print(Text(f"Articles most like {title!r} (id {safe(article.id)}), {by}:", style=META))
+    out.print(Text(f"Articles most like {quoted(title)} (id {safe(article.id)}), {by}:", style=META))
     for hit in results:
         out.print()
         print_hit(out, hit)
@@ -315,7 +315,7 @@ def print_similar(out: Console, results: Results, article: Article, by: str = "b
 def print_explanation(out: Console, results: Results) -> None:
     """How the query was searched: corrected, with which name variants, as which Whoosh query."""
     if results.corrected_from is not None:
-        out.print(Text(f"Corrected: {safe(results.corrected_from)!r} -> {safe(results.suggestion or '')!r}",
+        out.print(Text(f"Corrected: {quoted(safe(results.corrected_from))} -> {quoted(safe(results.suggestion or ''))}",
                        style="cyan"))
     variants: dict[str, set[str]] = {}
     for expansion in results.variants:

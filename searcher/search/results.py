@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ..engine.folder import shard_of
 from ..model import FacetCount, Hit, Results, Semantic
+from ..text import quoted
 from .filters import check_facets
 from .shard import Candidate, ShardFetch, ShardMatches, Shards, ShardQuery
 from .snapshot import Found
@@ -361,5 +362,5 @@ def nothing_found(shards: Sequence[Snapshot], query: str, filters: Filters | Non
     where = f" ({where})" if where else ""
     problems = filters.problems([shard.metadata for shard in shards]) if filters else []
     if per and not problems and any(len(shard.find(query, filters, all_words=all_words).scores) for shard in shards):
-        return f"No article matching {query!r}{where} has a {per}."
-    return f"No article matches {query!r}{where}." + "".join(f"\n  {problem}" for problem in problems)
+        return f"No article matching {quoted(query)}{where} has a {per}."
+    return f"No article matches {quoted(query)}{where}." + "".join(f"\n  {problem}" for problem in problems)
