@@ -227,7 +227,8 @@ class QueryBuilder:
 
     def _prepare(self, text: str) -> PreparedQuery:
         # (Pasted from a web page, "Klima\u00adwandel" is the word the index holds.)
-        address = without_invisible(text).strip()
+        text = without_invisible(text)
+        address = text.strip()
         if WEB_ADDRESS.fullmatch(address):
             # A web address pasted alone: the article it is the id of (a web page's
             # canonical URL) first, then those with its words, but for "https" and "www",
@@ -240,7 +241,7 @@ class QueryBuilder:
             clauses = _Clauses.of(parsed)
             words = clauses.any_word() if clauses is not None and len(clauses.words) > 1 else parsed
             return PreparedQuery(text, article, wq.Or([article, words]))
-        text = self._normalize_fields(without_invisible(text))
+        text = self._normalize_fields(text)
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
         shouted = _is_shouted(text)
