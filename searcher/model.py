@@ -346,10 +346,13 @@ class IndexReport:
         files = f"{self.files_read:,} file{'' if self.files_read == 1 else 's'} read, {self.files_unchanged} unchanged"
         if self.files_removed:
             files += f", {self.files_removed} removed"
-        # (An empty folder, or one of .pdf files: "0 added" alone reads like success.)
-        none = (" No file of the corpus is in a format searcher reads (.txt, .jsonl, .csv, .tsv, .html, .warc, "
-                "others with formats: in searcher.yaml)."
-                if not (self.files_read or self.files_unchanged or self.files_removed or self.problems) else "")
+        none = ""
+        if not (self.files_read or self.files_unchanged or self.files_removed or self.problems):
+            # (An empty folder, or one of .pdf files: "0 added" alone reads like success.)
+            from .readers.files import DEFAULT_FORMATS
+
+            none = (f" No file of the corpus is in a format searcher reads ({', '.join(sorted(DEFAULT_FORMATS))}; "
+                    "formats: in searcher.yaml maps others).")
         return (
             f"{where}: {self.added:,} added, {self.updated:,} updated, {self.removed:,} removed, "
             f"{self.unchanged:,} unchanged{skipped} in {self.seconds:.1f} s ({files}).{none}"
