@@ -572,6 +572,13 @@ def test_a_phrase_keeps_its_stop_words(news: Index) -> None:
     assert ids(news.search('"lost a derby"')) == []
 
 
+def test_a_quote_left_open_closes_at_the_end(news: Index) -> None:
+    # (Whoosh's parser drops a lone quote: the words alone would find n3.)
+    assert ids(news.search('"lost a derby')) == []
+    assert ids(news.search('derby "lost the')) == ids(news.search('derby "lost the"')) == ["n3"]
+    assert ids(news.search('"lost the derby')) == ["n3"]
+
+
 def test_up_to_four_words_all_match_first(news: Index) -> None:
     results = news.search("refugee camp border city")
     assert results.matched == "tiered" and results.every_word == 1 and ids(results)[0] == "n4"

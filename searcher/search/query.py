@@ -241,6 +241,10 @@ class QueryBuilder:
             clauses = _Clauses.of(parsed)
             words = clauses.any_word() if clauses is not None and len(clauses.words) > 1 else parsed
             return PreparedQuery(text, article, wq.Or([article, words]))
+        if text.count('"') % 2:
+            # A quote left open ('"bank of england') closes at the query's end, as web
+            # engines read it: Whoosh's parser would drop it and search the words apart.
+            text += '"'
         text = self._normalize_fields(text)
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
