@@ -97,3 +97,8 @@ def test_bench_html_runs(tmp_path: Path) -> None:
     assert re.search(r"indexing alone: -?[\d.]+ ms of CPU an article and -?[\d.]+ s a run \(runs of 6 and 12 articles\)", out), out
     ceiling = re.search(r"from extraction alone and indexing alone: ([\d.]+)x with this run's pages; (?:[\d.]+x|not measured \(runs too small\)) without", out)
     assert ceiling and 0 < float(ceiling[1]) < 2, out
+    ceiling = re.search(r"from the run that writes nothing and indexing alone: ([\d.]+)x with this run's pages; ", out)
+    assert ceiling and 0 < float(ceiling[1]) < 2, out
+    budget = re.search(r"1\.8x extraction alone is a run of ([\d.]+) s\. With nothing written, the WARC run took ([\d.]+) s "
+                       r"and [\d.]+ CPU seconds: writing the 12 articles may add (-?[\d.]+) s", out)
+    assert budget and abs(float(budget[1]) - float(budget[2]) - float(budget[3])) < 0.11, out
