@@ -32,8 +32,10 @@ PROVENANCE.md), in one run:
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -97,22 +99,43 @@ def write_warcs(made: list[tuple[str, Path, bytes]], pages: int, copies: int, fo
                             date="2026-01-01T00:00:00Z")
 
 
-def extraction_alone(made: list[tuple[str, Path, bytes]]) -> tuple[float, float]:
-    """The wall time and CPU time of extracting every page in this process."""
+def stolen() -> float:
+    """Core-seconds this virtual machine's hypervisor has given to others so far ("steal"
+    in /proc/stat; 0 where there is none). With both cores busy it takes up to a tenth
+    of their time, and none from one busy core: the work two cores can do against one."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return 0.0
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 and fields[0] == "cpu" else 0.0
+
+
+Timing = tuple[float, float, float]  # (seconds, CPU seconds, core-seconds stolen)
+
+
+def extraction_alone(made: list[tuple[str, Path, bytes]]) -> Timing:
+    """Extracting every page in this process."""
     from searcher.readers.html import page_article, page_of
 
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, steal = time.perf_counter(), time.process_time(), stolen()
     for _, path, data in made:
         page_article(page_of(data, str(path), path.name))
-    return time.perf_counter() - started, time.process_time() - cpu
+    return time.perf_counter() - started, time.process_time() - cpu, stolen() - steal
 
 
-def index(corpus: Path, folder: Path) -> tuple[float, float]:
-    """`searcher index`'s wall time and CPU time (its processes' user and system seconds)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds = benchlib.run_watched([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(folder)]).seconds
+def index(corpus: Path, folder: Path) -> Timing:
+    """`searcher index`: its CPU time is its processes' user and system seconds. (Not
+    benchlib.run_watched, whose memory sampling would take CPU from the run's two cores.)"""
+    before, steal = resource.getrusage(resource.RUSAGE_CHILDREN), stolen()
+    started = time.perf_counter()
+    run = subprocess.run([str(benchlib.SEARCHER), "index", str(corpus), "--index", str(folder)],
+                         capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if run.returncode:
+        raise SystemExit(f"searcher index {corpus} failed ({run.returncode}):\n{run.stderr}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, stolen() - steal
 
 
 def _count(folder: Path) -> int:
@@ -152,7 +175,7 @@ def main() -> None:
         count = len(made)
         # This machine's CPU seconds for the same work vary by up to a fifth between runs
         # minutes apart: each measure is taken in every round, and its fastest kept.
-        timings: dict[str, list[tuple[float, float]]] = {}
+        timings: dict[str, list[Timing]] = {}
         for _ in range(args.rounds):
             timings.setdefault("alone", []).append(extraction_alone(made))
             for built in ("ix-html", "ix-warc"):
@@ -170,8 +193,8 @@ def main() -> None:
             timings.setdefault("extracting", []).append(index(work / "warc", work / "ix-warc"))
             if generation(work / "ix-warc") != before:
                 raise SystemExit("the WARC files written again changed some articles: the run wrote them")
-        (alone, alone_cpu), (html, html_cpu), (warc, warc_cpu), (html_again, _), (warc_again, _), \
-            (extracting, extracting_cpu) = (min(timings[what]) for what in (
+        (alone, alone_cpu, _), (html, html_cpu, html_stolen), (warc, warc_cpu, _), (html_again, _, _), \
+            (warc_again, _, _), (extracting, extracting_cpu, _) = (min(timings[what]) for what in (
                 "alone", "html", "warc", "html_again", "warc_again", "extracting"))
         # The same articles without extraction: exported from the HTML index as JSON lines.
         articles = work / "articles.jsonl"
@@ -182,8 +205,8 @@ def main() -> None:
         half.write_bytes(b"".join(lines[:len(lines) // 2]))
         shutil.rmtree(work / "ix-articles", ignore_errors=True)
         shutil.rmtree(work / "ix-half", ignore_errors=True)
-        _, half_cpu = index(half, work / "ix-half")
-        indexing, indexing_cpu = index(articles, work / "ix-articles")
+        _, half_cpu, _ = index(half, work / "ix-half")
+        indexing, indexing_cpu, _ = index(articles, work / "ix-articles")
         indexed = _count(work / "ix-articles")
         # Indexing's cost, an article and a run: from the runs of half the articles and all.
         per_article = (indexing_cpu - half_cpu) / (indexed - _count(work / "ix-half"))
@@ -200,7 +223,7 @@ def main() -> None:
     ]
     print(f"\n## Indexing {count:,} pages ({args.copies} copies), 2 cores, the fastest of {args.rounds} rounds\n")
     for what, runs in timings.items():
-        print(f"- {what}: " + ", ".join(f"{seconds:.1f} s ({cpu:.1f} CPU)" for seconds, cpu in runs))
+        print(f"- {what}: " + ", ".join(f"{seconds:.1f} s ({cpu:.1f} CPU, {steal:.1f} stolen)" for seconds, cpu, steal in runs))
     print()
     print(benchlib.table(["what", "seconds", "CPU seconds", "pages/s", "vs extraction alone"], rows))
     # Two cores do about twice one core's work (a little more when the workers, fresh
@@ -230,6 +253,8 @@ def main() -> None:
           f"all the time. It added {warc - extracting:.1f} s and {warc_cpu - extracting_cpu:.1f} CPU seconds "
           f"(WARC build against nothing written); from JSON lines it costs {indexing_cpu:.1f} CPU seconds, "
           + (f"{per_article * count:.1f} without a run's own cost." if per_article > 0 else "its cost an article not measured (runs too small)."))
+    print(f"The hypervisor took {html_stolen:.1f} of the HTML build's {2 * html:.1f} core-seconds (steal in /proc/stat): "
+          f"its two cores were {(2 * html - html_stolen) / html:.2f} cores.")
     print(f"\nWARC indexing time / HTML indexing time: {warc / html:.2f}")
     print(f"second run, unchanged: HTML {html_again:.2f} s ({html_again / html:.1%} of the first), "
           f"WARC {warc_again:.2f} s ({warc_again / warc:.1%})")

@@ -102,3 +102,4 @@ def test_bench_html_runs(tmp_path: Path) -> None:
     budget = re.search(r"1\.8x extraction alone is a run of ([\d.]+) s\. With nothing written, the WARC run took ([\d.]+) s "
                        r"and [\d.]+ CPU seconds: writing the 12 articles may add (-?[\d.]+) s", out)
     assert budget and abs(float(budget[1]) - float(budget[2]) - float(budget[3])) < 0.11, out
+    assert re.search(r"The hypervisor took [\d.]+ of the HTML build's [\d.]+ core-seconds .*: its two cores were [\d.]+ cores", out), out
