@@ -162,6 +162,41 @@ def test_the_words_did_you_mean_knows_are_the_terms_whoosh_finds(bbc_index: Path
         assert known[words.index("refugeees")] is False
 
 
+def test_fuzzy_words_find_the_terms_whoosh_finds(bbc_index: Path) -> None:
+    """query.TermsNear passes over most terms without working out their distance: it
+    must find exactly what Whoosh's reader.terms_within finds, in every field a fuzzy
+    word is searched in, for words of the index, typos, short words and no word at all."""
+    from whoosh import query as wq
+
+    from searcher.search.query import TermsNear, resolve_patterns
+
+    with Index.open(bbc_index) as index:
+        reader = index._snapshot().searcher.reader()
+        near = TermsNear(reader)
+        body = sorted(term.decode("utf-8") for term in reader.lexicon("body"))
+        words = body[::97] + [word[:-1] + "x" for word in body[5::211]] + [
+            "blair", "goverment", "elekshun", "a", "ok", "qqqqzzzz", "é", "blaire", "x" * 30]
+        assert len(words) > 150
+        checked = 0
+        for fieldname in ("title", "caption", "body", "dateline", "no-such-field"):
+            for number, word in enumerate(words):
+                # (Whoosh's own takes 0.1 s a field for a word with no prefix: a few of those)
+                for edits, prefix in ((1, 1), (2, 1), *(((1, 0), (2, 0)) if number % 12 == 0 else ())):
+                    expected = set(reader.terms_within(fieldname, word, edits, prefix=prefix)) \
+                        if fieldname in reader.schema else set()
+                    assert set(near.within(fieldname, word, edits, prefix)) == expected, (fieldname, word, edits)
+                    checked += bool(expected)
+        assert checked > 300  # (most words have near terms)
+        # And the query a fuzzy word becomes is the same either way (the parser's fuzzy
+        # words keep their first letter: FuzzyTerm's prefix of 1).
+        query = wq.Or([wq.FuzzyTerm("body", "goverment", maxdist=2), wq.FuzzyTerm("title", "elekshun", maxdist=2),
+                       wq.FuzzyTerm("title", "blaire", maxdist=1)])
+        expected = {text for leaf in query.leaves() for text in reader.terms_within(
+            leaf.fieldname, leaf.text, leaf.maxdist, prefix=leaf.prefixlength)}
+        resolved = resolve_patterns(query, reader, lambda word: word, [])
+        assert {leaf.text for leaf in resolved.leaves()} == expected and {"government", "blair"} <= expected
+
+
 # -- explain ----------------------------------------------------------------------------
 
 

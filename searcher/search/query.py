@@ -636,7 +636,53 @@ def _walk(query: wq.Query) -> Iterator[wq.Query]:
             yield from _walk(child)
 
 
-def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words: Sequence[str]) -> wq.Query:  # type: ignore[no-untyped-def]
+class TermsNear:
+    """The terms of a reader's fields within some edits of a word: what Whoosh's
+    `reader.terms_within` finds (the same distance, on the same terms), without working
+    out the distance to every term of the field, as it does: 0.2-0.25 s a field on
+    Reuters, four fields a fuzzy word, and again for each form of the query (every word
+    required, then any). Here each field's terms are read once, by length, for every
+    fuzzy word searched in the reader; a term whose length, or whose set of letters,
+    differs by more than the edits allow (an edit changes the length by one at most,
+    and the set of letters by two) is passed over; and a word is looked for once."""
+
+    REMEMBERED = 1000  # words looked for, kept
+
+    def __init__(self, reader) -> None:  # type: ignore[no-untyped-def]
+        self._reader = reader
+        self._by_length: dict[str, dict[int, list[str]]] = {}
+        self._found: dict[tuple[str, str, int, int], list[str]] = {}
+
+    def within(self, fieldname: str, text: str, edits: int, prefix: int = 0) -> list[str]:
+        key = (fieldname, text, edits, prefix)
+        found = self._found.get(key)
+        if found is None:
+            from whoosh.support.levenshtein import distance  # (Whoosh's terms_within's)
+
+            by_length = self._lengths(fieldname)
+            letters, head = set(text), text[:prefix]
+            if len(self._found) >= self.REMEMBERED:  # (a server's snapshot lives for many queries)
+                self._found.clear()
+            found = self._found[key] = [
+                term for length in range(max(len(text) - edits, 0), len(text) + edits + 1)
+                for term in by_length.get(length, ())
+                if term.startswith(head) and len(letters.symmetric_difference(term)) <= 2 * edits
+                and distance(term, text, limit=edits) <= edits]
+        return found
+
+    def _lengths(self, fieldname: str) -> dict[int, list[str]]:
+        by_length = self._by_length.get(fieldname)
+        if by_length is None:
+            by_length = self._by_length[fieldname] = {}
+            if fieldname in self._reader.schema:
+                for term in self._reader.lexicon(fieldname):
+                    text = _text(term)
+                    by_length.setdefault(len(text), []).append(text)
+        return by_length
+
+
+def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words: Sequence[str],  # type: ignore[no-untyped-def]
+                     near: TermsNear | None = None) -> wq.Query:
     """`query` with its wildcards and fuzzy words replaced by the index terms they stand for.
 
     - A wildcard on a stemmed field matches words as written, not only stems:
@@ -644,7 +690,8 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
       stems it matches come with the stems of the matching words in `words` (the
       sorted words that stemming changes, see tokens.TermCache).
     - A fuzzy word keeps its full weight for the word itself, and FUZZY_VARIANT_WEIGHT
-      for its near misses.
+      for its near misses: the terms `near` finds (a TermsNear of `reader`, made here
+      when not given).
     """
     if isinstance(query, (wq.Prefix, wq.Wildcard)) and query.fieldname in STEMMED_FIELDS:
         stems = {_text(term) for term in query._btexts(reader)}
@@ -652,11 +699,14 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
         stems = {term for term in stems if (query.fieldname, term) in reader}
         return _any_of(query.fieldname, sorted(stems), query.boost)
     if isinstance(query, wq.FuzzyTerm):
-        variants = sorted({_text(t) for t in query._btexts(reader)} - {query.text})
+        near = near or TermsNear(reader)
+        variants = sorted(set(near.within(query.fieldname, query.text, query.maxdist, query.prefixlength)) - {query.text})
         exact = [wq.Term(query.fieldname, query.text)] if (query.fieldname, query.text) in reader else []
         near = _any_of(query.fieldname, variants, query.boost * FUZZY_VARIANT_WEIGHT)
         return wq.Or([*exact, near]) if exact and variants else exact[0] if exact else near
-    resolved = mapped(query, lambda child: resolve_patterns(child, reader, stem, words))
+    if near is None and any(isinstance(node, wq.FuzzyTerm) for node in _walk(query)):
+        near = TermsNear(reader)  # (one for the query's fuzzy words)
+    resolved = mapped(query, lambda child: resolve_patterns(child, reader, stem, words, near))
     if resolved is not query and type(resolved) is wq.Or and any(child is wq.NullQuery for child in resolved.subqueries):
         # (A field where a pattern matches no word adds nothing to an OR: shown by
         # --explain as "<_NullQuery>", it is left out; with none left, nothing matches.)

@@ -72,6 +72,7 @@ class Snapshot:
         self._columns = None
         self._metadata = None
         self._speller = None
+        self._terms_near: Any = None  # query.TermsNear of the searcher's reader, made by the first fuzzy word
         self._duplicates = None
         self._vectors: Any = None  # semantic.vectors.Vectors, read on first use
         self._query_similarities: Any = None  # (query vector, its similarities): see _similarities
@@ -358,7 +359,7 @@ class Snapshot:
         with every word; with `fallback_only` too, those with any of its words instead
         ("any": what a search shows when no article of any shard has them all)."""
         from . import matching
-        from .query import has_patterns, resolve_patterns
+        from .query import TermsNear, has_patterns, resolve_patterns
 
         prepared = self.queries.prepare(query)
         searcher = self.searcher
@@ -369,8 +370,11 @@ class Snapshot:
         # The word list serves wildcards only: a plain search doesn't read it.
         words = self.words.words() if prepared.patterns and has_patterns(prepared.query) else []
 
+        if prepared.patterns and self._terms_near is None:
+            self._terms_near = TermsNear(reader)  # (this generation's: its reader's terms)
+
         def resolved(query: Any) -> Any:
-            return resolve_patterns(query, reader, stem, words) if prepared.patterns else query
+            return resolve_patterns(query, reader, stem, words, self._terms_near) if prepared.patterns else query
 
         used = resolved(prepared.query)
         all_words = self.config.all_words if all_words is None else all_words
