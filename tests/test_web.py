@@ -248,6 +248,14 @@ def test_an_index_that_is_not_there_is_503_and_a_commit_is_seen_without_a_restar
             index.add([Article(id="b", title="Zebras", body="A zebra crossing.")])
         assert [hit["id"] for hit in client.get("/api/v1/search?q=zebra").json()["hits"]] == ["b"]
         assert client.get("/api/v1/health").json()["articles"] == 2
+        # The folder taken away while served (a new user's trial: "a bug", 500, and a
+        # health check that still said ok): 503 everywhere, and back when it is back.
+        (tmp_path / "ix").rename(tmp_path / "moved")
+        for url in ("/api/v1/search?q=zebra", "/api/v1/health", "/?q=zebra"):
+            gone = client.get(url)
+            assert gone.status_code == 503 and "no index at" in gone.text and "bug" not in gone.text, url
+        (tmp_path / "moved").rename(tmp_path / "ix")
+        assert client.get("/api/v1/health").json()["articles"] == 2
     library.close()
 
 

@@ -28,8 +28,11 @@ from typing import Any, Iterator
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.filedb import structfile
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import _DEF_INDEX_NAME, FileIndex
+from whoosh.index import _DEF_INDEX_NAME, EmptyIndexError, FileIndex
 from whoosh.util.numeric import byte_to_length
+
+from ..errors import IndexNotFoundError
+from ..paths import display_path
 
 #: The length each of Whoosh's length bytes stands for, 0 for "no length".
 LENGTHS = (0, *(byte_to_length(byte) for byte in range(1, 256)))
@@ -165,7 +168,13 @@ class CommittedIndex(FileIndex):
         _again_after_commits(lambda: FileIndex.__init__(self, storage, schema, indexname))
 
     def _read_toc(self) -> Any:
-        return _again_after_commits(super()._read_toc)
+        try:
+            return _again_after_commits(super()._read_toc)
+        except EmptyIndexError:
+            # (Opened, then its files moved or deleted: what a server meets when its index
+            # folder is taken away. Whoosh's error would be a traceback, and a server's 500.)
+            raise IndexNotFoundError(f"no index at {display_path(self.storage.folder)} any more "
+                                     "(its files were moved or deleted while it was open)") from None
 
     def last_modified(self) -> float:
         return _again_after_commits(super().last_modified)
