@@ -195,6 +195,12 @@ def test_a_bad_parameter_is_said_on_the_page(reuters_web: tuple[TestClient, Inde
     client, _ = reuters_web
     page = client.get("/", params={"q": "oil", "since": "1987-13"})
     assert page.status_code == 400 and 'class="error"' in page.text and "--since: invalid date" in page.text
+    # The form keeps what was asked: the query, the filters and the dates that read.
+    page = client.get("/", params={"q": "oil", "category": "crude", "since": "1987-13", "until": "1987-06",
+                                   "sort": "newest", "limit": "500"})
+    assert page.status_code == 400 and '<input' in page.text and 'value="oil"' in page.text
+    assert 'value="crude"' in page.text or "Category: crude" in page.text
+    assert 'value="1987-06-30"' in page.text and '<option value="newest" selected>' in page.text
     page = client.get("/", params={"q": "refugees titel:Idlib"})
     assert page.status_code == 400 and "unknown field &#39;titel&#39; at position 9" in page.text
     assert client.get("/").status_code == 200  # (the empty search box)

@@ -62,11 +62,12 @@ class ShownHit:
 
 
 async def search_page(request: Request) -> HTMLResponse:
+    params = Params(request.query_params.multi_items())
     try:
-        search = Search.read(Params(request.query_params.multi_items()))
-    except SearcherError as error:  # (a bad parameter or date: the page says it, with a search box)
-        return render(request, "search.html", http_status_for(error), search=Search(), error=str(error),
-                      page=None)
+        search = Search.read(params)
+    except SearcherError as error:  # (a bad parameter or date: the page says it, with the form as it was)
+        return render(request, "search.html", http_status_for(error), search=Search.kept(params),
+                      error=str(error), page=None)
     if not search.asked:
         return render(request, "search.html", search=search, error="", page=None)
     try:

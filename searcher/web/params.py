@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence, TypeVar
 from urllib.parse import urlencode
 
-from ..errors import RequestError
+from ..errors import RequestError, SearcherError
 from ..model import PERIODS, SORTS
 from ..search.filters import FACET_ALIASES, Filters
 
 if TYPE_CHECKING:
     from ..index import Index
     from ..model import Results
+
+T = TypeVar("T")
 
 #: Bounds on what one request may ask (the API's documentation says them).
 MAX_QUERY = 1000  # characters of a query
@@ -144,6 +146,36 @@ class Search:
             raise RequestError(f"page {search.page} of {search.limit} goes past the first {MAX_DEPTH:,} articles "
                                "(use `searcher export` for all of them)", "page")
         return search
+
+    @classmethod
+    def kept(cls, params: Params) -> Search:
+        """What the page's form keeps of a request that `read` refused: each parameter
+        that reads, the others as by default (the page says which was wrong). A date
+        typed wrong in the form must not empty the search box and drop the filters."""
+        def tried(read: Callable[[], T], default: T) -> T:
+            try:
+                return read()
+            except SearcherError:
+                return default
+
+        q = (params.one("q") or "").strip()[:MAX_QUERY]
+        facets = [pair for pair in params.pairs if pair[0] not in ("since", "until")]
+        filters = Filters()
+        for dates in (("since", "until"), ("until",), ("since",), ()):  # (the dates that read, with the facets)
+            try:
+                filters = Params(facets + [pair for pair in params.pairs if pair[0] in dates]).filters()
+                break
+            except SearcherError:
+                continue
+        return cls(q=q, filters=filters, sort=tried(lambda: params.choice("sort", SORTS, "relevance"), "relevance"),
+                   limit=tried(lambda: params.integer("limit", 10, 1, MAX_LIMIT), 10),
+                   passages=tried(lambda: params.maybe_integer("passages", 0, MAX_PASSAGES), None),
+                   facets=tried(lambda: params.facet_names("facets", FACETS), FACETS),
+                   all_words=tried(lambda: params.flag("all_words"), None),
+                   collapse=bool(tried(lambda: params.flag("collapse", True), True)),
+                   explain=bool(tried(lambda: params.flag("explain", False), False)),
+                   auto_correct=tried(lambda: params.flag("auto_correct"), None),
+                   by=tried(lambda: params.choice("by", BY, "auto"), "auto"))
 
     def run(self, index: Index) -> Results:
         """The search itself: the one library call behind the page's results and the API's."""
