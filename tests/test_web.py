@@ -206,6 +206,25 @@ def test_a_bad_parameter_is_said_on_the_page(reuters_web: tuple[TestClient, Inde
     assert client.get("/").status_code == 200  # (the empty search box)
 
 
+def test_the_page_offers_only_the_periods_its_timeline_can_draw(tmp_path: Path) -> None:
+    """Articles 30 years apart are more days than a timeline draws (news.timeline.MAX_BUCKETS):
+    a new user's trial followed the page's own "Per day" link to a 400 page without hits."""
+    import datetime as dt
+
+    with Index.create(tmp_path / "ix") as index:
+        index.add([Article(id=str(year), title=f"Floods of {year}", body="The river flooded the town.",
+                           date=dt.datetime(year, 5, 1)) for year in (1990, 2005, 2020)])
+    library = Library(Config(index=tmp_path / "ix"))
+    with TestClient(make_app(library), base_url=BASE) as client:
+        page = client.get("/", params={"q": "floods"}).text
+        periods = re.search(r'<span class="periods">(.*?)</span>', page, re.S)
+        assert periods and "year" in periods[1] and "month" in periods[1] and "day" not in periods[1], page
+        asked = client.get("/", params={"q": "floods", "by": "day"})  # (typed in the address)
+        assert asked.status_code == 200 and asked.text.count('class="hit"') == 3
+        assert re.search(r'id="timeline" data-by="(year|month)"', asked.text)
+    library.close()
+
+
 def test_article_text_is_always_escaped(tmp_path: Path) -> None:
     with Index.create(tmp_path / "ix") as index:
         index.add([Article(id="x<1>", title="<b>Idlib</b> <script>alert('title')</script>",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from ..model import PERIODS
+from ..news.timeline import MAX_BUCKETS, TimelineError
 from .params import AUTO_BARS
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Chart:
     by: str
     most: int  # the tallest bar's matches
     undated: int  # matches without a date (not drawn)
+    periods: tuple[str, ...] = PERIODS  # the periods a link may draw the same span by (not too many bars)
     width: float = WIDTH
     height: float = HEIGHT + LABELS
 
@@ -74,7 +76,11 @@ def chart(series: Series, by: str, link: Callable[[dt.date, dt.date], str]) -> C
                         width=round(max(slot - gap, 0.5), 2), height=round(height, 2), label=bucket.label,
                         matches=bucket.matches, articles=bucket.articles, start=bucket.start, end=bucket.end,
                         href=link(bucket.start, bucket.end)))
-    return Chart(tuple(bars), by, most, series.undated)
+    drawable = tuple(PERIODS)
+    if buckets:
+        counts = period_counts(buckets[0].start, buckets[-1].end)
+        drawable = tuple(period for period in PERIODS if counts[period] <= MAX_BUCKETS or period == by)
+    return Chart(tuple(bars), by, most, series.undated, drawable)
 
 
 def timeline(index: Index, queries: list[str], by: str, *, per: str | None, filters: Filters | None,
@@ -82,7 +88,14 @@ def timeline(index: Index, queries: list[str], by: str, *, per: str | None, filt
     """Index.timeline, with `by` "auto": the finest period that draws the timeline's span
     in at most AUTO_BARS bars (months are counted first, to find the span)."""
     chosen = "month" if by == "auto" else by
-    drawn = index.timeline(queries, chosen, per=per, filters=filters, all_words=all_words)
+    try:
+        drawn = index.timeline(queries, chosen, per=per, filters=filters, all_words=all_words)
+    except TimelineError:
+        if by == "auto":
+            raise
+        # (by=day over years of articles: more bars than a timeline draws; the page
+        # draws the finest that fits, and its links offer only those.)
+        return timeline(index, queries, "auto", per=per, filters=filters, all_words=all_words)
     buckets = [bucket for series in drawn.series for bucket in series.buckets]
     if by == "auto" and buckets:
         finest = finest_period(min(bucket.start for bucket in buckets), max(bucket.end for bucket in buckets))
@@ -94,7 +107,12 @@ def timeline(index: Index, queries: list[str], by: str, *, per: str | None, filt
 def finest_period(first: dt.date, last: dt.date) -> str:
     """The finest period (day, week, month, year) that draws `first`..`last` in at most
     AUTO_BARS bars."""
-    days = (last - first).days + 1
-    counts = {"day": days, "week": days // 7 + 2, "month": (last.year - first.year) * 12 + last.month - first.month + 1,
-              "year": last.year - first.year + 1}
+    counts = period_counts(first, last)
     return next((period for period in PERIODS if counts[period] <= AUTO_BARS), "year")
+
+
+def period_counts(first: dt.date, last: dt.date) -> dict[str, int]:
+    """About how many periods of each kind `first`..`last` spans (a week more at most)."""
+    days = (last - first).days + 1
+    return {"day": days, "week": days // 7 + 2, "month": (last.year - first.year) * 12 + last.month - first.month + 1,
+            "year": last.year - first.year + 1}
