@@ -188,6 +188,13 @@ def test_the_page_keeps_the_whole_state_in_its_links(reuters_web: tuple[TestClie
     assert unescape(re.search(r"<h1>(.*?)</h1>", article).group(1)) == first.article.title
     assert first.article.body.split("\n")[0].strip()[:60] in unescape(article)
     assert 'id="similar"' in article
+    # Its paragraphs as the wire wrote them: Reuters wraps lines at 65 characters and
+    # indents each paragraph (the page had a paragraph a line).
+    shown = [unescape(text) for text in re.findall(r"<p>(.*?)</p>", article, re.S)]
+    wire = [" ".join(part.split()) for part in re.split(r"\n(?=[ \t]+\S)", first.article.body) if part.strip()]
+    assert len(first.article.body.split("\n")) > len(wire) > 1  # (wrapped lines)
+    # (the first after the dateline: "belgium – OPEC believes ...")
+    assert all(any(text.endswith(part) for text in shown) for part in wire), (shown, wire)
     assert client.get("/articles/no-such-id").status_code == 404
 
 

@@ -215,6 +215,15 @@ _TO_LAST_SENTENCE_END = re.compile(r"(?s:.*)[.!?][\"'”’)\]]*\s+")
 _SPACE = re.compile(r"\s+")
 
 
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of an article's text, as a page shows them, each on one line: cut
+    where passages are (a blank line, or a line break before an indented line: Reuters'
+    lines are wrapped at 65 characters, its paragraphs indented), else, in a text with
+    neither, at each line break (one paragraph a line)."""
+    parts = _PARAGRAPH_BREAK.split(text) if _PARAGRAPH_BREAK.search(text) else text.split("\n")
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
 def split_passages(text: str, max_chars: int = 300, until: int | None = None) -> list[tuple[int, int]]:
     """(start, end) of each passage of `text`: paragraphs, long ones cut into sentence
     windows; with `until`, those of the paragraphs up to the one holding that place."""

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 
 from ..errors import ArticleNotFoundError, RequestError, SearcherError, http_status_for
 from ..render import article_facts, name_variants, passage_to_html, plural, results_summary, untitled
+from ..search.passages import paragraphs
 from .chart import chart, timeline
 from .library import article_of
 from .params import FACETS, MAX_DEPTH, Params, Search
@@ -171,7 +172,7 @@ async def article_page(request: Request) -> HTMLResponse:
         similar = index.similar(article_id, 5, passages=0) or []
         return {"article": article, "facts": article_facts(article), "title": article.title or untitled(article),
                 "link": _web_link(article.url),
-                "paragraphs": [part.strip() for part in article.body.split("\n") if part.strip()],
+                "paragraphs": paragraphs(article.body),
                 "duplicates": [(other, _article_url(other)) for other in index.duplicates_of(article_id)],
                 "similar": [{"href": _article_url(hit.id), "title": hit.title.text or untitled(hit.article),
                              "facts": article_facts(hit.article)} for hit in similar]}
