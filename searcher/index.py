@@ -244,7 +244,7 @@ class Index:
 
     @_reads_index
     def search(self, query: str, limit: int | None = 10, passages: int | None = None, *,
-               filters: Filters | None = None, sort: Sort = "relevance", facets: Sequence[str] = (),
+               filters: Filters | None = None, sort: Sort = "relevance", facets: str | Sequence[str] = (),
                auto_correct: bool = False, explain: bool = False, collapse: bool = True,
                all_words: bool | None = None, offset: int = 0) -> Results:
         """The best `limit` articles for `query` (None: all), each with its best passages
@@ -263,8 +263,10 @@ class Index:
         `Hit.duplicates`; `total` still counts every article. `offset` leaves out the
         best `offset` articles (a later page of results: ranks go on from `offset` + 1).
         """
+        from .search.filters import as_values
         from .search.results import search
 
+        facets = as_values(facets)
         return self._ask(lambda shards: search(
             shards, query, limit, passages, filters=filters, sort=sort, facets=facets, auto_correct=auto_correct,
             explain=explain, collapse=collapse, all_words=all_words, offset=offset))
@@ -290,15 +292,18 @@ class Index:
         return count, self._guarded(hits)
 
     @_reads_index
-    def timeline(self, queries: Sequence[str], by: str = "month", *, per: str | None = None,
+    def timeline(self, queries: str | Sequence[str], by: str = "month", *, per: str | None = None,
                  filters: Filters | None = None, top: int = 5, all_words: bool | None = None) -> Timeline:
         """How many articles match each query in each day, week, month or year, against all
         the articles of that period (both under `filters`). With `per` (a facet), one
         series for each of the `top` values with most matches. Every period between the
-        index's first and last dated article (or `filters`' dates) is there, empty or not."""
+        index's first and last dated article (or `filters`' dates) is there, empty or not.
+        One query may be given as a string."""
         from .news.timeline import timeline
+        from .search.filters import as_values
 
-        return timeline(self._snapshots(), queries, by, per=per, filters=filters, top=top, all_words=all_words)
+        return timeline(self._snapshots(), as_values(queries), by, per=per, filters=filters, top=top,
+                        all_words=all_words)
 
     @_reads_index
     def top_words(self, query: str, limit: int = 30, *, filters: Filters | None = None,

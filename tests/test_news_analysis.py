@@ -61,6 +61,10 @@ def test_coffee_in_march_1987_counts_agree_everywhere(reuters, reuters_config, r
     assert reuters.search("category:coffee date:1987-03").total == len(expected)
     chart = reuters.timeline(["*"], "month", filters=Filters.parse(category=["coffee"]))
     assert {b.label: b.matches for b in chart.series[0].buckets}["1987-03"] == len(expected)
+    # One value, or one query, may be a string (a new user's trial: "crude" was c, r, u, d, e).
+    assert Filters.parse(category="coffee", place="brazil") == Filters.parse(category=["coffee"], place=["brazil"])
+    assert reuters.timeline("*", "month", filters=Filters.parse(category="coffee")) == chart
+    assert reuters.search("*", filters=march, facets="category").facets == {"category": facets}
 
     exported = run(reuters_config, "export", "*", "--category", "coffee", "--since", "1987-03", "--until",
                    "1987-03", "--format", "csv", "--fields", "id,date,categories")

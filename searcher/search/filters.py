@@ -31,6 +31,12 @@ from ..errors import QueryError
 DAY = 86_400_000_000
 
 
+def as_values(given: str | Sequence[str]) -> tuple[str, ...]:
+    """A library call's values, where one string is one value: `Filters.parse(category="crude")`
+    is the category crude, not c, r, u, d or e."""
+    return (given,) if isinstance(given, str) else tuple(given)
+
+
 def check_facets(facets: Sequence[str]) -> None:
     """Raises ValueError, naming the facets there are, for a name that is not one."""
     for facet in facets:
@@ -271,9 +277,10 @@ class Filters:
     until: dt.datetime | None = None
 
     @classmethod
-    def parse(cls, *, source: Sequence[str] = (), category: Sequence[str] = (), place: Sequence[str] = (),
-              since: str | None = None, until: str | None = None) -> Filters:
-        """Filters from the options' text; dates are YYYY, YYYY-MM or YYYY-MM-DD (QueryError if not)."""
+    def parse(cls, *, source: str | Sequence[str] = (), category: str | Sequence[str] = (),
+              place: str | Sequence[str] = (), since: str | None = None, until: str | None = None) -> Filters:
+        """Filters from the options' text (a facet's values, or one value); dates are YYYY,
+        YYYY-MM or YYYY-MM-DD (QueryError if not)."""
 
         def bound(text: str | None, option: str, end: bool) -> dt.datetime | None:
             if text is None or not text.strip():
@@ -283,7 +290,7 @@ class Filters:
             except ValueError as error:
                 raise QueryError(f"--{option}: {error}") from None
 
-        filters = cls(tuple(source), tuple(category), tuple(place), bound(since, "since", False),
+        filters = cls(as_values(source), as_values(category), as_values(place), bound(since, "since", False),
                       bound(until, "until", True))
         if filters.since and filters.until and filters.since > filters.until:
             raise QueryError(f"--since {since} is after --until {until}")
