@@ -127,6 +127,9 @@ def test_each_endpoint_answers_what_the_library_does(reuters_web: tuple[TestClie
     ("GET", "/api/v1/search?q=oil&sort=best", 400, "sort must be one of relevance, newest, oldest, not 'best'"),
     ("GET", "/api/v1/search?q=oil&facets=colour", 400, "unknown facet 'colour'"),
     ("GET", "/api/v1/search", 400, "missing query"),
+    ("GET", "/api/v1/search?q=oil&catgory=crude", 400, "unknown parameter 'catgory' (did you mean category?)"),
+    ("GET", "/api/v1/words?q=oil&limt=5", 400, "unknown parameter 'limt' (did you mean limit?)"),
+    ("GET", "/api/v1/similar/1?zzz=1", 400, "unknown parameter 'zzz' (this endpoint takes: limit, passages)"),
     ("GET", "/api/v1/timeline?q=oil&by=decade", 400, "by must be one of auto, day, week, month, year"),
     ("GET", "/api/v1/articles/no-such-id", 404, "no article with id 'no-such-id'"),
     ("GET", "/api/v1/similar/no-such-id", 404, "no article with id 'no-such-id'"),
@@ -146,6 +149,8 @@ def test_each_error_is_json_with_its_status_and_the_command_lines_words(
         assert body["position"] == 9
     if "limit=1000" in url:
         assert body["parameter"] == "limit"
+    if "catgory" in url:
+        assert body["parameter"] == "catgory"
 
 
 def test_the_page_keeps_the_whole_state_in_its_links(reuters_web: tuple[TestClient, Index]) -> None:

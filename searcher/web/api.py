@@ -81,8 +81,15 @@ ENDPOINTS = (
 )
 
 
+def _params(request: Request, path: str) -> Params:
+    """The request's parameters, each one the endpoint at `path` takes (ENDPOINTS)."""
+    params = Params(request.query_params.multi_items())
+    params.check_names(next({name for name, _ in endpoint.parameters} for endpoint in ENDPOINTS if endpoint.path == path))
+    return params
+
+
 async def search(request: Request) -> JSONResponse:
-    search = Search.read(Params(request.query_params.multi_items()))
+    search = Search.read(_params(request, "/api/v1/search"))
     if not search.asked:
         raise RequestError(MISSING_QUERY, "q")
     results = await request.app.state.library.ask(search.run)
@@ -100,7 +107,7 @@ async def article(request: Request) -> JSONResponse:
 
 async def similar(request: Request) -> JSONResponse:
     article_id = request.path_params["article_id"]
-    params = Params(request.query_params.multi_items())
+    params = _params(request, "/api/v1/similar/{id}")
     limit = params.integer("limit", 10, 1, MAX_LIMIT)
     passages = params.integer("passages", 1, 0, MAX_PASSAGES)
 
@@ -114,7 +121,7 @@ async def similar(request: Request) -> JSONResponse:
 
 
 async def timeline_of(request: Request) -> JSONResponse:
-    params = Params(request.query_params.multi_items())
+    params = _params(request, "/api/v1/timeline")
     queries = [query.strip() for query in params.all("q") if query.strip()]
     filters = params.filters()
     if len(queries) > MAX_QUERIES:
@@ -136,7 +143,7 @@ async def timeline_of(request: Request) -> JSONResponse:
 
 
 async def words(request: Request) -> JSONResponse:
-    params = Params(request.query_params.multi_items())
+    params = _params(request, "/api/v1/words")
     query, filters = params.query(), params.filters()
     if not query and not filters:
         raise RequestError(MISSING_QUERY, "q")

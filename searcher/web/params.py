@@ -14,8 +14,9 @@ knows Starlette: parameters come as (name, value) pairs.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence, TypeVar
 from urllib.parse import urlencode
 
 from ..errors import RequestError, SearcherError
@@ -46,6 +47,16 @@ class Params:
 
     def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.pairs = list(pairs)
+
+    def check_names(self, known: Collection[str]) -> None:
+        """RequestError for a parameter that is not one of `known`: a name typed wrong
+        (`catgory=crude`) would give counts that look right and are not."""
+        for name, _ in self.pairs:
+            if name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                raise RequestError(f"unknown parameter {name!r}" + (
+                    f" (did you mean {close[0]}?)" if close else
+                    f" (this endpoint takes: {', '.join(sorted(known)) or 'none'})"), name)
 
     def all(self, name: str) -> list[str]:
         return [value for key, value in self.pairs if key == name]
