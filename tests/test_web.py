@@ -151,6 +151,8 @@ def test_each_error_is_json_with_its_status_and_the_command_lines_words(
         assert body["parameter"] == "limit"
     if "catgory" in url:
         assert body["parameter"] == "catgory"
+    if "since=19x" in url:
+        assert body["parameter"] == "since"
 
 
 def test_the_page_keeps_the_whole_state_in_its_links(reuters_web: tuple[TestClient, Index]) -> None:

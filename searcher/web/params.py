@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence, TypeVar
 from urllib.parse import urlencode
 
-from ..errors import RequestError, SearcherError
+from ..errors import QueryError, RequestError, SearcherError
 from ..model import PERIODS, SORTS
 from ..search.filters import FACET_ALIASES, Filters
 
@@ -107,8 +107,11 @@ class Params:
         for facet, given in values.items():
             for value in given:
                 _bounded(value, facet)
-        return Filters.parse(source=values["source"], category=values["category"], place=values["place"],
-                             since=self.one("since"), until=self.one("until"))
+        try:
+            return Filters.parse(source=values["source"], category=values["category"], place=values["place"],
+                                 since=self.one("since"), until=self.one("until"))
+        except QueryError as error:  # (a date: named, as every other parameter's error)
+            raise RequestError(str(error), "until" if str(error).startswith("--until") else "since") from None
 
     def facet_names(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
         text = self.one(name)
