@@ -271,6 +271,13 @@ def test_the_host_header_and_the_token_are_checked(reuters_web: tuple[TestClient
         assert guarded.get("/api/v1/health").status_code == 401
         assert guarded.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert guarded.get("/api/v1/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        # A browser can't send a Bearer header: the page asks it for the token as a password.
+        asked = guarded.get("/?q=oil")
+        assert asked.status_code == 401 and asked.headers["WWW-Authenticate"].startswith("Basic realm=")
+        assert guarded.get("/api/v1/health").headers["WWW-Authenticate"] == "Bearer"
+        assert guarded.get("/?q=oil", auth=("anyone", "s3cret")).status_code == 200
+        assert guarded.get("/?q=oil", auth=("anyone", "wrong")).status_code == 401
+        assert guarded.get("/", headers={"Authorization": "Basic !!notbase64"}).status_code == 401
     library.close()
 
 

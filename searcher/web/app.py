@@ -5,7 +5,8 @@ index). In front of every route, one small ASGI layer (`Guard`):
 
 - refuses a request whose Host header names another site than the one served
   (a web page elsewhere reaching this server through DNS rebinding);
-- with a token, refuses a request without `Authorization: Bearer TOKEN`;
+- with a token, refuses a request without `Authorization: Bearer TOKEN` (or the token as a
+  Basic password: how a browser, which asks for one, sends it);
 - logs one line a request (method, path, status, time) to the "searcher.serve" logger.
 
 Only GET (and HEAD) are routed: another method is 405, and no request body is ever
@@ -17,6 +18,8 @@ client (the traceback goes to the server's log).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import logging
 import time
@@ -113,7 +116,7 @@ class Guard:
     def __init__(self, app: Any, hosts: tuple[str, ...], token: str | None) -> None:
         self.app = app
         self.hosts = {host.lower().strip("[]") for host in hosts}
-        self.token = f"Bearer {token}".encode() if token else None
+        self.token = token.encode() if token else None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -130,7 +133,7 @@ class Guard:
             await send(message)
 
         try:
-            refusal = self._refusal(headers)
+            refusal = self._refusal(headers, scope["path"])
             if refusal is None:
                 await self.app(scope, receive, sent)
             else:
@@ -142,15 +145,31 @@ class Guard:
             log.info('%s "%s %s" %d %.1f ms', (scope.get("client") or ("-",))[0], scope["method"], path, status,
                      (time.perf_counter() - started) * 1000)
 
-    def _refusal(self, headers: dict[bytes, bytes]) -> tuple[int, str, dict[str, str]] | None:
+    def _refusal(self, headers: dict[bytes, bytes], path: str) -> tuple[int, str, dict[str, str]] | None:
         host = _host_name(headers.get(b"host", b"").decode("latin-1"))
         if "*" not in self.hosts and host not in self.hosts:
             return 400, (f"this server does not serve the site {host!r} (the Host header): open it by its own "
                          "address"), {}
-        if self.token is not None and not hmac.compare_digest(headers.get(b"authorization", b""), self.token):
-            return 401, "this server needs its token: send the header Authorization: Bearer TOKEN", {
-                "WWW-Authenticate": "Bearer"}
+        if self.token is not None and not hmac.compare_digest(_secret(headers.get(b"authorization", b"")), self.token):
+            # (A browser can't send a Bearer header: it asks for a password, any user name, the token.)
+            challenge = "Bearer" if path.startswith("/api/") else 'Basic realm="searcher", charset="UTF-8"'
+            return 401, ("this server needs its token: send the header Authorization: Bearer TOKEN (a browser "
+                         "asks for it as a password)"), {"WWW-Authenticate": challenge}
         return None
+
+
+def _secret(header: bytes) -> bytes:
+    """The token an Authorization header carries: "Bearer TOKEN", or "Basic" with the token
+    as the password (what a browser sends when it asked for one); b"" for anything else."""
+    scheme, _, value = header.strip().partition(b" ")
+    if scheme.lower() == b"bearer":
+        return value.strip()
+    if scheme.lower() == b"basic":
+        try:
+            return base64.b64decode(value.strip(), validate=True).partition(b":")[2]
+        except (binascii.Error, ValueError):
+            return b""
+    return b""
 
 
 def _host_name(header: str) -> str:
