@@ -702,8 +702,8 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
         near = near or TermsNear(reader)
         variants = sorted(set(near.within(query.fieldname, query.text, query.maxdist, query.prefixlength)) - {query.text})
         exact = [wq.Term(query.fieldname, query.text)] if (query.fieldname, query.text) in reader else []
-        near = _any_of(query.fieldname, variants, query.boost * FUZZY_VARIANT_WEIGHT)
-        return wq.Or([*exact, near]) if exact and variants else exact[0] if exact else near
+        misses = _any_of(query.fieldname, variants, query.boost * FUZZY_VARIANT_WEIGHT)
+        return wq.Or([*exact, misses]) if exact and variants else exact[0] if exact else misses
     if near is None and any(isinstance(node, wq.FuzzyTerm) for node in _walk(query)):
         near = TermsNear(reader)  # (one for the query's fuzzy words)
     resolved = mapped(query, lambda child: resolve_patterns(child, reader, stem, words, near))

@@ -72,7 +72,7 @@ class Snapshot:
         self._columns = None
         self._metadata = None
         self._speller = None
-        self._terms_near: Any = None  # query.TermsNear of the searcher's reader, made by the first fuzzy word
+        self._terms_near: Any = None  # query.TermsNear of the searcher's reader (it reads a field at its first fuzzy word)
         self._duplicates = None
         self._vectors: Any = None  # semantic.vectors.Vectors, read on first use
         self._query_similarities: Any = None  # (query vector, its similarities): see _similarities

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence
 from urllib.parse import urlencode
 
 from ..errors import QueryError, RequestError, SearcherError
@@ -26,8 +26,6 @@ from ..search.filters import FACET_ALIASES, Filters
 if TYPE_CHECKING:
     from ..index import Index
     from ..model import Results
-
-T = TypeVar("T")
 
 #: Bounds on what one request may ask (the API's documentation says them).
 MAX_QUERY = 1000  # characters of a query
@@ -149,13 +147,8 @@ class Search:
 
     @classmethod
     def read(cls, params: Params) -> Search:
-        limit = params.integer("limit", 10, 1, MAX_LIMIT)
-        search = cls(q=params.query(), filters=params.filters(), sort=params.choice("sort", SORTS, "relevance"),
-                     limit=limit, page=params.integer("page", 1, 1, MAX_DEPTH),
-                     passages=params.maybe_integer("passages", 0, MAX_PASSAGES),
-                     facets=params.facet_names("facets", FACETS), all_words=params.flag("all_words"),
-                     collapse=bool(params.flag("collapse", True)), explain=bool(params.flag("explain", False)),
-                     auto_correct=params.flag("auto_correct"), by=params.choice("by", BY, "auto"))
+        search = cls(q=params.query(), filters=params.filters(),
+                     **{name: read() for name, read in _readers(params).items()})  # type: ignore[arg-type]
         if search.offset + search.limit > MAX_DEPTH:
             raise RequestError(f"page {search.page} of {search.limit} goes past the first {MAX_DEPTH:,} articles "
                                "(use `searcher export` for all of them)", "page")
@@ -166,30 +159,22 @@ class Search:
         """What the page's form keeps of a request that `read` refused: each parameter
         that reads, the others as by default (the page says which was wrong). A date
         typed wrong in the form must not empty the search box and drop the filters."""
-        def tried(read: Callable[[], T], default: T) -> T:
+        defaults = cls()
+        kept: dict[str, object] = {}
+        for name, read in _readers(params).items():
             try:
-                return read()
+                kept[name] = read()
             except SearcherError:
-                return default
-
-        q = (params.one("q") or "").strip()[:MAX_QUERY]
+                kept[name] = getattr(defaults, name)
         facets = [pair for pair in params.pairs if pair[0] not in ("since", "until")]
-        filters = Filters()
+        filters = defaults.filters
         for dates in (("since", "until"), ("until",), ("since",), ()):  # (the dates that read, with the facets)
             try:
                 filters = Params(facets + [pair for pair in params.pairs if pair[0] in dates]).filters()
                 break
             except SearcherError:
                 continue
-        return cls(q=q, filters=filters, sort=tried(lambda: params.choice("sort", SORTS, "relevance"), "relevance"),
-                   limit=tried(lambda: params.integer("limit", 10, 1, MAX_LIMIT), 10),
-                   passages=tried(lambda: params.maybe_integer("passages", 0, MAX_PASSAGES), None),
-                   facets=tried(lambda: params.facet_names("facets", FACETS), FACETS),
-                   all_words=tried(lambda: params.flag("all_words"), None),
-                   collapse=bool(tried(lambda: params.flag("collapse", True), True)),
-                   explain=bool(tried(lambda: params.flag("explain", False), False)),
-                   auto_correct=tried(lambda: params.flag("auto_correct"), None),
-                   by=tried(lambda: params.choice("by", BY, "auto"), "auto"))
+        return cls(q=(params.one("q") or "").strip()[:MAX_QUERY], filters=filters, **kept)  # type: ignore[arg-type]
 
     def run(self, index: Index) -> Results:
         """The search itself: the one library call behind the page's results and the API's."""
@@ -259,6 +244,23 @@ class Search:
 
 
 _FILTER_FIELDS = {"source": "sources", "category": "categories", "place": "places"}
+
+
+def _readers(params: Params) -> dict[str, Callable[[], object]]:
+    """How each field of a Search but the query and the filters is read from `params`
+    (each raises RequestError for a bad value): the one list `read` and `kept` share."""
+    return {
+        "sort": lambda: params.choice("sort", SORTS, "relevance"),
+        "limit": lambda: params.integer("limit", 10, 1, MAX_LIMIT),
+        "page": lambda: params.integer("page", 1, 1, MAX_DEPTH),
+        "passages": lambda: params.maybe_integer("passages", 0, MAX_PASSAGES),
+        "facets": lambda: params.facet_names("facets", FACETS),
+        "all_words": lambda: params.flag("all_words"),
+        "collapse": lambda: bool(params.flag("collapse", True)),
+        "explain": lambda: bool(params.flag("explain", False)),
+        "auto_correct": lambda: params.flag("auto_correct"),
+        "by": lambda: params.choice("by", BY, "auto"),
+    }
 
 
 def _text(value: object) -> str:
