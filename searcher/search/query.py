@@ -61,6 +61,7 @@ from ..engine.tokens import STOP_WORDS, TOKEN, fold
 from ..errors import QueryError
 from ..model import Wanted
 from ..text import WEB_ADDRESS, without_invisible
+from .spelling import letters_within
 
 FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
 
@@ -644,7 +645,8 @@ class TermsNear:
     required, then any). Here each field's terms are read once, by length, for every
     fuzzy word searched in the reader; a term whose length, or whose set of letters,
     differs by more than the edits allow (an edit changes the length by one at most,
-    and the set of letters by two) is passed over; and a word is looked for once."""
+    and the set of letters as spelling.letters_within says) is passed over; and a word
+    is looked for once."""
 
     REMEMBERED = 1000  # words looked for, kept
 
@@ -666,7 +668,7 @@ class TermsNear:
             found = self._found[key] = [
                 term for length in range(max(len(text) - edits, 0), len(text) + edits + 1)
                 for term in by_length.get(length, ())
-                if term.startswith(head) and len(letters.symmetric_difference(term)) <= 2 * edits
+                if term.startswith(head) and letters_within(letters, term, edits)
                 and distance(term, text, limit=edits) <= edits]
         return found
 
@@ -691,21 +693,19 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
       sorted words that stemming changes, see tokens.TermCache).
     - A fuzzy word keeps its full weight for the word itself, and FUZZY_VARIANT_WEIGHT
       for its near misses: the terms `near` finds (a TermsNear of `reader`, made here
-      when not given).
+      when not given, for all the query's fuzzy words).
     """
+    near = near or TermsNear(reader)  # (it reads nothing until a fuzzy word asks)
     if isinstance(query, (wq.Prefix, wq.Wildcard)) and query.fieldname in STEMMED_FIELDS:
         stems = {_text(term) for term in query._btexts(reader)}
         stems.update(stem(word) for word in _matching_words(query, words))
         stems = {term for term in stems if (query.fieldname, term) in reader}
         return _any_of(query.fieldname, sorted(stems), query.boost)
     if isinstance(query, wq.FuzzyTerm):
-        near = near or TermsNear(reader)
         variants = sorted(set(near.within(query.fieldname, query.text, query.maxdist, query.prefixlength)) - {query.text})
         exact = [wq.Term(query.fieldname, query.text)] if (query.fieldname, query.text) in reader else []
         misses = _any_of(query.fieldname, variants, query.boost * FUZZY_VARIANT_WEIGHT)
         return wq.Or([*exact, misses]) if exact and variants else exact[0] if exact else misses
-    if near is None and any(isinstance(node, wq.FuzzyTerm) for node in _walk(query)):
-        near = TermsNear(reader)  # (one for the query's fuzzy words)
     resolved = mapped(query, lambda child: resolve_patterns(child, reader, stem, words, near))
     if resolved is not query and type(resolved) is wq.Or and any(child is wq.NullQuery for child in resolved.subqueries):
         # (A field where a pattern matches no word adds nothing to an OR: shown by

@@ -137,9 +137,8 @@ class Speller:
         letters = set(typed)
         for sorted_words, bare in ((self._words, False), (self._terms(), True)):
             for written in _starting_with(sorted_words, typed[:1]):
-                # (an edit changes the set of letters by 2 at most: a cheap test before the distance)
                 if abs(len(written) - len(typed)) > most or written == typed or written in found or \
-                        len(letters.symmetric_difference(written)) > 2 * most:
+                        not letters_within(letters, written, most):
                     continue
                 edits = distance(written, typed)
                 if edits <= most and (not bare or (stem(written) == written and self._written_as_is(written))):
@@ -201,6 +200,13 @@ def suggestion(text: str, missing: Collection[str], closest_of: Mapping[str, str
 def _starting_with(words: Sequence[str], prefix: str) -> Sequence[str]:
     """The words of a sorted list that start with `prefix`."""
     return words[bisect.bisect_left(words, prefix):bisect.bisect_left(words, prefix + "\uffff")]
+
+
+def letters_within(letters: set[str], word: str, edits: int) -> bool:
+    """Whether `word` may be within `edits` edits of a word of these `letters`: an edit
+    (an insertion, a deletion, a change, a swap) changes the set of letters by two at
+    most. A cheap test before the distance, which it never rules a near word out of."""
+    return len(letters.symmetric_difference(word)) <= 2 * edits
 
 
 def distance(a: str, b: str) -> int:
