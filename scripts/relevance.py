@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Relevance: `searcher` against standard BM25 baselines, on the same queries, in one run.
 
-    python scripts/relevance.py [--data ../shared/data/time] [--per-query] [--run-dir DIR]
-                                [--semantic MODEL_FOLDER]
+    python scripts/relevance.py [--data ../shared/data/time] [--qrels qrels_all.txt] [--per-query]
+                                [--run-dir DIR] [--semantic MODEL_FOLDER]
 
 Indexes the TIME collection (docs.jsonl) with each engine, runs queries.tsv as
-written, and scores the top 1000 of each query against qrels.txt with
+written, and scores the top 1000 of each query against qrels.txt (or, with
+`--qrels qrels_all.txt`, the collection's larger judgment set) with
 searcher's trec_eval-equal measures (`searcher.evaluation`). The baselines get
 the query's lower-cased words OR-ed, as ANCHORS.md measured them:
 
@@ -175,12 +176,14 @@ def mean(per_query: dict[str, dict[str, float]], name: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the TIME folder (docs.jsonl, queries.tsv, qrels.txt)")
+    parser.add_argument("--qrels", default="qrels.txt",
+                        help="the judgments, a file in the TIME folder: qrels.txt (55 queries) or qrels_all.txt (59)")
     parser.add_argument("--per-query", action="store_true", help="list each query's AP: searcher against the best baseline")
     parser.add_argument("--run-dir", type=Path, help="write each engine's TREC run file here")
     parser.add_argument("--semantic", type=Path, metavar="MODEL_FOLDER",
                         help="also run searcher with semantic ranking, with this sentence-transformers model")
     args = parser.parse_args()
-    docs, queries, qrels = args.data / "docs.jsonl", read_queries(args.data / "queries.tsv"), read_qrels(args.data / "qrels.txt")
+    docs, queries, qrels = args.data / "docs.jsonl", read_queries(args.data / "queries.tsv"), read_qrels(args.data / args.qrels)
 
     systems: dict[str, dict[str, dict[str, float]]] = {}
     versions: dict[str, str] = {}
@@ -213,7 +216,7 @@ def main() -> int:
                     one.write_run(out)
 
     judged = len(systems["searcher"])
-    print(f"TIME: {judged} judged queries, top {LIMIT}, trec_eval measures (python {sys.version.split()[0]})\n")
+    print(f"TIME, {args.qrels}: {judged} judged queries, top {LIMIT}, trec_eval measures (python {sys.version.split()[0]})\n")
     header = "| system | " + " | ".join(MEASURE_NAMES[m] for m in MEASURES) + " | versions |"
     print(header)
     print("|---|" + "---:|" * len(MEASURES) + "---|")
