@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Sequence, TypeVar
 
@@ -171,6 +172,7 @@ class Index:
     def add(self, articles: Iterable[Article]) -> IndexReport:
         """Add articles, replacing those with the same id; one commit. Returns what it did."""
         report = IndexReport()
+        started = time.perf_counter()
         with self.batch() as batch:
             for article in articles:
                 outcome = batch.add(article)
@@ -184,6 +186,7 @@ class Index:
                     report.updated += 1
         for index in [self, *(self.shards or ())]:  # (only an index run uses them: a library's adds need not keep them)
             index.written_sketches.clear()
+        report.seconds = time.perf_counter() - started  # (the commit included)
         return report
 
     # -- reading ------------------------------------------------------------------------

@@ -347,7 +347,8 @@ class IndexReport:
         if self.files_removed:
             files += f", {self.files_removed} removed"
         none = ""
-        if not (self.files_read or self.files_unchanged or self.files_removed or self.problems):
+        if not (self.files_read or self.files_unchanged or self.files_removed or self.problems
+                or self.added or self.updated):  # (Index.add: articles given, no file read)
             # (An empty folder, or one of .pdf files: "0 added" alone reads like success.)
             from .readers.files import DEFAULT_FORMATS
 

@@ -254,6 +254,10 @@ def test_add_replaces_by_id_and_reports(tmp_path: Path) -> None:
         report = index.add([Article(id="1", title="One"), Article(id="2", title="Two"), Article(id="1", title="Again")])
         assert (report.added, report.updated, len(report.problems)) == (2, 0, 1)
         assert "duplicate id '1'" in report.problems[0].message
+        # Its time is the call's, commit included; and no file was read, which the summary
+        # says without taking the articles given for an empty corpus.
+        assert report.seconds > 0 and report.files_read == 0
+        assert report.summary("ix") == f"ix: 2 added, 0 updated, 0 removed, 0 unchanged, 1 skipped (see above) in {report.seconds:.1f} s (0 files read, 0 unchanged)."
         report = index.add([Article(id="1", title="One, corrected")])
         assert (report.added, report.updated) == (0, 1)
         assert len(index) == 2 and index.get("1").title == "One, corrected"
