@@ -548,7 +548,9 @@ def test_empty_fields_and_lone_star(news: Index) -> None:
     with pytest.raises(QueryError, match="nothing to search for after title:") as caught:
         news.search("idlib title:")
     assert caught.value.position == 6
-    assert news.search("*").total == len(NEWS)
+    every = news.search("*")
+    assert every.total == len(NEWS)
+    assert every.query == "*"  # (what --explain and the API show: Whoosh writes it "None:*")
 
 
 # -- stop words, long queries, repeated words -------------------------------------------------

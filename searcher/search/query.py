@@ -718,6 +718,12 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
     return resolved
 
 
+def searched_text(query: wq.Query) -> str:
+    """A parsed query as --explain and the API's `query` show it: Whoosh's text, but
+    every article is "*" (Whoosh writes the field-less Every "None:*")."""
+    return "*" if type(query) is wq.Every and query.fieldname in (None, "*") else str(query)
+
+
 def has_patterns(query: wq.Query) -> bool:
     """Whether `query` has a wildcard (which resolve_patterns matches against words)."""
     return any(isinstance(node, (wq.Prefix, wq.Wildcard)) for node in _walk(query))

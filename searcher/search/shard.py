@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 from ..model import Hit
+from .query import searched_text
 
 if TYPE_CHECKING:
     from .filters import Filters
@@ -214,7 +215,7 @@ class ShardSearch:
         lacking = not total or found.matched in ("any", "ranked") or not every
         unknown = tuple(shard.speller.unknown(request.query)) if lacking and not request.like else ()
         return ShardMatches(token, total, every, found.matched, found.can_fall_back, shard.searcher.doc_count_all(),
-                            str(found.query), found.expansions, facets, unknown, candidates, complete)
+                            searched_text(found.query), found.expansions, facets, unknown, candidates, complete)
 
     def fetch(self, request: ShardFetch) -> Fetched:
         shard = self.snapshot
