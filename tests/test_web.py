@@ -174,6 +174,22 @@ def test_the_page_keeps_the_whole_state_in_its_links(reuters_web: tuple[TestClie
     both = Filters.parse(category=["crude"], place=asked["place"])
     assert int(re.search(r'data-total="(\d+)"', narrowed).group(1)) == index.search("opec oil prices",
                                                                                     filters=both).total
+    # Its count is that of the articles it leads to: the place's among the results.
+    place_count = re.search(r'data-facet="place">.*?<a href="[^"]+">[^<]+</a> <span class="n">([\d,]+)', html, re.S)
+    assert int(place_count.group(1).replace(",", "")) == index.search("opec oil prices", filters=both).total
+    # The category, which the search filters on, counts each value without that filter:
+    # another category adds its articles to crude's (the values of a facet are any of them).
+    categories = re.search(r'data-facet="category">(.*?)</section>', html, re.S).group(1)
+    shown = {unescape(value): (unescape(href), int(count.replace(",", ""))) for href, value, count in
+             re.findall(r'<a href="([^"]+)">([^<]+)</a> <span class="n">([\d,]+)', categories)}
+    assert shown["crude"][1] == expected.total
+    other, (href, count) = next((value, link) for value, link in shown.items() if value != "crude")
+    assert count == index.search("opec oil prices", filters=Filters.parse(category=[other])).total
+    within = index.search("opec oil prices", filters=Filters.parse(category=["crude"]), facets=["category"])
+    assert count > next(one.count for one in within.facets["category"] if one.value == other)  # (the old count)
+    either = client.get(href).text
+    assert int(re.search(r'data-total="(\d+)"', either).group(1)) == \
+        index.search("opec oil prices", filters=Filters.parse(category=["crude", other])).total
     # Each bar of the timeline is the search within its period, as many matches as it says.
     bars = re.findall(r'<a href="([^"]+)" class="period" data-period="([^"]+)" data-matches="(\d+)"', html)
     drawn = index.timeline(["opec oil prices"], "week", filters=Filters.parse(category=["crude"]))

@@ -19,7 +19,7 @@ import datetime as dt
 import sys
 from array import array
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from ..dates import parse_date_bound
@@ -264,6 +264,10 @@ def query_text(text: str, filters: Filters | None) -> str:
     return "*"
 
 
+#: The Filters field of each facet's values.
+_FACET_FIELDS = {"source": "sources", "category": "categories", "place": "places"}
+
+
 @dataclass(frozen=True)
 class Filters:
     """What every matching article must also be: from these sources, in these categories,
@@ -301,6 +305,10 @@ class Filters:
 
     def facet_values(self) -> Mapping[str, tuple[str, ...]]:
         return {"source": self.sources, "category": self.categories, "place": self.places}
+
+    def with_values(self, facet: str, values: Sequence[str]) -> Filters:
+        """These filters with a facet's values replaced (none: no filter on that facet)."""
+        return replace(self, **{_FACET_FIELDS[facet]: tuple(values)})
 
     def describe(self) -> str:
         """The filters in words: "category coffee or cocoa; dated 1987-03-01 to 1987-03-31"."""

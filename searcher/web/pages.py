@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from ..index import Index
-    from ..model import Hit, Results
+    from ..model import FacetCount, Hit, Results
 
 FACET_TITLES = {"source": "Source", "category": "Category", "place": "Place"}
 FACET_VALUES = 12  # values shown a facet
@@ -98,7 +98,7 @@ def _search_page(index: Index, search: Search) -> dict[str, Any]:
         "suggestion_url": search.url(q=results.suggestion) if results.suggestion else "",
         "exact_url": search.url(q=results.corrected_from or search.q, auto_correct=False),
         "variants": name_variants(results),
-        "facets": _facets(results, search),
+        "facets": _facets(results, search, _counts_without_own_filter(index, search, results)),
         "chosen": _chosen_filters(search),
         "previous_url": search.url(page=search.page - 1) if search.page > 1 else "",
         "next_url": search.url(page=search.page + 1)
@@ -139,10 +139,33 @@ def _article_url(article_id: str) -> str:
     return f"/articles/{quote(article_id, safe='')}"
 
 
-def _facets(results: Results, search: Search) -> list[dict[str, Any]]:
+def _counts_without_own_filter(index: Index, search: Search, results: Results) -> dict[str, list[FacetCount]]:
+    """The counts of each facet the search filters on, under the other filters only.
+
+    A facet's values are links that add the value to its filter, and the values of one
+    facet are any of them: under "category: crude", the link "nat-gas" leads to the
+    articles about crude or natural gas. Counted within the results, nat-gas would say
+    how many crude articles are also about it (4 of "opec oil prices" on Reuters) and
+    lead to 78. Counted without the category's own filter, each value says how many
+    articles it brings, as multi-select facets do on shopping and news sites. The
+    other facets' counts are the results' own."""
+    if not results.total:
+        return {}
+    text = results.suggestion if results.corrected_from is not None else search.text
+    counts = {}
+    for facet, values in search.filters.facet_values().items():
+        if values and facet in results.facets:
+            others = search.filters.with_values(facet, ())
+            counts[facet] = index.search(text, limit=1, passages=0, filters=others or None, facets=[facet],
+                                         auto_correct=False, collapse=search.collapse,
+                                         all_words=search.all_words).facets[facet]
+    return counts
+
+
+def _facets(results: Results, search: Search, own: dict[str, list[FacetCount]]) -> list[dict[str, Any]]:
     facets = []
     for facet in FACETS:
-        counts = results.facets.get(facet) or []
+        counts = own.get(facet, results.facets.get(facet)) or []
         chosen = {value.lower() for value in search.filters.facet_values()[facet]}
         values = [{"value": count.value, "count": count.count, "href": search.with_value(facet, count.value),
                    "chosen": count.value.lower() in chosen} for count in counts[:FACET_VALUES]]

@@ -226,12 +226,12 @@ class Search:
         values = self.filters.facet_values()[facet]
         if value.lower() in (given.lower() for given in values):
             return self.url()
-        return self.url(filters=replace(self.filters, **{_FILTER_FIELDS[facet]: (*values, value)}))
+        return self.url(filters=self.filters.with_values(facet, (*values, value)))
 
     def without_value(self, facet: str, value: str) -> str:
         """The URL of this search without that facet value in its filter."""
         values = tuple(given for given in self.filters.facet_values()[facet] if given != value)
-        return self.url(filters=replace(self.filters, **{_FILTER_FIELDS[facet]: values}))
+        return self.url(filters=self.filters.with_values(facet, values))
 
     def within(self, start: dt.date, end: dt.date) -> str:
         """The URL of this search with its dates narrowed to `start`..`end` (a timeline's bar)."""
@@ -242,8 +242,6 @@ class Search:
     def without_dates(self) -> str:
         return self.url(filters=replace(self.filters, since=None, until=None))
 
-
-_FILTER_FIELDS = {"source": "sources", "category": "categories", "place": "places"}
 
 
 def _readers(params: Params) -> dict[str, Callable[[], object]]:
