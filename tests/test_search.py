@@ -417,6 +417,24 @@ def test_wildcards_match_words_as_written_not_stems(bbc_index: Path) -> None:
         assert list(index.search("zqxw*")) == []
 
 
+def test_wildcards_that_match_too_many_words_are_refused_with_their_position(bbc_index: Path) -> None:
+    # Each term a wildcard stands for is a read of its postings: "*e*" is most of the
+    # index, and would hold a server (which answers one request at a time) for seconds.
+    from searcher.search.query import MAX_WILDCARD_TERMS
+
+    with Index.open(bbc_index) as index:
+        assert index.search("s*").total > 2000  # (about 4,000 terms: well within)
+        for query, at in (("oil *e*", 4), ("oil  abc* *e*", 10), ("(s*e OR t*) AND (*a* OR c*)", 17)):
+            with pytest.raises(QueryError, match=rf"^'\*\w\*' matches too many words .*{MAX_WILDCARD_TERMS:,} words") as caught:
+                index.search(query)
+            assert caught.value.position == at, query
+        # One letter after another: the one that went past is named.
+        with pytest.raises(QueryError) as caught:
+            index.search(" ".join(f"{letter}*" for letter in "abcdefghijklmnopqrstuvwxyz"))
+        named = caught.value.args[0].split("'")[1]
+        assert named.endswith("*") and caught.value.position == 3 * (ord(named[0]) - ord("a")) and named != "a*"
+
+
 def test_a_wildcard_matches_the_words_a_scan_of_them_all_matches(bbc_index: Path) -> None:
     # _matching_words looks only at the words that start as the pattern does.
     from whoosh import query as wq
