@@ -134,6 +134,16 @@ def semantic_to_dict(semantic: Semantic) -> dict[str, Any]:
     }
 
 
+def score_parts(hit: Hit) -> list[str]:
+    """What each query term gave a hit's score ("body:refuge 3.21"), and what the rest
+    gave ("other 0.05": a phrase's bonus, say), when explained (--explain, explain=1)."""
+    parts = [f"{contribution.field}:{contribution.term} {contribution.score:.2f}" for contribution in hit.contributions]
+    rest = hit.score - sum(contribution.score for contribution in hit.contributions)
+    if parts and abs(rest) >= 0.005:
+        parts.append(f"other {rest:.2f}")
+    return parts
+
+
 def semantic_line(semantic: Semantic) -> str:
     """How semantic ranking placed a hit, in a line (--explain)."""
     def rank(value: int | None) -> str:

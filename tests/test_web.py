@@ -221,6 +221,26 @@ def test_the_page_keeps_the_whole_state_in_its_links(reuters_web: tuple[TestClie
     assert client.get("/articles/no-such-id").status_code == 404
 
 
+def test_explain_on_the_page_shows_what_each_term_gave_each_hit(reuters_web: tuple[TestClient, Index]) -> None:
+    # explain=1 was read and passed to the search, and the page showed nothing of it.
+    client, index = reuters_web
+    html = client.get("/", params={"q": "opec oil prices", "explain": "1"}).text
+    expected = index.search("opec oil prices", explain=True)
+    assert unescape(re.search(r'<p class="explain" id="searched">Searched as: (.*?)</p>', html).group(1)) == expected.query
+    shown = [unescape(line) for line in re.findall(r'<p class="explain">(score .*?)</p>', html)]
+    assert len(shown) == len(expected) and len(expected) == 10
+    for line, hit in zip(shown, expected):
+        assert line.startswith(f"score {hit.score:.2f} = ")
+        parts = line.split(" = ", 1)[1].split(" + ")
+        assert [part for part in parts if not part.startswith("other ")] == \
+            [f"{c.field}:{c.term} {c.score:.2f}" for c in hit.contributions]
+        assert abs(sum(float(part.rsplit(" ", 1)[1]) for part in parts) - hit.score) < 0.05
+    # The state is in the links (the next page explains too), and without it, nothing is shown.
+    following = unescape(re.search(r'id="next" href="([^"]+)"', html).group(1))
+    assert parse_qs(urlsplit(following).query)["explain"] == ["1"]
+    assert 'class="explain"' not in client.get("/", params={"q": "opec oil prices"}).text
+
+
 def test_a_bad_parameter_is_said_on_the_page(reuters_web: tuple[TestClient, Index]) -> None:
     client, _ = reuters_web
     page = client.get("/", params={"q": "oil", "since": "1987-13"})

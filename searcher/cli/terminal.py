@@ -31,7 +31,7 @@ from ..model import Article, Concordance, FacetCount, Hit, IndexReport, IndexSta
 from ..model import Progress as WorkProgress
 from ..model import Results, Timeline, TopWords
 from ..paths import display_path
-from ..render import article_facts, plural, results_summary, semantic_line, untitled
+from ..render import article_facts, plural, results_summary, score_parts, semantic_line, untitled
 from ..text import quoted, safe
 
 MATCH = "bold black on yellow"
@@ -127,10 +127,7 @@ def print_hit(out: Console, hit: Hit) -> None:
         for line in _packed(items, max(out.width - 4, 20)):
             print_indented(out, Text(line, style=META))
     if hit.contributions:
-        parts = [f"{safe(c.field)}:{safe(c.term)} {c.score:.2f}" for c in hit.contributions]
-        rest = hit.score - sum(c.score for c in hit.contributions)
-        if abs(rest) >= 0.005:
-            parts.append(f"other {rest:.2f}")
+        parts = [safe(part) for part in score_parts(hit)]
         lines = [" + ".join(parts)] if out.soft_wrap else _packed(parts, max(out.width - 6, 20), " + ")
         for number, line in enumerate(lines):
             print_indented(out, Text(f"{'=' if number == 0 else '+'} {line}", style="cyan"))

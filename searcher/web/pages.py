@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from ..errors import ArticleNotFoundError, RequestError, SearcherError, http_status_for
-from ..render import article_facts, name_variants, passage_to_html, plural, results_summary, untitled
+from ..render import (article_facts, name_variants, passage_to_html, plural, results_summary, score_parts, semantic_line,
+                      untitled)
 from ..search.passages import paragraphs
 from .chart import chart, timeline
 from .library import article_of
@@ -60,6 +61,8 @@ class ShownHit:
     matched: str
     duplicates: list[tuple[str, str]]  # (id, href)
     first_of_some: bool  # the first hit with some of the words only, after those with all
+    explained: str = ""  # with explain=1: what each query term gave its score
+    placed: str = ""  # with explain=1 and semantic ranking: how the fusion placed it
 
 
 async def search_page(request: Request) -> HTMLResponse:
@@ -99,6 +102,7 @@ def _search_page(index: Index, search: Search) -> dict[str, Any]:
         "exact_url": search.url(q=results.corrected_from or search.q, auto_correct=False),
         "variants": name_variants(results),
         "facets": _facets(results, search, _counts_without_own_filter(index, search, results)),
+        "searched_as": results.query if search.explain else "",
         "chosen": _chosen_filters(search),
         "previous_url": search.url(page=search.page - 1) if search.page > 1 else "",
         "next_url": search.url(page=search.page + 1)
@@ -122,7 +126,9 @@ def _shown_hits(results: Results, search: Search) -> list[ShownHit]:
             id=hit.id, href=_article_url(hit.id), title=_title(hit), facts=article_facts(hit.article),
             passages=[Markup(passage_to_html(passage)) for passage in hit.passages], matched=hit.matched,
             duplicates=[(other, _article_url(other)) for other in hit.duplicates],
-            first_of_some=results.in_two_groups and hit.matched != previous))
+            first_of_some=results.in_two_groups and hit.matched != previous,
+            explained=f"score {hit.score:.2f} = {' + '.join(score_parts(hit))}" if hit.contributions else "",
+            placed=semantic_line(hit.semantic) if search.explain and hit.semantic is not None else ""))
         previous = hit.matched
     return shown
 
