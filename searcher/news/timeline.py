@@ -77,7 +77,7 @@ def periods(first: dt.date, last: dt.date, by: str) -> list[dt.date]:
         starts.append(start)
         if len(starts) > MAX_BUCKETS:
             raise TimelineError(
-                f"{first} to {last} by {by} is more than {MAX_BUCKETS:,} periods; use a longer --by or --since/--until")
+                f"{first} to {last} by {by} is more than {MAX_BUCKETS:,} periods: count by a longer period, or over fewer dates")
         start = next_period(start, by)
     return starts
 

@@ -108,8 +108,10 @@ class Params:
         try:
             return Filters.parse(source=values["source"], category=values["category"], place=values["place"],
                                  since=self.one("since"), until=self.one("until"))
-        except QueryError as error:  # (a date: named, as every other parameter's error)
-            raise RequestError(str(error), "until" if str(error).startswith("--until") else "since") from None
+        except QueryError as error:  # (a date: named, as every other parameter's error, without the "--" of an option)
+            message = str(error)
+            raise RequestError(message.replace("--since", "since").replace("--until", "until"),
+                               "until" if message.startswith("--until") else "since") from None
 
     def facet_names(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
         text = self.one(name)
