@@ -304,7 +304,7 @@ class Filters:
         return bool(self.sources or self.categories or self.places or self.since or self.until)
 
     def facet_values(self) -> Mapping[str, tuple[str, ...]]:
-        return {"source": self.sources, "category": self.categories, "place": self.places}
+        return {facet: getattr(self, name) for facet, name in _FACET_FIELDS.items()}
 
     def with_values(self, facet: str, values: Sequence[str]) -> Filters:
         """These filters with a facet's values replaced (none: no filter on that facet)."""

@@ -245,7 +245,6 @@ class Search:
         return self.url(filters=replace(self.filters, since=None, until=None))
 
 
-
 def _readers(params: Params) -> dict[str, Callable[[], object]]:
     """How each field of a Search but the query and the filters is read from `params`
     (each raises RequestError for a bad value): the one list `read` and `kept` share."""
