@@ -387,6 +387,18 @@ def test_a_damaged_index_is_one_line_and_a_hint(project: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
     assert run("index", "--rebuild").exit_code == 0
     assert run("Idlib").exit_code == 0
+    # A table of contents of other bytes (Whoosh: "created on a different architecture"),
+    # or empty (a TypeError in Whoosh): the same, and the rebuild it advises works.
+    for garbage in (b"garbage\n", b""):
+        (toc,) = (project / "index").glob("_MAIN_*.toc")
+        toc.write_bytes(garbage)
+        for args in (("Idlib",), ("stats",)):
+            result = run(*args)
+            assert result.exit_code == 2 and result.stderr == (
+                "searcher: error: cannot read the index at index (damaged: its table of contents is not one) "
+                "(run `searcher index --rebuild` to build it again)\n"), result.stderr
+        assert run("index", "--rebuild").exit_code == 0
+        assert run("Idlib").exit_code == 0
 
 
 @pytest.mark.parametrize("error, hint", [

@@ -88,6 +88,10 @@ def open_folder(folder: Path) -> list[Any]:
         return [SegmentStorage(str(folder)).open_index()]
     except whoosh_index.EmptyIndexError:
         raise IndexFormatError(f"the index at {where} is incomplete (no table of contents)") from None
+    except (whoosh_index.IndexError, TypeError, struct.error):
+        # (A table of contents of other bytes: Whoosh reads its header as "created on a
+        # different architecture"; an empty one fails in ord().)
+        raise IndexFormatError(f"cannot read the index at {where} (damaged: its table of contents is not one)") from None
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as error:
         raise damaged(folder, error) from None
 
