@@ -180,6 +180,13 @@ def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> 
         ("date:2017..2016", 0, "ends before it starts"),
         ("refugees titel:Idlib", 9, "unknown field 'titel'"),
         ("   ", None, "no words"),
+        # A wildcard or a fuzzy word in quotes: the phrase dropped the * or ~ and looked for
+        # "oil pri", finding nothing, as if there were no such story.
+        ('refugees "oil pri*"', 14, "'pri*': a phrase in quotes is its words as written"),
+        ('"idlib refugee~"', 7, "'refugee~': a phrase in quotes"),
+        # Brackets nested hundreds deep, as a script may write them: Python's stack ran out.
+        ("".join(f"(w{number} OR " for number in range(300)) + "idlib" + ")" * 300, 390,
+         "parentheses nested more than 50 deep"),
     ],
 )
 def test_query_errors_name_the_position(news: Index, query: str, position: int | None, message: str) -> None:
@@ -187,6 +194,13 @@ def test_query_errors_name_the_position(news: Index, query: str, position: int |
         news.search(query)
     assert caught.value.position == position
     assert message in str(caught.value)
+
+
+def test_phrases_and_brackets_that_are_not_refused(news: Index) -> None:
+    # A phrase's slop after the quotes, a tilde alone, a question in quotes; fifty brackets deep.
+    assert ids(news.search('"idlib refugees"~3')) == ids(news.search('"idlib refugees"'))
+    assert news.search('"idlib ~ refugees"').total >= 0 and news.search('"refugees?"').total >= 0
+    assert ids(news.search("(" * 50 + "idlib" + ")" * 50)) == ids(news.search("idlib"))
 
 
 def test_colons_that_are_not_fields(news: Index) -> None:

@@ -82,6 +82,9 @@ FUZZY_VARIANT_WEIGHT = 0.3
 # a server answers one request at a time. "*a*" is 21,000 terms on Reuters and took
 # 2.2 s; "a*" is 2,900, "s*" 4,400.
 MAX_WILDCARD_TERMS = 10_000
+# How deep parentheses may nest: a query written by hand nests a few deep; a script's may
+# nest hundreds, where Python's stack ran out in Whoosh's parser.
+MAX_NESTING = 50
 
 
 # What Whoosh's parser reads as syntax: quotes, groups, ranges, wildcards, fields, fuzzy
@@ -251,6 +254,8 @@ class QueryBuilder:
             # A quote left open ('"bank of england') closes at the query's end, as web
             # engines read it: Whoosh's parser would drop it and search the words apart.
             text += '"'
+        _check_nesting(text)
+        _check_quoted_patterns(text)
         text = self._normalize_fields(text)
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
@@ -547,6 +552,39 @@ def mapped(query: wq.Query, change: Callable[[wq.Query], wq.Query]) -> wq.Query:
         return query
     by_child = {id(old): new for old, new in zip(children, changed)}
     return query.apply(lambda child: by_child[id(child)])
+
+
+def _check_nesting(text: str) -> None:
+    """A QueryError, at the bracket that goes past it, for parentheses nested more than
+    MAX_NESTING deep (outside quotes): Whoosh's parser and queries recurse on them, and
+    past some hundreds Python's stack ran out (a RecursionError, a traceback)."""
+    if text.count("(") <= MAX_NESTING:
+        return
+    depth, quoted = 0, False
+    for at, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == "(" and not quoted:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise QueryError(f"parentheses nested more than {MAX_NESTING} deep", at)
+        elif char == ")" and not quoted and depth:
+            depth -= 1
+
+
+def _check_quoted_patterns(text: str) -> None:
+    """A QueryError for a wildcard or a fuzzy word inside quotes ('"oil pri*"'): a phrase
+    is its words as written, and the analysis drops the * and the ~, so that it looked
+    for "oil pri" and found nothing, as if there were no such story."""
+    for quoted in _QUOTED.finditer(text):
+        pattern = _QUOTED_PATTERN.search(quoted.group())
+        if pattern is not None:
+            raise QueryError(f"{pattern.group()!r}: a phrase in quotes is its words as written, "
+                             "without wildcards or fuzzy words", quoted.start() + pattern.start(),
+                             hint="take the word out of the quotes, or write it whole")
+
+
+_QUOTED_PATTERN = re.compile(r"[^\s\"]*\*[^\s\"]*|[^\s\"]*\w~\d*(?=[\s\"]|$)")  # (a word with a *, or word~, word~2)
 
 
 def _all_stop_words(text: str) -> bool:
