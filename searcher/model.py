@@ -309,6 +309,7 @@ class Problem:
     message: str
     line: int | None = None
     severity: Literal["error", "warning", "note"] = "error"
+    lines: int = 1  # the lines it stands for: the same problem on many lines is said once for the rest
 
     def __str__(self) -> str:
         where = display_path(self.path)
@@ -338,11 +339,11 @@ class IndexReport:
     @property
     def skipped(self) -> int:
         """Files or lines skipped because of an error."""
-        return sum(1 for p in self.problems if p.severity == "error")
+        return sum(p.lines for p in self.problems if p.severity == "error")
 
     def summary(self, where: str) -> str:
         """One line on what the run did to the index at `where`."""
-        skipped = f", {self.skipped} skipped (see above)" if self.skipped else ""
+        skipped = f", {self.skipped:,} skipped (see above)" if self.skipped else ""
         files = f"{self.files_read:,} file{'' if self.files_read == 1 else 's'} read, {self.files_unchanged} unchanged"
         if self.files_removed:
             files += f", {self.files_removed} removed"
@@ -371,7 +372,7 @@ class IndexReport:
             "files_removed": self.files_removed,
             "seconds": round(self.seconds, 3),
             "problems": [
-                {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
+                {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message, "lines": p.lines}
                 for p in self.problems
             ],
         }

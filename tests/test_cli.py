@@ -374,6 +374,18 @@ def test_an_option_the_command_lacks_is_an_error_not_a_word(project: Path) -> No
     assert run("export", "Idlib", "-o", str(project / "out.jsonl")).exit_code == 0
 
 
+def test_an_index_run_that_skips_every_article_it_reads_exits_2(project: Path) -> None:
+    # Records with none of the keys looked for: "0 added" and exit 0 read as done to a script.
+    other = project / "other.jsonl"
+    other.write_text("".join(json.dumps({"foo": n}) + "\n" for n in range(2500)), encoding="utf-8")
+    result = run("index", str(other), "--index", str(project / "other-index"))
+    assert result.exit_code == 2, result.output
+    assert "0 added, 0 updated, 0 removed, 0 unchanged, 2,500 skipped (see above)" in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("skipped: ")]) == 4
+    # Some articles indexed, some skipped: done, as before.
+    assert run("index", str(other), str(project / "corpus"), "--index", str(project / "both")).exit_code == 0
+
+
 # Whoosh leaves the damaged file open when it fails to read it.
 @pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_damaged_index_is_one_line_and_a_hint(project: Path) -> None:

@@ -96,10 +96,34 @@ def test_broken_json_lines_are_reported_and_the_rest_read(tmp_path: Path) -> Non
     assert [(a.id, a.title, a.body) for a in articles] == [("1", "One", "First"), ("6", "Six", "Sixth")]
     assert [(p.line, p.severity) for p in problems] == [(2, "error"), (3, "error"), (4, "error"), (6, "warning")]
     assert all(p.path.endswith("feed.jsonl") for p in problems)
-    assert "invalid JSON" in problems[0].message
+    assert problems[0].message == "invalid JSON (Expecting value at character 37); line skipped"
     assert "expected a JSON object" in problems[1].message
     assert "no title or text" in problems[2].message
     assert "unrecognised date" in problems[3].message
+
+
+def test_spreadsheet_keys_in_any_case_and_a_file_of_other_keys_said_once(tmp_path: Path) -> None:
+    # A spreadsheet's CSV ("ID,Title,Body"), one with semicolons (where the comma is the
+    # decimal mark), and JSON with capitalised keys were read as records without text:
+    # nothing indexed, a line of error each.
+    (tmp_path / "sheet.csv").write_text("ID,Title,Body\nr1,Coffee talks,Brazil raises its quota\n", encoding="utf-8")
+    (tmp_path / "semi.csv").write_text("id;title;body\ns1;Tea prices;Up 3,5%\n", encoding="utf-8")
+    (tmp_path / "caps.jsonl").write_text(json.dumps({"Headline": "Cocoa", "TEXT": "Ivory Coast crop", "title": ""})
+                                         + "\n", encoding="utf-8")
+    assert [(a.id, a.title, a.body) for a in read(tmp_path / "sheet.csv")[0]] == \
+        [("r1", "Coffee talks", "Brazil raises its quota")]
+    assert [(a.id, a.title, a.body) for a in read(tmp_path / "semi.csv")[0]] == [("s1", "Tea prices", "Up 3,5%")]
+    # (An exact key comes first: "title" is there, empty; "Headline" is headline.)
+    assert [(a.title, a.body) for a in read(tmp_path / "caps.jsonl")[0]] == [("Cocoa", "Ivory Coast crop")]
+    # A file whose records have none of the keys: said on its first three lines, with the
+    # keys they have, then once for the rest, counted as skipped lines all the same.
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps({"foo": n, "bar": "x"}) + "\n" for n in range(1000)), encoding="utf-8")
+    articles, problems = read(other)
+    assert articles == [] and [p.line for p in problems] == [1, 2, 3, 4]
+    assert "it has: foo, bar" in problems[0].message
+    assert problems[3].message == "no title or text: also on 997 more lines, from this one"
+    assert sum(p.lines for p in problems) == 1000
 
 
 def test_cp1252_file_is_read_and_reported(tmp_path: Path) -> None:

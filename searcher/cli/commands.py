@@ -516,6 +516,8 @@ def index_command(corpus: tuple[str, ...], rebuild: bool, shards: int | None, as
     report = _build(config, corpus=corpus, rebuild=rebuild, quiet=as_json, shards=shards)
     if as_json:
         _print_json(report.to_dict())
+    if report.skipped and not (report.added or report.updated or report.unchanged):
+        return ExitCode.ERROR  # (every article of the corpus skipped: a script must not take it for done)
     return ExitCode.OK
 
 

@@ -259,11 +259,11 @@ def parse_text(
     yield replace(article, path=path)
 
 
-def _reporter(file: CorpusFile, on_problem: OnProblem) -> Callable[[int | None, str, str], None]:
-    """report(line, message, severity) for the problems of `file`."""
+def _reporter(file: CorpusFile, on_problem: OnProblem) -> Callable[..., None]:
+    """report(line, message, severity, lines=1) for the problems of `file`."""
 
-    def report(line: int | None, message: str, severity: str) -> None:
-        on_problem(Problem(str(file.path), message, line, severity))  # type: ignore[arg-type]
+    def report(line: int | None, message: str, severity: str, lines: int = 1) -> None:
+        on_problem(Problem(str(file.path), message, line, severity, lines))  # type: ignore[arg-type]
 
     return report
 

@@ -19,8 +19,8 @@ from ..model import Article
 from ..text import clean_text
 from .archive_page import split_dateline
 
-#: report(line, message, severity)
-Report = Callable[[int | None, str, str], None]
+#: report(line, message, severity), and how many lines the report stands for (1 unless said)
+Report = Callable[..., None]
 
 # The date part of a wire dateline ("Feb 26", "26 Feb", "1987").
 _DATE_PART = re.compile(r"^(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)", re.IGNORECASE)
@@ -33,6 +33,8 @@ def read_jsonl(
     """The articles of the (number, line) lines of a JSON lines file (at `path`), one object a line
     (with `keep_id`, only those whose id it keeps: the others are not made at all)."""
     dates = DateParser(date_formats)
+    keys = _KeyCase(fields)
+    report = _Repeats(report)
     for number, line in numbered:
         if not line.strip():
             continue
@@ -47,11 +49,13 @@ def read_jsonl(
         if not isinstance(record, dict):
             report(number, f"expected a JSON object, got {type(record).__name__}; line skipped", "error")
             continue
+        record = keys.renamed(record)
         if keep_id is not None and not keep_id(record_id(record, fields, f"{default_id}:{number}")):
             continue  # (a shard's run: another shard's article)
         article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, dates)
         if article is not None:
             yield article
+    report.close()
 
 
 def byte_lines(data: bytes) -> list[bytes]:
@@ -112,7 +116,11 @@ def read_csv(
     """The articles of a CSV (or TSV) file (at `path`) whose first row names the columns
     (only those whose row starts on one of `lines`, when given)."""
     dates = DateParser(date_formats)
+    first_line = text[:text.find("\n")] if "\n" in text else text
+    if delimiter == "," and ";" in first_line and "," not in first_line:
+        delimiter = ";"  # (as a spreadsheet writes CSV where the comma is the decimal mark)
     reader = csv.reader(text_lines(text), delimiter=delimiter, strict=True)
+    report = _Repeats(report)
     try:
         header = _next_row(reader)
     except StopIteration:
@@ -120,16 +128,18 @@ def read_csv(
     except csv.Error as error:
         report(reader.line_num, f"unreadable header row ({error}); file skipped", "error")
         return
-    header = [name.strip() for name in header]
+    header = list(_KeyCase(fields).renamed({name.strip(): None for name in header}))
     start = reader.line_num + 1
     while True:
         try:
             row = _next_row(reader)
         except StopIteration:
+            report.close()
             return
         except csv.Error as error:
             # A broken quote swallows the rest of the file: csv can't resync after it.
             report(start, f"unreadable CSV row ({error}); the rest of the file skipped", "error")
+            report.close()
             return
         number, start = start, reader.line_num + 1
         if (lines is not None and number not in lines) or not any(cell.strip() for cell in row):
@@ -167,7 +177,9 @@ def record_to_article(
 
     title, body = text("title"), text("body")
     if not title and not body:
-        report(line, "no title or text (looked for keys: " + ", ".join(fields["title"] + fields["body"]) + "); skipped", "error")
+        has = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
+        report(line, f"no title or text (looked for keys: {', '.join(fields['title'] + fields['body'])}; "
+                     f"it has: {has or 'none'}); skipped", "error")
         return None
     date = None
     raw_date = text("date")
@@ -194,6 +206,60 @@ def record_to_article(
         path=path,
         line=line,
     )
+
+
+class _KeyCase:
+    """A record's keys as the configuration writes them, whatever their case: a
+    spreadsheet's "Title" and "Body" are the keys title and body (an exact key first).
+    The renaming is worked out once for each set of keys met (a file's records share one)."""
+
+    def __init__(self, fields: Mapping[str, tuple[str, ...]]) -> None:
+        self._wanted = {key.split(".")[0].lower(): key.split(".")[0] for keys in fields.values() for key in keys}
+        self._renamings: dict[tuple[str, ...], dict[str, str]] = {}
+
+    def renamed(self, record: dict[str, Any]) -> dict[str, Any]:
+        names = tuple(record)
+        renaming = self._renamings.get(names)
+        if renaming is None:
+            present = set(names)
+            renaming = {}
+            for name in names:
+                wanted = self._wanted.get(name.lower()) if isinstance(name, str) else None
+                if wanted is not None and wanted != name and wanted not in present and wanted not in renaming.values():
+                    renaming[name] = wanted
+            if len(self._renamings) < 64:  # (records with ever other keys: worked out each time)
+                self._renamings[names] = renaming
+        if not renaming:
+            return record
+        return {renaming.get(name, name): value for name, value in record.items()}
+
+
+class _Repeats:
+    """A Report that says a problem met on many lines of a file (records that all lack
+    the keys looked for, say) on its first three, then once: how many more lines had it."""
+
+    SAID = 3
+
+    def __init__(self, report: Report) -> None:
+        self._report = report
+        self._met: dict[str, list] = {}  # kind -> [times, first line not said, severity]
+
+    def __call__(self, line: int | None, message: str, severity: str) -> None:
+        kind = message.split(" (", 1)[0]  # ("no title or text (looked for keys ...)")
+        met = self._met.setdefault(kind, [0, None, severity])
+        met[0] += 1
+        if met[0] <= self.SAID:
+            self._report(line, message, severity)
+        elif met[0] == self.SAID + 1:
+            met[1] = line
+
+    def close(self) -> None:
+        """Say each problem met more than SAID times: on how many more lines, from the first not said."""
+        for kind, (times, first, severity) in self._met.items():
+            if times > self.SAID:
+                self._report(first, f"{kind}: also on {times - self.SAID:,} more lines, from this one", severity,
+                             times - self.SAID)
+        self._met.clear()
 
 
 def record_id(record: Mapping[str, Any], fields: Mapping[str, tuple[str, ...]], default_id: str) -> str:
@@ -244,7 +310,11 @@ def _dateline_places(dateline: str) -> tuple[str, ...]:
 
 
 def _json_reason(error: ValueError) -> str:
-    return getattr(error, "msg", None) or str(error)
+    # (json's own message ("Unterminated string starting at") leaves the place to its str,
+    # which says it as "line 1 column 7 (char 6)": a line's JSON is one line)
+    if not isinstance(error, json.JSONDecodeError):
+        return str(error)
+    return f"{error.msg}{'' if error.msg.endswith(' at') else ' at'} character {error.colno}"
 
 
 def _next_row(reader: Any) -> list[str]:
