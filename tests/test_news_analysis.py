@@ -400,6 +400,19 @@ def test_export_to_a_link_writes_its_target(tmp_path: Path, reuters, reuters_con
 def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
     result = run(reuters_config, "timeline", "oil", "--since", "1900", "--by", "day")
     assert result.exit_code == 2 and "more than 5,000 periods" in result.output and "Traceback" not in result.output
+    assert "count by a longer period, or over fewer dates" in result.output
+    # By year there is no longer period: a placeholder date in a CMS export stretched the span.
+    from searcher.news.timeline import TimelineError, periods
+
+    with pytest.raises(TimelineError, match=r"0001-01-01 to 9999-12-31 by year is more than 5,000 periods: narrow the dates"):
+        periods(dt.date(1, 1, 1), dt.date(9999, 12, 31), "year")
+    # The share is of the articles the filters keep, and the chart says so.
+    result = run(reuters_config, "timeline", "--category", "coffee", "--by", "year")
+    assert result.exit_code == 0 and "share: of the period's articles under the filters (category coffee)" in result.stdout
+    assert "of these" in result.stdout and "of all" not in result.stdout
+    result = run(reuters_config, "timeline", "coffee", "--per", "place", "--by", "year")
+    assert "share: of the period's articles with that place;" in result.stdout
+    assert "share: of all the period's articles;" in run(reuters_config, "timeline", "coffee", "--by", "year").stdout
     result = run(reuters_config, "timeline", "oil", "--since", "9999-12", "--until", "9999-12", "--by", "year")
     assert result.exit_code == 1 and result.stderr == "No article matches 'oil' (dated 9999-12-01 to 9999-12-31).\n"
     result = run(reuters_config, "words", "oil", "-nuclear", "-n", "3", "--json")

@@ -365,7 +365,7 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
             terminal.console(stderr=True).print(f"No matching article has a date ({_plural(undated, 'undated match')}): "
                                                 "nothing to draw.")
         else:
-            terminal.print_timeline(terminal.console(), chart)
+            terminal.print_timeline(terminal.console(), chart, filters.describe() if filters else "")
     return ExitCode.OK if found else ExitCode.NOT_FOUND
 
 

@@ -173,8 +173,9 @@ _SERIES_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "red")
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
-def print_timeline(out: Console, timeline: Timeline) -> None:
-    """A bar chart: one row per period (and series), the share of the period's articles that match.
+def print_timeline(out: Console, timeline: Timeline, within: str = "") -> None:
+    """A bar chart: one row per period (and series), the share of the period's articles that match
+    (`within`: the filters in words, when the articles are those that pass them).
 
     Bars are scaled to the largest share (said in the header). With several series
     each row names its series, cut to fit; when cut names would look alike, rows
@@ -188,7 +189,9 @@ def print_timeline(out: Console, timeline: Timeline) -> None:
     many = len(series) > 1
     label_width = max(len(b.label) + (1 if b.partial else 0) for b in series[0].buckets)
     counts_width = max([len(f"{b.matches:,}") for b in buckets] + [len("match")])
-    all_width = max([len(f"{b.articles:,}") for b in buckets] + [len("of all")])
+    # (Of all the period's articles, or of those the filters or --per keep: said under the chart.)
+    of = "of all" if not within and timeline.per is None else "of these"
+    all_width = max([len(f"{b.articles:,}") for b in buckets] + [len(of)])
     fixed = label_width + counts_width + all_width + 6 + 7
     one_query = len({one.query for one in series}) == 1 and series[0].value is not None  # --per: name the values
     labels = [safe(one.value if one_query else one.label) for one in series]  # type: ignore[arg-type]
@@ -206,7 +209,7 @@ def print_timeline(out: Console, timeline: Timeline) -> None:
                              (f"  {plural(one.matches, 'article')}{which}{undated}", META))
         out.print(head, no_wrap=True, overflow="ellipsis")
     header = f"{'period':<{label_width}}  " + " " * name_width
-    header += f"{'match':>{counts_width}}  {'of all':>{all_width}}  {'share':>6}"
+    header += f"{'match':>{counts_width}}  {of:>{all_width}}  {'share':>6}"
     out.print(Text(header, style=META), no_wrap=True, overflow="ellipsis")
     for at in range(len(series[0].buckets)):
         for number, one in enumerate(series):
@@ -220,7 +223,10 @@ def print_timeline(out: Console, timeline: Timeline) -> None:
             line.append(f"{bucket.matches:>{counts_width},}  {bucket.articles:>{all_width},}  {share} ")
             line.append(_bar((bucket.ratio or 0.0) / top, bar_width), style=style)
             out.print(line, no_wrap=True, overflow="crop")
-    out.print(Text(f"share: of all the period's articles; a full bar is {top:.1%}", style=META))
+    kept = [f"with that {timeline.per}"] if timeline.per is not None else []
+    kept += [f"under the filters ({safe(within)})"] if within else []
+    whose = f"the period's articles {', '.join(kept)}" if kept else "all the period's articles"
+    out.print(Text(f"share: of {whose}; a full bar is {top:.1%}", style=META))
     if any(bucket.partial for bucket in series[0].buckets):
         out.print(Text("* part of the period only (--since, --until)", style=META))
 

@@ -77,7 +77,9 @@ def periods(first: dt.date, last: dt.date, by: str) -> list[dt.date]:
         starts.append(start)
         if len(starts) > MAX_BUCKETS:
             raise TimelineError(
-                f"{first} to {last} by {by} is more than {MAX_BUCKETS:,} periods: count by a longer period, or over fewer dates")
+                f"{first} to {last} by {by} is more than {MAX_BUCKETS:,} periods: "
+                + ("narrow the dates (a placeholder date, such as 0001-01-01, can stretch them)" if by == "year"
+                   else "count by a longer period, or over fewer dates"))
         start = next_period(start, by)
     return starts
 
