@@ -1,4 +1,4 @@
-"""A sharded index searched and built on a Dask cluster (`pip install 'searcher[cluster]'`).
+"""A sharded index searched and built on a Dask cluster (the `[cluster]` extra).
 
 The index lives on storage that every worker and this process read (a shared
 filesystem). Dask's scheduler, workers, actors and failure detection are the cluster:
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .config import Config
 from .engine.folder import latest_generation, shard_count, shard_name
-from .errors import ClusterError, IndexReadError, SearcherError
+from .errors import ClusterError, IndexReadError, SearcherError, install_hint
 from .paths import display_path
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def connect(address: str, timeout: float) -> Any:
         from distributed import Client
     except ImportError:
         raise ClusterError("searching or building on a Dask cluster needs Dask",
-                           hint="pip install 'searcher[cluster]'") from None
+                           hint=install_hint("cluster")) from None
     # (Dask logs each failed connection attempt as an error on stderr: the one line that
     # matters is ours. Its loggers are Dask's own, quietened while connecting only.)
     logger = logging.getLogger("distributed")

@@ -139,6 +139,13 @@ class OutputError(SearcherError):
         return cls(f"cannot write the output: {error.strerror or error}")
 
 
+def install_hint(extra: str) -> str:
+    """How to add an optional extra: from searcher's own folder, as the README installs
+    searcher (a `pip install 'searcher[...]'` would ask the package index for a package
+    of that name, which is not this one)."""
+    return f"pip install '.[{extra}]' in searcher's folder"
+
+
 def write_output(write: Callable[[], object]) -> None:
     """Run `write` (a write or flush of standard output), turning a reader gone away into
     OutputClosed and any other failure into OutputError."""

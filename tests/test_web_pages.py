@@ -336,7 +336,7 @@ def test_without_the_extra_one_line_says_how_to_install_it(
     config = Config(index=tmp_path / "ix")
     report = update_index(config, [corpus])
     lines = [str(p) for p in report.problems]
-    assert len(lines) == 1 and "pip install 'searcher[html]'" in lines[0] and "2 more" in lines[0]
+    assert len(lines) == 1 and "pip install '.[html]' in searcher's folder" in lines[0] and "2 more" in lines[0]
     assert report.added == 1
     monkeypatch.undo()
     assert update_index(config, [corpus]).added == 3  # the next run, with the extra, reads them

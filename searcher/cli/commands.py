@@ -27,6 +27,7 @@ from ..errors import (
     OutputError,
     SearcherError,
     exit_code_for,
+    install_hint,
     write_output,
 )
 from ..model import PERIODS, SORTS
@@ -246,7 +247,7 @@ def cli(config_path: str | None) -> None:
       searcher kwic QUERY                 every occurrence, in context
       searcher export QUERY               all matching articles as JSON lines or CSV
       searcher eval QUERIES QRELS         measure the ranking (MAP, nDCG@10...)
-      searcher serve                      a web page and a JSON API (pip install 'searcher[web]')
+      searcher serve                      a web page and a JSON API (the [web] extra)
 
     Exit codes: 0 found, 1 nothing found, 2 error.
     """
@@ -454,8 +455,8 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
               help="JSON lines (lists as lists) or CSV (lists joined with '; ').")
 @click.option("--fields", metavar="NAMES", callback=lambda ctx, param, value: _export_fields(value),
               help="Comma-separated fields [default: rank,score,id,date,title,source,dateline,categories,url,"
-                   "caption,credit,body,path; also: matched, whether the article holds every word of the query "
-                   "(all) or some].")
+                   "authors,language,caption,credit,body,path; also: matched, whether the article holds every word "
+                   "of the query (all) or some].")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="Write to this file instead of standard output.")
 @filter_options
@@ -624,7 +625,7 @@ def serve(host: str, port: int, token: str | None, allowed_hosts: tuple[str, ...
     except ImportError as error:
         raise SearcherError(f"searcher serve needs the web extra ({(error.name or '?').split('.')[0]} is not "
                             "installed)",
-                            hint="pip install 'searcher[web]'") from None
+                            hint=install_hint("web")) from None
     from ..web.library import Library
 
     if not token and not is_loopback(host):

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 
 from ..dates import parse_date
-from ..errors import CorpusError
+from ..errors import CorpusError, install_hint
 from ..model import Article, Problem
 from ..text import clean_text, without_invisible
 from .files import UTF16_BOMS, UnreadableFile, refuse_binary
@@ -49,7 +49,7 @@ MIN_UNTITLED_WORDS = 10
 MAX_PAGE_BYTES = 64_000_000  # (memory: the page, its text and its tree are in memory at once)
 #: Where a page's charset declaration is looked for (HTML5 says 1,024 bytes; pages put it later).
 _HEAD_BYTES = 16_384
-INSTALL_HINT = "pip install 'searcher[html]'"
+INSTALL_HINT = install_hint("html")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..config import MODEL_FILES
-from ..errors import ConfigError
+from ..errors import ConfigError, install_hint
 from ..paths import display_path
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": None, "I64": np.int64}
@@ -101,7 +101,7 @@ class Encoder:
         for module in ("tokenizers", "threadpoolctl"):  # (threadpoolctl: see one_thread)
             if importlib.util.find_spec(module) is None:
                 raise ConfigError(f"semantic ranking needs the semantic extra ({module} is not installed)",
-                                  hint="pip install 'searcher[semantic]'")
+                                  hint=install_hint("semantic"))
         from tokenizers import Tokenizer
         missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
         if missing:

@@ -1,4 +1,4 @@
-"""`searcher serve`: a web page for people and a JSON HTTP API for tools (`pip install 'searcher[web]'`).
+"""`searcher serve`: a web page for people and a JSON HTTP API for tools (the `[web]` extra).
 
 Both answer from the same library calls as the command line, on one open index:
 
