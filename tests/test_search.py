@@ -196,6 +196,19 @@ def test_query_errors_name_the_position(news: Index, query: str, position: int |
     assert message in str(caught.value)
 
 
+def test_a_words_boost_multiplies_its_score(news: Index) -> None:
+    # "coffee^2" was read as the words coffee and 2, in one field: another query altogether.
+    plain, boosted = news.search("idlib", explain=True), news.search("idlib^2", explain=True)
+    assert ids(boosted) == ids(plain) and boosted.total == plain.total
+    assert [hit.score for hit in boosted] == pytest.approx([2 * hit.score for hit in plain])
+    both, leaning = news.search("idlib refugees", explain=True), news.search("idlib^3 refugees", explain=True)
+    assert leaning.total == both.total
+    for hit in leaning:
+        other = next(one for one in both if one.id == hit.id)
+        idlib = sum(c.score for c in other.contributions if c.term == "idlib")
+        assert hit.score == pytest.approx(other.score + 2 * idlib)
+
+
 def test_phrases_and_brackets_that_are_not_refused(news: Index) -> None:
     # A phrase's slop after the quotes, a tilde alone, a question in quotes; fifty brackets deep.
     assert ids(news.search('"idlib refugees"~3')) == ids(news.search('"idlib refugees"'))

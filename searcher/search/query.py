@@ -44,7 +44,6 @@ from whoosh import query as wq
 from whoosh.matching import AndNotMatcher
 from whoosh.qparser import (
     AndGroup,
-    BoostPlugin,
     FieldAliasPlugin,
     FuzzyTermPlugin,
     MultifieldPlugin,
@@ -182,13 +181,12 @@ class QueryBuilder:
         return parser
 
     def _parser(self, shouted: bool) -> QueryParser:
-        # Field boosts are applied by the weighting model (see scoring), not as query
-        # boosts, so the ^ boost syntax is off too.
+        # (Field boosts are applied by the weighting model, see scoring; a word's ^ boost,
+        # "coffee^2 brazil", multiplies that word's score, as in Lucene's syntax.)
         parser = _Parser(None, self.schema, group=AndGroup)
         if shouted:
             parser.remove_plugin_class(OperatorsPlugin)
         parser.add_plugin(MultifieldPlugin(list(self.boosts)))
-        parser.remove_plugin_class(BoostPlugin)
         parser.add_plugin(FuzzyTermPlugin())
         # "-word" excludes a word, but only at the start of a word: "pro-government" is one word.
         parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS.pattern, minusexpr=_MINUS.pattern))
