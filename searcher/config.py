@@ -162,11 +162,40 @@ def _read_yaml(path: Path, what: str, where: str) -> tuple[Any, Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{where}: cannot read the {what}: {getattr(error, 'strerror', None) or error}") from None
     try:
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        data, tree = yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"{line}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
+    # (YAML's loaders keep the last of a key given twice, silently: one of the two is a mistake.)
+    twice = _key_given_twice(tree)
+    if twice is not None:
+        keys, line, first = twice
+        raise ConfigError(f"{path}:{line}: {'.'.join(keys)}: given twice (first on line {first})")
+    return data, tree
+
+
+def _key_given_twice(node: Any, prefix: tuple[str, ...] = ()) -> tuple[tuple[str, ...], int, int] | None:
+    """The first key that a mapping of the YAML document has twice: its path, its line and
+    the line of its first place."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in seen:
+                return (*prefix, key), line, seen[key]
+            seen[key] = line
+            found = _key_given_twice(value_node, (*prefix, key))
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found = _key_given_twice(item, prefix)
+            if found is not None:
+                return found
+    return None
 
 
 def _key_lines(node: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:

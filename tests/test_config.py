@@ -102,6 +102,9 @@ search:
         ("search: [1, 2]\n", "search: expected a mapping of keys to values, got a list"),
         ("corpus: news\n  bad indent: x\n", "not valid YAML"),
         ("- just\n- a list\n", "the configuration must be a mapping"),
+        # YAML keeps the last of a key given twice, silently: one of the two is a mistake.
+        ("index: a\ncorpus: news\nindex: b\n", "searcher.yaml:3: index: given twice (first on line 1)"),
+        ("search:\n  limit: 3\n  passages: 1\n  limit: 5\n", "searcher.yaml:4: search.limit: given twice (first on line 2)"),
     ],
 )
 def test_bad_configs_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
