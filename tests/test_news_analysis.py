@@ -420,6 +420,11 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
         reuters_count(reuters_config, "oil -nuclear") < reuters_count(reuters_config, "oil")
     result = run(reuters_config, "export", "oil", "-opec", "--fields", "id")
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == reuters_count(reuters_config, "oil -opec")
+    # Options that ask for two things, or for nothing: said, not one silently taken.
+    result = run(reuters_config, "timeline", "oil", "--json", "--csv")
+    assert result.exit_code == 2 and "--json and --csv: one or the other" in result.output
+    result = run(reuters_config, "export", "oil", "--fields", "")
+    assert result.exit_code == 2 and "no field named" in result.output
     result = run(reuters_config, "kwic", "oil", "-price", "--limit", "3")
     assert result.exit_code == 0 and "price" not in result.stdout.lower().replace("oil", "")
 

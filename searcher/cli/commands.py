@@ -342,6 +342,8 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
     `searcher timeline "crude oil"` one. Periods with no article show as zero.
     With filters and no QUERY, the articles that pass them.
     """
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv: one or the other")
     texts = [query.strip() for query in queries] or [_query_text((), filters)]
     with _open_for_search(config, explicit_index) as index:
         chart = index.timeline(texts, by, per=per, filters=filters, all_words=all_words)
@@ -798,6 +800,8 @@ def _export_fields(value: str | None) -> tuple[str, ...]:
     for name in names:
         if name not in EXPORT_FIELDS + OTHER_EXPORT_FIELDS:
             raise click.BadParameter(f"unknown field {name!r} (fields: {', '.join(EXPORT_FIELDS + OTHER_EXPORT_FIELDS)})")
+    if value is not None and not names:  # (--fields "": not the default's every field, silently)
+        raise click.BadParameter(f"no field named (fields: {', '.join(EXPORT_FIELDS + OTHER_EXPORT_FIELDS)})")
     return names or EXPORT_FIELDS
 
 
