@@ -128,7 +128,7 @@ def read_csv(
     except csv.Error as error:
         report(reader.line_num, f"unreadable header row ({error}); file skipped", "error")
         return
-    header = list(_KeyCase(fields).renamed({name.strip(): None for name in header}))
+    header = _KeyCase(fields).names([name.strip() for name in header])
     start = reader.line_num + 1
     while True:
         try:
@@ -218,7 +218,17 @@ class _KeyCase:
         self._renamings: dict[tuple[str, ...], dict[str, str]] = {}
 
     def renamed(self, record: dict[str, Any]) -> dict[str, Any]:
-        names = tuple(record)
+        renaming = self._renaming(tuple(record))
+        if not renaming:
+            return record
+        return {renaming.get(name, name): value for name, value in record.items()}
+
+    def names(self, names: list[str]) -> list[str]:
+        """A header row's names, renamed (the same name twice stays twice)."""
+        renaming = self._renaming(tuple(names))
+        return [renaming.get(name, name) for name in names]
+
+    def _renaming(self, names: tuple[str, ...]) -> dict[str, str]:
         renaming = self._renamings.get(names)
         if renaming is None:
             present = set(names)
@@ -229,9 +239,7 @@ class _KeyCase:
                     renaming[name] = wanted
             if len(self._renamings) < 64:  # (records with ever other keys: worked out each time)
                 self._renamings[names] = renaming
-        if not renaming:
-            return record
-        return {renaming.get(name, name): value for name, value in record.items()}
+        return renaming
 
 
 class _Repeats:
