@@ -51,6 +51,12 @@ ON_DUPLICATE = ("keep-first", "keep-last")
 MODEL_FILES = ("config.json", "tokenizer.json", "model.safetensors")
 
 
+#: The version of how the readers read a file: made one more whenever the same file
+#: gives other articles (2: record keys in any case, semicolon CSV), so that the next
+#: index run reads again the files read by the rules before.
+READING_RULES = 2
+
+
 @dataclass(frozen=True)
 class Config:
     """Every setting searcher reads; build one with `load_config`."""
@@ -103,6 +109,7 @@ class Config:
         formats = sorted(self.formats.items())
         fields = sorted((k, list(v)) for k, v in self.record_fields.items())
         extra = ([list(self.date_formats)] if self.date_formats else []) + (["duplicates"] if self.duplicates else [])
+        extra += [f"reading rules {READING_RULES}"] if READING_RULES > 1 else []
         return repr((formats, fields, *extra)) if extra else repr((formats, fields))
 
 

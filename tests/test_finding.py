@@ -203,10 +203,11 @@ def test_fuzzy_words_find_the_terms_whoosh_finds(bbc_index: Path) -> None:
 def test_explain_splits_each_score_by_term(bbc_index: Path) -> None:
     with Index.open(bbc_index) as index:
         # (A hyphenated word is its parts ANDed in each field: "pro-government troops" listed
-        # body:pro and body:govern where the body has one of them, cancelled by a negative "other".)
+        # body:pro and body:govern where the body has one of them, cancelled by a negative "other";
+        # and a term in two places, "government" alone too, scores in each.)
         for query in ("England rugby", '"mobile phone" -apple', "Blair election", "Qaddafi OR Libya",
                       "film film award", "Blare~ election", "category:sport goal", "pro-government troops",
-                      "blu-ray dvd format", "us-led coalition"):
+                      "blu-ray dvd format", "us-led coalition", "pro-government government"):
             results = index.search(query, explain=True)
             assert results
             for hit in results:

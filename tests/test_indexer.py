@@ -428,6 +428,24 @@ def test_new_line_endings_alone_change_no_article(tmp_path: Path) -> None:
     assert (report.files_unchanged, report.unchanged, report.updated) == (1, 5, 0)
 
 
+def test_files_are_read_again_when_the_reading_rules_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A spreadsheet's "Title,Body" gave nothing before keys were read in any case; after
+    # an upgrade the unchanged file must be read again, not taken as read.
+    import searcher.config
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "sheet.csv").write_text("ID,Title,Body\nr1,Wheat,Export tender\n", encoding="utf-8")
+    config = Config(index=tmp_path / "ix", corpus=(corpus,))
+    monkeypatch.setattr(searcher.config, "READING_RULES", 1)
+    assert update_index(config).files_unchanged == 0
+    assert update_index(config).files_unchanged == 1  # (the same rules: not read again)
+    monkeypatch.setattr(searcher.config, "READING_RULES", 2)
+    report = update_index(config)
+    assert (report.files_read, report.files_unchanged) == (1, 0)
+    assert update_index(config).files_unchanged == 1
+
+
 def test_articles_added_with_the_library_survive_an_index_run(config: Config) -> None:
     update_index(config)
     with Index.open(config.index) as index:

@@ -124,6 +124,13 @@ def test_spreadsheet_keys_in_any_case_and_a_file_of_other_keys_said_once(tmp_pat
     assert "it has: foo, bar" in problems[0].message
     assert problems[3].message == "no title or text: also on 997 more lines, from this one"
     assert sum(p.lines for p in problems) == 1000
+    # The same warning with another value on each line (a spreadsheet's dates) is one problem too.
+    dates = tmp_path / "dates.jsonl"
+    dates.write_text("".join(json.dumps({"title": f"t{n}", "date": f"{n + 1}. Maerz 2020"}) + "\n" for n in range(10)),
+                     encoding="utf-8")
+    articles, problems = read(dates)
+    assert len(articles) == 10 and [(p.line, p.severity, p.lines) for p in problems] == \
+        [(1, "warning", 1), (2, "warning", 1), (3, "warning", 1), (4, "warning", 7)]
 
 
 def test_cp1252_file_is_read_and_reported(tmp_path: Path) -> None:

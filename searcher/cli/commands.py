@@ -368,7 +368,11 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
             terminal.console(stderr=True).print(f"No matching article has a date ({_plural(undated, 'undated match')}): "
                                                 "nothing to draw.")
         else:
-            terminal.print_timeline(terminal.console(), chart, filters.describe() if filters else "")
+            from dataclasses import replace
+
+            # (Dates narrow the periods, not the articles of each: only facets change what a share is of.)
+            within = replace(filters, since=None, until=None).describe() if filters else ""
+            terminal.print_timeline(terminal.console(), chart, within)
     return ExitCode.OK if found else ExitCode.NOT_FOUND
 
 

@@ -84,14 +84,18 @@ def open_folder(folder: Path) -> list[Any]:
                 raise IndexFormatError(f"the index at {where} is damaged: its {shard_name(number)} is missing")
             found.append(open_folder(shard)[0])
         return found
+    not_one = IndexFormatError(f"cannot read the index at {where} (damaged: its table of contents is not one)")
+    toc = folder / f"_MAIN_{latest_generation(folder)}.toc"
+    if toc.is_file() and toc.stat().st_size == 0:
+        raise not_one  # (Whoosh would fail in ord(), a TypeError)
     try:
         return [SegmentStorage(str(folder)).open_index()]
     except whoosh_index.EmptyIndexError:
         raise IndexFormatError(f"the index at {where} is incomplete (no table of contents)") from None
-    except (whoosh_index.IndexError, TypeError, struct.error):
+    except (whoosh_index.IndexError, struct.error):
         # (A table of contents of other bytes: Whoosh reads its header as "created on a
-        # different architecture"; an empty one fails in ord().)
-        raise IndexFormatError(f"cannot read the index at {where} (damaged: its table of contents is not one)") from None
+        # different architecture".)
+        raise not_one from None
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError) as error:
         raise damaged(folder, error) from None
 

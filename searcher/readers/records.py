@@ -242,6 +242,9 @@ class _KeyCase:
         return renaming
 
 
+_QUOTED_VALUE = re.compile(r"'[^']*'")
+
+
 class _Repeats:
     """A Report that says a problem met on many lines of a file (records that all lack
     the keys looked for, say) on its first three, then once: how many more lines had it."""
@@ -253,7 +256,9 @@ class _Repeats:
         self._met: dict[str, list] = {}  # kind -> [times, first line not said, severity]
 
     def __call__(self, line: int | None, message: str, severity: str) -> None:
-        kind = message.split(" (", 1)[0]  # ("no title or text (looked for keys ...)")
+        # (What a problem is, without what it says of one line: "no title or text (looked
+        # for keys ...)"; "unrecognised date '...'; indexed without a date".)
+        kind = _QUOTED_VALUE.sub("'…'", message.split(" (", 1)[0])
         met = self._met.setdefault(kind, [0, None, severity])
         met[0] += 1
         if met[0] <= self.SAID:

@@ -17,15 +17,12 @@ from ..model import Contribution
 
 
 def leaves(query: wq.Query) -> Iterator[tuple[wq.Query, float, tuple[wq.Query, ...]]]:
-    """The terms and phrases of `query` that are not excluded, each once, with the
-    product of the boosts above them (a word said twice weighs twice; a fuzzy word's
-    near misses weigh less), as matching.py applies them, and the ANDs inside the query
-    that hold them (a term scores only where all of its AND matches)."""
-    seen = set()
-    for leaf, factor, within in _positive_leaves(query, 1.0, ()):
-        if leaf not in seen:
-            seen.add(leaf)
-            yield leaf, factor, within
+    """The terms and phrases of `query` that are not excluded, where each is (a term may
+    be in several places), with the product of the boosts above them (a word said twice
+    weighs twice; a fuzzy word's near misses weigh less), as matching.py applies them, and
+    the ANDs inside the query that hold them (a term scores only where all of its AND
+    matches)."""
+    yield from _positive_leaves(query, 1.0, ())
 
 
 def _positive_leaves(query: wq.Query, factor: float, within: tuple[wq.Query, ...],
@@ -49,25 +46,31 @@ def _positive_leaves(query: wq.Query, factor: float, within: tuple[wq.Query, ...
 
 def contributions(searcher, query: wq.Query, docnum: int) -> tuple[Contribution, ...]:  # type: ignore[no-untyped-def]
     """What each term and phrase of `query` scores in article `docnum`, largest first."""
-    found = []
+    found: dict[tuple[str, str], float] = {}
     context = searcher.context()
     holds: dict[int, bool] = {}
+    seen = set()
 
     def has(part: wq.Query) -> bool:
-        matcher = part.matcher(searcher, context)
-        if matcher.is_active():
-            matcher.skip_to(docnum)
-        return matcher.is_active() and matcher.id() == docnum
+        if id(part) not in holds:
+            matcher = part.matcher(searcher, context)
+            if matcher.is_active():
+                matcher.skip_to(docnum)
+            holds[id(part)] = matcher.is_active() and matcher.id() == docnum
+        return holds[id(part)]
 
     for leaf, factor, within in leaves(query):
-        if not all(holds.setdefault(id(part), has(part)) for part in within):
-            continue  # (its AND doesn't match this article: the search gave it nothing)
+        place = (leaf, tuple(map(id, within)))
+        if place in seen or not all(has(part) for part in within):
+            continue  # (counted; or its AND doesn't match this article: that place gave it nothing)
+        seen.add(place)
         matcher = leaf.matcher(searcher, context)
         if not matcher.is_active():
             continue
         matcher.skip_to(docnum)
         if matcher.is_active() and matcher.id() == docnum:
             text = leaf.text if isinstance(leaf, wq.Term) else '"' + " ".join(leaf.words) + '"'
-            found.append(Contribution(leaf.fieldname, text, float(matcher.score()) * factor))
-    found.sort(key=lambda part: -part.score)
-    return tuple(found)
+            key = (leaf.fieldname, text)  # (a term in two places that both scored: one part, their sum)
+            found[key] = found.get(key, 0.0) + float(matcher.score()) * factor
+    return tuple(sorted((Contribution(field, text, score) for (field, text), score in found.items()),
+                        key=lambda part: -part.score))

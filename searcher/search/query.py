@@ -44,6 +44,7 @@ from whoosh import query as wq
 from whoosh.matching import AndNotMatcher
 from whoosh.qparser import (
     AndGroup,
+    BoostPlugin,
     FieldAliasPlugin,
     FuzzyTermPlugin,
     MultifieldPlugin,
@@ -84,6 +85,8 @@ MAX_WILDCARD_TERMS = 10_000
 # How deep parentheses may nest: a query written by hand nests a few deep; a script's may
 # nest hundreds, where Python's stack ran out in Whoosh's parser.
 MAX_NESTING = 50
+# The largest ^ boost: a word weighing a thousand others is already all the ranking.
+MAX_BOOST = 1000
 
 
 # What Whoosh's parser reads as syntax: quotes, groups, ranges, wildcards, fields, fuzzy
@@ -187,6 +190,8 @@ class QueryBuilder:
         if shouted:
             parser.remove_plugin_class(OperatorsPlugin)
         parser.add_plugin(MultifieldPlugin(list(self.boosts)))
+        parser.remove_plugin_class(BoostPlugin)
+        parser.add_plugin(_BoostPlugin())
         parser.add_plugin(FuzzyTermPlugin())
         # "-word" excludes a word, but only at the start of a word: "pro-government" is one word.
         parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS.pattern, minusexpr=_MINUS.pattern))
@@ -582,7 +587,9 @@ def _check_quoted_patterns(text: str) -> None:
                              hint="take the word out of the quotes, or write it whole")
 
 
-_QUOTED_PATTERN = re.compile(r"[^\s\"]*\*[^\s\"]*|[^\s\"]*\w~\d*(?=[\s\"]|$)")  # (a word with a *, or word~, word~2)
+# A word with a * against a letter or digit ("pri*", "*ing"), or a word of letters with a
+# ~ at its end ("pric~", "pric~2"); not "*** breaking ***", a footnote's "5%*", "5~6".
+_QUOTED_PATTERN = re.compile(r"[^\s\"]*(?:\w\*|\*\w)[^\s\"]*|[^\s\"]*[^\W\d_]~\d?(?=[\s\"]|$)")
 
 
 def _all_stop_words(text: str) -> bool:
@@ -885,6 +892,22 @@ def _positive_terms(query: wq.Query) -> Iterator[tuple[str, str | tuple[str, ...
     elif not query.is_leaf():
         for child in query.children():
             yield from _positive_terms(child)
+
+
+class _BoostPlugin(BoostPlugin):
+    """Whoosh's ^ boost ("coffee^2"), but not after a digit, where ^ is a power
+    ("2^10": the words 2 and 10, as before boosts were read), and between 0 and
+    MAX_BOOST: a boost of 309 digits is infinite, and so would every score be."""
+
+    expr = r"(?<![0-9])\^(?P<boost>[0-9]*(\.[0-9]+)?)($|(?=[ \t\r\n)]))"
+
+    def create(self, parser, match):  # type: ignore[no-untyped-def]
+        node = super().create(parser, match)
+        boost = getattr(node, "boost", None)
+        if boost is not None and not 0 < boost <= MAX_BOOST:
+            raise QueryError(f"a boost must be more than 0 and at most {MAX_BOOST:,}, not {match.group('boost')[:12]}"
+                             f"{'...' if len(match.group('boost')) > 12 else ''}", match.start())
+        return node
 
 
 class DatePlugin(TaggingPlugin):
