@@ -563,15 +563,13 @@ def _check_nesting(text: str) -> None:
     past some hundreds Python's stack ran out (a RecursionError, a traceback)."""
     if text.count("(") <= MAX_NESTING:
         return
-    depth, quoted = 0, False
-    for at, char in enumerate(text):
-        if char == '"':
-            quoted = not quoted
-        elif char == "(" and not quoted:
+    depth = 0
+    for at, char in enumerate(_QUOTED.sub(_blank, text)):  # (the same places, quotes blanked)
+        if char == "(":
             depth += 1
             if depth > MAX_NESTING:
                 raise QueryError(f"parentheses nested more than {MAX_NESTING} deep", at)
-        elif char == ")" and not quoted and depth:
+        elif char == ")" and depth:
             depth -= 1
 
 
