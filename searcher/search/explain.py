@@ -51,12 +51,16 @@ def contributions(searcher, query: wq.Query, docnum: int) -> tuple[Contribution,
     holds: dict[int, bool] = {}
     seen = set()
 
+    def on_article(part: wq.Query):  # type: ignore[no-untyped-def]
+        """`part`'s matcher on the article, or None when the article doesn't match it."""
+        matcher = part.matcher(searcher, context)
+        if matcher.is_active():
+            matcher.skip_to(docnum)
+        return matcher if matcher.is_active() and matcher.id() == docnum else None
+
     def has(part: wq.Query) -> bool:
         if id(part) not in holds:
-            matcher = part.matcher(searcher, context)
-            if matcher.is_active():
-                matcher.skip_to(docnum)
-            holds[id(part)] = matcher.is_active() and matcher.id() == docnum
+            holds[id(part)] = on_article(part) is not None
         return holds[id(part)]
 
     for leaf, factor, within in leaves(query):
@@ -64,11 +68,8 @@ def contributions(searcher, query: wq.Query, docnum: int) -> tuple[Contribution,
         if place in seen or not all(has(part) for part in within):
             continue  # (counted; or its AND doesn't match this article: that place gave it nothing)
         seen.add(place)
-        matcher = leaf.matcher(searcher, context)
-        if not matcher.is_active():
-            continue
-        matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
+        matcher = on_article(leaf)
+        if matcher is not None:
             text = leaf.text if isinstance(leaf, wq.Term) else '"' + " ".join(leaf.words) + '"'
             key = (leaf.fieldname, text)  # (a term in two places that both scored: one part, their sum)
             found[key] = found.get(key, 0.0) + float(matcher.score()) * factor
