@@ -148,8 +148,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 
 def _parse(path: Path) -> Config:
-    data, node = _read_yaml(path, "configuration file", str(path))
-    checker = _Checker(path, _key_lines(node))
+    data, lines = _read_yaml(path, "configuration file", str(path))
+    checker = _Checker(path, lines)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -157,9 +157,10 @@ def _parse(path: Path) -> Config:
     return checker.config(data)
 
 
-def _read_yaml(path: Path, what: str, where: str) -> tuple[Any, Any]:
-    """The data and the node tree (for line numbers) of a YAML file; ConfigError, saying
-    `where` (the file, or the key naming it) and the line, when it can't be read."""
+def _read_yaml(path: Path, what: str, where: str) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """The data of a YAML file and the line of each of its keys (_key_lines); ConfigError,
+    saying `where` (the file, or the key naming it) and the line, when it can't be read,
+    or when a mapping has a key twice."""
     import yaml  # only the commands that read a config pay for pyyaml
 
     try:
@@ -174,47 +175,30 @@ def _read_yaml(path: Path, what: str, where: str) -> tuple[Any, Any]:
         mark = getattr(error, "problem_mark", None)
         line = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"{line}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
-    # (YAML's loaders keep the last of a key given twice, silently: one of the two is a mistake.)
-    twice = _key_given_twice(tree)
-    if twice is not None:
-        keys, line, first = twice
-        raise ConfigError(f"{path}:{line}: {'.'.join(keys)}: given twice (first on line {first})")
-    return data, tree
+    return data, _key_lines(tree, path)
 
 
-def _key_given_twice(node: Any, prefix: tuple[str, ...] = ()) -> tuple[tuple[str, ...], int, int] | None:
-    """The first key that a mapping of the YAML document has twice: its path, its line and
-    the line of its first place."""
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key, line = str(key_node.value), key_node.start_mark.line + 1
-            if key in seen:
-                return (*prefix, key), line, seen[key]
-            seen[key] = line
-            found = _key_given_twice(value_node, (*prefix, key))
-            if found is not None:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found = _key_given_twice(item, prefix)
-            if found is not None:
-                return found
-    return None
-
-
-def _key_lines(node: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
-    """The line (1-based) of every key in the YAML document, by its key path."""
+def _key_lines(node: Any, path: Path, prefix: tuple[str, ...] = (), record: bool = True) -> dict[tuple[str, ...], int]:
+    """The line (1-based) of every key of the YAML document's mappings, by its key path
+    (those inside lists are checked, not recorded). A key a mapping has twice is a
+    ConfigError: YAML's loaders keep the last, silently, and one of the two is a mistake."""
     import yaml
 
     lines: dict[tuple[str, ...], int] = {}
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = (*prefix, str(key_node.value))
-            lines[key] = key_node.start_mark.line + 1
-            lines.update(_key_lines(value_node, key))
+            name, line = str(key_node.value), key_node.start_mark.line + 1
+            key = (*prefix, name)
+            if name in seen:
+                raise ConfigError(f"{path}:{line}: {'.'.join(key)}: given twice (first on line {seen[name]})")
+            seen[name] = line
+            if record:
+                lines[key] = line
+            lines.update(_key_lines(value_node, path, key, record))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _key_lines(item, path, prefix, record=False)
     return lines
 
 
@@ -419,9 +403,9 @@ class _Checker:
 
 def _synonym_file(path: Path, where: ConfigError) -> list[tuple[str, ...]]:
     """The groups of a synonym file: YAML, `groups:` a list of lists of spellings (or just the list)."""
-    data, node = _read_yaml(path, f"synonym file {path}", str(where).rstrip(": "))
+    data, lines = _read_yaml(path, f"synonym file {path}", str(where).rstrip(": "))
     if isinstance(data, dict):
-        checker = _Checker(path, _key_lines(node))
+        checker = _Checker(path, lines)
         checker.known(data, ("groups",))
         return checker.groups(data.get("groups"), ("groups",))
     return _Checker(path, {}).groups(data, ("groups",))
