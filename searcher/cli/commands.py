@@ -368,10 +368,8 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
             terminal.console(stderr=True).print(f"No matching article has a date ({_plural(undated, 'undated match')}): "
                                                 "nothing to draw.")
         else:
-            from dataclasses import replace
-
             # (Dates narrow the periods, not the articles of each: only facets change what a share is of.)
-            within = replace(filters, since=None, until=None).describe() if filters else ""
+            within = filters.undated().describe() if filters else ""
             terminal.print_timeline(terminal.console(), chart, within)
     return ExitCode.OK if found else ExitCode.NOT_FOUND
 

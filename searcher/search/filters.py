@@ -310,6 +310,10 @@ class Filters:
         """These filters with a facet's values replaced (none: no filter on that facet)."""
         return replace(self, **{_FACET_FIELDS[facet]: tuple(values)})
 
+    def undated(self) -> Filters:
+        """These filters without their dates (the facets' values only)."""
+        return replace(self, since=None, until=None)
+
     def describe(self) -> str:
         """The filters in words: "category coffee or cocoa; dated 1987-03-01 to 1987-03-31"."""
         parts = [f"{facet} {' or '.join(values)}" for facet, values in self.facet_values().items() if values]

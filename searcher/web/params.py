@@ -242,7 +242,7 @@ class Search:
         return self.url(filters=replace(self.filters, since=since, until=until))
 
     def without_dates(self) -> str:
-        return self.url(filters=replace(self.filters, since=None, until=None))
+        return self.url(filters=self.filters.undated())
 
 
 def _readers(params: Params) -> dict[str, Callable[[], object]]:
