@@ -134,13 +134,11 @@ def read_csv(
         try:
             row = _next_row(reader)
         except StopIteration:
-            report.close()
-            return
+            break
         except csv.Error as error:
             # A broken quote swallows the rest of the file: csv can't resync after it.
             report(start, f"unreadable CSV row ({error}); the rest of the file skipped", "error")
-            report.close()
-            return
+            break
         number, start = start, reader.line_num + 1
         if (lines is not None and number not in lines) or not any(cell.strip() for cell in row):
             continue
@@ -151,6 +149,7 @@ def read_csv(
                                     dates)
         if article is not None:
             yield article
+    report.close()
 
 
 def record_to_article(
