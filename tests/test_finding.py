@@ -172,7 +172,7 @@ def test_fuzzy_words_find_the_terms_whoosh_finds(bbc_index: Path) -> None:
 
     with Index.open(bbc_index) as index:
         reader = index._snapshot().searcher.reader()
-        near = TermsNear(reader)
+        near = TermsNear(index._snapshot().searcher)
         body = sorted(term.decode("utf-8") for term in reader.lexicon("body"))
         words = body[::97] + [word[:-1] + "x" for word in body[5::211]] + [
             "blair", "goverment", "elekshun", "a", "ok", "qqqqzzzz", "é", "blaire", "x" * 30]
@@ -193,7 +193,7 @@ def test_fuzzy_words_find_the_terms_whoosh_finds(bbc_index: Path) -> None:
                        wq.FuzzyTerm("title", "blaire", maxdist=1)])
         expected = {text for leaf in query.leaves() for text in reader.terms_within(
             leaf.fieldname, leaf.text, leaf.maxdist, prefix=leaf.prefixlength)}
-        resolved = resolve_patterns(query, reader, lambda word: word, [])
+        resolved = resolve_patterns(query, index._snapshot().searcher, lambda word: word, [])
         assert {leaf.text for leaf in resolved.leaves()} == expected and {"government", "blair"} <= expected
 
 

@@ -65,8 +65,8 @@ def forms(index: Index, text: str) -> list[object]:
     """Every Whoosh query a search of `text` may run: as written, its any-word fallback,
     its all-words form (a ranked query), wildcards and fuzzy words resolved."""
     prepared = index._snapshot().queries.prepare(text)
-    reader = index._snapshot().searcher.reader()
-    return [resolve_patterns(query, reader, stem, index.word_list.words())
+    searcher = index._snapshot().searcher
+    return [resolve_patterns(query, searcher, stem, index.word_list.words())
             for query in (prepared.query, prepared.fallback, prepared.every) if query is not None]
 
 

@@ -36,7 +36,8 @@ SHARDS = 3
 # fields, wildcards, a long sentence (ranked), a name with variants.
 SHAPES = ["oil OR gas", "chelsea -mourinho", '"prime minister" election', "title:rugby england",
           "econom* growth", "the government said on tuesday that it would raise taxes on fuel next year",
-          "blair brown", "source:bbc music", "film award*", "mobile phone -apple"]
+          "blair brown", "source:bbc music", "film award*", "mobile phone -apple",
+          "Blunkett~2", "goverment~ tax", "anounced~", "blackground~ music"]
 
 
 @pytest.fixture(scope="module")

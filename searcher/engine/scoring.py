@@ -49,6 +49,10 @@ class CollectionStatistics:
             text = text.encode("utf-8")
         return self.frequencies.get((fieldname, text), 0)
 
+    def terms(self, fieldname: str) -> list[bytes]:
+        """The field's terms, in any article of the collection (the fuzzy words' candidates)."""
+        return [text for name, text in self.frequencies if name == fieldname]
+
     def average_length(self, fieldname: str) -> float:
         return self.field_lengths.get(fieldname, 0) / (self.articles or 1)
 
@@ -102,6 +106,11 @@ class SummedStatistics:
         if found is None:
             found = self._frequencies[key] = sum(searcher.doc_frequency(fieldname, text) for searcher in self._searchers)
         return found
+
+    def terms(self, fieldname: str) -> set[bytes]:
+        """The field's terms, in any of the indexes (the fuzzy words' candidates)."""
+        return {term for searcher in self._searchers if fieldname in searcher.schema
+                for term in searcher.reader().lexicon(fieldname)}
 
     def average_length(self, fieldname: str) -> float:
         length = self._lengths.get(fieldname)

@@ -74,9 +74,12 @@ MAX_REQUIRED_WORDS = 4
 
 # Fuzzy words beyond two edits match almost anything, and slowly.
 MAX_FUZZY_EDITS = 2
-# The weight of a fuzzy word's near misses against the word itself: a rare misspelling
-# must not outrank the word the user typed.
+# The weight of a fuzzy word's near misses against the word itself, when the index has
+# the word: a rare misspelling must not outrank the word the user typed.
 FUZZY_VARIANT_WEIGHT = 0.3
+# The least weight of a near miss, however short: Lucene's similarity, 1 - edits / the
+# shorter word's length, is 0 or less for a word no longer than its edits.
+LEAST_SIMILARITY = 0.1
 # The terms of the index a query's wildcards may stand for, all fields together: each
 # costs a read of its postings (about 0.1 ms on Reuters, more in a larger archive), and
 # a server answers one request at a time. "*a*" is 21,000 terms on Reuters and took
@@ -684,20 +687,28 @@ def _walk(query: wq.Query) -> Iterator[wq.Query]:
 
 
 class TermsNear:
-    """The terms of a reader's fields within some edits of a word: what Whoosh's
-    `reader.terms_within` finds (the same distance, on the same terms), without working
-    out the distance to every term of the field, as it does: 0.2-0.25 s a field on
-    Reuters, four fields a fuzzy word, and again for each form of the query (every word
-    required, then any). Here each field's terms are read once, by length, for every
-    fuzzy word searched in the reader; a term whose length, or whose set of letters,
-    differs by more than the edits allow (an edit changes the length by one at most,
-    and the set of letters as spelling.letters_within says) is passed over; and a word
-    is looked for once."""
+    """The terms within some edits of a fuzzy word, and the query it becomes (`fuzzy`).
+
+    The terms are what Whoosh's `reader.terms_within` finds (the same distance, on the
+    same terms), without working out the distance to every term of the field, as it
+    does: 0.2-0.25 s a field on Reuters, four fields a fuzzy word, and again for each
+    form of the query (every word required, then any). Here each field's terms are read
+    once, by length, for every fuzzy word searched; a term whose length, or whose set of
+    letters, differs by more than the edits allow (an edit changes the length by one at
+    most, and the set of letters as spelling.letters_within says) is passed over; and a
+    word is looked for once.
+
+    They are the terms of the whole collection the searcher scores with: a shard given a
+    sharded index's statistics (scoring.SummedStatistics, CollectionStatistics) looks
+    for them among every shard's terms, so that each shard weighs a fuzzy word as one
+    index would."""
 
     REMEMBERED = 1000  # words looked for, kept
 
-    def __init__(self, reader) -> None:  # type: ignore[no-untyped-def]
-        self._reader = reader
+    def __init__(self, searcher) -> None:  # type: ignore[no-untyped-def]
+        self._searcher = searcher
+        self._reader = searcher.reader()
+        self.statistics = getattr(searcher.weighting, "statistics", None)  # (None: the index's own)
         self._by_length: dict[str, dict[int, list[str]]] = {}
         self._found: dict[tuple[str, str, int, int], list[str]] = {}
 
@@ -718,12 +729,48 @@ class TermsNear:
                 and distance(term, text, limit=edits) <= edits]
         return found
 
+    def fuzzy(self, query: wq.FuzzyTerm) -> wq.Query:
+        """An OR of the terms `query` stands for, each weighed as Lucene's fuzzy query
+        weighs them (its blended rewrite):
+
+        - every term with one idf, the most common one's: each term's own would make a
+          rare near miss outrank the word meant ('cofee~' found "cote" and "core" before
+          "coffee", which is in 140 times as many articles);
+        - each times its similarity, 1 - edits / the shorter word's length (at least
+          LEAST_SIMILARITY), so that nearer words weigh more;
+        - and, when the index has the word itself, its near misses times
+          FUZZY_VARIANT_WEIGHT.
+
+        The idf is given to each term as a boost: its share of the blended idf over its own."""
+        from whoosh.support.levenshtein import distance
+
+        fieldname, text = query.fieldname, query.text
+        terms = sorted(self.within(fieldname, text, query.maxdist, query.prefixlength), key=lambda term: (term != text, term))
+        idf = {term: self._searcher.weighting.idf(self._searcher, fieldname, term) for term in terms}
+        if not idf:
+            return wq.NullQuery
+        blended = min(idf.values())  # (the idf of the most common)
+        parts = []
+        for term in terms:
+            if (fieldname, term) not in self._reader:  # (a term of other shards only)
+                continue
+            if term == text:
+                weight = 1.0
+            else:
+                similarity = 1 - distance(term, text) / min(len(term), len(text))
+                weight = max(similarity, LEAST_SIMILARITY) * (FUZZY_VARIANT_WEIGHT if text in idf else 1)
+            # (Four figures: the boost shows in --explain's query, and every shard rounds it alike.)
+            parts.append(wq.Term(fieldname, term, boost=float(f"{query.boost * weight * blended / idf[term]:.4g}")))
+        return wq.NullQuery if not parts else parts[0] if len(parts) == 1 else wq.Or(parts)
+
     def _lengths(self, fieldname: str) -> dict[int, list[str]]:
         by_length = self._by_length.get(fieldname)
         if by_length is None:
             by_length = self._by_length[fieldname] = {}
             if fieldname in self._reader.schema:
-                for term in self._reader.lexicon(fieldname):
+                terms = self.statistics.terms(fieldname) if self.statistics is not None \
+                    else self._reader.lexicon(fieldname)
+                for term in terms:
                     text = _text(term)
                     by_length.setdefault(len(text), []).append(text)
         return by_length
@@ -749,7 +796,7 @@ class _WildcardTerms:
                              hint="give the wildcards more letters: refuge* rather than r*")
 
 
-def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words: Sequence[str],  # type: ignore[no-untyped-def]
+def resolve_patterns(query: wq.Query, searcher, stem: Callable[[str], str], words: Sequence[str],  # type: ignore[no-untyped-def]
                      near: TermsNear | None = None, counted: _WildcardTerms | None = None) -> wq.Query:
     """`query` with its wildcards and fuzzy words replaced by the index terms they stand for.
 
@@ -757,12 +804,12 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
       "universit*" must find "university", whose stem "univers" it doesn't match. The
       stems it matches come with the stems of the matching words in `words` (the
       sorted words that stemming changes, see tokens.TermCache).
-    - A fuzzy word keeps its full weight for the word itself, and FUZZY_VARIANT_WEIGHT
-      for its near misses: the terms `near` finds (a TermsNear of `reader`, made here
-      when not given, for all the query's fuzzy words).
+    - A fuzzy word becomes the terms `near` finds, weighed as TermsNear.fuzzy says (a
+      TermsNear of `searcher`, made here when not given, for all the query's fuzzy words).
     """
-    near = near or TermsNear(reader)  # (it reads nothing until a fuzzy word asks)
+    near = near or TermsNear(searcher)  # (it reads nothing until a fuzzy word asks)
     counted = counted or _WildcardTerms()
+    reader = searcher.reader()
     if isinstance(query, (wq.Prefix, wq.Wildcard)) and query.fieldname in STEMMED_FIELDS:
         stems = {_text(term) for term in query._btexts(reader)}
         stems.update(stem(word) for word in _matching_words(query, words))
@@ -770,11 +817,8 @@ def resolve_patterns(query: wq.Query, reader, stem: Callable[[str], str], words:
         counted.add(query, len(stems))
         return _any_of(query.fieldname, sorted(stems), query.boost)
     if isinstance(query, wq.FuzzyTerm):
-        variants = sorted(set(near.within(query.fieldname, query.text, query.maxdist, query.prefixlength)) - {query.text})
-        exact = [wq.Term(query.fieldname, query.text)] if (query.fieldname, query.text) in reader else []
-        misses = _any_of(query.fieldname, variants, query.boost * FUZZY_VARIANT_WEIGHT)
-        return wq.Or([*exact, misses]) if exact and variants else exact[0] if exact else misses
-    resolved = mapped(query, lambda child: resolve_patterns(child, reader, stem, words, near, counted))
+        return near.fuzzy(query)
+    resolved = mapped(query, lambda child: resolve_patterns(child, searcher, stem, words, near, counted))
     if resolved is not query and type(resolved) is wq.Or and any(child is wq.NullQuery for child in resolved.subqueries):
         # (A field where a pattern matches no word adds nothing to an OR: shown by
         # --explain as "<_NullQuery>", it is left out; with none left, nothing matches.)

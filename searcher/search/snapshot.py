@@ -72,7 +72,7 @@ class Snapshot:
         self._columns = None
         self._metadata = None
         self._speller = None
-        self._terms_near: Any = None  # query.TermsNear of the searcher's reader (it reads a field at its first fuzzy word)
+        self._terms_near: Any = None  # query.TermsNear of the searcher (it reads a field at its first fuzzy word)
         self._duplicates = None
         self._vectors: Any = None  # semantic.vectors.Vectors, read on first use
         self._query_similarities: Any = None  # (query vector, its similarities): see _similarities
@@ -365,16 +365,16 @@ class Snapshot:
         searcher = self.searcher
         if searcher.doc_count_all() == 0:
             return Found(searcher, matching.Matches(), prepared.query, prepared.matched, prepared.expansions)  # (idf undefined)
-        reader = searcher.reader()
+        statistics = getattr(searcher.weighting, "statistics", None)  # (a sharded index's, or None)
         columns = self.columns
         # The word list serves wildcards only: a plain search doesn't read it.
         words = self.words.words() if prepared.patterns and has_patterns(prepared.query) else []
 
-        if prepared.patterns and self._terms_near is None:
-            self._terms_near = TermsNear(reader)  # (this generation's: its reader's terms)
+        if prepared.patterns and (self._terms_near is None or self._terms_near.statistics is not statistics):
+            self._terms_near = TermsNear(searcher)  # (this generation's: its reader's terms, or its statistics')
 
         def resolved(query: Any) -> Any:
-            return resolve_patterns(query, reader, stem, words, self._terms_near) if prepared.patterns else query
+            return resolve_patterns(query, searcher, stem, words, self._terms_near) if prepared.patterns else query
 
         used = resolved(prepared.query)
         all_words = self.config.all_words if all_words is None else all_words
