@@ -146,6 +146,13 @@ def test_every_word_first(news: Index) -> None:
     # A query that asks for every word (quotes, AND, +word) gets only those.
     for asked in ('"Idlib" refugees', "Idlib AND refugees", "+Idlib +refugees"):
         assert news.search(asked).matched == "all" and ids(news.search(asked)) == ["n3"], asked
+    # A +word beside other words requires it alone: those with the others too come first,
+    # as the articles with every word (it was labelled "every word required" throughout).
+    plus = news.search("Idlib +refugees")
+    assert plus.matched == "tiered" and (plus.every_word, plus.some_words) == (1, 1)
+    assert ids(plus) == ["n3", "n4"] and [hit.matched for hit in plus] == ["all", "some"]
+    assert ids(news.search("Idlib +refugees", all_words=True)) == ["n3"]
+    assert news.matches("Idlib +refugees")[0] == 2 and news.matches("Idlib +refugees", all_words=True)[0] == 1
     # Filters and exclusions apply to both groups.
     excluded = news.search("Idlib refugees -football")  # (n3, the one with both, is about football)
     assert excluded.every_word == 0 and sorted(ids(excluded)) == ["n1", "n2", "n4"]
@@ -165,6 +172,20 @@ def test_any_word_fallback_is_said(news: Index) -> None:
     # Explicit operators never fall back.
     assert news.search("Idlib AND zebras").matched == "all"
     assert list(news.search("Idlib AND zebras")) == []
+
+
+def test_all_words_holds_for_a_sentence_too(news: Index) -> None:
+    # A query of more words than MAX_REQUIRED_WORDS ranks the articles with any of them;
+    # with all_words it keeps those with every word (it was ignored), and falls back to
+    # the ranking, saying so, when no article has them all.
+    sentence = "idlib refugees football camp winter"
+    ranked, strict = news.search(sentence), news.search(sentence, all_words=True)
+    assert ranked.matched == "ranked" and ranked.total > 1 and ranked.every_word == 0
+    assert strict.matched == "any" and ids(strict) == ids(ranked)
+    every = "idlib refugees football derby aleppo"
+    assert news.search(every).total > 1
+    assert news.search(every, all_words=True).matched == "all" and ids(news.search(every, all_words=True)) == ["n3"]
+    assert news.matches(every, all_words=True)[0] == 1
 
 
 def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> None:

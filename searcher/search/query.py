@@ -283,7 +283,10 @@ class QueryBuilder:
         # An explicit AND or +word says "all of these": such a query is taken as written.
         # OR, NOT, -word and parentheses leave the other words free to be ranked.
         if _PLUS.search(unquoted) or (not shouted and _REQUIRING_OPERATORS.search(unquoted)):
-            return PreparedQuery(text, parsed, None)
+            # (But the words beside a +word, or after ANDMAYBE, are optional: the articles
+            # that have them too come first, as those with every word, then the others.)
+            every = _optional_words_required(parsed)
+            return PreparedQuery(text, parsed, None) if every is parsed else PreparedQuery(text, every, parsed)
         clauses = _Clauses.of(parsed)
         if clauses is None:
             return PreparedQuery(text, parsed, None)
@@ -558,6 +561,14 @@ def mapped(query: wq.Query, change: Callable[[wq.Query], wq.Query]) -> wq.Query:
         return query
     by_child = {id(old): new for old, new in zip(children, changed)}
     return query.apply(lambda child: by_child[id(child)])
+
+
+def _optional_words_required(query: wq.Query) -> wq.Query:
+    """`query` with its optional words required: every ANDMAYBE an AND. ('opec +quota'
+    is "quota, and opec if it can": its articles with both are those with every word.)"""
+    if isinstance(query, wq.AndMaybe):
+        return wq.And([_optional_words_required(query.a), _optional_words_required(query.b)])
+    return mapped(query, _optional_words_required)
 
 
 def _check_nesting(text: str) -> None:

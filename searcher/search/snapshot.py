@@ -386,6 +386,15 @@ class Snapshot:
             used = resolved(prepared.fallback)
             scores = self.filtered(matching.scores(searcher, used, columns), filters).none_every()
             return Found(searcher, scores, used, "any", prepared.expansions)
+        if prepared.every is not None and all_words:
+            # A ranked query (a sentence) with all_words: the articles with every word, or,
+            # when no article has them all, its ranking of those with some ("any").
+            if fallback_only:
+                return Found(searcher, self.filtered(matching.scores(searcher, used, columns), filters).none_every(),
+                             used, "any", prepared.expansions)
+            used = resolved(prepared.every)
+            return Found(searcher, self.filtered(matching.scores(searcher, used, columns), filters), used, "all",
+                         prepared.expansions, can_fall_back=True)
         if prepared.every is not None:  # (a ranked query: which hits have every word, for the record)
             every = resolved(prepared.every)
             scores = matching.tiered(searcher, every, used, columns, every_first=False)
