@@ -205,6 +205,13 @@ def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> 
         # "oil pri", finding nothing, as if there were no such story.
         ('refugees "oil pri*"', 14, "'pri*': a phrase in quotes is its words as written"),
         ('"idlib refugee~"', 7, "'refugee~': a phrase in quotes"),
+        # A boost or a fuzzy word's edits that are no number: the rest was searched as a word,
+        # in the same field as the word before ("No article matches").
+        ("idlib^high", 6, "a boost is a number more than 0 (coffee^2, coffee^0.5), not 'high'"),
+        ("idlib^1e3 refugees", 6, "not '1e3'"),
+        ('"idlib refugees"^-1', 17, "not '-1'"),
+        ("idlib~1.5", 6, "a fuzzy word allows 1 or 2 edits (Idleb~, Idleb~2), not '1.5'"),
+        ("refugees idlib~x", 15, "not 'x'"),
         # Brackets nested hundreds deep, as a script may write them: Python's stack ran out.
         ("".join(f"(w{number} OR " for number in range(300)) + "idlib" + ")" * 300, 390,
          "parentheses nested more than 50 deep"),
@@ -245,6 +252,10 @@ def test_phrases_and_brackets_that_are_not_refused(news: Index) -> None:
     assert ids(news.search('"refugees?"')) == ids(news.search('"refugees"'))
     assert ids(news.search('"*** idlib ***"')) == ids(news.search('"idlib"'))  # (stars alone are no wildcard)
     assert ids(news.search("(" * 50 + "idlib" + ")" * 50)) == ids(news.search("idlib"))
+    # Boosts and edits that are numbers, a ^ or a ~ apart, a power after a digit, and marks in quotes.
+    for query in ("idlib^2 refugees", "idlib^0.5 refugees", "(idlib refugees)^2", '"idlib refugees"^2',
+                  "idlib ^ refugees", "idlib~ refugees", "idlib~1/2 refugees", '"idlib^x refugees"', "2^10"):
+        news.search(query)
 
 
 def test_colons_that_are_not_fields(news: Index) -> None:

@@ -262,6 +262,7 @@ class QueryBuilder:
             text += '"'
         _check_nesting(text)
         _check_quoted_patterns(text)
+        _check_boosts_and_edits(text)
         text = self._normalize_fields(text)
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
@@ -604,6 +605,26 @@ def _check_quoted_patterns(text: str) -> None:
 _QUOTED_PATTERN = re.compile(r"[^\s\"]*(?:\w\*|\*\w)[^\s\"]*|[^\s\"]*[^\W\d_]~\d?(?=[\s\"]|$)")
 
 
+def _check_boosts_and_edits(text: str) -> None:
+    """A QueryError for a boost that is not a number ('opec^abc', 'oil^1e3', 'oil^-1') or
+    a fuzzy word's edits that are not 1 or 2 ('oil~1.5', 'oil~x'): Whoosh's parser left
+    the mark and searched what follows as a word, which no article had with the other in
+    one field ("No article matches"). Outside quotes, and after a word, a phrase or a
+    bracket; after a digit, ^ is a power ("2^10", see _BoostPlugin)."""
+    unquoted = _QUOTED.sub(lambda quoted: '"' + " " * (len(quoted.group()) - 2) + '"', text)
+    for mark in _BAD_BOOST.finditer(unquoted):
+        raise QueryError(f"a boost is a number more than 0 (coffee^2, coffee^0.5), not {mark.group(1)!r}",
+                         mark.start(1))
+    for mark in _BAD_EDITS.finditer(unquoted):
+        raise QueryError(f"a fuzzy word allows 1 or {MAX_FUZZY_EDITS} edits (Idleb~, Idleb~2), not {mark.group(1)!r}",
+                         mark.start(1))
+
+
+# (A number is digits with a decimal part or not, then the end, a space or a bracket.)
+_BAD_BOOST = re.compile(r'(?<=[^\W\d_]|[")])\^(?!(?:\d+(?:\.\d+)?|\.\d+)(?:$|[\s)]))(\S+?)(?=$|[\s)])')
+_BAD_EDITS = re.compile(r"(?<=[^\W\d_])~(?!\d?(?:/\d+)?(?:$|[\s)^]))(\S+?)(?=$|[\s)])")
+
+
 def _all_stop_words(text: str) -> bool:
     """Whether `text` ("the", "the,") holds words and all of them are stop words."""
     words = TOKEN.findall(text)
@@ -741,37 +762,40 @@ class TermsNear:
         return found
 
     def fuzzy(self, query: wq.FuzzyTerm) -> wq.Query:
-        """An OR of the terms `query` stands for, each weighed as Lucene's fuzzy query
-        weighs them (its blended rewrite):
+        """An OR of the terms `query` stands for: the word itself, when the index has it,
+        as any word; its near misses weighed as Lucene's fuzzy query weighs its terms
+        (its blended rewrite):
 
-        - every term with one idf, the most common one's: each term's own would make a
+        - each with one idf, the most common near miss's: each one's own would make a
           rare near miss outrank the word meant ('cofee~' found "cote" and "core" before
           "coffee", which is in 140 times as many articles);
         - each times its similarity, 1 - edits / the shorter word's length (at least
           LEAST_SIMILARITY), so that nearer words weigh more;
-        - and, when the index has the word itself, its near misses times
-          FUZZY_VARIANT_WEIGHT.
+        - and, when the index has the word itself, times FUZZY_VARIANT_WEIGHT.
 
-        The idf is given to each term as a boost: its share of the blended idf over its own."""
+        (The word itself keeps its own idf: blended with its near misses, 'oil~2' would
+        weigh as little as "of", two edits away.) The idf is given to each near miss as a
+        boost: the blended idf over its own."""
         from whoosh.support.levenshtein import distance
 
         fieldname, text = query.fieldname, query.text
         terms = sorted(self.within(fieldname, text, query.maxdist, query.prefixlength), key=lambda term: (term != text, term))
-        idf = {term: self._searcher.weighting.idf(self._searcher, fieldname, term) for term in terms}
-        if not idf:
+        if not terms:
             return wq.NullQuery
-        blended = min(idf.values())  # (the idf of the most common)
+        idf = {term: self._searcher.weighting.idf(self._searcher, fieldname, term) for term in terms if term != text}
+        blended = min(idf.values(), default=0.0)  # (the idf of the most common near miss)
+        known = terms[0] == text
         parts = []
         for term in terms:
             if (fieldname, term) not in self._reader:  # (a term of other shards only)
                 continue
             if term == text:
-                weight = 1.0
-            else:
-                similarity = 1 - distance(term, text) / min(len(term), len(text))
-                weight = max(similarity, LEAST_SIMILARITY) * (FUZZY_VARIANT_WEIGHT if text in idf else 1)
+                parts.append(wq.Term(fieldname, term, boost=query.boost))
+                continue
+            similarity = max(1 - distance(term, text) / min(len(term), len(text)), LEAST_SIMILARITY)
+            weight = similarity * (FUZZY_VARIANT_WEIGHT if known else 1) * blended / idf[term]
             # (Four figures: the boost shows in --explain's query, and every shard rounds it alike.)
-            parts.append(wq.Term(fieldname, term, boost=float(f"{query.boost * weight * blended / idf[term]:.4g}")))
+            parts.append(wq.Term(fieldname, term, boost=float(f"{query.boost * weight:.4g}")))
         return wq.NullQuery if not parts else parts[0] if len(parts) == 1 else wq.Or(parts)
 
     def _lengths(self, fieldname: str) -> dict[int, list[str]]:
