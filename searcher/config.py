@@ -9,14 +9,13 @@ file, the line and the key.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 
 CONFIG_NAME = "searcher.yaml"
 CONFIG_ENV = "SEARCHER_CONFIG"
@@ -218,8 +217,7 @@ class _Checker:
         for key in mapping:
             if key not in allowed:
                 keys = (*prefix, str(key))
-                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
-                meant = f"did you mean {close[0]}? " if close else ""
+                meant = did_you_mean(str(key), allowed, cutoff=0.75)
                 raise self.fail(keys, f"unknown key ({meant}known keys: {', '.join(allowed)})")
 
     def mapping(self, value: Any, keys: tuple[str, ...]) -> dict[str, Any]:

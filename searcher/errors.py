@@ -8,7 +8,7 @@ escapes is a bug in searcher and keeps its traceback.
 from __future__ import annotations
 
 import enum
-from typing import Callable
+from typing import Callable, Sequence
 
 
 class ExitCode(enum.IntEnum):
@@ -183,3 +183,13 @@ def http_status_for(error: SearcherError) -> int:
     if isinstance(error, (IndexNotFoundError, IndexFormatError, IndexReadError, IndexLockedError, ClusterError)):
         return 503
     return 400
+
+
+def did_you_mean(name: str, names: Sequence[str], cutoff: float = 0.6) -> str:
+    """"did you mean place? " for a name typed wrong ("palce"), or "" when none of
+    `names` is near it: what every error about a name (an option's value, a key of the
+    configuration, a web parameter) says."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=cutoff)
+    return f"did you mean {close[0]}? " if close else ""

@@ -364,11 +364,21 @@ def test_an_option_the_command_lacks_is_an_error_not_a_word(project: Path) -> No
     # Taken for words, "-n 3" gave export another query ("not n", and "3") and
     # "--jsn" a search for "coffee --jsn", both without a word said.
     for args, option in ((("export", "Idlib", "-n", "3"), "-n"), (("search", "Idlib", "--jsn"), "--jsn"),
-                         (("words", "Idlib", "-p", "1"), "-p"), (("timeline", "Idlib", "-n3"), "-n"),
-                         (("Idlib", "--config", "x.yaml"), "--config")):
+                         (("words", "Idlib", "-p", "1"), "-p"), (("timeline", "Idlib", "-n3"), "-n")):
         result = run(*args)
         assert result.exit_code == 2 and f"No such option '{option}'" in result.stderr, args
+        # One line, as every error is (click's own was four: usage, a hint, a blank, the error).
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("searcher: error: "), result.stderr
+        assert f"(see `searcher {args[0] if args[0] != 'Idlib' else 'search'} --help`)" in result.stderr
     assert "Did you mean one of: '--json'" in run("Idlib", "--jsn").stderr
+    for args, said in ((("Idlib", "-n", "0"), "0 is not in the range"),
+                       (("Idlib", "--facets", "palce"), "unknown facet 'palce' (did you mean place? "),
+                       (("export", "Idlib", "--fields", "id,titel"), "unknown field 'titel' (did you mean title? ")):
+        result = run(*args)
+        assert result.exit_code == 2 and said in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    # --config goes anywhere, as --index does: after the command, it is still the configuration.
+    result = run("Idlib", "--config", str(project / "no-such.yaml"))
+    assert result.exit_code == 2 and "no-such.yaml: configuration file not found" in result.stderr
     # The command's own options, and words that only start as an option does, still work.
     assert run("Idlib", "-nuclear", "-n", "1").exit_code == 0
     assert run("export", "Idlib", "-o", str(project / "out.jsonl")).exit_code == 0

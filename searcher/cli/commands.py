@@ -26,6 +26,7 @@ from ..errors import (
     OutputClosed,
     OutputError,
     SearcherError,
+    did_you_mean,
     exit_code_for,
     install_hint,
     write_output,
@@ -61,7 +62,7 @@ class SearcherGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # `searcher "Idlib refugees"` means `searcher search "Idlib refugees"`: insert
         # "search" before the first argument that is neither a group option nor a command.
-        args = list(args)
+        args = _config_first(list(args))
         at = 0
         while at < len(args):
             arg = args[at]
@@ -85,6 +86,12 @@ class SearcherGroup(click.Group):
             _flush_stdout()
         except click.exceptions.Exit as done:
             code = done.exit_code
+        except click.UsageError as error:
+            # One line, as every other error (click's own is four: usage, a hint, a blank, the error).
+            message = " ".join(error.format_message().split())
+            command = error.ctx.command_path.split()[1:] if error.ctx is not None else []  # (less the program's name)
+            click.echo(f"searcher: error: {message} (see `{' '.join(['searcher', *command])} --help`)", err=True)
+            code = ExitCode.ERROR
         except click.ClickException as error:
             error.show()
             code = ExitCode.ERROR
@@ -105,6 +112,30 @@ class SearcherGroup(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _config_first(args: list[str]) -> list[str]:
+    """`args` with a --config given after the command moved before it, where the group
+    reads it: `searcher opec --config reuters.yaml` as `searcher --config reuters.yaml
+    opec`, as --index works anywhere. (Not after "--", which ends the options.)"""
+    moved: list[str] = []
+    rest: list[str] = []
+    at = 0
+    while at < len(args):
+        arg = args[at]
+        if arg == "--":
+            rest.extend(args[at:])
+            break
+        if arg == "--config" and at + 1 < len(args):
+            moved += args[at:at + 2]
+            at += 2
+            continue
+        if arg.startswith("--config="):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+        at += 1
+    return moved + rest if moved else args
 
 
 def _drop_stdout() -> None:
@@ -801,7 +832,8 @@ def _export_fields(value: str | None) -> tuple[str, ...]:
     names = _names(value, EXPORT_ALIASES)
     for name in names:
         if name not in EXPORT_FIELDS + OTHER_EXPORT_FIELDS:
-            raise click.BadParameter(f"unknown field {name!r} (fields: {', '.join(EXPORT_FIELDS + OTHER_EXPORT_FIELDS)})")
+            known = EXPORT_FIELDS + OTHER_EXPORT_FIELDS
+            raise click.BadParameter(f"unknown field {name!r} ({did_you_mean(name, known)}fields: {', '.join(known)})")
     if value is not None and not names:  # (--fields "": not the default's every field, silently)
         raise click.BadParameter(f"no field named (fields: {', '.join(EXPORT_FIELDS + OTHER_EXPORT_FIELDS)})")
     return names or EXPORT_FIELDS

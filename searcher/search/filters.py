@@ -24,7 +24,7 @@ from typing import Iterable, Mapping, Sequence
 
 from ..dates import parse_date_bound
 from ..engine.schema import FACET_FIELDS, microseconds
-from ..errors import QueryError
+from ..errors import QueryError, did_you_mean
 
 #: The date column holds Whoosh's datetime_to_long (microseconds from 0001-01-01 00:00) plus
 #: one: 0 is "no date" (see schema.ArticleDate).
@@ -41,7 +41,7 @@ def check_facets(facets: Sequence[str]) -> None:
     """Raises ValueError, naming the facets there are, for a name that is not one."""
     for facet in facets:
         if facet not in FACET_FIELDS:
-            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACET_FIELDS)})")
+            raise ValueError(f"unknown facet {facet!r} ({did_you_mean(facet, FACET_FIELDS)}facets: {', '.join(FACET_FIELDS)})")
 
 
 def column_value(moment: dt.datetime) -> int:

@@ -14,12 +14,11 @@ knows Starlette: parameters come as (name, value) pairs.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence
 from urllib.parse import urlencode
 
-from ..errors import QueryError, RequestError, SearcherError
+from ..errors import QueryError, RequestError, SearcherError, did_you_mean
 from ..model import PERIODS, SORTS
 from ..search.filters import FACET_ALIASES, Filters
 
@@ -51,9 +50,9 @@ class Params:
         (`catgory=crude`) would give counts that look right and are not."""
         for name, _ in self.pairs:
             if name not in known:
-                close = difflib.get_close_matches(name, sorted(known), n=1)
+                meant = did_you_mean(name, sorted(known)).strip()
                 raise RequestError(f"unknown parameter {name!r}" + (
-                    f" (did you mean {close[0]}?)" if close else
+                    f" ({meant})" if meant else
                     f" (this endpoint takes: {', '.join(sorted(known)) or 'none'})"), name)
 
     def all(self, name: str) -> list[str]:
