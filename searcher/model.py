@@ -7,6 +7,7 @@ them after the index is closed, pickle them or turn them into JSON.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -296,6 +297,10 @@ class Concordance:
     term: str
 
 
+# The end of a skipped line's or file's message, which "skipped: " says first.
+_SKIPPED = re.compile(r"; (?:line |file )?skipped$")
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something wrong with one file or line of the corpus.
@@ -319,7 +324,10 @@ class Problem:
     def labelled(self) -> str:
         """The problem as the command line reports it: "skipped: ...", "warning: ..." or
         "note: ...", terminal escapes in file names or text made harmless."""
-        return f"{'skipped' if self.severity == 'error' else self.severity}: {safe(str(self))}"
+        if self.severity != "error":
+            return f"{self.severity}: {safe(str(self))}"
+        # ("skipped: x.jsonl:2: invalid JSON (...); line skipped" said it twice.)
+        return f"skipped: {safe(_SKIPPED.sub('', str(self)))}"
 
 
 @dataclass

@@ -392,6 +392,20 @@ def test_an_index_run_that_skips_every_article_it_reads_exits_2(project: Path) -
     assert result.exit_code == 2, result.output
     assert "0 added, 0 updated, 0 removed, 0 unchanged, 2,500 skipped (see above)" in result.output
     assert len([line for line in result.output.splitlines() if line.startswith("skipped: ")]) == 4
+    # The next run reads nothing of the unchanged file, and says its lines are still skipped
+    # (it said "0 unchanged", nothing else). Touched, not changed, it says so too.
+    for _ in range(2):
+        again = run("index", str(other), "--index", str(project / "other-index"))
+        assert again.exit_code == 0 and "(0 files read, 1 unchanged)" in again.output
+        assert "note: other.jsonl: 2,500 skipped when it was last read, and it is unchanged since" in again.output
+        os.utime(other)
+    # A record whose keys are there but empty says so ("it has: id, title, body" read as missing keys).
+    other.write_text(json.dumps({"id": "e", "Title": "", "body": " "}) + "\n{broken\n", encoding="utf-8")
+    result = run("index", str(other), "--index", str(project / "other-index"))
+    assert "skipped: other.jsonl:1: empty title and body\n" in result.output
+    # ("skipped: ...; line skipped" said it twice.)
+    assert "skipped: other.jsonl:2: invalid JSON (Expecting property name enclosed in double quotes at character 2)\n" \
+        in result.output
     # Some articles indexed, some skipped: done, as before.
     assert run("index", str(other), str(project / "corpus"), "--index", str(project / "both")).exit_code == 0
 

@@ -42,6 +42,9 @@ class FileState:
     # For a WARC: the offset where its last whole record ended, from where a file that
     # grew by appending is read on. -1 for other formats.
     read_to: int = -1
+    # The lines (or the file) skipped for an error when it was last read: said again, as
+    # a note, while it is unchanged (a scheduled run saw them once, then "0 unchanged").
+    skipped: int = 0
 
 
 @dataclass
@@ -72,7 +75,7 @@ class Manifest:
                 path: FileState(
                     state["size"], state["mtime_ns"], state["sha"], state["root"], state["format"], state["reader"],
                     list(zip(state["ids"], state["lines"], state["fingerprints"], strict=True)), state["line_hashes"],
-                    state["read_to"],
+                    state["read_to"], state.get("skipped", 0),
                 )
                 for path, state in data["files"].items()
             }
@@ -94,6 +97,7 @@ class Manifest:
                     **_columns(s.articles),
                     "line_hashes": s.line_hashes,
                     "read_to": s.read_to,
+                    "skipped": s.skipped,
                 }
                 for path, s in sorted(self.files.items())
             },

@@ -45,7 +45,7 @@ from ..errors import (
     CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted, SearcherError,
 )
 from ..index import Index
-from ..model import Article, IndexReport, Progress
+from ..model import Article, IndexReport, Problem, Progress
 from ..paths import display_path
 from ..readers import (
     EXTRACTED_FORMATS,
@@ -628,6 +628,7 @@ def _read_changed(
         expected = web_reader if file.format in EXTRACTED_FORMATS else reader
         if before and before.reader == expected and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             report.files_unchanged += 1
+            _skipped_before(before, file, report)
         else:
             candidates.append((file, stat))
 
@@ -647,6 +648,16 @@ def _read_changed(
     finally:
         if own and extraction is not None:
             extraction.close()
+
+
+def _skipped_before(before: FileState, file: CorpusFile, report: IndexReport) -> int:
+    """The lines of an unchanged file that were skipped when it was read, said again as
+    a note (they are still not in the index); how many."""
+    if before.skipped:
+        report.problems.append(Problem(str(file.path), f"{before.skipped:,} skipped when it was last read, and it is unchanged since "
+                                       "(fix them and run again; `searcher index --rebuild` says why again)",
+                                       severity="note"))
+    return before.skipped
 
 
 def start_extraction(config: Config, files: list[tuple[CorpusFile, int]]) -> Extraction:
@@ -703,15 +714,18 @@ def _read_candidates(
         if before and before.reader == reader and before.sha == sha:
             articles, line_hashes = before.articles, before.line_hashes  # touched, not changed
             report.files_unchanged += 1
+            skipped = _skipped_before(before, file, report)
         else:
             same_reader = before if before and before.reader == reader else None
+            skipped_so_far = report.skipped
             articles, line_hashes = _parse_changed(data, json_lines, hashes, file, config, same_reader, report,
                                                    on_article, keep)
+            skipped = report.skipped - skipped_so_far
             changed.add(path)
             report.files_read += 1
         del data, json_lines  # before the next file is read
         states[path] = FileState(stat.st_size, stat.st_mtime_ns, sha, str(file.root), file.format, reader, articles,
-                                 line_hashes)
+                                 line_hashes, skipped=skipped)
         progress.advance(stat.st_size)
     if pages is not None:
         pages.drain()

@@ -176,6 +176,11 @@ def record_to_article(
 
     title, body = text("title"), text("body")
     if not title and not body:
+        looked_for = {key.lower() for key in fields["title"] + fields["body"]}
+        empty = [str(key) for key in record if str(key).lower() in looked_for]
+        if empty:  # ("it has: id, title, body" read as if the keys were missing)
+            report(line, f"empty {' and '.join(empty)}; skipped", "error")
+            return None
         has = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
         report(line, f"no title or text (looked for keys: {', '.join(fields['title'] + fields['body'])}; "
                      f"it has: {has or 'none'}); skipped", "error")
