@@ -349,6 +349,13 @@ class IndexReport:
         """Files or lines skipped because of an error."""
         return sum(p.lines for p in self.problems if p.severity == "error")
 
+    @property
+    def found_nothing(self) -> bool:
+        """Whether the run found no file to read, and did nothing: an empty folder, or one
+        of .pdf files, or a path mistyped in a script."""
+        return not (self.files_read or self.files_unchanged or self.files_removed or self.problems
+                    or self.added or self.updated)  # (Index.add: articles given, no file read)
+
     def summary(self, where: str) -> str:
         """One line on what the run did to the index at `where`."""
         skipped = f", {self.skipped:,} skipped (see above)" if self.skipped else ""
@@ -356,9 +363,7 @@ class IndexReport:
         if self.files_removed:
             files += f", {self.files_removed} removed"
         none = ""
-        if not (self.files_read or self.files_unchanged or self.files_removed or self.problems
-                or self.added or self.updated):  # (Index.add: articles given, no file read)
-            # (An empty folder, or one of .pdf files: "0 added" alone reads like success.)
+        if self.found_nothing:  # ("0 added" alone reads like success)
             from .readers.files import DEFAULT_FORMATS
 
             none = (f" No file of the corpus is in a format searcher reads ({', '.join(sorted(DEFAULT_FORMATS))}; "

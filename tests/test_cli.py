@@ -406,6 +406,10 @@ def test_an_index_run_that_skips_every_article_it_reads_exits_2(project: Path) -
     # ("skipped: ...; line skipped" said it twice.)
     assert "skipped: other.jsonl:2: invalid JSON (Expecting property name enclosed in double quotes at character 2)\n" \
         in result.output
+    # A folder with no file to read (empty, or a path mistyped in a script) is no success either.
+    (project / "empty").mkdir()
+    result = run("index", str(project / "empty"), "--index", str(project / "empty-index"))
+    assert result.exit_code == 2 and "No file of the corpus is in a format searcher reads" in result.output
     # Some articles indexed, some skipped: done, as before.
     assert run("index", str(other), str(project / "corpus"), "--index", str(project / "both")).exit_code == 0
 

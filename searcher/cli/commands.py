@@ -554,6 +554,8 @@ def index_command(corpus: tuple[str, ...], rebuild: bool, shards: int | None, as
         _print_json(report.to_dict())
     if report.skipped and not (report.added or report.updated or report.unchanged):
         return ExitCode.ERROR  # (every article of the corpus skipped: a script must not take it for done)
+    if report.found_nothing:
+        return ExitCode.ERROR  # (nor a folder with nothing to read)
     return ExitCode.OK
 
 
