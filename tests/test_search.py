@@ -212,6 +212,11 @@ def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> 
         ('"idlib refugees"^-1', 17, "not '-1'"),
         ("idlib~1.5", 6, "a fuzzy word allows 1 or 2 edits (Idleb~, Idleb~2), not '1.5'"),
         ("refugees idlib~x", 15, "not 'x'"),
+        # An operator with nothing to join: "idlib AND" required the word "and".
+        ("idlib AND", 6, "AND has nothing after it"),
+        ("idlib OR OR refugees", 9, "OR has nothing before it to join"),
+        ("(idlib NOT) refugees", 7, "NOT has nothing after it"),
+        ("AND idlib", 0, "AND has nothing before it to join"),
         # Brackets nested hundreds deep, as a script may write them: Python's stack ran out.
         ("".join(f"(w{number} OR " for number in range(300)) + "idlib" + ")" * 300, 390,
          "parentheses nested more than 50 deep"),
@@ -254,7 +259,8 @@ def test_phrases_and_brackets_that_are_not_refused(news: Index) -> None:
     assert ids(news.search("(" * 50 + "idlib" + ")" * 50)) == ids(news.search("idlib"))
     # Boosts and edits that are numbers, a ^ or a ~ apart, a power after a digit, and marks in quotes.
     for query in ("idlib^2 refugees", "idlib^0.5 refugees", "(idlib refugees)^2", '"idlib refugees"^2',
-                  "idlib ^ refugees", "idlib~ refugees", "idlib~1/2 refugees", '"idlib^x refugees"', "2^10"):
+                  "idlib ^ refugees", "idlib~ refugees", "idlib~1/2 refugees", '"idlib^x refugees"', "2^10",
+                  'idlib AND "refugees OR"', "idlib AND NOT aleppo", "NOT aleppo", "title:AND idlib"):
         news.search(query)
 
 

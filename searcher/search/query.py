@@ -267,6 +267,8 @@ class QueryBuilder:
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
         shouted = _is_shouted(text)
+        if not shouted:
+            _check_operators(text)
         if shouted:
             # Pasted text: "THE BAATH (RENAISSANCE) PARTY", and a wire's source after a dash
             # ("JAPAN ECONOMY MAY START BOTTOMING OUT SOON -AGENCY") is a word, not excluded.
@@ -623,6 +625,34 @@ def _check_boosts_and_edits(text: str) -> None:
 # (A number is digits with a decimal part or not, then the end, a space or a bracket.)
 _BAD_BOOST = re.compile(r'(?<=[^\W\d_]|[")])\^(?!(?:\d+(?:\.\d+)?|\.\d+)(?:$|[\s)]))(\S+?)(?=$|[\s)])')
 _BAD_EDITS = re.compile(r"(?<=[^\W\d_])~(?!\d?(?:/\d+)?(?:$|[\s)^]))(\S+?)(?=$|[\s)])")
+
+
+def _check_operators(text: str) -> None:
+    """A QueryError for an AND, OR, ANDNOT or ANDMAYBE with nothing to join before it, or
+    an operator with nothing after it ("opec AND", "oil OR OR gas", "(oil NOT)"): Whoosh's
+    parser took some for words ("opec AND" required the word "and") and dropped others,
+    and searched without a word said."""
+    blanked = _QUOTED.sub(lambda quoted: "x" * len(quoted.group()), text)  # (a phrase is one word here)
+    previous = None  # the token before
+
+    def is_operator(token: re.Match[str] | None) -> bool:
+        return token is not None and (token.group() in _JOINING or token.group() == "NOT")
+
+    for token in _OPERATOR_TOKENS.finditer(blanked):
+        word = token.group()
+        if word in _JOINING and (previous is None or previous.group() == "(" or is_operator(previous)):
+            raise QueryError(f"{word} has nothing before it to join", token.start(),
+                             hint="write a word on each side, e.g. oil AND gas")
+        if word == ")" and is_operator(previous):
+            break
+        previous = token
+    if previous is not None and is_operator(previous):
+        raise QueryError(f"{previous.group()} has nothing after it", previous.start(),
+                         hint="write a word after it, or leave it out")
+
+
+_JOINING = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
+_OPERATOR_TOKENS = re.compile(r"[()]|[^\s()]+")
 
 
 def _all_stop_words(text: str) -> bool:
