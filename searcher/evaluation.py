@@ -73,10 +73,14 @@ class Report:
     unjudged: tuple[str, ...] = ()  # qids left out: no relevant document in the judgments
     tag: str = "searcher"
     not_run: tuple[str, ...] = ()  # judged qids that the queries file doesn't have
+    # Relevant documents of the queries run that the index doesn't hold: judgments of
+    # another collection, or of other ids, score as if the ranking missed them.
+    not_in_index: tuple[str, ...] = ()
+    judged_relevant: int = 0  # relevant documents of the queries run, in the judgments
 
     def to_dict(self) -> dict[str, Any]:
         return {"queries": len(self.queries), "limit": self.limit, "unjudged": list(self.unjudged),
-                "not_run": list(self.not_run), **self.means}
+                "not_run": list(self.not_run), "not_in_index": list(self.not_in_index), **self.means}
 
     def write_run(self, out: TextIO, tag: str | None = None) -> None:
         """Write the run in TREC format: `qid Q0 docid rank score tag`, one line per document.
@@ -181,7 +185,9 @@ def evaluate(
     means = {name: sum(q.measures[name] for q in scores) / len(scores) for name in MEASURES}
     not_run = tuple(qid for qid, judged in qrels.items()
                     if qid not in queries and any(grade >= 1 for grade in judged.values()))
-    return Report(scores, means, run, limit, tuple(unjudged), tag, not_run)
+    relevant = sorted({docid for score in scores for docid, grade in qrels[score.qid].items() if grade >= 1})
+    not_in_index = tuple(docid for docid in relevant if index.get(docid) is None)
+    return Report(scores, means, run, limit, tuple(unjudged), tag, not_run, not_in_index, len(relevant))
 
 
 # -- reading queries and judgments -------------------------------------------------------

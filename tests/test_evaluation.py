@@ -184,6 +184,14 @@ def test_eval_command(time_index: Path, tmp_path: Path, time_report) -> None:  #
     lines = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert len(lines) == 56 and lines[-1]["map"] == pytest.approx(time_report.means["map"])
     assert lines[0]["qid"] == "1" and set(TREC_NAMES) <= set(lines[0])
+    assert lines[-1]["not_in_index"] == [] and "warning" not in shown.stdout
+
+    # Judgments of other ids (the collection's ordinal numbering): they scored MAP 0.01, unsaid.
+    ordinal = str(require_data("time", "qrels_ordinal.txt"))
+    other = runner.invoke(cli, ["eval", queries, ordinal, "--index", str(time_index)])
+    assert other.exit_code == 0 and "relevant documents judged are not in the index" in other.stdout
+    assert json.loads(runner.invoke(cli, ["eval", queries, ordinal, "--index", str(time_index), "--json"]
+                                    ).stdout.splitlines()[-1])["not_in_index"]
 
     bad = runner.invoke(cli, ["eval", str(require_data("time", "docs.jsonl")), qrels, "--index", str(time_index)])
     assert bad.exit_code == 2 and "docs.jsonl:1: expected" in bad.stderr and "Traceback" not in bad.output

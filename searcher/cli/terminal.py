@@ -409,6 +409,11 @@ def print_evaluation(out: Console, report: EvaluationReport, per_query: bool = F
         left_out += f"; {plural(len(report.not_run), 'judged query')} not in the queries file"
     out.print(Text(f"{plural(len(report.queries), 'query')}, top {report.limit:,}{left_out} "
                    "(trec_eval definitions)", style=META))
+    if report.not_in_index:
+        shown = ", ".join(report.not_in_index[:5]) + (", ..." if len(report.not_in_index) > 5 else "")
+        out.print(Text(f"warning: {len(report.not_in_index):,} of the {report.judged_relevant:,} relevant documents "
+                       f"judged are not in the index ({safe(shown)}): they count as missed. Are the judgments "
+                       "of this collection, with its ids?"))
 
 
 def _meta(article: Article) -> str:
