@@ -262,12 +262,13 @@ class QueryBuilder:
             text += '"'
         _check_nesting(text)
         _check_quoted_patterns(text)
-        _check_boosts_and_edits(text)
+        if "^" in text or "~" in text:
+            _check_boosts_and_edits(text)
         text = self._normalize_fields(text)
         if text.strip() == "*":
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
         shouted = _is_shouted(text)
-        if not shouted:
+        if not shouted and _OPERATOR_WORD.search(text):
             _check_operators(text)
         if shouted:
             # Pasted text: "THE BAATH (RENAISSANCE) PARTY", and a wire's source after a dash
@@ -652,6 +653,7 @@ def _check_operators(text: str) -> None:
 
 
 _JOINING = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
+_OPERATOR_WORD = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 _OPERATOR_TOKENS = re.compile(r"[()]|[^\s()]+")
 
 
