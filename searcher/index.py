@@ -390,14 +390,24 @@ class Index:
         snapshots = self._snapshots()
         indexes = [self] if self.shards is None else self.shards
         modified = max(index._ix.last_modified() for index in indexes)
+        articles = sum(snapshot.searcher.doc_count() for snapshot in snapshots)
+        days: set[int] = set()
+        dated = 0
+        for snapshot in snapshots:
+            counted = snapshot.metadata.live_days()  # (day ordinals: how many articles each day)
+            days.update(counted)
+            dated += sum(counted.values())
         return IndexStats(
             path=str(self.path),
-            articles=sum(snapshot.searcher.doc_count() for snapshot in snapshots),
+            articles=articles,
             fields=tuple(name for name in indexes[0]._ix.schema.names() if name in (*QUERY_FIELDS, "url", "path")),
             size_bytes=size,
             last_update=dt.datetime.fromtimestamp(modified) if modified and modified > 0 else None,
             corpus=tuple(sorted({root for index in indexes for root in Manifest.load(index.path).roots})),
             segments=sum(len(list(snapshot.searcher.reader().leaf_readers())) for snapshot in snapshots),
+            first_date=dt.date.fromordinal(min(days)) if days else None,
+            last_date=dt.date.fromordinal(max(days)) if days else None,
+            undated=articles - dated,
         )
 
     def _snapshot(self) -> Snapshot:

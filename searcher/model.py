@@ -402,6 +402,11 @@ class IndexStats:
     last_update: dt.datetime | None
     corpus: tuple[str, ...]
     segments: int
+    # The dates the articles span (None when none has one), and how many have no date:
+    # what a researcher asks of an archive first.
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    undated: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -412,4 +417,7 @@ class IndexStats:
             "last_update": self.last_update.isoformat(timespec="seconds") if self.last_update else None,
             "corpus": list(self.corpus),
             "segments": self.segments,
+            "first_date": self.first_date.isoformat() if self.first_date else None,
+            "last_date": self.last_date.isoformat() if self.last_date else None,
+            "undated": self.undated,
         }

@@ -74,6 +74,22 @@ def test_coffee_in_march_1987_counts_agree_everywhere(reuters, reuters_config, r
     assert all("coffee" in row["categories"].split("; ") and row["date"].startswith("1987-03") for row in rows)
 
 
+def test_stats_say_the_dates_the_archive_spans(reuters, reuters_records) -> None:
+    # The days of the JSON lines' dates, as written ("26-FEB-1987 15:01:01.79"); a time that
+    # is no time ("605:12:19.12") leaves its article undated.
+    days, undated = [], 0
+    for record in reuters_records:
+        found = re.match(r"\s*(\d{1,2})-([A-Z]{3})-(\d{4})\s+([0-2]\d):([0-5]\d):([0-5]\d)", record["date"])
+        if found is None:
+            undated += 1
+            continue
+        month = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"].index(found[2]) + 1
+        days.append(dt.date(int(found[3]), month, int(found[1])))
+    stats = reuters.stats()
+    assert (stats.first_date, stats.last_date, stats.undated) == (min(days), max(days), undated)
+    assert undated >= 1 and stats.to_dict()["first_date"] == min(days).isoformat()
+
+
 def test_facets_count_every_match_not_only_the_shown_hits(reuters, reuters_records) -> None:
     results = reuters.search("coffee", limit=3, facets=["category", "place"])
     assert len(results) == 3 and results.total > 200

@@ -363,6 +363,8 @@ def print_article(out: Console, article: Article, duplicates: list[str] = ()) ->
 def print_stats(out: Console, stats: IndexStats) -> None:
     rows = [
         ("Articles", f"{stats.articles:,}"),
+        ("Dates", (f"{stats.first_date} to {stats.last_date}" if stats.first_date else "none")
+         + (f" ({stats.undated:,} undated)" if stats.undated and stats.first_date else "")),
         ("Index", display_path(stats.path)),
         ("Corpus", ", ".join(map(display_path, stats.corpus)) or "-"),
         ("Size on disk", _size(stats.size_bytes)),
