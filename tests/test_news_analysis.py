@@ -423,9 +423,17 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
     with pytest.raises(TimelineError, match=r"0001-01-01 to 9999-12-31 by year is more than 5,000 periods: narrow the dates"):
         periods(dt.date(1, 1, 1), dt.date(9999, 12, 31), "year")
     # The share is of the articles the filters keep, and the chart says so.
-    result = run(reuters_config, "timeline", "--category", "coffee", "--by", "year")
+    result = run(reuters_config, "timeline", "brazil", "--category", "coffee", "--by", "year")
     assert result.exit_code == 0 and "share: of the period's articles under the filters (category coffee)" in result.stdout
     assert "of these" in result.stdout and "of all" not in result.stdout
+    # With no query, the filters' articles against all the period's (of their own, every
+    # period was 100%), the series named by the filters.
+    result = run(reuters_config, "timeline", "--category", "coffee", "--by", "year")
+    assert result.exit_code == 0 and "share: of all the period's articles;" in result.stdout
+    assert result.stdout.startswith(f"category coffee  {reuters_count(reuters_config, 'category:coffee')} articles")
+    rows = [json.loads(line) for line in run(reuters_config, "timeline", "--category", "coffee", "--by", "year",
+                                             "--json").stdout.splitlines()]
+    assert rows[0]["articles"] + rows[1]["articles"] == reuters_count(reuters_config, "*") and 0 < rows[0]["ratio"] < 0.01
     result = run(reuters_config, "timeline", "coffee", "--per", "place", "--by", "year")
     assert "share: of the period's articles with that place;" in result.stdout
     assert "share: of all the period's articles;" in run(reuters_config, "timeline", "coffee", "--by", "year").stdout

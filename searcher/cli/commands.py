@@ -400,8 +400,11 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
                                                 "nothing to draw.")
         else:
             # (Dates narrow the periods, not the articles of each: only facets change what a share is of.)
-            within = filters.undated().describe() if filters else ""
-            terminal.print_timeline(terminal.console(), chart, within)
+            from ..news.timeline import share_filters
+
+            counted = share_filters(texts, filters)
+            within = counted.undated().describe() if counted else ""
+            terminal.print_timeline(terminal.console(), chart, within, filters.describe() if filters else "")
     return ExitCode.OK if found else ExitCode.NOT_FOUND
 
 

@@ -173,9 +173,10 @@ _SERIES_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "red")
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
-def print_timeline(out: Console, timeline: Timeline, within: str = "") -> None:
+def print_timeline(out: Console, timeline: Timeline, within: str = "", filtered: str = "") -> None:
     """A bar chart: one row per period (and series), the share of the period's articles that match
-    (`within`: the filters in words, when the articles are those that pass them).
+    (`within`: the filters in words, when the articles are those that pass them; `filtered`:
+    the filters in words, which name a series of every article, "*", under them).
 
     Bars are scaled to the largest share (said in the header). With several series
     each row names its series, cut to fit; when cut names would look alike, rows
@@ -205,7 +206,8 @@ def print_timeline(out: Console, timeline: Timeline, within: str = "") -> None:
         value = f" · {safe(one.value)}" if one.value is not None else ""
         marker = f"■ {number + 1} " if numbered else "■ " if many else ""
         which = _which(one.matches, one.every_word)
-        head = Text.assemble((marker, style), (safe(repr(one.query)) + value, "bold"),
+        named = safe(filtered) if one.query.strip() == "*" and filtered else safe(repr(one.query))
+        head = Text.assemble((marker, style), (named + value, "bold"),
                              (f"  {plural(one.matches, 'article')}{which}{undated}", META))
         out.print(head, no_wrap=True, overflow="ellipsis")
     header = f"{'period':<{label_width}}  " + " " * name_width

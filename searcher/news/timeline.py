@@ -93,14 +93,15 @@ def timeline(shards: Sequence[Snapshot], queries: Sequence[str], by: str, *, per
     if by not in PERIODS:
         raise ValueError(f"by must be one of {', '.join(PERIODS)}, not {by!r}")
     tallies = []  # of each shard: every article under the filters, each query's matches
+    counted = share_filters(queries, filters)
     for snapshot in shards:
         metadata = snapshot.metadata
-        everything = filters.apply(metadata.live(), metadata) if filters else metadata.live()
+        everything = counted.apply(metadata.live(), metadata) if counted else metadata.live()
         found = [snapshot.find(query, filters, all_words=all_words).scores for query in queries]
         tallies.append((metadata, everything, found))
     all_days: Counter[int] = Counter()
     for metadata, everything, _ in tallies:
-        all_days.update(metadata.live_days() if filters is None else metadata.dates.days(everything))
+        all_days.update(metadata.live_days() if not counted else metadata.dates.days(everything))
     first, last = _span(all_days, filters)
     starts = periods(first, last, by) if first <= last else []
     day_period = _period_of_days(all_days, starts, by)
@@ -129,6 +130,16 @@ def timeline(shards: Sequence[Snapshot], queries: Sequence[str], by: str, *, per
                 tally.add(metadata, {docnum: 0.0 for docnum in found[number] if docnum in members}, group)
             series.append(tally.series(query, value, periods_of))
     return Timeline(by=by, series=tuple(series), per=per)  # type: ignore[arg-type]
+
+
+def share_filters(queries: Sequence[str], filters: Filters | None) -> Filters | None:
+    """The filters of the articles a timeline's share is of: the query's. But with no
+    query (every article, "*", under the filters), of the filtered articles every period
+    would be 100%: then the share is of all the period's articles (its dates still
+    narrowed by the filters), the filters' articles against all."""
+    if filters and all(query.strip() == "*" for query in queries):
+        return filters.dates_only()
+    return filters
 
 
 class _Periods:

@@ -314,6 +314,10 @@ class Filters:
         """These filters without their dates (the facets' values only)."""
         return replace(self, since=None, until=None)
 
+    def dates_only(self) -> Filters:
+        """These filters without their facets' values (the dates only)."""
+        return replace(self, sources=(), categories=(), places=())
+
     def describe(self) -> str:
         """The filters in words: "category coffee or cocoa; dated 1987-03-01 to 1987-03-31"."""
         parts = [f"{facet} {' or '.join(values)}" for facet, values in self.facet_values().items() if values]
