@@ -248,6 +248,15 @@ def test_export_streams_every_match(reuters_config, tmp_path: Path) -> None:
     dates = [row["date"] for row in rows if row["date"]]
     assert dates == sorted(dates) and rows[0]["body"] and isinstance(rows[0]["categories"], list)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    # No match writes an empty export (a CSV its header), exit 1: the last run's rows were
+    # left in place, for a scheduled script to read as this run's.
+    result = run(reuters_config, "export", "zzyzxqq", "-o", str(out))
+    assert result.exit_code == 1 and out.read_text(encoding="utf-8") == ""
+    assert "No article matches 'zzyzxqq'. (an empty export written to" in result.stderr
+    table = tmp_path / "none.csv"
+    table.write_text("old\n", encoding="utf-8")
+    assert run(reuters_config, "export", "zzyzxqq", "--format", "csv", "--fields", "id,title", "-o", str(table)).exit_code == 1
+    assert table.read_text(encoding="utf-8").splitlines() == ["id,title"]
 
 
 def test_words_and_kwic_commands(reuters_config) -> None:

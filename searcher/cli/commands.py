@@ -519,15 +519,18 @@ def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], ou
             from . import terminal
 
             progress = terminal.RichProgress(terminal.console(stderr=True))
-        # (nothing found leaves a file as it was)
-        some = export_hits(hits, total, output, file_format, fields, progress) if total else 0
+        # (Nothing found still writes a file: an empty export, a CSV's header, and not the
+        # last run's rows left in place for a script to read as this one's.)
+        some = export_hits(hits, total, output, file_format, fields, progress) if total or output != "-" else 0
         nothing = index.nothing_found(text, filters, all_words=all_words) if not total else ""
     if nothing or output != "-" or some:
         from ..paths import display_path
 
         which = f" ({total - some:,} with every word, {some:,} with some)" if some else ""
         where = f" to {display_path(output)}" if output != "-" else ""
-        message = nothing or f"Exported {_plural(total, 'article')}{where}{which}."
+        message = f"Exported {_plural(total, 'article')}{where}{which}."
+        if nothing:
+            message = nothing + (f" (an empty export written to {display_path(output)})" if output != "-" else "")
         click.echo(message, err=True)
     return ExitCode.OK if total else ExitCode.NOT_FOUND
 
