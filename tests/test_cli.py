@@ -197,6 +197,14 @@ def test_show(project: Path) -> None:
     assert missing.exit_code == 1 and "no article with id 'nope'" in missing.stderr
 
 
+def test_a_sort_by_date_of_undated_articles_says_so(project: Path) -> None:
+    # The bundled article has no date: --sort newest ranked by relevance, without a word.
+    result = run("Idlib", "--sort", "newest")
+    assert result.exit_code == 0 and "Moscow Wants Entire Aleppo" in result.stdout
+    assert "None of these articles has a date: --sort newest leaves them in order of relevance." in result.stderr
+    assert "has a date" not in run("Idlib").stderr
+
+
 def test_stats(project: Path) -> None:
     run("index")
     stats = json.loads(run("stats", "--json").stdout)

@@ -343,6 +343,10 @@ def search(query: tuple[str, ...], limit: int | None, passages: int | None, filt
             err.print(nothing)
         elif results.matched == "any" or (results.matched == "tiered" and not results.every_word):
             err.print("No article has all the words; showing articles with any of them.", style="yellow")
+        if sort != "relevance" and results and all(hit.article.date is None for hit in results):
+            # (Undated articles come last by date: with none dated, the order is relevance's, quietly.)
+            err.print(f"None of these articles has a date: --sort {sort} leaves them in order of relevance.",
+                      style="yellow")
         out = terminal.console()
         if explain:
             terminal.print_explanation(out, results)
