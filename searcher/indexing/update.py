@@ -654,9 +654,9 @@ def _skipped_before(before: FileState, file: CorpusFile, report: IndexReport) ->
     """The lines of an unchanged file that were skipped when it was read, said again as
     a note (they are still not in the index); how many."""
     if before.skipped:
-        report.problems.append(Problem(str(file.path), f"{before.skipped:,} skipped when it was last read, and it is unchanged since "
-                                       "(fix them and run again; `searcher index --rebuild` says why again)",
-                                       severity="note"))
+        said = (f"{before.skipped:,} skipped when it was last read, and it is unchanged since "
+                "(fix them and run again; `searcher index --rebuild` says why again)")
+        report.problems.append(Problem(str(file.path), said, severity="note"))
     return before.skipped
 
 
