@@ -298,7 +298,7 @@ class Concordance:
 
 
 # The end of a skipped line's or file's message, which "skipped: " says first.
-_SKIPPED = re.compile(r"; (?:line |file )?skipped$")
+_SKIPPED = re.compile(r"; (?:line |file |row )?skipped$")
 
 
 @dataclass(frozen=True)

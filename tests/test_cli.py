@@ -387,6 +387,15 @@ def test_an_option_the_command_lacks_is_an_error_not_a_word(project: Path) -> No
     # --config goes anywhere, as --index does: after the command, it is still the configuration.
     result = run("Idlib", "--config", str(project / "no-such.yaml"))
     assert result.exit_code == 2 and "no-such.yaml: configuration file not found" in result.stderr
+    result = run("search", "Idlib", "--config")  # (not "search" taken for its file)
+    assert result.exit_code == 2 and "Option '--config' requires an argument." in result.stderr
+    # And --index before the command's name: `stats` was a word of a search ("No article matches").
+    run("index")
+    result = run("--index", str(project / "index"), "stats", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["articles"] == 1, result.output
+    # `searcher` alone shows the help (click says it as a usage error of its own: not one line).
+    alone = run()
+    assert alone.exit_code == 2 and alone.output.startswith("Usage: ") and "Commands:" in alone.output
     # The command's own options, and words that only start as an option does, still work.
     assert run("Idlib", "-nuclear", "-n", "1").exit_code == 0
     assert run("export", "Idlib", "-o", str(project / "out.jsonl")).exit_code == 0
@@ -405,12 +414,20 @@ def test_an_index_run_that_skips_every_article_it_reads_exits_2(project: Path) -
     for _ in range(2):
         again = run("index", str(other), "--index", str(project / "other-index"))
         assert again.exit_code == 0 and "(0 files read, 1 unchanged)" in again.output
-        assert "note: other.jsonl: 2,500 skipped when it was last read, and it is unchanged since" in again.output
+        assert "note: other.jsonl: what was skipped when it was last read is still left out: it is unchanged since" \
+            in again.output
         os.utime(other)
+    # A sharded index's shards each keep the file's state: the note is said once.
+    mixed = project / "mixed.jsonl"
+    mixed.write_text("".join(json.dumps({"id": f"m{n}", "title": f"Story {n}"}) + "\n" for n in range(6))
+                     + "{broken\n" + json.dumps({"id": "e", "title": ""}) + "\n", encoding="utf-8")
+    assert run("index", str(mixed), "--index", str(project / "sharded"), "--shards", "2").exit_code == 0
+    again = run("index", str(mixed), "--index", str(project / "sharded"))
+    assert again.output.count("note: mixed.jsonl: what was skipped") == 1, again.output
     # A record whose keys are there but empty says so ("it has: id, title, body" read as missing keys).
     other.write_text(json.dumps({"id": "e", "Title": "", "body": " "}) + "\n{broken\n", encoding="utf-8")
     result = run("index", str(other), "--index", str(project / "other-index"))
-    assert "skipped: other.jsonl:1: empty title and body\n" in result.output
+    assert "skipped: other.jsonl:1: no title or text (title and body are empty)\n" in result.output
     # ("skipped: ...; line skipped" said it twice.)
     assert "skipped: other.jsonl:2: invalid JSON (Expecting property name enclosed in double quotes at character 2)\n" \
         in result.output

@@ -467,7 +467,7 @@ def test_switching_on_duplicate_changes_which_copy_is_indexed(tmp_path: Path) ->
     assert titles(first)["X"] == "first copy"
     again = update_index(first)
     [note] = again.problems  # (the copy is still left out: said as a note, the file unread)
-    assert again.unchanged == 1 and note.severity == "note" and note.message.startswith("1 skipped when it was last read")
+    assert again.unchanged == 1 and note.severity == "note" and note.message.startswith("what was skipped when it was")
     report = update_index(Config(index=first.index, corpus=(corpus,), on_duplicate="keep-last"))
     assert report.updated == 1
     assert titles(first)["X"] == "last copy"

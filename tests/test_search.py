@@ -212,11 +212,9 @@ def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> 
         ('"idlib refugees"^-1', 17, "not '-1'"),
         ("idlib~1.5", 6, "a fuzzy word allows 1 or 2 edits (Idleb~, Idleb~2), not '1.5'"),
         ("refugees idlib~x", 15, "not 'x'"),
-        # An operator with nothing to join: "idlib AND" required the word "and".
-        ("idlib AND", 6, "AND has nothing after it"),
-        ("idlib OR OR refugees", 9, "OR has nothing before it to join"),
-        ("(idlib NOT) refugees", 7, "NOT has nothing after it"),
-        ("AND idlib", 0, "AND has nothing before it to join"),
+        # Two operators in a row: which was meant can't be told.
+        ("idlib OR OR refugees", 9, "OR follows OR: two operators in a row"),
+        ("idlib AND OR refugees", 10, "OR follows AND"),
         # Brackets nested hundreds deep, as a script may write them: Python's stack ran out.
         ("".join(f"(w{number} OR " for number in range(300)) + "idlib" + ")" * 300, 390,
          "parentheses nested more than 50 deep"),
@@ -260,8 +258,33 @@ def test_phrases_and_brackets_that_are_not_refused(news: Index) -> None:
     # Boosts and edits that are numbers, a ^ or a ~ apart, a power after a digit, and marks in quotes.
     for query in ("idlib^2 refugees", "idlib^0.5 refugees", "(idlib refugees)^2", '"idlib refugees"^2',
                   "idlib ^ refugees", "idlib~ refugees", "idlib~1/2 refugees", '"idlib^x refugees"', "2^10",
-                  'idlib AND "refugees OR"', "idlib AND NOT aleppo", "NOT aleppo", "title:AND idlib"):
+                  'idlib AND "refugees OR"', "idlib AND NOT aleppo", "NOT aleppo", "title:AND idlib",
+                  "idlib^2, refugees", "idlib~, refugees", "idlib~2.", '"idlib refugees"^3, aleppo',
+                  "www.example.com/a~b idlib", "a^2+b^2"):
         news.search(query)
+    # Punctuation after a boost leaves it a boost.
+    assert [hit.score for hit in news.search("idlib^2,")] == pytest.approx([hit.score for hit in news.search("idlib^2")])
+    # An operator with nothing to join is a word, as the query has it in lower case: "Portland
+    # OR" (the state), "opec AND" (which required the word "and" as written), "NOT" alone.
+    for dangling, plain in (("idlib AND", "idlib and"), ("Idlib OR", "Idlib or"), ("AND idlib", "and idlib"),
+                            ("(idlib NOT) refugees", "(idlib not) refugees"), ("NOT", "not")):
+        assert ids(news.search(dangling)) == ids(news.search(plain)), dangling
+
+
+def test_a_plus_or_minus_in_brackets_and_optional_words_in_exclusions(news: Index) -> None:
+    # A +word or -word in brackets was Whoosh's NotImplementedError, a traceback.
+    assert ids(news.search("idlib (refugees -aleppo)")) == []  # (n3, with both, has Aleppo)
+    assert sorted(ids(news.search("idlib (football -aleppo)"))) == []
+    found = news.search("(idlib +refugees) OR convoys")  # (refugees required, idlib optional, in brackets)
+    assert sorted(ids(found)) == sorted(ids(news.search("refugees OR convoys"))) == ["n2", "n3", "n4"]
+    # Optional words inside an exclusion stay optional: requiring them there excluded less
+    # than the query, and the articles "with every word" were not among its matches.
+    results = news.search("refugees NOT (aleppo ANDMAYBE camp)")
+    assert ids(results) == ["n4"] and results.total == 1
+    assert ids(news.search("refugees NOT (aleppo ANDMAYBE camp)", all_words=True)) == ["n4"]
+    # A +phrase beside a word: those with the word too first, as for a +word.
+    plus = news.search('idlib +"refugees from aleppo"')
+    assert plus.matched == "tiered" and plus.every_word == 1 and ids(plus) == ["n3"]
 
 
 def test_colons_that_are_not_fields(news: Index) -> None:

@@ -72,6 +72,14 @@ class SearcherGroup(click.Group):
                 at += 1
             else:
                 break
+        # Every command's own --index and --cluster, given before the command's name
+        # (`searcher --index /tmp/bbc words opec`), go after it: else the name was a word
+        # of a search.
+        options = at
+        while options < len(args) and args[options] in _COMMAND_OPTIONS and options + 1 < len(args):
+            options += 2
+        if options > at and options < len(args) and args[options] in self.commands:
+            args[at:options + 1] = [args[options], *args[at:options]]
         if at < len(args) and args[at] not in self.commands and args[at] not in ("--help", "-h", "--version"):
             args.insert(at, "search")
         if at < len(args) and args[at] in QUERY_COMMANDS:
@@ -86,6 +94,9 @@ class SearcherGroup(click.Group):
             _flush_stdout()
         except click.exceptions.Exit as done:
             code = done.exit_code
+        except _HELP_FOR_NO_ARGUMENTS as error:  # (`searcher` alone: the help, as click shows it)
+            error.show()
+            code = ExitCode.ERROR
         except click.UsageError as error:
             # One line, as every other error (click's own is four: usage, a hint, a blank, the error).
             message = " ".join(error.format_message().split())
@@ -114,6 +125,12 @@ class SearcherGroup(click.Group):
         return code
 
 
+# (click 8.2 on says "no arguments: the help" as a UsageError of its own; before, it printed
+# the help and exited.)
+_HELP_FOR_NO_ARGUMENTS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+_COMMAND_OPTIONS = ("--index", "--cluster")  # (options of every command that take a value)
+
+
 def _config_first(args: list[str]) -> list[str]:
     """`args` with a --config given after the command moved before it, where the group
     reads it: `searcher opec --config reuters.yaml` as `searcher --config reuters.yaml
@@ -126,7 +143,9 @@ def _config_first(args: list[str]) -> list[str]:
         if arg == "--":
             rest.extend(args[at:])
             break
-        if arg == "--config" and at + 1 < len(args):
+        if arg == "--config":
+            if at + 1 == len(args):  # (moved alone, it would take the command's name for its file)
+                raise click.UsageError("Option '--config' requires an argument.")
             moved += args[at:at + 2]
             at += 2
             continue

@@ -49,8 +49,11 @@ class CollectionStatistics:
             text = text.encode("utf-8")
         return self.frequencies.get((fieldname, text), 0)
 
-    def terms(self, fieldname: str) -> list[bytes]:
-        """The field's terms, in any article of the collection (the fuzzy words' candidates)."""
+    def terms(self, fieldname: str) -> list[bytes] | None:
+        """The field's terms, in any article of the collection (the fuzzy words'
+        candidates); None for a field not scored (`id`), whose terms it doesn't hold."""
+        if fieldname not in self.field_lengths:
+            return None
         return [text for name, text in self.frequencies if name == fieldname]
 
     def average_length(self, fieldname: str) -> float:
@@ -99,6 +102,7 @@ class SummedStatistics:
         self.articles = sum(searcher.doc_count_all() for searcher in searchers)
         self._lengths: dict[str, int] = {}
         self._frequencies: dict[tuple[str, bytes], int] = {}
+        self._terms: dict[str, set[bytes]] = {}
 
     def document_frequency(self, fieldname: str, text: bytes) -> int:
         key = (fieldname, text)
@@ -108,9 +112,13 @@ class SummedStatistics:
         return found
 
     def terms(self, fieldname: str) -> set[bytes]:
-        """The field's terms, in any of the indexes (the fuzzy words' candidates)."""
-        return {term for searcher in self._searchers if fieldname in searcher.schema
-                for term in searcher.reader().lexicon(fieldname)}
+        """The field's terms, in any of the indexes (the fuzzy words' candidates): read
+        once for all the shards, whose searches each ask."""
+        found = self._terms.get(fieldname)
+        if found is None:
+            found = self._terms[fieldname] = {term for searcher in self._searchers if fieldname in searcher.schema
+                                              for term in searcher.reader().lexicon(fieldname)}
+        return found
 
     def average_length(self, fieldname: str) -> float:
         length = self._lengths.get(fieldname)

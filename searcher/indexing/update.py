@@ -651,11 +651,13 @@ def _read_changed(
 
 
 def _skipped_before(before: FileState, file: CorpusFile, report: IndexReport) -> int:
-    """The lines of an unchanged file that were skipped when it was read, said again as
-    a note (they are still not in the index); how many."""
+    """The lines (or records) of an unchanged file that were skipped when it was read,
+    said again as a note (they are still not in the index); how many."""
     if before.skipped:
-        said = (f"{before.skipped:,} skipped when it was last read, and it is unchanged since "
-                "(fix them and run again; `searcher index --rebuild` says why again)")
+        # (No count: each shard of a sharded index keeps its own, and their notes, the
+        # same words, are said once.)
+        said = ("what was skipped when it was last read is still left out: it is unchanged since "
+                "(fix it and run again; `searcher index --rebuild` says why again)")
         report.problems.append(Problem(str(file.path), said, severity="note"))
     return before.skipped
 

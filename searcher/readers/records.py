@@ -178,12 +178,13 @@ def record_to_article(
     if not title and not body:
         looked_for = {key.lower() for key in fields["title"] + fields["body"]}
         empty = [str(key) for key in record if str(key).lower() in looked_for]
-        if empty:  # ("it has: id, title, body" read as if the keys were missing)
-            report(line, f"empty {' and '.join(empty)}; skipped", "error")
-            return None
-        has = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
-        report(line, f"no title or text (looked for keys: {', '.join(fields['title'] + fields['body'])}; "
-                     f"it has: {has or 'none'}); skipped", "error")
+        # ("it has: id, title, body" read as if the keys were missing, when they were empty.)
+        said = f"{' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty" if empty else ""
+        if len(empty) < 2:
+            has = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
+            said += ("; " if said else "") + (f"looked for keys: {', '.join(fields['title'] + fields['body'])}; "
+                                               f"it has: {has or 'none'}")
+        report(line, f"no title or text ({said}); skipped", "error")
         return None
     date = None
     raw_date = text("date")

@@ -99,6 +99,7 @@ _SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-](?
 # ("'no re-draft' for eu patent law").
 _SINGLE_QUOTED = re.compile(r"(^|(?<=\W))'(?P<text>.*?)'(?=\s|\]|[)}]|$)")
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+_OPERATOR_WORD = re.compile(rf"\b(?:{'|'.join(sorted(_OPERATOR_WORDS))})\b")
 
 # What makes a query more than plain words: operators, +/-, parentheses.
 _REQUIRING_OPERATORS = re.compile(r"\b(?:AND|ANDNOT|ANDMAYBE)\b")
@@ -197,7 +198,7 @@ class QueryBuilder:
         parser.add_plugin(_BoostPlugin())
         parser.add_plugin(FuzzyTermPlugin())
         # "-word" excludes a word, but only at the start of a word: "pro-government" is one word.
-        parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS.pattern, minusexpr=_MINUS.pattern))
+        parser.add_plugin(_PlusMinusPlugin(plusexpr=_PLUS.pattern, minusexpr=_MINUS.pattern))
         parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
         parser.add_plugin(DatePlugin())
         return parser
@@ -269,7 +270,7 @@ class QueryBuilder:
             return PreparedQuery(text, wq.Every(), None)  # every article, without scoring each field
         shouted = _is_shouted(text)
         if not shouted and _OPERATOR_WORD.search(text):
-            _check_operators(text)
+            text = _dangling_operators_as_words(text)
         if shouted:
             # Pasted text: "THE BAATH (RENAISSANCE) PARTY", and a wire's source after a dash
             # ("JAPAN ECONOMY MAY START BOTTOMING OUT SOON -AGENCY") is a word, not excluded.
@@ -284,9 +285,10 @@ class QueryBuilder:
         if isinstance(parsed, type(wq.NullQuery)):
             raise QueryError("the query has no words to search for", hint="type some words, e.g. searcher \"Idlib refugees\"")
         unquoted = _QUOTED.sub(" ", text)
+        plus = _PLUS.search(_QUOTED.sub(_filled, text))  # (a phrase is a word here: 'opec +"oil prices"')
         # An explicit AND or +word says "all of these": such a query is taken as written.
         # OR, NOT, -word and parentheses leave the other words free to be ranked.
-        if _PLUS.search(unquoted) or (not shouted and _REQUIRING_OPERATORS.search(unquoted)):
+        if plus or (not shouted and _REQUIRING_OPERATORS.search(unquoted)):
             # (But the words beside a +word, or after ANDMAYBE, are optional: the articles
             # that have them too come first, as those with every word, then the others.)
             every = _optional_words_required(parsed)
@@ -569,9 +571,16 @@ def mapped(query: wq.Query, change: Callable[[wq.Query], wq.Query]) -> wq.Query:
 
 def _optional_words_required(query: wq.Query) -> wq.Query:
     """`query` with its optional words required: every ANDMAYBE an AND. ('opec +quota'
-    is "quota, and opec if it can": its articles with both are those with every word.)"""
+    is "quota, and opec if it can": its articles with both are those with every word.)
+    Not inside what is excluded: requiring more there would exclude less, and the
+    articles with every word would not all be among the query's."""
     if isinstance(query, wq.AndMaybe):
         return wq.And([_optional_words_required(query.a), _optional_words_required(query.b)])
+    if isinstance(query, wq.AndNot):
+        kept = _optional_words_required(query.a)
+        return query if kept is query.a else wq.AndNot(kept, query.b)
+    if isinstance(query, wq.Not):
+        return query
     return mapped(query, _optional_words_required)
 
 
@@ -612,49 +621,57 @@ def _check_boosts_and_edits(text: str) -> None:
     """A QueryError for a boost that is not a number ('opec^abc', 'oil^1e3', 'oil^-1') or
     a fuzzy word's edits that are not 1 or 2 ('oil~1.5', 'oil~x'): Whoosh's parser left
     the mark and searched what follows as a word, which no article had with the other in
-    one field ("No article matches"). Outside quotes, and after a word, a phrase or a
-    bracket; after a digit, ^ is a power ("2^10", see _BoostPlugin)."""
+    one field ("No article matches"). Outside quotes, after a word, a phrase or a bracket
+    (after a digit, ^ is a power: "2^10", see _BoostPlugin), and not in a web or mail
+    address ("example.com/a~b"); punctuation may follow ("coffee^2, brazil", "oil~.").
+    """
     unquoted = _QUOTED.sub(lambda quoted: '"' + " " * (len(quoted.group()) - 2) + '"', text)
-    for mark in _BAD_BOOST.finditer(unquoted):
-        raise QueryError(f"a boost is a number more than 0 (coffee^2, coffee^0.5), not {mark.group(1)!r}",
-                         mark.start(1))
-    for mark in _BAD_EDITS.finditer(unquoted):
-        raise QueryError(f"a fuzzy word allows 1 or {MAX_FUZZY_EDITS} edits (Idleb~, Idleb~2), not {mark.group(1)!r}",
-                         mark.start(1))
+    for word in _WORD.finditer(unquoted):
+        if "/" in word.group() or "@" in word.group():
+            continue
+        for mark in _MARKED.finditer(word.group()):
+            value = mark.group("value")
+            if not value:
+                continue
+            at = word.start() + mark.start("value")
+            if mark.group("mark") == "^":
+                raise QueryError(f"a boost is a number more than 0 (coffee^2, coffee^0.5), not {value!r}", at)
+            raise QueryError(f"a fuzzy word allows 1 or {MAX_FUZZY_EDITS} edits (Idleb~, Idleb~2), not {value!r}", at)
 
 
-# (A number is digits with a decimal part or not, then the end, a space or a bracket.)
-_BAD_BOOST = re.compile(r'(?<=[^\W\d_]|[")])\^(?!(?:\d+(?:\.\d+)?|\.\d+)(?:$|[\s)]))(\S+?)(?=$|[\s)])')
-_BAD_EDITS = re.compile(r"(?<=[^\W\d_])~(?!\d?(?:/\d+)?(?:$|[\s)^]))(\S+?)(?=$|[\s)])")
+# A ^ or ~ after a letter, a quote or a bracket, and what follows it when that is not a
+# number (a boost's; a ~'s: a digit, and Whoosh's /prefix) ended by the word's end or
+# punctuation: the value named in the error.
+_MARKED = re.compile(r"""(?<=[^\W\d_]|[")])(?P<mark>[\^~])"""
+                     r"""(?!(?:(?<=\^)(?:\d+(?:\.\d+)?|\.\d+)|(?<=~)\d?(?:/\d+)?)(?:$|[^\w.\-]|[.\-](?!\d)))"""
+                     r"""(?P<value>[\w.+\-/]*)""")
 
 
-def _check_operators(text: str) -> None:
-    """A QueryError for an AND, OR, ANDNOT or ANDMAYBE with nothing to join before it, or
-    an operator with nothing after it ("opec AND", "oil OR OR gas", "(oil NOT)"): Whoosh's
-    parser took some for words ("opec AND" required the word "and") and dropped others,
-    and searched without a word said."""
-    blanked = _QUOTED.sub(lambda quoted: "x" * len(quoted.group()), text)  # (a phrase is one word here)
-    previous = None  # the token before
+def _dangling_operators_as_words(text: str) -> str:
+    """`text` with an operator that has nothing to join taken as a word, in lower case:
+    "Portland OR" (the state), "opec AND", "NOT" alone, "(AND oil)". In capitals Whoosh
+    searched some as written ("opec AND" required the word "and") and dropped others. Two
+    operators in a row ("oil OR OR gas", "oil AND OR gas") are a QueryError at the
+    second: which was meant can't be told. (The same length: positions hold.)"""
+    blanked = _QUOTED.sub(_filled, text)  # (a phrase is one word here)
+    tokens = [(token.group(), token.start()) for token in _OPERATOR_TOKENS.finditer(blanked)]
+    words = list(text)
+    for number, (token, at) in enumerate(tokens):
+        if token not in _OPERATOR_WORDS:
+            continue
+        before = tokens[number - 1][0] if number else "("
+        after = tokens[number + 1][0] if number + 1 < len(tokens) else ")"
+        joins = token != "NOT"
+        if before in _OPERATOR_WORDS and (joins or before == "NOT"):
+            raise QueryError(f"{token} follows {before}: two operators in a row", at,
+                             hint="write a word between them, or leave one out")
+        if after == ")" or (joins and before == "("):
+            words[at:at + len(token)] = token.lower()
+    return "".join(words)
 
-    def is_operator(token: re.Match[str] | None) -> bool:
-        return token is not None and (token.group() in _JOINING or token.group() == "NOT")
 
-    for token in _OPERATOR_TOKENS.finditer(blanked):
-        word = token.group()
-        if word in _JOINING and (previous is None or previous.group() == "(" or is_operator(previous)):
-            raise QueryError(f"{word} has nothing before it to join", token.start(),
-                             hint="write a word on each side, e.g. oil AND gas")
-        if word == ")" and is_operator(previous):
-            break
-        previous = token
-    if previous is not None and is_operator(previous):
-        raise QueryError(f"{previous.group()} has nothing after it", previous.start(),
-                         hint="write a word after it, or leave it out")
-
-
-_JOINING = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
-_OPERATOR_WORD = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 _OPERATOR_TOKENS = re.compile(r"[()]|[^\s()]+")
+
 
 
 def _all_stop_words(text: str) -> bool:
@@ -717,6 +734,11 @@ def _without_source_dash(text: str) -> str:
     if after > 2 or before + after < SHOUTED_WORDS:
         return text
     return text[:sign.start()] + _blank(sign) + text[sign.end():]
+
+
+def _filled(match: re.Match[str]) -> str:
+    """As many x as what `match` found: a phrase as one word, in its place."""
+    return "x" * len(match.group())
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -835,9 +857,8 @@ class TermsNear:
         if by_length is None:
             by_length = self._by_length[fieldname] = {}
             if fieldname in self._reader.schema:
-                terms = self.statistics.terms(fieldname) if self.statistics is not None \
-                    else self._reader.lexicon(fieldname)
-                for term in terms:
+                terms = self.statistics.terms(fieldname) if self.statistics is not None else None
+                for term in self._reader.lexicon(fieldname) if terms is None else terms:
                     text = _text(term)
                     by_length.setdefault(len(text), []).append(text)
         return by_length
@@ -1003,12 +1024,29 @@ def _positive_terms(query: wq.Query) -> Iterator[tuple[str, str | tuple[str, ...
             yield from _positive_terms(child)
 
 
+class _PlusMinusPlugin(PlusMinusPlugin):
+    """Whoosh's +word and -word, inside brackets too: Whoosh sorts the words of the
+    query's top group only, and a +word or -word in brackets ("oil (opec +quota)",
+    "oil (gas -iran)") was a NotImplementedError, a traceback."""
+
+    def do_plusminus(self, parser, group):  # type: ignore[no-untyped-def]
+        return self._sorted(parser, group, top=True)
+
+    def _sorted(self, parser, group, top: bool):  # type: ignore[no-untyped-def]
+        for number, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[number] = self._sorted(parser, node, top=False)
+        if top or any(isinstance(node, (self.Plus, self.Minus)) for node in group):
+            return super().do_plusminus(parser, group)
+        return group
+
+
 class _BoostPlugin(BoostPlugin):
     """Whoosh's ^ boost ("coffee^2"), but not after a digit, where ^ is a power
     ("2^10": the words 2 and 10, as before boosts were read), and between 0 and
     MAX_BOOST: a boost of 309 digits is infinite, and so would every score be."""
 
-    expr = r"(?<![0-9])\^(?P<boost>[0-9]*(\.[0-9]+)?)($|(?=[ \t\r\n)]))"
+    expr = r"(?<![0-9])\^(?P<boost>[0-9]*(\.[0-9]+)?)($|(?=[\s)\],;:.!?]))"  # (punctuation may follow: "coffee^2,")
 
     def create(self, parser, match):  # type: ignore[no-untyped-def]
         node = super().create(parser, match)
