@@ -673,7 +673,6 @@ def _dangling_operators_as_words(text: str) -> str:
 _OPERATOR_TOKENS = re.compile(r"[()]|[^\s()]+")
 
 
-
 def _all_stop_words(text: str) -> bool:
     """Whether `text` ("the", "the,") holds words and all of them are stop words."""
     words = TOKEN.findall(text)
