@@ -719,10 +719,11 @@ def _read_candidates(
             skipped = _skipped_before(before, file, report)
         else:
             same_reader = before if before and before.reader == reader else None
-            skipped_so_far = report.skipped
+            said_before = len(report.problems)
             articles, line_hashes = _parse_changed(data, json_lines, hashes, file, config, same_reader, report,
                                                    on_article, keep)
-            skipped = report.skipped - skipped_so_far
+            # (Of this file's problems only: a corpus of many files with problems is not summed again for each.)
+            skipped = sum(problem.lines for problem in report.problems[said_before:] if problem.severity == "error")
             changed.add(path)
             report.files_read += 1
         del data, json_lines  # before the next file is read
