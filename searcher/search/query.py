@@ -61,7 +61,7 @@ from ..engine.tokens import STOP_WORDS, TOKEN, fold
 from ..errors import QueryError
 from ..model import Wanted
 from ..text import WEB_ADDRESS, without_invisible
-from .spelling import letters_within
+from .spelling import OPERATOR_WORDS, letters_within
 
 FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
 
@@ -98,7 +98,7 @@ _SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-](?
 # Whoosh's single-quoted term (SingleQuotePlugin), one word however many it holds
 # ("'no re-draft' for eu patent law").
 _SINGLE_QUOTED = re.compile(r"(^|(?<=\W))'(?P<text>.*?)'(?=\s|\]|[)}]|$)")
-_OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+_OPERATOR_WORDS = OPERATOR_WORDS
 _OPERATOR_WORD = re.compile(rf"\b(?:{'|'.join(sorted(_OPERATOR_WORDS))})\b")
 
 # What makes a query more than plain words: operators, +/-, parentheses.

@@ -21,8 +21,8 @@ from ..engine.schema import text_terms
 from ..engine.tokens import TOKEN, fold, stem
 from ..text import WEB_ADDRESS
 
-#: Words that are operators in a query, not words to correct.
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+#: Words that are operators in a query (Whoosh's), not words to correct.
+OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]
         if any(start <= match.start() < end for start, end in addresses):
             continue
         word = match.group()
-        if word in _OPERATORS or len(word) < 3 or any(c.isdigit() for c in word):
+        if word in OPERATOR_WORDS or len(word) < 3 or any(c.isdigit() for c in word):
             continue
         if text[match.start() - 1:match.start()] in ("*", "?", ":") or text[match.end():match.end() + 1] in (
                 "*", "?", "~", ":"):
