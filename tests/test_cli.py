@@ -387,6 +387,8 @@ def test_an_option_the_command_lacks_is_an_error_not_a_word(project: Path) -> No
     # --config goes anywhere, as --index does: after the command, it is still the configuration.
     result = run("Idlib", "--config", str(project / "no-such.yaml"))
     assert result.exit_code == 2 and "no-such.yaml: configuration file not found" in result.stderr
+    result = run("export", "Idlib", "--format")  # (said in the group's context: the command's help still named)
+    assert result.exit_code == 2 and "requires an argument. (see `searcher export --help`)" in result.stderr
     result = run("search", "Idlib", "--config")  # (not "search" taken for its file)
     assert result.exit_code == 2 and "Option '--config' requires an argument." in result.stderr
     # And --index before the command's name: `stats` was a word of a search ("No article matches").

@@ -101,6 +101,9 @@ class SearcherGroup(click.Group):
             # One line, as every other error (click's own is four: usage, a hint, a blank, the error).
             message = " ".join(error.format_message().split())
             command = error.ctx.command_path.split()[1:] if error.ctx is not None else []  # (less the program's name)
+            if not command:  # (an option's missing value is said in the group's context: the command named)
+                given = sys.argv[1:] if args is None else list(args)
+                command = [arg for arg in given if arg in self.commands][:1]
             click.echo(f"searcher: error: {message} (see `{' '.join(['searcher', *command])} --help`)", err=True)
             code = ExitCode.ERROR
         except click.ClickException as error:
