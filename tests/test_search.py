@@ -251,6 +251,7 @@ def test_a_words_boost_multiplies_its_score(news: Index) -> None:
 def test_phrases_and_brackets_that_are_not_refused(news: Index) -> None:
     # A phrase's slop after the quotes, a tilde alone, a question in quotes; fifty brackets deep.
     assert ids(news.search('"idlib refugees"~3')) == ids(news.search('"idlib refugees"'))
+    assert ids(news.search('"idlib refugees"~12')) == ["n3"]  # (a slop of 12 words, not edits: it was refused)
     assert ids(news.search('"idlib ~ refugees"')) == ids(news.search('"idlib refugees"'))
     assert ids(news.search('"refugees?"')) == ids(news.search('"refugees"'))
     assert ids(news.search('"*** idlib ***"')) == ids(news.search('"idlib"'))  # (stars alone are no wildcard)

@@ -631,8 +631,8 @@ def _check_boosts_and_edits(text: str) -> None:
             continue
         for mark in _MARKED.finditer(word.group()):
             value = mark.group("value")
-            if not value:
-                continue
+            if not value or (value.isdigit() and word.group()[mark.start() - 1:mark.start()] == '"'):
+                continue  # (after a phrase, ~ is its slop, any number of words: '"oil prices"~10')
             at = word.start() + mark.start("value")
             if mark.group("mark") == "^":
                 raise QueryError(f"a boost is a number more than 0 (coffee^2, coffee^0.5), not {value!r}", at)
