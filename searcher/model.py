@@ -330,6 +330,12 @@ class Problem:
         return f"skipped: {safe(_SKIPPED.sub('', str(self)))}"
 
 
+def skipped_lines(problems: list[Problem]) -> int:
+    """The files or lines these problems skipped (errors; a problem said once for many
+    lines counts them all)."""
+    return sum(problem.lines for problem in problems if problem.severity == "error")
+
+
 @dataclass
 class IndexReport:
     """What an indexing run did."""
@@ -347,7 +353,7 @@ class IndexReport:
     @property
     def skipped(self) -> int:
         """Files or lines skipped because of an error."""
-        return sum(p.lines for p in self.problems if p.severity == "error")
+        return skipped_lines(self.problems)
 
     @property
     def found_nothing(self) -> bool:

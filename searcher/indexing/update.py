@@ -45,7 +45,7 @@ from ..errors import (
     CorpusError, IndexFormatError, IndexNotFoundError, IndexWriteError, Interrupted, SearcherError,
 )
 from ..index import Index
-from ..model import Article, IndexReport, Problem, Progress
+from ..model import Article, IndexReport, Problem, Progress, skipped_lines
 from ..paths import display_path
 from ..readers import (
     EXTRACTED_FORMATS,
@@ -723,7 +723,7 @@ def _read_candidates(
             articles, line_hashes = _parse_changed(data, json_lines, hashes, file, config, same_reader, report,
                                                    on_article, keep)
             # (Of this file's problems only: a corpus of many files with problems is not summed again for each.)
-            skipped = sum(problem.lines for problem in report.problems[said_before:] if problem.severity == "error")
+            skipped = skipped_lines(report.problems[said_before:])
             changed.add(path)
             report.files_read += 1
         del data, json_lines  # before the next file is read
