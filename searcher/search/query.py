@@ -98,8 +98,7 @@ _SYNTAX = re.compile(r"""["()\[\]{}*?~:^\u055e\u061f\u1367]|(?:^|(?<=\s))[+\-](?
 # Whoosh's single-quoted term (SingleQuotePlugin), one word however many it holds
 # ("'no re-draft' for eu patent law").
 _SINGLE_QUOTED = re.compile(r"(^|(?<=\W))'(?P<text>.*?)'(?=\s|\]|[)}]|$)")
-_OPERATOR_WORDS = OPERATOR_WORDS
-_OPERATOR_WORD = re.compile(rf"\b(?:{'|'.join(sorted(_OPERATOR_WORDS))})\b")
+_OPERATOR_WORD = re.compile(rf"\b(?:{'|'.join(sorted(OPERATOR_WORDS))})\b")
 
 # What makes a query more than plain words: operators, +/-, parentheses.
 _REQUIRING_OPERATORS = re.compile(r"\b(?:AND|ANDNOT|ANDMAYBE)\b")
@@ -365,7 +364,7 @@ class QueryBuilder:
         (tests/test_search.py compares the two on thousands of queries).
         """
         words = _plain_words(text)
-        if not words or (not shouted and not _OPERATOR_WORDS.isdisjoint(words)):
+        if not words or (not shouted and not OPERATOR_WORDS.isdisjoint(words)):
             return None
         found = []
         for word in words:
@@ -657,12 +656,12 @@ def _dangling_operators_as_words(text: str) -> str:
     tokens = [(token.group(), token.start()) for token in _OPERATOR_TOKENS.finditer(blanked)]
     words = list(text)
     for number, (token, at) in enumerate(tokens):
-        if token not in _OPERATOR_WORDS:
+        if token not in OPERATOR_WORDS:
             continue
         before = tokens[number - 1][0] if number else "("
         after = tokens[number + 1][0] if number + 1 < len(tokens) else ")"
         joins = token != "NOT"
-        if before in _OPERATOR_WORDS and (joins or before == "NOT"):
+        if before in OPERATOR_WORDS and (joins or before == "NOT"):
             raise QueryError(f"{token} follows {before}: two operators in a row", at,
                              hint="write a word between them, or leave one out")
         if after == ")" or (joins and before == "("):
@@ -715,7 +714,7 @@ def _is_shouted(text: str) -> bool:
     CALL SNAP POLL", whose AND/OR/NOT are words. "EU OR NATO" is not."""
     if any(ch.islower() for ch in text):
         return False
-    words = [word for word in re.findall(r"\w+", text) if word not in _OPERATOR_WORDS]
+    words = [word for word in re.findall(r"\w+", text) if word not in OPERATOR_WORDS]
     return sum(len(word) >= 5 for word in words) >= 3 or len(words) >= SHOUTED_WORDS
 
 
