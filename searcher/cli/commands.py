@@ -863,13 +863,12 @@ def _one_facet(value: str | None) -> str | None:
 def _export_fields(value: str | None) -> tuple[str, ...]:
     from ..render import EXPORT_ALIASES, EXPORT_FIELDS, OTHER_EXPORT_FIELDS
 
-    names = _names(value, EXPORT_ALIASES)
+    names, known = _names(value, EXPORT_ALIASES), EXPORT_FIELDS + OTHER_EXPORT_FIELDS
     for name in names:
-        if name not in EXPORT_FIELDS + OTHER_EXPORT_FIELDS:
-            known = EXPORT_FIELDS + OTHER_EXPORT_FIELDS
+        if name not in known:
             raise click.BadParameter(f"unknown field {name!r} ({did_you_mean(name, known)}fields: {', '.join(known)})")
     if value is not None and not names:  # (--fields "": not the default's every field, silently)
-        raise click.BadParameter(f"no field named (fields: {', '.join(EXPORT_FIELDS + OTHER_EXPORT_FIELDS)})")
+        raise click.BadParameter(f"no field named (fields: {', '.join(known)})")
     return names or EXPORT_FIELDS
 
 
