@@ -59,6 +59,11 @@ class DateParser:
                 parsed = self._parse(head.group().strip())
         if parsed is None:
             raise ValueError(f"unrecognised date {value!r}")
+        if (parsed.year, parsed.month, parsed.day) in _PLACEHOLDERS:
+            # An export's "no date" (.NET's DateTime.MinValue and MaxValue): as a date, it
+            # would stretch every timeline over ten millennia. (Only these days, in another
+            # time zone, are out of range in UTC: astimezone's OverflowError.)
+            raise ValueError(f"placeholder date {value!r}")
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return parsed
@@ -88,6 +93,7 @@ def parse_date(text: str, formats: Sequence[str] = ()) -> dt.datetime:
     return DateParser(formats).parse(text)
 
 
+_PLACEHOLDERS = {(1, 1, 1), (9999, 12, 31)}
 _DATE_CHARS = re.compile(r"[\w\s:.,/+-]+")
 
 

@@ -254,6 +254,33 @@ def test_dates(text: str, expected: dt.datetime) -> None:
     assert parse_date(text) == expected
 
 
+@pytest.mark.parametrize("text, said", [
+    ("0001-01-01T00:00:00Z", "placeholder date"), ("0001-01-01", "placeholder date"),
+    ("9999-12-31T23:59:59", "placeholder date"), ("0001-01-01T00:00:00+01:00", "placeholder date"),
+    ("9999-12-31T23:00:00-05:00", "placeholder date"),
+])
+def test_placeholder_dates_are_no_dates(text: str, said: str) -> None:
+    """An export writes "no date" as .NET's DateTime.MinValue or MaxValue: read as a date,
+    one such article stretched every timeline over 10,000 years, and the web page, which
+    draws one for every search, answered 400 to every query. In another time zone it was
+    an OverflowError."""
+    with pytest.raises(ValueError, match=said):
+        parse_date(text)
+    assert parse_date("0001-01-02") == dt.datetime(1, 1, 2) and parse_date("1066-10-14") == dt.datetime(1066, 10, 14)
+
+
+def test_a_placeholder_date_leaves_its_article_undated_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(json.dumps({"id": str(n), "title": "Refugees", "body": "Refugees arrive.", "date": date})
+                              for n, date in enumerate(["2016-11-28", "0001-01-01T00:00:00Z", "9999-12-31"])) + "\n",
+                    encoding="utf-8")
+    articles, problems = read(path)
+    assert [(a.id, a.date) for a in articles] == [("0", dt.datetime(2016, 11, 28)), ("1", None), ("2", None)]
+    assert [(p.line, p.severity, p.message) for p in problems] == [
+        (2, "warning", "placeholder date '0001-01-01T00:00:00Z'; indexed without a date"),
+        (3, "warning", "placeholder date '9999-12-31'; indexed without a date")]
+
+
 def test_wire_dates_read_fast_as_strptime_reads_them() -> None:
     from searcher.dates import _parse_wire
 

@@ -277,6 +277,40 @@ def test_the_page_offers_only_the_periods_its_timeline_can_draw(tmp_path: Path) 
     library.close()
 
 
+def test_dates_too_far_apart_to_draw_leave_the_hits_on_the_page(tmp_path: Path) -> None:
+    """A new user's trial: one article dated in year 2 made every search of the page a 400
+    ("... by month is more than 5,000 periods"), though the API found the hits; by=year
+    said "by month" too. Now the page draws years when months are too many, and shows its
+    hits without a timeline, saying why, when years are too many as well."""
+    import datetime as dt
+
+    def served(years: tuple[int, ...], name: str) -> tuple[TestClient, Library]:
+        with Index.create(tmp_path / name) as index:
+            index.add([Article(id=str(year), title=f"Refugees of {year}", body="Refugees crossed the river.",
+                               date=dt.datetime(year, 5, 1)) for year in years])
+        library = Library(Config(index=tmp_path / name))
+        return TestClient(make_app(library), base_url=BASE), library
+
+    client, library = served((2, 2016, 9000), "far")
+    with client:
+        for by in ("auto", "day", "month", "year"):
+            page = client.get("/", params={"q": "refugees", "by": by})
+            assert page.status_code == 200 and page.text.count('class="hit"') == 3, (by, page.text)
+            note = re.search(r'id="no-timeline">(.*?)</p>', page.text)
+            assert note and "0002-05-01 to 9000-05-01 by year is more than 5,000 periods" in note[1], by
+            assert 'id="timeline"' not in page.text
+        answer = client.get("/api/v1/timeline", params={"q": "refugees", "by": "year"})
+        assert answer.status_code == 400 and "by year is more than" in answer.json()["error"]
+    library.close()
+    client, library = served((1066, 2016), "historic")
+    with client:
+        page = client.get("/", params={"q": "refugees"})
+        assert page.status_code == 200 and 'id="timeline" data-by="year"' in page.text
+        assert page.text.count('class="period"') == 2016 - 1066 + 1
+        assert client.get("/", params={"q": "refugees", "by": "day"}).text.count('class="period"') == 951
+    library.close()
+
+
 def test_article_text_is_always_escaped(tmp_path: Path) -> None:
     with Index.create(tmp_path / "ix") as index:
         index.add([Article(id="x<1>", title="<b>Idlib</b> <script>alert('title')</script>",

@@ -191,8 +191,8 @@ def record_to_article(
     if raw_date:
         try:
             date = (dates or DateParser()).parse(raw_date)
-        except ValueError:
-            report(line, f"unrecognised date {raw_date!r}; indexed without a date", "warning")
+        except ValueError as error:  # ("unrecognised date '...'", "placeholder date '0001-01-01'")
+            report(line, f"{error}; indexed without a date", "warning")
     dateline = value("dateline")
     places = _dateline_places(dateline) if isinstance(dateline, str) else names("dateline")
     return Article(

@@ -86,18 +86,26 @@ def chart(series: Series, by: str, link: Callable[[dt.date, dt.date], str]) -> C
 def timeline(index: Index, queries: list[str], by: str, *, per: str | None, filters: Filters | None,
              all_words: bool | None) -> Timeline:
     """Index.timeline, with `by` "auto": the finest period that draws the timeline's span
-    in at most AUTO_BARS bars (months are counted first, to find the span)."""
-    chosen = "month" if by == "auto" else by
-    try:
-        drawn = index.timeline(queries, chosen, per=per, filters=filters, all_words=all_words)
-    except TimelineError:
-        if by == "auto":
-            raise
-        # (by=day over years of articles: more bars than a timeline draws; the page
-        # draws the finest that fits, and its links offer only those.)
-        return timeline(index, queries, "auto", per=per, filters=filters, all_words=all_words)
+    in at most AUTO_BARS bars (months are counted first, to find the span; years, when
+    months are too many). A period with more bars than a timeline draws (by=day over years
+    of articles) is drawn as "auto" is; when even years are too many (a placeholder date
+    such as 0001-01-01 stretches the span), TimelineError, by year."""
+    tried: TimelineError | None = None
+    coarser = [period for period in ("month", "year") if by == "auto" or PERIODS.index(period) > PERIODS.index(by)]
+    for chosen in coarser if by == "auto" else [by, *coarser]:
+        try:
+            drawn = index.timeline(queries, chosen, per=per, filters=filters, all_words=all_words)
+        except TimelineError as error:
+            tried = error
+            continue
+        if chosen == by:
+            return drawn
+        break
+    else:
+        raise tried  # type: ignore[misc]
+    # (The page draws the finest that fits, and its links offer only those.)
     buckets = [bucket for series in drawn.series for bucket in series.buckets]
-    if by == "auto" and buckets:
+    if buckets:
         finest = finest_period(min(bucket.start for bucket in buckets), max(bucket.end for bucket in buckets))
         if finest != chosen:
             drawn = index.timeline(queries, finest, per=per, filters=filters, all_words=all_words)

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from ..errors import ArticleNotFoundError, RequestError, SearcherError, http_status_for
+from ..news.timeline import TimelineError
 from ..render import (article_facts, name_variants, passage_to_html, plural, results_summary, score_parts, semantic_line,
                       untitled)
 from ..search.passages import paragraphs
@@ -109,10 +110,16 @@ def _search_page(index: Index, search: Search) -> dict[str, Any]:
         if len(results) == search.limit and search.offset + 2 * search.limit <= MAX_DEPTH
         and search.offset + len(results) < results.total else "",
         "chart": None,
+        "chart_note": "",
     }
     if results.total:
-        drawn = timeline(index, [search.text if results.corrected_from is None else results.suggestion],
-                         search.by, per=None, filters=search.filters, all_words=search.all_words)
+        try:
+            drawn = timeline(index, [search.text if results.corrected_from is None else results.suggestion],
+                             search.by, per=None, filters=search.filters, all_words=search.all_words)
+        except TimelineError as error:
+            # (A date far from the others, 0001-01-01 say: the hits are still the answer.)
+            page["chart_note"] = f"No timeline: {error}."
+            return page
         if drawn.series and any(bucket.matches for bucket in drawn.series[0].buckets):
             page["chart"] = chart(drawn.series[0], drawn.by, search.within)
             page["all_dates_url"] = search.without_dates() if search.filters.since or search.filters.until else ""
