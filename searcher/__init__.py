@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "Article",
+    "CollectionStatistics",
     "Config",
     "Filters",
     "Hit",
@@ -44,6 +45,7 @@ __all__ = [
 
 _HOMES = {
     "Article": "model",
+    "CollectionStatistics": "engine.scoring",
     "Hit": "model",
     "IndexReport": "model",
     "Passage": "model",
@@ -72,6 +74,7 @@ _HOMES = {
 
 if TYPE_CHECKING:
     from .config import Config, load_config
+    from .engine.scoring import CollectionStatistics
     from .errors import (
         ConfigError,
         CorpusError,

@@ -55,6 +55,29 @@ def _reads_index(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+def _query_checked(query: object, filters: object = None) -> str:
+    """`query`, once a library call's arguments are checked: a TypeError names the one
+    of the wrong type (a query of None was "'NoneType' object has no attribute 'strip'",
+    from deep inside; filters as a dict, "'dict' object has no attribute 'apply'")."""
+    from .search.filters import Filters
+
+    if not isinstance(query, str):
+        raise TypeError(f"query must be a str, not {type(query).__name__}")
+    if filters is not None and not isinstance(filters, Filters):
+        raise TypeError(f"filters must be Filters (Filters.parse(category=..., since=...)), not {type(filters).__name__}")
+    return query
+
+
+def _id_checked(article_id: object) -> str:
+    """An article's id as a library call may give it: a str, or an int (a JSON record's
+    "id": 9 is the article "9")."""
+    if isinstance(article_id, int) and not isinstance(article_id, bool):
+        return str(article_id)
+    if not isinstance(article_id, str):
+        raise TypeError(f"article_id must be a str, not {type(article_id).__name__}")
+    return article_id
+
+
 def _files_size(folder: Path) -> int:
     """The bytes of the files in `folder` and below. An index run may commit meanwhile
     and delete files that were listed: they count for nothing (stats must not fail)."""
@@ -93,6 +116,7 @@ class Index:
         self._query_builder = None  # made by the first search (an index run needs none of it): see _queries
         self._cluster: Any = None  # a sharded index's cluster.ClusterShards, when it is searched on a cluster
         self._pinned = False  # reading one commit whatever comes: see pinned
+        self._closed = False  # (then every read and write is an error: see _check_open)
         self.word_list = WordList(path)
         #: Ids of the articles added, replaced or deleted through this object (what the
         #: near-duplicate groups must look at again after an index run), and the sketches
@@ -163,6 +187,7 @@ class Index:
         (segments without them are joined by copying, engine/joining.py; a segment the
         join can't copy, one written by Whoosh's own writer, is left as it is).
         """
+        self._check_open()
         if self.shards is not None:  # (the workers shared out: every shard writes at once)
             share = max(1, workers // len(self.shards))
             return ShardedBatch(self,  # type: ignore[return-value]
@@ -214,6 +239,7 @@ class Index:
     @_reads_index
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
+        article_id = _id_checked(article_id)
         stored = self._snapshot_of(article_id).searcher.document(id=article_id)
         return from_stored(stored) if stored else None
 
@@ -266,10 +292,11 @@ class Index:
         `Hit.duplicates`; `total` still counts every article. `offset` leaves out the
         best `offset` articles (a later page of results: ranks go on from `offset` + 1).
         """
-        from .search.filters import as_values
+        from .search.filters import FACET_ALIASES, as_values
         from .search.results import search
 
-        facets = as_values(facets)
+        query = _query_checked(query, filters)
+        facets = tuple(dict.fromkeys(FACET_ALIASES.get(facet, facet) for facet in as_values(facets)))  # ("topics")
         return self._ask(lambda shards: search(
             shards, query, limit, passages, filters=filters, sort=sort, facets=facets, auto_correct=auto_correct,
             explain=explain, collapse=collapse, all_words=all_words, offset=offset))
@@ -291,6 +318,7 @@ class Index:
         """
         from .search.results import matches
 
+        query = _query_checked(query, filters)
         count, hits = matches(self._snapshots(), query, filters=filters, sort=sort, all_words=all_words)
         return count, self._guarded(hits)
 
@@ -303,10 +331,11 @@ class Index:
         index's first and last dated article (or `filters`' dates) is there, empty or not.
         One query may be given as a string."""
         from .news.timeline import timeline
-        from .search.filters import as_values
+        from .search.filters import FACET_ALIASES, as_values
 
-        return timeline(self._snapshots(), as_values(queries), by, per=per, filters=filters, top=top,
-                        all_words=all_words)
+        queries = [_query_checked(query, filters) for query in as_values(queries)]
+        return timeline(self._snapshots(), queries, by, per=FACET_ALIASES.get(per, per) if per else per,
+                        filters=filters, top=top, all_words=all_words)
 
     @_reads_index
     def top_words(self, query: str, limit: int = 30, *, filters: Filters | None = None,
@@ -320,6 +349,7 @@ class Index:
         """
         from .news.keyterms import top_words
 
+        query = _query_checked(query, filters)
         return top_words(self._snapshots(), query, limit, filters=filters, sample=sample, all_words=all_words)
 
     @_reads_index
@@ -334,6 +364,7 @@ class Index:
         """
         from .news.concordance import concordance
 
+        query = _query_checked(query, filters)
         return self._guarded(concordance(self._snapshots(), query, width, filters=filters, sort=sort, limit=limit,
                                          all_words=all_words))
 
@@ -350,6 +381,7 @@ class Index:
         """
         from .search.results import similar
 
+        article_id = _id_checked(article_id)
         snapshots = self._snapshots()  # (the key terms are weighed here: the same snapshots as the search's)
         return self._ask(lambda shards: similar(shards, snapshots, article_id, limit, terms=terms, passages=passages),
                          snapshots)
@@ -362,6 +394,7 @@ class Index:
         may keep nothing (values no article has, and the closest ones)."""
         from .search.results import nothing_found
 
+        query = _query_checked(query, filters)
         return nothing_found(self._snapshots(), query, filters, per, all_words)
 
     @_reads_index
@@ -372,6 +405,7 @@ class Index:
 
     def duplicates_of(self, article_id: str) -> list[str]:
         """The ids of the articles found to be near-duplicates of this one (see duplicates.py)."""
+        article_id = _id_checked(article_id)
         return self._snapshot_of(article_id).duplicates_of(article_id)
 
     @_reads_index
@@ -412,6 +446,7 @@ class Index:
 
     def _snapshot(self) -> Snapshot:
         """The reading session of the last commit, opened again when the index has changed."""
+        self._check_open()
         if self.shards is not None:
             # (Only what reads one shard's files comes here: fingerprints, shard_search.)
             raise SearcherError(f"the index at {display_path(self.path)} is sharded: this reads one shard at a time "
@@ -430,6 +465,7 @@ class Index:
         """The reading session of each shard (this index's alone, when it is not sharded).
         A sharded index's score with the statistics of all of them (scoring.SummedStatistics):
         when one shard has changed, all are opened again with new ones."""
+        self._check_open()
         if self.shards is None:
             return [self._snapshot()]
         if not self._summed or not (self._pinned or all(snapshot.up_to_date() for snapshot in self._summed)):
@@ -447,6 +483,7 @@ class Index:
         """`question(shards)`, asked of every shard together (search/shard.py): of the
         snapshots of this process (`snapshots`, else the current ones; one, for an index
         that is not sharded), or of a sharded index's actors on its cluster."""
+        self._check_open()
         if self.shards is not None and self.config.cluster:
             if self._cluster is None:
                 from .cluster import ClusterShards
@@ -514,7 +551,15 @@ class Index:
 
     # -- closing ------------------------------------------------------------------------
 
+    def _check_open(self) -> None:
+        # (Opening the files again, silently, would turn a caller's use after close into
+        # files left open: an error, as a closed file's.)
+        if self._closed:
+            raise SearcherError(f"the index at {display_path(self.path)} is closed: open it again (Index.open)")
+
     def close(self) -> None:
+        """Close the index's files; after it, every call is a SearcherError (a second close is none)."""
+        self._closed = True
         self._forget_snapshot()
         if self._cluster is not None:
             self._cluster.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from searcher import Article, Index, QueryError
+from searcher import Article, Index, QueryError, SearcherError
 from searcher.config import Config
 from searcher.indexing.update import update_index
 from searcher.search.filters import Filters
@@ -225,6 +225,52 @@ def test_query_errors_name_the_position(news: Index, query: str, position: int |
         news.search(query)
     assert caught.value.position == position
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda index: index.search(None), "query must be a str, not NoneType"),
+    (lambda index: index.search(b"idlib"), "query must be a str, not bytes"),
+    (lambda index: index.search("idlib", limit="5"), "limit must be an int, not str"),
+    (lambda index: index.search("idlib", passages=1.5), "passages must be an int, not float"),
+    (lambda index: index.search("idlib", filters={"category": ["world"]}), "filters must be Filters"),
+    (lambda index: index.matches(42), "query must be a str, not int"),
+    (lambda index: index.timeline(["idlib", None]), "query must be a str, not NoneType"),
+    (lambda index: index.get(["n1"]), "article_id must be a str, not list"),
+])
+def test_a_library_call_with_an_argument_of_the_wrong_type_names_it(news: Index, call, message: str) -> None:  # type: ignore[no-untyped-def]
+    """A new user's trial: these were errors from deep inside ("'NoneType' object has no
+    attribute 'strip'", "'dict' object has no attribute 'apply'")."""
+    with pytest.raises(TypeError, match=re.escape(message)):
+        call(news)
+
+
+def test_an_id_may_be_an_int_and_a_facet_goes_by_its_other_names_too(tmp_path: Path) -> None:
+    """A JSON record's "id": 9 is the article "9": `get(9)` was an AttributeError. The
+    facet "topics" counted categories on the command line and in the API, not here."""
+    with Index.create(tmp_path / "ix") as index:
+        index.add([Article(id="9", title="Idlib", body="Refugees in Idlib.", categories=("world",)),
+                   Article(id="10", title="Idlib aid", body="Aid for Idlib.", categories=("world",))])
+        assert index.get(9) == index.get("9") and index.get(9).title == "Idlib"  # type: ignore[union-attr, arg-type]
+        assert [hit.id for hit in index.similar(9)] == ["10"]  # type: ignore[union-attr, arg-type]
+        assert index.similar("nope") is None
+        assert index.search("idlib", facets=["topics"]).facets["category"][0].count == 2
+        assert index.timeline("idlib", "year", per="topics").series[0].value == "world"
+
+
+def test_a_closed_index_is_an_error_not_opened_again(tmp_path: Path) -> None:
+    """A new user's trial: a search after close() answered, and opened the files again,
+    which the caller then never closed."""
+    for shards in (1, 2):
+        with Index.create(tmp_path / f"ix{shards}", shards=shards) as index:
+            index.add([Article(id="1", title="Idlib", body="Refugees in Idlib.")])
+            assert index.search("idlib").total == 1
+        for call in (lambda: index.search("idlib"), lambda: index.get("1"), lambda: len(index),
+                     lambda: index.add([Article(id="2", title="Aid", body="Aid.")])):
+            with pytest.raises(SearcherError, match="is closed: open it again"):
+                call()
+        index.close()  # (a second close is no error)
+        with Index.open(tmp_path / f"ix{shards}") as again:
+            assert len(again) == 1
 
 
 def test_a_words_boost_multiplies_its_score(news: Index) -> None:

@@ -292,12 +292,12 @@ class Filters:
             try:
                 return parse_date_bound(text.strip(), end=end)
             except ValueError as error:
-                raise QueryError(f"--{option}: {error}") from None
+                raise QueryError(f"{option}: {error}") from None  # (as a library call, a page's address and an option name it)
 
         filters = cls(as_values(source), as_values(category), as_values(place), bound(since, "since", False),
                       bound(until, "until", True))
         if filters.since and filters.until and filters.since > filters.until:
-            raise QueryError(f"--since {since} is after --until {until}")
+            raise QueryError(f"since {since} is after until {until}")
         return filters
 
     def __bool__(self) -> bool:

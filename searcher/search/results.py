@@ -37,6 +37,9 @@ def search(shards: Shards, query: str, limit: int | None, passages: int | None, 
     first `offset` of them are left out (a later page), and only the rest get hits."""
     if query.strip() == "*" and sort == "relevance":
         sort = "newest"  # (every article scores alike: newest first says more)
+    for name, number in (("limit", limit), ("passages", passages), ("offset", offset)):
+        if (number is not None or name == "offset") and (not isinstance(number, int) or isinstance(number, bool)):
+            raise TypeError(f"{name} must be an int, not {type(number).__name__}")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
     if passages is not None and passages < 0:
