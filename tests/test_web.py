@@ -117,19 +117,36 @@ def test_each_endpoint_answers_what_the_library_does(reuters_web: tuple[TestClie
     assert documentation.status_code == 200 and "/api/v1/timeline" in documentation.text
 
 
+def test_a_long_request_is_logged_shortened(reuters_web: tuple[TestClient, Index],
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    client, _ = reuters_web
+    with caplog.at_level("INFO", logger="searcher.serve"):
+        assert client.get("/api/v1/search", params={"q": "oil " * 5_000}).status_code == 400
+    [line] = [record.getMessage() for record in caplog.records if record.name == "searcher.serve"]
+    path = "/api/v1/search?q=" + "oil+" * 5_000
+    assert f'"GET {path[:300]}... ({len(path):,} characters)" 400' in line and len(line) < 400
+
+
 @pytest.mark.parametrize("method, url, status, words", [
     ("GET", "/api/v1/search?q=refugees+titel:Idlib", 400, "unknown field 'titel' at position 9"),
     ("GET", "/api/v1/search?q=oil&limit=1000", 400, "limit must be between 1 and 100, not 1000"),
     ("GET", "/api/v1/search?q=oil&limit=ten", 400, "limit must be a whole number, not 'ten'"),
     ("GET", "/api/v1/search?q=" + "x" * 1001, 400, "q is 1,001 characters long; at most 1,000 are searched"),
     ("GET", "/api/v1/search?q=oil&since=19x", 400, "since: invalid date '19x'"),
-    ("GET", "/api/v1/search?q=oil&page=1001", 400, "goes past the first 10,000 articles"),
+    ("GET", "/api/v1/search?q=oil&page=1001", 400, "page 1001 at 10 a page goes past the first 10,000 articles"),
     ("GET", "/api/v1/search?q=oil&sort=best", 400, "sort must be one of relevance, newest, oldest, not 'best'"),
     ("GET", "/api/v1/search?q=oil&facets=colour", 400, "unknown facet 'colour'"),
     ("GET", "/api/v1/search", 400, "missing query"),
     ("GET", "/api/v1/search?q=oil&catgory=crude", 400, "unknown parameter 'catgory' (did you mean category?)"),
     ("GET", "/api/v1/words?q=oil&limt=5", 400, "unknown parameter 'limt' (did you mean limit?)"),
     ("GET", "/api/v1/similar/1?zzz=1", 400, "unknown parameter 'zzz' (this endpoint takes: limit, passages)"),
+    # (A new user's trial: these three took any parameter; a repeated q searched its last value;
+    # a query that is not UTF-8 searched "caf" for "café" in Latin-1.)
+    ("GET", "/api/v1/articles/17230?lmit=1", 400, "unknown parameter 'lmit' (this endpoint takes: none)"),
+    ("GET", "/api/v1/stats?foo=1", 400, "unknown parameter 'foo' (this endpoint takes: none)"),
+    ("GET", "/api/v1/health?x=1", 400, "unknown parameter 'x' (this endpoint takes: none)"),
+    ("GET", "/api/v1/search?q=coffee&q=tea", 400, "q is given 2 different values ('coffee', 'tea'): give it once"),
+    ("GET", "/api/v1/search?q=caf%e9", 400, "q is not valid UTF-8"),
     ("GET", "/api/v1/timeline?q=oil&by=decade", 400, "by must be one of auto, day, week, month, year"),
     ("GET", "/api/v1/articles/no-such-id", 404, "no article with id 'no-such-id'"),
     ("GET", "/api/v1/similar/no-such-id", 404, "no article with id 'no-such-id'"),
@@ -255,6 +272,8 @@ def test_a_bad_parameter_is_said_on_the_page(reuters_web: tuple[TestClient, Inde
     assert 'value="1987-06-30"' in page.text and '<option value="newest" selected>' in page.text
     page = client.get("/", params={"q": "refugees titel:Idlib"})
     assert page.status_code == 400 and "unknown field &#39;titel&#39; at position 9" in page.text
+    page = client.get("/?q=caf%e9")
+    assert page.status_code == 400 and "q is not valid UTF-8" in page.text
     assert client.get("/").status_code == 200  # (the empty search box)
 
 

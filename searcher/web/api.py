@@ -98,6 +98,7 @@ async def search(request: Request) -> JSONResponse:
 
 async def article(request: Request) -> JSONResponse:
     article_id = request.path_params["article_id"]
+    _params(request, "/api/v1/articles/{id}")
 
     def answer(index: Index) -> dict[str, Any]:
         return article_to_dict(article_of(index, article_id), index.duplicates_of(article_id))
@@ -157,11 +158,13 @@ async def words(request: Request) -> JSONResponse:
 
 
 async def stats(request: Request) -> JSONResponse:
+    _params(request, "/api/v1/stats")
     summary = await request.app.state.library.ask(lambda index: index.stats())
     return JSONResponse(summary.to_dict())
 
 
 async def health(request: Request) -> JSONResponse:
+    _params(request, "/api/v1/health")
     articles, generation = await request.app.state.library.ask(lambda index: (len(index), index.generation))
     return JSONResponse({"status": "ok", "articles": articles, "generation": generation})
 

@@ -35,6 +35,7 @@ from . import api, pages
 from .library import Library
 
 log = logging.getLogger("searcher.serve")
+_LOGGED = 300  # the characters of a request's path and query that its line of the log shows
 
 #: The names of this machine's loopback address, always served by a server bound to it.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -142,6 +143,8 @@ class Guard:
                     scope, receive, sent)
         finally:
             path = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
+            if len(path) > _LOGGED:  # (a 70,000-character query, refused, was a 70 KB line of the log)
+                path = f"{path[:_LOGGED]}... ({len(path):,} characters)"
             log.info('%s "%s %s" %d %.1f ms', (scope.get("client") or ("-",))[0], scope["method"], path, status,
                      (time.perf_counter() - started) * 1000)
 

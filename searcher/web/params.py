@@ -44,6 +44,12 @@ class Params:
 
     def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.pairs = list(pairs)
+        for name, value in self.pairs:
+            if "\ufffd" in value:
+                # (Starlette decodes bytes that are not UTF-8 as U+FFFD, which analysis drops:
+                # "caf%E9", café in Latin-1, searched "caf", and said nothing.)
+                raise RequestError(f"{name} is not valid UTF-8 (percent-encode its text as UTF-8: café is caf%C3%A9)",
+                                   name)
 
     def check_names(self, known: Collection[str]) -> None:
         """RequestError for a parameter that is not one of `known`: a name typed wrong
@@ -59,8 +65,13 @@ class Params:
         return [value for key, value in self.pairs if key == name]
 
     def one(self, name: str, default: str | None = None) -> str | None:
-        values = self.all(name)
-        return values[-1] if values else default
+        """The value of a parameter given once (or the same each time): RequestError when
+        it is given different values (`q=coffee&q=tea` searched "tea" alone)."""
+        values = list(dict.fromkeys(self.all(name)))
+        if len(values) > 1:
+            shown = ", ".join(repr(value[:40]) for value in values[:3])
+            raise RequestError(f"{name} is given {len(values)} different values ({shown}): give it once", name)
+        return values[0] if values else default
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self.maybe_integer(name, low, high)
@@ -107,10 +118,8 @@ class Params:
         try:
             return Filters.parse(source=values["source"], category=values["category"], place=values["place"],
                                  since=self.one("since"), until=self.one("until"))
-        except QueryError as error:  # (a date: named, as every other parameter's error, without the "--" of an option)
-            message = str(error)
-            raise RequestError(message.replace("--since", "since").replace("--until", "until"),
-                               "until" if message.startswith("--until") else "since") from None
+        except QueryError as error:  # (a date: named, as every other parameter's error)
+            raise RequestError(str(error), "until" if str(error).startswith("until") else "since") from None
 
     def facet_names(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
         text = self.one(name)
@@ -151,7 +160,7 @@ class Search:
         search = cls(q=params.query(), filters=params.filters(),
                      **{name: read() for name, read in _readers(params).items()})  # type: ignore[arg-type]
         if search.offset + search.limit > MAX_DEPTH:
-            raise RequestError(f"page {search.page} of {search.limit} goes past the first {MAX_DEPTH:,} articles "
+            raise RequestError(f"page {search.page} at {search.limit} a page goes past the first {MAX_DEPTH:,} articles "
                                "(use `searcher export` for all of them)", "page")
         return search
 
