@@ -416,7 +416,7 @@ def test_an_index_run_that_skips_every_article_it_reads_exits_2(project: Path) -
     for _ in range(2):
         again = run("index", str(other), "--index", str(project / "other-index"))
         assert again.exit_code == 0 and "(0 files read, 1 unchanged)" in again.output
-        assert "note: other.jsonl: what was skipped when it was last read is still left out: it is unchanged since" \
+        assert "note: other.jsonl: what was skipped when it was last read is still left out: the file is unchanged since then" \
             in again.output
         os.utime(other)
     # A sharded index's shards each keep the file's state: the note is said once.

@@ -293,6 +293,13 @@ def test_bad_pages_are_reported_and_the_rest_indexed(tmp_path: Path, pages: list
     assert sum(1 for article in _articles(index) if article.path.endswith("cut.warc.gz")) == 2
     assert index.search("набережной")[0].article.path.endswith("legacy.html")
     assert index.search("pier fishermen")[0].article.path.endswith("huge.html")
+    index.close()
+    # A new user's trial: the next run said "0 files read", and nothing of what is still left
+    # out (as it says of JSON lines): a cut WARC's lost record went unheard of from then on.
+    again = update_index(Config(index=tmp_path / "ix", workers=1), [corpus])
+    assert again.files_read == 0
+    noted = {Path(p.path).name for p in again.problems if p.severity == "note" and "still left out" in p.message}
+    assert noted == {"binary.html", "elements.html", "menu.html", "cut.warc.gz"}, again.problems
 
 
 def test_what_the_extractor_leaves_out(tmp_path: Path) -> None:
@@ -357,6 +364,26 @@ def test_warc_bytes_that_are_not_gzip_members_are_skipped_and_reported(tmp_path:
     assert [a.id for a in articles] == [pages[0].url, pages[2].url, pages[3].url]
     [problem] = [p for p in problems if p.severity == "error"]
     assert f"record at offset {second}:" in problem.message
+
+
+def test_a_crawlers_dns_record_is_counted_as_no_http_response(tmp_path: Path, pages: list[WebPage]) -> None:
+    """Heritrix writes a `dns:` response record (text/dns, no HTTP headers) in every crawl:
+    the note called it an "error status"; and it said "1 pages read"."""
+    import io
+
+    from warcio.warcwriter import WARCWriter
+
+    crawl = tmp_path / "crawl.warc.gz"
+    write_warc(crawl, _warc_pages(pages[:1]), others=False)
+    with crawl.open("ab") as out:
+        writer = WARCWriter(out, gzip=True)
+        answer = b"20260101000000\nnews.example.\t300\tIN\tA\t192.0.2.1\n"
+        writer.write_record(writer.create_warc_record("dns:news.example", "response", payload=io.BytesIO(answer),
+                                                      length=len(answer), warc_content_type="text/dns"))
+    report = update_index(Config(index=tmp_path / "ix", workers=1), [crawl])
+    assert report.added == 1
+    [note] = [p for p in report.problems if p.severity == "note"]
+    assert note.message == "1 page read; records that are not pages, skipped: 1 not HTTP", report.problems
 
 
 def test_a_plain_warc_is_read_too(tmp_path: Path, pages: list[WebPage]) -> None:

@@ -656,8 +656,8 @@ def _skipped_before(before: FileState, file: CorpusFile, report: IndexReport) ->
     if before.skipped:
         # (No count: each shard of a sharded index keeps its own, and their notes, the
         # same words, are said once.)
-        said = ("what was skipped when it was last read is still left out: it is unchanged since "
-                "(fix it and run again; `searcher index --rebuild` says why again)")
+        said = ("what was skipped when it was last read is still left out: the file is unchanged since "
+                "then (fix it and run again; `searcher index --rebuild` says why again)")
         report.problems.append(Problem(str(file.path), said, severity="note"))
     return before.skipped
 
@@ -751,6 +751,7 @@ def _read_pages(
     before = states.get(path)
     if before and before.reader == reader and before.sha == sha:
         report.files_unchanged += 1
+        _skipped_before(before, file, report)
         states[path] = replace(before, size=size, mtime_ns=stat.st_mtime_ns)  # touched, not changed
         return False
     start, kept = 0, []
@@ -758,12 +759,17 @@ def _read_pages(
             and before.root == str(file.root) and 0 < before.size <= len(data)
             and hashlib.sha256(data[:before.size]).hexdigest() == before.sha):
         start, kept = before.read_to, list(before.articles)
+    said_before = len(report.problems)
     found, warc = web_pages(data, file, report.problems.append, start)
     del data  # (the pages hold what they need)
 
     def finished(done: ExtractedFile) -> None:
+        # (The pages skipped, said again while the file is unchanged: its own problems, by
+        # its path; other files' come between. A WARC read on keeps those of its start.)
+        skipped = (before.skipped if start and before else 0) + skipped_lines(
+            [problem for problem in report.problems[said_before:] if problem.path == path])
         states[path] = FileState(size, stat.st_mtime_ns, sha, str(file.root), file.format, reader,
-                                 kept + done.read, [], warc.resume_at if warc is not None else -1)
+                                 kept + done.read, [], warc.resume_at if warc is not None else -1, skipped)
         note = warc.summary(len(done.read)) if warc is not None else None
         if note is not None:
             report.problems.append(note)

@@ -112,8 +112,9 @@ class WarcPages:
         http = record.http_headers
         status = http.get_statuscode() if http is not None else ""
         content_type = (http.get_header("Content-Type") if http is not None else "") or ""
-        if not status.startswith("2"):
-            self.skipped["redirect" if status.startswith("3") else "error status"] += 1
+        if http is None or not status.startswith("2"):
+            # (No HTTP headers: a crawler's dns: record, say, whose response is no page.)
+            self.skipped["not HTTP" if http is None else "redirect" if status.startswith("3") else "error status"] += 1
             record.content_stream().read()  # (read through, so a truncated record shows)
             return None
         payload = record.content_stream().read()
@@ -140,7 +141,7 @@ class WarcPages:
         if not self.skipped:
             return None
         others = ", ".join(f"{count:,} {kind}" for kind, count in self.skipped.most_common())
-        return Problem(self.path, f"{pages:,} pages read; records that are not pages, skipped: {others}",
+        return Problem(self.path, f"{pages:,} page{'' if pages == 1 else 's'} read; records that are not pages, skipped: {others}",
                        severity="note")
 
 
