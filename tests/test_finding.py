@@ -116,6 +116,20 @@ def test_did_you_mean(names: Path) -> None:
         assert index.search("Qadaffi speeches").suggestion == "Qaddafi speeches"  # (nothing near "speeches")
 
 
+def test_did_you_mean_leaves_a_fields_phrase_alone(tmp_path: Path) -> None:
+    """A new user's trial: in author:"Tilman Weber", "Tilman", a word of the author field
+    only, was 'corrected' to a word of the text ("Tilgen"), and --auto-correct said the
+    query had words no article has."""
+    with Index.create(tmp_path / "ix") as index:
+        index.add([Article(id="a", title="Glyphosate ruling", body="The court ruled on glyphosate. Tilgen said so.",
+                           authors=("Tilman Weber",)),
+                   Article(id="b", title="Offshore wind", body="A new offshore wind farm.", authors=("Tilman Weber",))])
+        for query in ('author:"Tilman Weber" glyphosate', "author:(Tilman Weber) glyphosate"):
+            assert index.search(query).suggestion is None, query
+            assert ids(index.search(query)) == {"a"}
+        assert index.search('author:"Tilman Weber" glyphosatte').suggestion == 'author:"Tilman Weber" glyphosate'
+
+
 def test_did_you_mean_on_reuters(reuters, reuters_records) -> None:  # type: ignore[no-untyped-def]
     typos = {
         "Brazl coffee exprots": "Brazil coffee exports", "opec meeting in Viena": "opec meeting in Vienna",

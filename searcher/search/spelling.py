@@ -47,8 +47,11 @@ def corrections(text: str, is_known: Callable[[str], bool], closest: Callable[[s
 
 def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]]:
     """The words of `text` that a suggestion may correct and that are not known (not
-    those of a web address: "gruener" in https://orsted.de/gruene-energie/gruener-...)."""
+    those of a web address: "gruener" in https://orsted.de/gruene-energie/gruener-...,
+    nor those of a field's phrase or brackets: "Tilman" of author:"Tilman Weber", which
+    the default fields may not have)."""
     addresses = [(found.start(), found.end()) for found in WEB_ADDRESS.finditer(text)]
+    addresses += [(found.start(), found.end()) for found in _FIELDED_GROUP.finditer(text)]
     for match in TOKEN.finditer(text):
         if any(start <= match.start() < end for start, end in addresses):
             continue
@@ -60,6 +63,9 @@ def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]
             continue  # (wildcards, fuzzy words, field names and a field's words are the user's own)
         if not is_known(word):
             yield match
+
+
+_FIELDED_GROUP = re.compile(r'\w+:(?:"[^"]*"?|\([^)]*\)?)')  # (field:"a phrase", field:(some words))
 
 
 def _cased_as(word: str, model: str) -> str:
