@@ -81,6 +81,26 @@ def test_unclosed_quote_in_csv(tmp_path: Path) -> None:
     assert problems and problems[0].line == 3 and "skipped" in problems[0].message
 
 
+def test_a_body_key_that_no_record_has_is_said_once_a_file(tmp_path: Path) -> None:
+    """A new user's trial: `body: Storyy` (a typo) indexed 50 titles and said nothing; the
+    searches then found next to nothing."""
+    (tmp_path / "news.csv").write_text("Ref,Headline,Story\nr1,Rates rise,Interest rates rose.\n"
+                                       "r2,Rates fall,They fell.\n", encoding="utf-8")
+    (tmp_path / "news.jsonl").write_text("".join(json.dumps({"id": f"j{n}", "headline": "Rates", "story": "Up."}) + "\n"
+                                                 for n in range(5)), encoding="utf-8")
+    fields = dict(DEFAULT_RECORD_FIELDS, id=("Ref", "id"), title=("Headline", "headline"), body=("Storyy",))
+    articles, problems = read(tmp_path, Config(record_fields=fields))
+    assert len(articles) == 7 and not any(article.body for article in articles)
+    assert [(Path(p.path).name, p.line, p.severity) for p in problems] == [("news.csv", 2, "warning"),
+                                                                           ("news.jsonl", 1, "warning")]
+    assert problems[0].message == ("no record has a body, only titles are indexed (looked for keys: Storyy; the first "
+                                   "has: Ref, headline, Story): check fields.body in the configuration")
+    # One body in a file is enough: titles alone are then the records' own.
+    (tmp_path / "news.jsonl").write_text(json.dumps({"id": "j", "headline": "Rates", "Storyy": "Up."}) + "\n"
+                                         + json.dumps({"id": "k", "headline": "Rates only"}) + "\n", encoding="utf-8")
+    assert [Path(p.path).name for p in read(tmp_path, Config(record_fields=fields))[1]] == ["news.csv"]
+
+
 def test_broken_json_lines_are_reported_and_the_rest_read(tmp_path: Path) -> None:
     path = tmp_path / "feed.jsonl"
     lines = [

@@ -14,6 +14,7 @@ import re
 import threading
 from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Sequence
 
+from ..config import DEFAULT_RECORD_FIELDS
 from ..dates import DateParser
 from ..model import Article
 from ..text import clean_text
@@ -35,6 +36,7 @@ def read_jsonl(
     dates = DateParser(date_formats)
     keys = _KeyCase(fields)
     report = _Repeats(report)
+    without_text = _WithoutText(fields, report)
     for number, line in numbered:
         if not line.strip():
             continue
@@ -54,7 +56,9 @@ def read_jsonl(
             continue  # (a shard's run: another shard's article)
         article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, dates)
         if article is not None:
+            without_text.met(article, number, record)
             yield article
+    without_text.close()
     report.close()
 
 
@@ -129,6 +133,7 @@ def read_csv(
         report(reader.line_num, f"unreadable header row ({error}); file skipped", "error")
         return
     header = _KeyCase(fields).names([name.strip() for name in header])
+    without_text = _WithoutText(fields, report)
     start = reader.line_num + 1
     while True:
         try:
@@ -145,10 +150,12 @@ def read_csv(
         if len(row) != len(header):
             report(number, f"row has {len(row)} columns, the header has {len(header)}; row skipped", "error")
             continue
-        article = record_to_article(dict(zip(header, row)), fields, f"{default_id}:{number}", number, report, path,
-                                    dates)
+        record = dict(zip(header, row))
+        article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, dates)
         if article is not None:
+            without_text.met(article, number, record)
             yield article
+    without_text.close()
     report.close()
 
 
@@ -248,6 +255,33 @@ class _KeyCase:
 
 
 _QUOTED_VALUE = re.compile(r"'[^']*'")
+
+
+class _WithoutText:
+    """Says, once a file is read, that none of its articles had a body, when the
+    configuration names the body's keys: a `fields.body` that names no key of its records
+    (a typo, "Storyy") indexed titles alone and said nothing. (With the default keys, a
+    file of titles is taken as it is. A record with neither is an error of its own.)"""
+
+    def __init__(self, fields: Mapping[str, tuple[str, ...]], report: Report) -> None:
+        self._keys: tuple[str, ...] | None = fields["body"] if fields["body"] != DEFAULT_RECORD_FIELDS["body"] else None
+        self._report = report
+        self._first: tuple[int, Mapping[str, Any]] | None = None  # (line, record) of the first article
+
+    def met(self, article: Article, line: int, record: Mapping[str, Any]) -> None:
+        if self._keys is not None:
+            if article.body:
+                self._keys = None  # (one body is enough: nothing to say)
+            elif self._first is None:
+                self._first = (line, record)
+
+    def close(self) -> None:
+        if self._keys is None or self._first is None:
+            return
+        line, record = self._first
+        has = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
+        self._report(line, f"no record has a body, only titles are indexed (looked for keys: {', '.join(self._keys)}; "
+                           f"the first has: {has}): check fields.body in the configuration", "warning")
 
 
 class _Repeats:
