@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from searcher import Config, CorpusError, update_index
 from searcher.cli.commands import cli
 
 from .conftest import SAMPLE
@@ -140,6 +141,21 @@ def test_config_errors_are_one_line(project: Path) -> None:
     lines = result.stderr.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("searcher: error: ") and "searcher.yaml:2: serach: unknown key" in lines[0]
+
+
+def test_a_corpus_path_that_is_not_there_names_its_file_and_makes_no_index(project: Path) -> None:
+    """A new user's trial: `corpus: [corpus1, nothere]` in c3.yaml said "`corpus:` in
+    searcher.yaml", and left an empty index behind, which stats then showed as one."""
+    (project / "c3.yaml").write_text("corpus: [corpus, nothere]\nindex: ix3\n", encoding="utf-8")
+    for command in (["index"], ["index", "--shards", "2"], ["Idlib"]):
+        result = run("--config", str(project / "c3.yaml"), *command)
+        assert result.exit_code == 2 and result.stderr.splitlines()[-1] == (
+            f"searcher: error: corpus not found: {project / 'nothere'} (check the path, or `corpus:` in "
+            f"{project / 'c3.yaml'})"), command  # (the configuration's paths are relative to its folder)
+        assert not (project / "ix3").exists()
+    with pytest.raises(CorpusError, match=r"^corpus not found: nothere \(check the path\)$"):
+        update_index(Config(index=project / "ix4"), [project / "corpus", "nothere"])
+    assert not (project / "ix4").exists()
 
 
 def test_config_option_and_environment(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:

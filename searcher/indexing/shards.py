@@ -28,6 +28,7 @@ from ..errors import IndexNotFoundError, IndexWriteError, SearcherError
 from ..index import Index
 from ..model import IndexReport, Problem, Progress
 from ..paths import display_path
+from ..readers import check_roots
 from .update import PARALLEL_MIN_BYTES, PartRun, index_part, save_duplicates
 
 #: Runs the parts (shard number -> the arguments of update.index_part after the config)
@@ -44,6 +45,8 @@ def update_sharded(config: Config, corpus: Iterable[str | os.PathLike[str]] | No
     started = time.perf_counter()
     folder = config.index
     lock = write_lock(folder)
+    corpus = list(corpus) if corpus else None
+    check_roots(corpus or config.corpus, None if corpus else config.path or "searcher.yaml")  # (before a folder is made for nothing)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(config.lock_wait, progress.notice)

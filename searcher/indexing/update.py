@@ -50,6 +50,7 @@ from ..paths import display_path
 from ..readers import (
     EXTRACTED_FORMATS,
     CorpusFile,
+    check_roots,
     choose,
     corpus_files,
     duplicate_problem,
@@ -144,6 +145,9 @@ def _index_run(config: Config, corpus: Iterable[str | os.PathLike[str]] | None, 
     outcome = PartRun(report)
     committer = _Committer(config.commit_every, enabled=not rebuild, progress=progress)
     lock = write_lock(config.index)
+    # (A corpus path that is not there: said before an index folder is made for nothing.)
+    corpus = list(corpus) if corpus else None
+    check_roots(corpus or config.corpus, None if corpus else config.path or "searcher.yaml")
     try:
         if not config.index.exists():
             config.index.mkdir(parents=True)

@@ -32,11 +32,12 @@ from ..text import clean_text
 from .archive_page import NotAnArticle, looks_like_archive_page, parse_archive_page
 from .html import Page, page_of
 from .warc import WarcPages
-from .files import EXTRACTED_FORMATS, HEAD, UTF16_BOMS, CorpusFile, UnreadableFile, check_lines, corpus_files, decode
+from .files import (EXTRACTED_FORMATS, HEAD, UTF16_BOMS, CorpusFile, UnreadableFile, check_lines, check_roots, corpus_files,
+                    decode)
 from .records import byte_lines, decoded_lines, numbered_lines, read_csv, read_jsonl, text_lines
 
 __all__ = [
-    "CorpusFile", "EXTRACTED_FORMATS", "choose", "corpus_files", "decode_file", "duplicate_problem", "file_format", "ignore_problem",
+    "CorpusFile", "EXTRACTED_FORMATS", "check_roots", "choose", "corpus_files", "decode_file", "duplicate_problem", "file_format", "ignore_problem",
     "json_lines_of", "parse_data", "parse_text", "web_pages", "refused_json_lines", "text_lines", "place", "read_corpus", "read_file", "unreadable",
 ]
 

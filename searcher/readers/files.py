@@ -60,6 +60,16 @@ class CorpusFile:
         return str(self.relative.with_suffix(""))
 
 
+def check_roots(roots: Iterable[str | os.PathLike[str]], configured_in: str | os.PathLike[str] | None = None) -> None:
+    """A CorpusError for the first of `roots` that does not exist (the user named
+    something that is not there); `configured_in`: the configuration file that names
+    them (None: they were given as they are)."""
+    for root in roots:
+        if not os.path.exists(root):
+            raise CorpusError(f"corpus not found: {root}", hint="check the path" + (
+                f", or `corpus:` in {configured_in}" if configured_in is not None else ""))
+
+
 def corpus_files(
     roots: Iterable[str | os.PathLike[str]], formats: dict[str, str] | None = None, follow_links: bool = False
 ) -> tuple[list[CorpusFile], list[Problem]]:
@@ -77,10 +87,10 @@ def corpus_files(
     extensions = {**DEFAULT_FORMATS, **(formats or {})}
     found: dict[Path, CorpusFile] = {}
     problems: list[Problem] = []
+    roots = list(roots)
+    check_roots(roots)
     for root in roots:
         root_path = Path(os.path.abspath(root))
-        if not root_path.exists():
-            raise CorpusError(f"corpus not found: {root}", hint="check the path, or `corpus:` in searcher.yaml")
         if not root_path.is_dir():
             if _regular(root_path, problems):
                 fmt = extensions.get(extension(root_path.name), "auto")
