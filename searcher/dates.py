@@ -1,6 +1,8 @@
 """Dates as news corpora write them, and date bounds as queries write them.
 
-Article dates are naive datetimes in UTC: an aware date is converted, a date
+Article dates are naive datetimes: the day and time as the source wrote them, in its
+own time zone (an offset is dropped, not converted: a story dated
+2024-05-14T21:00-05:00 is of 14 May, as its page says, not of 15 May in UTC); a date
 with no time is midnight.
 """
 
@@ -61,12 +63,11 @@ class DateParser:
             raise ValueError(f"unrecognised date {value!r}")
         if (parsed.year, parsed.month, parsed.day) in _PLACEHOLDERS:
             # An export's "no date" (.NET's DateTime.MinValue and MaxValue): as a date, it
-            # would stretch every timeline over ten millennia. (Only these days, in another
-            # time zone, are out of range in UTC: astimezone's OverflowError.)
+            # would stretch every timeline over ten millennia.
             raise ValueError(f"placeholder date {value!r}")
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return parsed
+        # (A trial: --until 2024-05-14 left out a New York story of the 14th at 21:00,
+        # converted to UTC's 15th; and 0001-01-01T00:00+01:00 was an OverflowError.)
+        return parsed.replace(tzinfo=None)
 
     def _parse(self, value: str) -> dt.datetime | None:
         return _parse_iso(value) or _parse_wire(value) or self._parse_formats(value) or _parse_rfc2822(value)

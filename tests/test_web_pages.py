@@ -319,7 +319,7 @@ def test_what_the_extractor_leaves_out(tmp_path: Path) -> None:
     assert "Klimawandel" in article.body and "Gletscher" in article.body and "Schneedecke" in article.body
     assert "Impressum" not in article.body and "Start Politik" not in article.body
     assert article.title.startswith("Klima: Die Lage")
-    assert article.date is not None and (article.date.hour, article.date.minute) == (12, 30)  # in UTC
+    assert article.date is not None and (article.date.hour, article.date.minute) == (14, 30)  # as the page says
     update_index(Config(index=tmp_path / "ix"), [tmp_path])
     index = Index.open(tmp_path / "ix")
     assert [hit.id for hit in index.search("Klimawandel")] == [article.id]
