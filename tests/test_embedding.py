@@ -78,6 +78,7 @@ _PROGRAM = textwrap.dedent(r'''
         results = index.search("harbour strike", limit=5)
         export_hits(results, results.total, str(folder / "out.csv"), "csv", ("id", "title"))
         long_body = index.get("long-1").body
+        segments = index.stats().segments  # (a closed index's calls are errors)
     after_use = process(), whoosh_state()
 
     def differences(a, b):
@@ -87,7 +88,7 @@ _PROGRAM = textwrap.dedent(r'''
     print(json.dumps({
         "modules": len(modules),
         "added": report.added,
-        "segments": index.stats().segments,
+        "segments": segments,
         "hits": [hit.id for hit in results],
         "long body": len(long_body),
         "export mode": oct(os.stat(folder / "out.csv").st_mode & 0o777),
