@@ -34,7 +34,9 @@ def results_summary(results: Results, query: str, filters: str = "") -> str:
                  f"{results.some_words:,} more match some")
     else:
         any_word = results.matched == "any" or (results.matched == "tiered" and not results.every_word)
-        how = " (any of its words)" if any_word else " (ranked by its words)" if results.matched == "ranked" else ""
+        # (With semantic ranking the order is the fused one: by words and meaning.)
+        meaning = " and their meaning" if results and results[0].semantic is not None else ""
+        how = " (any of its words)" if any_word else f" (ranked by its words{meaning})" if results.matched == "ranked" else ""
         count = f"{_articles_match(results.total)} {quoted(query)}{how}{where}"
     first = results[0].rank if results else 1
     folded = sum(len(hit.duplicates) for hit in results)
@@ -144,15 +146,23 @@ def score_parts(hit: Hit) -> list[str]:
     return parts
 
 
+def semantic_ranks(semantic: Semantic) -> str:
+    """A hit's places in the two rankings semantic ranking fuses ("BM25 #3 + similarity #1"),
+    which its BM25 score alone doesn't explain."""
+    if semantic.similarity is None:
+        return f"BM25 {_rank(semantic.bm25_rank)}"
+    return f"BM25 {_rank(semantic.bm25_rank)} + similarity {_rank(semantic.similarity_rank)}"
+
+
+def _rank(value: int | None) -> str:
+    return f"#{value}" if value is not None else "deeper"
+
+
 def semantic_line(semantic: Semantic) -> str:
     """How semantic ranking placed a hit, in a line (--explain)."""
-    def rank(value: int | None) -> str:
-        return f"#{value}" if value is not None else "deeper"
-
     if semantic.similarity is None:
-        return f"fused {semantic.fused:.4f} = BM25 {rank(semantic.bm25_rank)} (the article has no vectors)"
-    return (f"fused {semantic.fused:.4f} = BM25 {rank(semantic.bm25_rank)} + similarity "
-            f"{rank(semantic.similarity_rank)} ({semantic.similarity:.3f}, window {semantic.window + 1})")
+        return f"fused {semantic.fused:.4f} = {semantic_ranks(semantic)} (the article has no vectors)"
+    return f"fused {semantic.fused:.4f} = {semantic_ranks(semantic)} ({semantic.similarity:.3f}, window {semantic.window + 1})"
 
 
 def results_to_dict(results: Results) -> dict[str, Any]:

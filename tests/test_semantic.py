@@ -8,6 +8,7 @@ fail under .ci/run, which installs it.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -153,6 +154,12 @@ def test_the_command_explains_and_prints_the_ranks_as_json(time_semantic: Config
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "fused 0.0" in result.output and "best window: " in result.output and "BM25 #" in result.output
+    # A new user's trial: the heading said "(ranked by its words)", and the BM25 scores
+    # shown looked out of order (11.41, 11.47, 11.43) with nothing to say why.
+    plain = runner.invoke(cli, ["--config", str(config_file), "buddhist monks protest against diem government",
+                                "--limit", "3"], catch_exceptions=False).output
+    assert "(ranked by its words and their meaning)" in plain
+    assert len(re.findall(r"score \d+\.\d\d \(BM25 (#\d+|deeper)( \+ similarity (#\d+|deeper))?\)", plain)) == 3, plain
     result = runner.invoke(cli, ["--config", str(config_file), "buddhist monks protest", "--json", "--limit", "3"],
                            catch_exceptions=False)
     hits = [json.loads(line) for line in result.output.splitlines()]

@@ -31,7 +31,7 @@ from ..model import Article, Concordance, FacetCount, Hit, IndexReport, IndexSta
 from ..model import Progress as WorkProgress
 from ..model import Results, Timeline, TopWords
 from ..paths import display_path
-from ..render import article_facts, plural, results_summary, score_parts, semantic_line, untitled
+from ..render import article_facts, plural, results_summary, score_parts, semantic_line, semantic_ranks, untitled
 from ..text import quoted, safe
 
 MATCH = "bold black on yellow"
@@ -117,7 +117,8 @@ def print_hit(out: Console, hit: Hit) -> None:
         grid.add_column()
         grid.add_row(number, title)
         out.print(grid)
-    extra = [f"score {hit.score:.2f}"]
+    # (With semantic ranking, the BM25 score alone would look out of order: its two places too.)
+    extra = [f"score {hit.score:.2f}" + (f" ({semantic_ranks(hit.semantic)})" if hit.semantic is not None else "")]
     if hit.duplicates:
         extra.append(f"+{len(hit.duplicates)} near-duplicate{'' if len(hit.duplicates) == 1 else 's'}")
     items = _meta_items(hit.article, extra=extra)
