@@ -229,6 +229,20 @@ def test_duplicate_ids_keep_first_by_default_and_name_both_places(tmp_path: Path
     assert "b.jsonl:2" in problem.message
 
 
+def test_files_named_alike_in_two_corpus_folders_say_why_their_ids_collide(tmp_path: Path) -> None:
+    """A new user's trial: `searcher index siteA siteB` skipped siteB's article.html as a
+    duplicate of siteA's, another story, with nothing to say what to do."""
+    for site, text in (("siteA", "Harbour strike ends"), ("siteB", "Council budget vote")):
+        (tmp_path / site).mkdir()
+        (tmp_path / site / "a.txt").write_text(f"{text}\n\nThe story.\n", encoding="utf-8")
+    articles, [problem] = read([tmp_path / "siteA", tmp_path / "siteB"])
+    assert [a.title for a in articles] == ["Harbour strike ends"] and Path(problem.path).parent.name == "siteB"
+    assert problem.message.endswith("(on_duplicate: keep-first; the id is the file's path under its corpus folder: "
+                                    "index their parent folder to keep both)")
+    articles, problems = read(tmp_path)  # (their parent: siteA/a and siteB/a)
+    assert sorted(a.id for a in articles) == ["siteA/a", "siteB/a"] and problems == []
+
+
 def test_a_file_given_directly_is_read_whatever_its_name(tmp_path: Path) -> None:
     path = tmp_path / "export.data"
     path.write_text(json.dumps({"id": "x", "title": "T", "body": "B"}) + "\n", encoding="utf-8")

@@ -300,10 +300,20 @@ def place(path: str, line: int | None) -> str:
 def duplicate_problem(article_id: str, path: str, line: int | None, kept: str, policy: str) -> Problem:
     """The report of a duplicate id: the article at (path, line) was skipped, the one at `kept` is indexed."""
     if policy == "keep-first":
-        message = f"duplicate id {article_id!r}, first seen at {kept}; this one skipped (on_duplicate: keep-first)"
+        message = f"duplicate id {article_id!r}, first seen at {kept}; this one skipped (on_duplicate: keep-first"
     else:
-        message = f"duplicate id {article_id!r}, seen again at {kept}; this one skipped (on_duplicate: keep-last)"
-    return Problem(path, message, line)
+        message = f"duplicate id {article_id!r}, seen again at {kept}; this one skipped (on_duplicate: keep-last"
+    if line is None and _named_by_path(article_id, path) and _named_by_path(article_id, kept):
+        # (Two corpus folders with a file of the same name, "article.html": not one story twice.)
+        message += "; the id is the file's path under its corpus folder: index their parent folder to keep both"
+    return Problem(path, message + ")", line)
+
+
+def _named_by_path(article_id: str, path: str) -> bool:
+    """Whether `article_id` is what a file at `path` without an id of its own is called
+    (its path under its corpus folder, with or without its extension)."""
+    return any(named == article_id or named.endswith(("/" + article_id, os.sep + article_id))
+               for named in (path, os.path.splitext(path)[0]))
 
 
 def _log_problem(problem: Problem) -> None:
