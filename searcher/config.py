@@ -164,11 +164,16 @@ def _read_yaml(path: Path, what: str, where: str) -> tuple[Any, dict[tuple[str, 
     import yaml  # only the commands that read a config pay for pyyaml
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{where}: {what} not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{where}: cannot read the {what}: {getattr(error, 'strerror', None) or error}") from None
+    except OSError as error:
+        raise ConfigError(f"{where}: cannot read the {what}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:  # (the line, not a byte's position: "é" saved as cp1252)
+        line = data[:error.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: the {what} is not UTF-8 (byte {data[error.start]:#04x}): "
+                          "save it as UTF-8") from None
     try:
         data, tree = yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -212,13 +217,19 @@ class _Checker:
     def fail(self, keys: tuple[str, ...], message: str) -> ConfigError:
         line = self.lines.get(keys) or self.lines.get(keys[:1])
         where = f"{self.path}:{line}" if line else str(self.path)
-        return ConfigError(f"{where}: {'.'.join(keys)}: {message}")
+        # (A key with a dot of its own, formats' ".txt", in brackets: not "formats..txt".)
+        shown = "".join(f"[{key!r}]" if "." in key else f".{key}" for key in keys).lstrip(".")
+        return ConfigError(f"{where}: {shown}: {message}")
 
-    def known(self, mapping: dict[str, Any], allowed: tuple[str, ...], prefix: tuple[str, ...] = ()) -> None:
+    def known(self, mapping: dict[str, Any], allowed: tuple[str, ...], prefix: tuple[str, ...] = (),
+              aliases: Mapping[str, str] | None = None) -> None:
+        """An error for a key not `allowed`, naming the one meant: the closest, or the one
+        the key is another name of (`aliases`: fields' place is dateline)."""
         for key in mapping:
             if key not in allowed:
                 keys = (*prefix, str(key))
-                meant = did_you_mean(str(key), allowed, cutoff=0.75)
+                alias = (aliases or {}).get(str(key))
+                meant = f"did you mean {alias}? " if alias else did_you_mean(str(key), allowed, cutoff=0.75)
                 raise self.fail(keys, f"unknown key ({meant}known keys: {', '.join(allowed)})")
 
     def mapping(self, value: Any, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -228,9 +239,9 @@ class _Checker:
             raise self.fail(keys, f"expected a mapping of keys to values, got {_describe(value)}")
         return value
 
-    def integer(self, value: Any, keys: tuple[str, ...], minimum: int) -> int:
+    def integer(self, value: Any, keys: tuple[str, ...], minimum: int, other: str = "") -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(keys, f"expected a whole number of at least {minimum}, got {_describe(value)}")
+            raise self.fail(keys, f"expected a whole number of at least {minimum}{other}, got {_describe(value)}")
         return value
 
     def boolean(self, value: Any, keys: tuple[str, ...]) -> bool:
@@ -240,6 +251,8 @@ class _Checker:
 
     def number(self, value: Any, keys: tuple[str, ...], what: str) -> float:
         """A number of 0 or more (`what` says it: "a number of seconds")."""
+        if isinstance(value, str) and _EXPONENT.fullmatch(value.strip()):
+            value = float(value)  # (YAML 1.1 reads 1e9, without a dot, as a string)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise self.fail(keys, f"expected {what}, 0 or more, got {_describe(value)}")
         return float(value)
@@ -267,7 +280,10 @@ class _Checker:
     def names(self, value: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
-            raise self.fail(keys, f"expected a key name or a list of key names, got {_describe(value)}")
+            # (A list: say what in it is wrong, "got a list" said nothing.)
+            got = _describe(value) if not isinstance(items, list) else "an empty list" if not items else \
+                f"a list with {_describe(next(i for i in items if not (isinstance(i, str) and i)))}"
+            raise self.fail(keys, f"expected a key name or a list of key names, got {got}")
         return tuple(items)
 
     def synonyms(self, value: Any) -> dict[str, Any]:
@@ -278,6 +294,9 @@ class _Checker:
             return {"default_synonyms": value}
         if isinstance(value, str):
             value = {"file": value}
+        if value is not None and not isinstance(value, dict):
+            raise self.fail(keys, f"expected true, false, a file of groups or a mapping (default, file, groups), "
+                                  f"got {_describe(value)}")
         mapping = self.mapping(value, keys)
         self.known(mapping, ("default", "file", "groups"), keys)
         settings: dict[str, Any] = {}
@@ -292,11 +311,14 @@ class _Checker:
     def groups(self, value: Any, keys: tuple[str, ...]) -> list[tuple[str, ...]]:
         if value is None:
             return []
-        if not isinstance(value, list) or not all(
-                isinstance(group, list) and len(group) >= 2 and all(isinstance(s, str) and s.strip() for s in group)
-                for group in value):
-            raise self.fail(keys, "expected a list of groups, each a list of two or more spellings "
-                                  "(- [Idlib, Idleb])")
+        wrong = "" if isinstance(value, list) else f", got {_describe(value)}"
+        for number, group in enumerate(value if isinstance(value, list) else [], start=1):
+            if not (isinstance(group, list) and len(group) >= 2 and all(isinstance(s, str) and s.strip() for s in group)):
+                wrong = f"; group {number} is {repr(group)[:60]}"
+                break
+        if wrong:  # (a group's line is not recorded: its number and what it is say which)
+            raise self.fail(keys, f"expected a list of groups, each a list of two or more spellings "
+                                  f"(- [Idlib, Idleb]){wrong}")
         return [tuple(s.strip() for s in group) for group in value]
 
     def date_formats(self, value: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -330,7 +352,7 @@ class _Checker:
             settings["on_duplicate"] = self.choice(data["on_duplicate"], ("on_duplicate",), ON_DUPLICATE)
         if "workers" in data:
             workers = data["workers"]
-            settings["workers"] = None if workers == "auto" else self.integer(workers, ("workers",), 1)
+            settings["workers"] = None if workers == "auto" else self.integer(workers, ("workers",), 1, " (or auto)")
         if "lock_wait" in data:
             settings["lock_wait"] = self.number(data["lock_wait"], ("lock_wait",), "a number of seconds")
         if "cluster" in data:
@@ -369,7 +391,9 @@ class _Checker:
         settings["formats"] = checked_formats
 
         fields = self.mapping(data.get("fields"), ("fields",))
-        self.known(fields, tuple(DEFAULT_RECORD_FIELDS), ("fields",))
+        self.known(fields, tuple(DEFAULT_RECORD_FIELDS), ("fields",), {"place": "dateline", "places": "dateline",
+                                                                       "categories": "category", "topics": "category",
+                                                                       "authors": "author", "text": "body"})
         record_fields = dict(DEFAULT_RECORD_FIELDS)
         for name, value in fields.items():
             record_fields[name] = self.names(value, ("fields", name))
@@ -408,6 +432,9 @@ def _synonym_file(path: Path, where: ConfigError) -> list[tuple[str, ...]]:
         checker.known(data, ("groups",))
         return checker.groups(data.get("groups"), ("groups",))
     return _Checker(path, {}).groups(data, ("groups",))
+
+
+_EXPONENT = re.compile(r"[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+")
 
 
 def _describe(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ search:
         ("fields:\n  id: 7\n", "fields.id: expected a key name or a list of key names, got 7"),
         ("fields:\n  writer: byline\n", "fields.writer: unknown key"),
         ("formats:\n  txt: jsonl\n", "formats.txt: expected a file extension such as .txt"),
-        ("workers: 0\n", "workers: expected a whole number of at least 1, got 0"),
+        ("workers: 0\n", "workers: expected a whole number of at least 1 (or auto), got 0"),
         ("lock_wait: soon\n", "lock_wait: expected a number of seconds, 0 or more, got 'soon'"),
         ("commit_every: 0\n", "commit_every: expected a whole number of at least 1, got 0"),
         ("follow_links: sometimes\n", "follow_links: expected true or false, got 'sometimes'"),
@@ -105,6 +106,14 @@ search:
         # YAML keeps the last of a key given twice, silently: one of the two is a mistake.
         ("index: a\ncorpus: news\nindex: b\n", "searcher.yaml:3: index: given twice (first on line 1)"),
         ("search:\n  limit: 3\n  passages: 1\n  limit: 5\n", "searcher.yaml:4: search.limit: given twice (first on line 2)"),
+        # A new user's trial: messages that said too little, or named the wrong thing.
+        ("fields:\n  title: [hed, 5]\n", "fields.title: expected a key name or a list of key names, got a list with 5"),
+        ("fields:\n  date: []\n", "fields.date: expected a key name or a list of key names, got an empty list"),
+        ("synonyms: 5\n", "synonyms: expected true, false, a file of groups or a mapping (default, file, groups), got 5"),
+        ("formats:\n  .txt: text\n", "searcher.yaml:2: formats['.txt']: expected one of auto, "),
+        ("fields:\n  place: places\n", "fields.place: unknown key (did you mean dateline? known keys: "),
+        ("synonyms:\n  groups: [[Idlib, Idleb], [Benghazi]]\n", "synonyms.groups: expected a list of groups, each a "
+         "list of two or more spellings (- [Idlib, Idleb]); group 2 is ['Benghazi']"),
     ],
 )
 def test_bad_configs_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -113,6 +122,18 @@ def test_bad_configs_name_file_line_and_key(tmp_path: Path, text: str, message: 
         load_config(path)
     assert str(path) in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_a_file_not_in_utf8_is_said_by_its_line_and_1e9_is_a_number(tmp_path: Path) -> None:
+    """A new user's trial: 'utf-8' codec can't decode byte 0xe9 in position 38' (a position
+    in bytes); and `title: 1e9` was "expected a number, got '1e9'" (YAML 1.1 reads it as text)."""
+    path = tmp_path / "searcher.yaml"
+    path.write_bytes("index: ix\n# café\n".encode("cp1252"))
+    with pytest.raises(ConfigError, match=re.escape(f"{path}:2: the configuration file is not UTF-8 (byte 0xe9)")):
+        load_config(path)
+    path.write_text("search:\n  boosts: {title: 1e9, body: 2.5E-1}\n", encoding="utf-8")
+    boosts = load_config(path).boosts
+    assert (boosts["title"], boosts["body"]) == (1e9, 0.25)
 
 
 def test_yaml_is_read_safely(tmp_path: Path) -> None:
