@@ -164,6 +164,14 @@ def test_config_option_and_environment(project: Path, tmp_path_factory: pytest.T
     assert run("Idlib").exit_code == 2  # no config here
     assert run("--config", str(project / "searcher.yaml"), "Idlib").exit_code == 0
     assert run("Idlib", env={"SEARCHER_CONFIG": str(project / "searcher.yaml")}).exit_code == 0
+    # A file the variable names is said as the variable's (a trial: "Invalid value for
+    # '--config'", when no --config was given).
+    for named, said in ((elsewhere, "cannot read the configuration file: Is a directory"),
+                        (elsewhere / "nosuch.yaml", "configuration file not found")):
+        result = run("Idlib", env={"SEARCHER_CONFIG": str(named)})
+        assert result.exit_code == 2 and result.stderr == f"searcher: error: $SEARCHER_CONFIG: {named}: {said}\n"
+        result = run("--config", str(named), "Idlib")
+        assert result.exit_code == 2 and result.stderr == f"searcher: error: {named}: {said}\n"
 
 
 def test_index_command(project: Path, bbc_docs: Path) -> None:

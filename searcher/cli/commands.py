@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 import click
 
 from ..errors import (
+    ConfigError,
     ExitCode,
     IndexNotFoundError,
     Interrupted,
@@ -264,7 +265,14 @@ def with_config(command: Callable[..., Any]) -> Callable[..., Any]:
                 **kwargs: Any) -> Any:
         from ..config import CONFIG_NAME, load_config
 
-        config = load_config(ctx.find_root().params.get("config_path")).with_cluster(cluster_address)
+        root = ctx.find_root()
+        try:
+            config = load_config(root.params.get("config_path")).with_cluster(cluster_address)
+        except ConfigError as error:
+            if root.get_parameter_source("config_path") is not click.core.ParameterSource.ENVIRONMENT:
+                raise
+            # (A trial: a file named by the variable was said as if --config had named it.)
+            raise ConfigError(f"$SEARCHER_CONFIG: {error.message}", hint=error.hint) from None
         try:
             return command(*args, config=config.with_index(index_path), explicit_index=index_path is not None, **kwargs)
         except IndexNotFoundError as error:
@@ -282,7 +290,7 @@ def with_config(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(cls=SearcherGroup, epilog=QUERY_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False), envvar="SEARCHER_CONFIG",
+    "--config", "config_path", type=click.Path(), envvar="SEARCHER_CONFIG",
     help="The configuration file (default: $SEARCHER_CONFIG, else searcher.yaml here or in a parent folder).",
 )
 @click.version_option(package_name="searcher", message="searcher %(version)s")
