@@ -272,6 +272,14 @@ def test_bad_pages_are_reported_and_the_rest_indexed(tmp_path: Path, pages: list
     _write(corpus / "elements.html", b"<html><body><article>" + ARTICLE + b"</article><table>"
            + b"<tr><td>1</td><td>2</td></tr>" * 20_000 + b"</table></body></html>")
     _write(corpus / "menu.html", b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></body></html>")
+    # A section's front page: its menu and a list of headlines, which the extractor keeps as
+    # text (a new user's trial: the page was a hit for every headline's words).
+    menu = "".join(f"<li><a href='/{word}'>{word}</a></li>" for word in ("Startseite", "Politik", "Wirtschaft", "Sport"))
+    headlines = "".join(f"<li><a href='/a{number}'>{headline}</a></li>" for number, headline in enumerate((
+        "Der Klimawandel in den Alpen", "Landtagswahl: Die Ergebnisse im Überblick", "Neue Seilbahn am Gletscher eröffnet",
+        "Bauern fordern mehr Hilfe nach der Dürre")))
+    _write(corpus / "front.html", f"<html><head><title>Alpenpost</title></head><body><nav><ul>{menu}</ul></nav><main>"
+           f"<h2>Neueste Artikel</h2><ul>{headlines}</ul></main><footer>Impressum</footer></body></html>".encode())
     crawl = corpus / "cut.warc.gz"
     write_warc(crawl, _warc_pages(pages[3:6]))
     data = crawl.read_bytes()
@@ -285,6 +293,7 @@ def test_bad_pages_are_reported_and_the_rest_indexed(tmp_path: Path, pages: list
     assert problems["legacy.html"].severity == "warning" and "no charset declared" in problems["legacy.html"].message
     assert "too large to extract" in problems["elements.html"].message and "50,000 tags" in problems["elements.html"].message
     assert "no article text" in problems["menu.html"].message
+    assert "only a list of links (a menu or a section's front page)" in problems["front.html"].message
     assert "offset" in problems["cut.warc.gz"].message
     assert "huge.html" not in problems
     index = Index.open(tmp_path / "ix")
@@ -299,7 +308,7 @@ def test_bad_pages_are_reported_and_the_rest_indexed(tmp_path: Path, pages: list
     again = update_index(Config(index=tmp_path / "ix", workers=1), [corpus])
     assert again.files_read == 0
     noted = {Path(p.path).name for p in again.problems if p.severity == "note" and "still left out" in p.message}
-    assert noted == {"binary.html", "elements.html", "menu.html", "cut.warc.gz"}, again.problems
+    assert noted == {"binary.html", "elements.html", "menu.html", "front.html", "cut.warc.gz"}, again.problems
 
 
 def test_what_the_extractor_leaves_out(tmp_path: Path) -> None:

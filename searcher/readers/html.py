@@ -130,6 +130,11 @@ def page_article(page: Page) -> tuple[Article | None, list[Problem]]:
     # (Given a page of menus only, the extractor falls back to all its text: "Home News".)
     if len(text.split()) < (1 if title else MIN_UNTITLED_WORDS):
         return problem("no article text found in the page (a menu, an index or an empty page); skipped")
+    if _linked_share(markup, text) >= LINKED_SHARE:
+        # (A section's front page, its menu and a list of headlines: the extractor keeps the
+        # list as text, and the page was a hit for every headline's words.)
+        return problem("no article text found in the page, only a list of links (a menu or a section's front "
+                       "page); skipped")
     title = title or _title_of(markup)
     url = page.url or _canonical(document.url)
     paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
@@ -251,6 +256,24 @@ def _visible(text: str) -> str:
 def _canonical(url: str | None) -> str:
     """The page's canonical URL, when it is one (not a path or a bare name)."""
     return url if url and re.match(r"https?://[^/\s]+", url, re.IGNORECASE) else ""
+
+
+#: The share of a page's text in whole lines that are its links' text from which it is a
+#: list of links, not an article: 0.93 for a section's front page; at most 0.5 for every
+#: one of the 300 news pages of ../shared/data/web (most under 0.1).
+LINKED_SHARE = 0.8
+_ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_ANY_TAG = re.compile(r"<[^>]+>")
+
+
+def _linked_share(markup: str, text: str) -> float:
+    """The share of the words of `text` in lines that are the whole text of one of the
+    page's links."""
+    links = {" ".join(html_entities.unescape(_ANY_TAG.sub(" ", found)).split()) for found in _ANCHOR.findall(markup)}
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    words = sum(len(line.split()) for line in lines)
+    linked = sum(len(line.split()) for line in lines if line and line in links)
+    return linked / words if words else 0.0
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
