@@ -52,7 +52,7 @@ MODEL_FILES = ("config.json", "tokenizer.json", "model.safetensors")
 
 #: The version of how the readers read a file: made one more whenever the same file
 #: gives other articles (2: record keys in any case, semicolon CSV; 3: placeholder dates
-#: are none, a date's offset is dropped, not converted to UTC), so that the next index
+#: are none, a date's offset is dropped, not converted to UTC, Unix times), so that the next index
 #: run reads again the files read by the rules before.
 READING_RULES = 3
 

@@ -70,7 +70,8 @@ class DateParser:
         return parsed.replace(tzinfo=None)
 
     def _parse(self, value: str) -> dt.datetime | None:
-        return _parse_iso(value) or _parse_wire(value) or self._parse_formats(value) or _parse_rfc2822(value)
+        return (_parse_iso(value) or _parse_wire(value) or self._parse_formats(value) or _parse_rfc2822(value)
+                or _parse_epoch(value))
 
     def _parse_formats(self, value: str) -> dt.datetime | None:
         for fmt in (self._last_format, *_FORMATS):
@@ -134,6 +135,19 @@ def _parse_iso(value: str) -> dt.datetime | None:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
+
+
+_EPOCH = re.compile(r"(\d{9,10}|\d{12,13})(?:\.\d+)?\Z")
+
+
+def _parse_epoch(value: str) -> dt.datetime | None:
+    """A Unix time, in seconds or milliseconds ("1104537600", "1104537600000"), as a
+    `timestamp` key holds it: in UTC, the only time zone it has."""
+    match = _EPOCH.match(value)
+    if match is None:
+        return None
+    seconds = float(value) / (1000 if len(match.group(1)) > 10 else 1)
+    return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)
 
 
 def _parse_rfc2822(value: str) -> dt.datetime | None:

@@ -286,6 +286,8 @@ def test_reuters_style_datelines_and_lists(tmp_path: Path) -> None:
         ("08/30/63", dt.datetime(1963, 8, 30)),
         ("November 28, 2016", dt.datetime(2016, 11, 28)),
         ("November 28 2016", dt.datetime(2016, 11, 28)),
+        # A Unix time, as a `timestamp` key holds it, in seconds or milliseconds (a trial: unrecognised).
+        ("1104537600", dt.datetime(2005, 1, 1)), ("1104537600123", dt.datetime(2005, 1, 1, 0, 0, 0, 123000)),
     ],
 )
 def test_dates(text: str, expected: dt.datetime) -> None:
@@ -305,6 +307,14 @@ def test_placeholder_dates_are_no_dates(text: str, said: str) -> None:
     with pytest.raises(ValueError, match=said):
         parse_date(text)
     assert parse_date("0001-01-02") == dt.datetime(1, 1, 2) and parse_date("1066-10-14") == dt.datetime(1066, 10, 14)
+
+
+def test_a_number_of_seconds_is_a_date(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"id": "1", "title": "Rates", "body": "Up.", "timestamp": 1104537600}) + "\n",
+                    encoding="utf-8")
+    articles, problems = read(path)
+    assert [a.date for a in articles] == [dt.datetime(2005, 1, 1)] and problems == []
 
 
 def test_a_placeholder_date_leaves_its_article_undated_with_a_warning(tmp_path: Path) -> None:
