@@ -78,6 +78,14 @@ def _id_checked(article_id: object) -> str:
     return article_id
 
 
+def _semantic_model(folder: Path) -> str | None:
+    """The model folder that embedded this index's articles (a trial: only vectors.json said)."""
+    from .semantic.vectors import recorded
+
+    found = recorded(folder)
+    return str(found.get("model")) if found else None
+
+
 def _files_size(folder: Path) -> int:
     """The bytes of the files in `folder` and below. An index run may commit meanwhile
     and delete files that were listed: they count for nothing (stats must not fail)."""
@@ -442,6 +450,7 @@ class Index:
             first_date=dt.date.fromordinal(min(days)) if days else None,
             last_date=dt.date.fromordinal(max(days)) if days else None,
             undated=articles - dated,
+            semantic_model=_semantic_model(indexes[0].path),
         )
 
     def _snapshot(self) -> Snapshot:

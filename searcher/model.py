@@ -413,6 +413,8 @@ class IndexStats:
     first_date: dt.date | None = None
     last_date: dt.date | None = None
     undated: int = 0
+    # The model folder that embedded the articles (semantic ranking), None without vectors.
+    semantic_model: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -426,4 +428,5 @@ class IndexStats:
             "first_date": self.first_date.isoformat() if self.first_date else None,
             "last_date": self.last_date.isoformat() if self.last_date else None,
             "undated": self.undated,
+            "semantic_model": self.semantic_model,
         }

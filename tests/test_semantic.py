@@ -220,6 +220,8 @@ def test_another_model_or_none_is_never_mixed_with_the_vectors(tmp_path: Path, b
     config = Config(index=tmp_path / "index", semantic=model_folder, workers=1)
     update_index(config, [bbc_sample])
     assert recorded(config.index)["model"] == str(model_folder)
+    with Index.open(config.index, config) as index:  # (a trial: only vectors.json said it)
+        assert index.stats().semantic_model == str(model_folder)
     # Another model (here: the same weights, another configuration file): searching refuses,
     # and the next index run embeds every article again.
     other = tmp_path / "other-model"
@@ -246,6 +248,8 @@ def test_another_model_or_none_is_never_mixed_with_the_vectors(tmp_path: Path, b
     with Index.open(config.index, Config(index=config.index)) as index:
         index.add([replace(next(read_corpus(bbc_sample)), id="plain-1")])
     assert recorded(config.index) is None
+    with Index.open(config.index, Config(index=config.index)) as index:
+        assert index.stats().semantic_model is None
     with Index.open(config.index, changed) as index, pytest.raises(SearcherError, match="has no vectors"):
         index.search("economy")
 

@@ -374,6 +374,7 @@ def print_stats(out: Console, stats: IndexStats) -> None:
         ("Last update", stats.last_update.strftime("%Y-%m-%d %H:%M:%S") if stats.last_update else "-"),
         ("Segments", str(stats.segments)),
         ("Fields", ", ".join(stats.fields)),
+        ("Embeddings", display_path(stats.semantic_model) if stats.semantic_model else "none (no semantic ranking)"),
     ]
     for label, value in rows:
         out.print(Text.assemble((f"{label + ':':<14}", "bold"), safe(value)))
