@@ -70,8 +70,8 @@ class DateParser:
         return parsed.replace(tzinfo=None)
 
     def _parse(self, value: str) -> dt.datetime | None:
-        return (_parse_iso(value) or _parse_wire(value) or self._parse_formats(value) or _parse_rfc2822(value)
-                or _parse_epoch(value))
+        return (_parse_iso(value) or _parse_digits(value) or _parse_wire(value) or self._parse_formats(value)
+                or _parse_rfc2822(value))
 
     def _parse_formats(self, value: str) -> dt.datetime | None:
         for fmt in (self._last_format, *_FORMATS):
@@ -137,17 +137,33 @@ def _parse_iso(value: str) -> dt.datetime | None:
         return None
 
 
-_EPOCH = re.compile(r"(\d{9,10}|\d{12,13})(?:\.\d+)?\Z")
+_DIGITS = re.compile(r"(\d{9,14})(?:\.\d+)?\Z")
+_COMPACT = {14: "%Y%m%d%H%M%S", 12: "%Y%m%d%H%M", 10: "%Y%m%d%H"}  # (8 digits, %Y%m%d, is one of _FORMATS)
 
 
-def _parse_epoch(value: str) -> dt.datetime | None:
-    """A Unix time, in seconds or milliseconds ("1104537600", "1104537600000"), as a
-    `timestamp` key holds it: in UTC, the only time zone it has."""
-    match = _EPOCH.match(value)
+def _parse_digits(value: str) -> dt.datetime | None:
+    """A date written as digits alone, of 9 to 14: a compact calendar date with its time
+    ("201611281030") when it reads as one, else a Unix time in seconds or milliseconds
+    ("1104537600", "1104537600000", as a `timestamp` key holds it: in UTC, its only time
+    zone). A news date is never more than a year ahead: "2016112810" is no Unix time (2033)."""
+    match = _DIGITS.match(value)
     if match is None:
         return None
-    seconds = float(value) / (1000 if len(match.group(1)) > 10 else 1)
-    return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)
+    digits = match.group(1)
+    latest = dt.datetime.now() + dt.timedelta(days=366)
+    compact = _COMPACT.get(len(digits))
+    if compact is not None and value == digits:
+        try:
+            parsed = dt.datetime.strptime(digits, compact)
+        except ValueError:
+            parsed = None
+        if parsed is not None and 1900 <= parsed.year and parsed <= latest:  # (a Unix time of now is 17...)
+            return parsed
+    if len(digits) not in (9, 10, 12, 13):
+        return None
+    seconds = float(value) / (1000 if len(digits) > 10 else 1)
+    parsed = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)
+    return parsed if parsed <= latest else None
 
 
 def _parse_rfc2822(value: str) -> dt.datetime | None:

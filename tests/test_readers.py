@@ -288,6 +288,10 @@ def test_reuters_style_datelines_and_lists(tmp_path: Path) -> None:
         ("November 28 2016", dt.datetime(2016, 11, 28)),
         # A Unix time, as a `timestamp` key holds it, in seconds or milliseconds (a trial: unrecognised).
         ("1104537600", dt.datetime(2005, 1, 1)), ("1104537600123", dt.datetime(2005, 1, 1, 0, 0, 0, 123000)),
+        ("541000000000", dt.datetime(1987, 2, 22, 13, 46, 40)),
+        # ... but digits that read as a calendar date and time are one (a review: 201611281030 was 1976).
+        ("201611281030", dt.datetime(2016, 11, 28, 10, 30)), ("2016112810", dt.datetime(2016, 11, 28, 10)),
+        ("20161128103000", dt.datetime(2016, 11, 28, 10, 30)),
     ],
 )
 def test_dates(text: str, expected: dt.datetime) -> None:
@@ -327,6 +331,12 @@ def test_a_placeholder_date_leaves_its_article_undated_with_a_warning(tmp_path: 
     assert [(p.line, p.severity, p.message) for p in problems] == [
         (2, "warning", "placeholder date '0001-01-01T00:00:00Z'; indexed without a date"),
         (3, "warning", "placeholder date '9999-12-31'; indexed without a date")]
+
+
+@pytest.mark.parametrize("text", ["9999999999", "12345", "2016"])  # (a Unix time of 2286; too few digits)
+def test_digits_that_are_no_date(text: str) -> None:
+    with pytest.raises(ValueError, match="unrecognised date"):
+        parse_date(text)
 
 
 def test_wire_dates_read_fast_as_strptime_reads_them() -> None:
