@@ -99,6 +99,29 @@ def test_a_body_key_that_no_record_has_is_said_once_a_file(tmp_path: Path) -> No
     (tmp_path / "news.jsonl").write_text(json.dumps({"id": "j", "headline": "Rates", "Storyy": "Up."}) + "\n"
                                          + json.dumps({"id": "k", "headline": "Rates only"}) + "\n", encoding="utf-8")
     assert [Path(p.path).name for p in read(tmp_path, Config(record_fields=fields))[1]] == ["news.csv"]
+    # A key that is there, empty in every record, is said so (not "the first has: ..., Storyy").
+    (tmp_path / "news.csv").write_text("Ref,Headline,Storyy\nr1,Rates rise,\n", encoding="utf-8")
+    problems = read(tmp_path / "news.csv", Config(record_fields=fields))[1]
+    assert [p.message for p in problems] == ["no record has a body, only titles are indexed (Storyy empty in every "
+                                             "record): check fields.body in the configuration"]
+
+
+def test_a_body_key_no_record_has_is_said_once_by_a_sharded_run_too(tmp_path: Path) -> None:
+    """A review: each shard's run judged from its own records: a file where one record has
+    a body was said to have none, by the shards without that record, once each."""
+    from searcher import update_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    fields = dict(DEFAULT_RECORD_FIELDS, title=("headline",), body=("Storyy",))
+    for with_body, expected in ((3, 0), (None, 1)):
+        (corpus / "news.jsonl").write_text("".join(
+            json.dumps({"id": f"j{n}", "headline": f"Rates {n}", **({"Storyy": "Up."} if n == with_body else {})}) + "\n"
+            for n in range(20)), encoding="utf-8")
+        report = update_index(Config(index=tmp_path / f"ix{with_body}", record_fields=fields, workers=1), [corpus],
+                              shards=3)
+        warned = [p for p in report.problems if "no record has a body" in p.message]
+        assert len(warned) == expected and all(p.line == 1 for p in warned), report.problems
 
 
 def test_broken_json_lines_are_reported_and_the_rest_read(tmp_path: Path) -> None:

@@ -52,11 +52,11 @@ def read_jsonl(
             report(number, f"expected a JSON object, got {type(record).__name__}; line skipped", "error")
             continue
         record = keys.renamed(record)
+        without_text.met(record, number)
         if keep_id is not None and not keep_id(record_id(record, fields, f"{default_id}:{number}")):
             continue  # (a shard's run: another shard's article)
         article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, dates)
         if article is not None:
-            without_text.met(article, number, record)
             yield article
     without_text.close()
     report.close()
@@ -151,9 +151,9 @@ def read_csv(
             report(number, f"row has {len(row)} columns, the header has {len(header)}; row skipped", "error")
             continue
         record = dict(zip(header, row))
+        without_text.met(record, number)
         article = record_to_article(record, fields, f"{default_id}:{number}", number, report, path, dates)
         if article is not None:
-            without_text.met(article, number, record)
             yield article
     without_text.close()
     report.close()
@@ -188,9 +188,8 @@ def record_to_article(
         # ("it has: id, title, body" read as if the keys were missing, when they were empty.)
         said = f"{' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty" if empty else ""
         if len(empty) < 2:
-            has = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
             said += ("; " if said else "") + (f"looked for keys: {', '.join(fields['title'] + fields['body'])}; "
-                                               f"it has: {has or 'none'}")
+                                               f"it has: {_keys_of(record) or 'none'}")
         report(line, f"no title or text ({said}); skipped", "error")
         return None
     date = None
@@ -266,11 +265,13 @@ class _WithoutText:
     def __init__(self, fields: Mapping[str, tuple[str, ...]], report: Report) -> None:
         self._keys: tuple[str, ...] | None = fields["body"] if fields["body"] != DEFAULT_RECORD_FIELDS["body"] else None
         self._report = report
-        self._first: tuple[int, Mapping[str, Any]] | None = None  # (line, record) of the first article
+        self._first: tuple[int, Mapping[str, Any]] | None = None  # (line, record) of the first record
 
-    def met(self, article: Article, line: int, record: Mapping[str, Any]) -> None:
+    def met(self, record: Mapping[str, Any], line: int) -> None:
+        """Each record of the file, whether this run indexes it or not: a shard's run sees
+        them all, and says what the run of an index of one shard would, once."""
         if self._keys is not None:
-            if article.body:
+            if _value(record, self._keys) is not None:
                 self._keys = None  # (one body is enough: nothing to say)
             elif self._first is None:
                 self._first = (line, record)
@@ -279,9 +280,16 @@ class _WithoutText:
         if self._keys is None or self._first is None:
             return
         line, record = self._first
-        has = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
-        self._report(line, f"no record has a body, only titles are indexed (looked for keys: {', '.join(self._keys)}; "
-                           f"the first has: {has}): check fields.body in the configuration", "warning")
+        there = [key for key in self._keys if _lookup(record, key) is not None]
+        said = f"{', '.join(there)} empty in every record" if there else \
+            f"looked for keys: {', '.join(self._keys)}; the first has: {_keys_of(record)}"
+        self._report(line, f"no record has a body, only titles are indexed ({said}): check fields.body in the "
+                           "configuration", "warning")
+
+
+def _keys_of(record: Mapping[str, Any]) -> str:
+    """A record's keys, as a message lists them (the first twelve)."""
+    return ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
 
 
 class _Repeats:
