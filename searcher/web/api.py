@@ -83,7 +83,7 @@ ENDPOINTS = (
 
 def _params(request: Request, path: str) -> Params:
     """The request's parameters, each one the endpoint at `path` takes (ENDPOINTS)."""
-    params = Params(request.query_params.multi_items())
+    params = Params.of(request)
     params.check_names(next({name for name, _ in endpoint.parameters} for endpoint in ENDPOINTS if endpoint.path == path))
     return params
 

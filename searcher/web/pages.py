@@ -67,7 +67,7 @@ class ShownHit:
 
 
 async def search_page(request: Request) -> HTMLResponse:
-    params = Params(request.query_params.multi_items())
+    params = Params.of(request)
     try:
         search = Search.read(params)
     except SearcherError as error:  # (a bad parameter or date: the page says it, with the form as it was)

@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from ..errors import QueryError, RequestError, SearcherError, did_you_mean
 from ..model import PERIODS, SORTS
 from ..search.filters import FACET_ALIASES, Filters
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
+
     from ..index import Index
     from ..model import Results
 
@@ -42,14 +44,28 @@ AUTO_BARS = 60
 class Params:
     """A request's parameters, as (name, value) pairs in their order."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, str]], not_utf8: Collection[str] = ()) -> None:
         self.pairs = list(pairs)
-        for name, value in self.pairs:
-            if "\ufffd" in value:
-                # (Starlette decodes bytes that are not UTF-8 as U+FFFD, which analysis drops:
-                # "caf%E9", café in Latin-1, searched "caf", and said nothing.)
-                raise RequestError(f"{name} is not valid UTF-8 (percent-encode its text as UTF-8: café is caf%C3%A9)",
-                                   name)
+        self.not_utf8 = frozenset(not_utf8)  # (names whose value is not UTF-8: an error when read)
+
+    @classmethod
+    def of(cls, request: Request) -> Params:
+        """A request's parameters, as Starlette reads them, but for a value whose bytes are
+        not UTF-8: Starlette makes U+FFFD of them, which analysis drops ("caf%E9", café in
+        Latin-1, searched "caf" and said nothing); it is a RequestError when read. (A
+        value with U+FFFD itself, "%EF%BF%BD", is UTF-8: the readers put it in texts.)"""
+        pairs, not_utf8 = [], set()
+        for part in request.scope.get("query_string", b"").decode("latin-1").split("&"):
+            if not part:
+                continue
+            name, _, value = part.partition("=")
+            name = unquote_plus(name, errors="replace")
+            try:
+                pairs.append((name, unquote_plus(value, errors="strict")))
+            except UnicodeDecodeError:
+                pairs.append((name, unquote_plus(value, errors="replace")))
+                not_utf8.add(name)
+        return cls(pairs, not_utf8)
 
     def check_names(self, known: Collection[str]) -> None:
         """RequestError for a parameter that is not one of `known`: a name typed wrong
@@ -62,6 +78,8 @@ class Params:
                     f" (this endpoint takes: {', '.join(sorted(known)) or 'none'})"), name)
 
     def all(self, name: str) -> list[str]:
+        if name in self.not_utf8:
+            raise RequestError(f"{name} is not valid UTF-8 (percent-encode its text as UTF-8: café is caf%C3%A9)", name)
         return [value for key, value in self.pairs if key == name]
 
     def one(self, name: str, default: str | None = None) -> str | None:
@@ -180,11 +198,15 @@ class Search:
         filters = defaults.filters
         for dates in (("since", "until"), ("until",), ("since",), ()):  # (the dates that read, with the facets)
             try:
-                filters = Params(facets + [pair for pair in params.pairs if pair[0] in dates]).filters()
+                filters = Params(facets + [pair for pair in params.pairs if pair[0] in dates], params.not_utf8).filters()
                 break
             except SearcherError:
                 continue
-        return cls(q=(params.one("q") or "").strip()[:MAX_QUERY], filters=filters, **kept)  # type: ignore[arg-type]
+        try:
+            q = (params.one("q") or "").strip()[:MAX_QUERY]
+        except SearcherError:  # (given twice, or not UTF-8: the box is left empty, the rest kept)
+            q = ""
+        return cls(q=q, filters=filters, **kept)  # type: ignore[arg-type]
 
     def run(self, index: Index) -> Results:
         """The search itself: the one library call behind the page's results and the API's."""
