@@ -171,9 +171,9 @@ def _read_yaml(path: Path, what: str, where: str) -> tuple[Any, dict[tuple[str, 
     except OSError as error:
         raise ConfigError(f"{where}: cannot read the {what}: {error.strerror or error}") from None
     except UnicodeDecodeError as error:  # (the line, not a byte's position: "é" saved as cp1252)
-        line = data[:error.start].count(b"\n") + 1
-        raise ConfigError(f"{path}:{line}: the {what} is not UTF-8 (byte {data[error.start]:#04x}): "
-                          "save it as UTF-8") from None
+        at = error.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)  # (utf-8-sig counts after a BOM)
+        line = data[:at].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: the {what} is not UTF-8 (byte {data[at]:#04x}): save it as UTF-8") from None
     try:
         data, tree = yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:

@@ -71,11 +71,14 @@ def _query_checked(query: object, filters: object = None) -> str:
 def _id_checked(article_id: object) -> str:
     """An article's id as a library call may give it: a str, or an int (a JSON record's
     "id": 9 is the article "9")."""
-    if isinstance(article_id, int) and not isinstance(article_id, bool):
-        return str(article_id)
-    if not isinstance(article_id, str):
-        raise TypeError(f"article_id must be a str, not {type(article_id).__name__}")
-    return article_id
+    from .search.results import whole
+
+    if isinstance(article_id, str):
+        return article_id
+    try:
+        return str(whole("article_id", article_id))
+    except TypeError:
+        raise TypeError(f"article_id must be a str or an int, not {type(article_id).__name__}") from None
 
 
 def _semantic_model(folder: Path) -> str | None:

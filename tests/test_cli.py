@@ -172,6 +172,9 @@ def test_config_option_and_environment(project: Path, tmp_path_factory: pytest.T
         assert result.exit_code == 2 and result.stderr == f"searcher: error: $SEARCHER_CONFIG: {named}: {said}\n"
         result = run("--config", str(named), "Idlib")
         assert result.exit_code == 2 and result.stderr == f"searcher: error: {named}: {said}\n"
+    # (A review: errors that are not the file's are not the variable's either.)
+    result = run("Idlib", "--cluster", "nonsense", env={"SEARCHER_CONFIG": str(project / "searcher.yaml")})
+    assert result.exit_code == 2 and result.stderr.startswith("searcher: error: --cluster: expected a Dask scheduler")
 
 
 def test_index_command(project: Path, bbc_docs: Path) -> None:

@@ -235,7 +235,8 @@ def test_query_errors_name_the_position(news: Index, query: str, position: int |
     (lambda index: index.search("idlib", filters={"category": ["world"]}), "filters must be Filters"),
     (lambda index: index.matches(42), "query must be a str, not int"),
     (lambda index: index.timeline(["idlib", None]), "query must be a str, not NoneType"),
-    (lambda index: index.get(["n1"]), "article_id must be a str, not list"),
+    (lambda index: index.get(["n1"]), "article_id must be a str or an int, not list"),
+    (lambda index: index.search("idlib", limit=True), "limit must be an int, not bool"),
 ])
 def test_a_library_call_with_an_argument_of_the_wrong_type_names_it(news: Index, call, message: str) -> None:  # type: ignore[no-untyped-def]
     """A new user's trial: these were errors from deep inside ("'NoneType' object has no
@@ -251,6 +252,8 @@ def test_an_id_may_be_an_int_and_a_facet_goes_by_its_other_names_too(tmp_path: P
         index.add([Article(id="9", title="Idlib", body="Refugees in Idlib.", categories=("world",)),
                    Article(id="10", title="Idlib aid", body="Aid for Idlib.", categories=("world",))])
         assert index.get(9) == index.get("9") and index.get(9).title == "Idlib"  # type: ignore[union-attr, arg-type]
+        numpy = pytest.importorskip("numpy")  # (a review: numpy's int64, from pandas, is no int, and worked before)
+        assert index.get(numpy.int64(9)) == index.get("9") and len(index.search("idlib", limit=numpy.int64(1))) == 1
         assert [hit.id for hit in index.similar(9)] == ["10"]  # type: ignore[union-attr, arg-type]
         assert index.similar("nope") is None
         assert index.search("idlib", facets=["topics"]).facets["category"][0].count == 2

@@ -266,13 +266,17 @@ def with_config(command: Callable[..., Any]) -> Callable[..., Any]:
         from ..config import CONFIG_NAME, load_config
 
         root = ctx.find_root()
+        named = root.params.get("config_path")
         try:
-            config = load_config(root.params.get("config_path")).with_cluster(cluster_address)
+            config = load_config(named)
         except ConfigError as error:
-            if root.get_parameter_source("config_path") is not click.core.ParameterSource.ENVIRONMENT:
+            # (A trial: a file named by the variable was said as if --config had named it. Not
+            # $SEARCHER_CLUSTER's errors, which load_config says too.)
+            if root.get_parameter_source("config_path") is not click.core.ParameterSource.ENVIRONMENT or \
+                    not error.message.startswith(str(named)):
                 raise
-            # (A trial: a file named by the variable was said as if --config had named it.)
             raise ConfigError(f"$SEARCHER_CONFIG: {error.message}", hint=error.hint) from None
+        config = config.with_cluster(cluster_address)
         try:
             return command(*args, config=config.with_index(index_path), explicit_index=index_path is not None, **kwargs)
         except IndexNotFoundError as error:

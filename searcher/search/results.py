@@ -12,6 +12,7 @@ steps with another query; `nothing_found` says why a result is empty.
 from __future__ import annotations
 
 import heapq
+import operator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -27,6 +28,17 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
 
 
+def whole(name: str, number: object) -> int:
+    """A library call's whole-number argument, as an int (numpy's too, whose int64 is no
+    int); a TypeError naming it for anything else (a limit of "5": a comparison's error)."""
+    if not isinstance(number, bool):
+        try:
+            return operator.index(number)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise TypeError(f"{name} must be an int, not {type(number).__name__}")
+
+
 def search(shards: Shards, query: str, limit: int | None, passages: int | None, *,
            filters: Filters | None, sort: str, facets: Sequence[str], auto_correct: bool, explain: bool,
            collapse: bool, all_words: bool | None, offset: int = 0) -> Results:
@@ -37,9 +49,9 @@ def search(shards: Shards, query: str, limit: int | None, passages: int | None, 
     first `offset` of them are left out (a later page), and only the rest get hits."""
     if query.strip() == "*" and sort == "relevance":
         sort = "newest"  # (every article scores alike: newest first says more)
-    for name, number in (("limit", limit), ("passages", passages), ("offset", offset)):
-        if (number is not None or name == "offset") and (not isinstance(number, int) or isinstance(number, bool)):
-            raise TypeError(f"{name} must be an int, not {type(number).__name__}")
+    limit = None if limit is None else whole("limit", limit)
+    passages = None if passages is None else whole("passages", passages)
+    offset = whole("offset", offset)
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be 1 or more (or None for all), not {limit}")
     if passages is not None and passages < 0:
