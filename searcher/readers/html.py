@@ -259,8 +259,8 @@ def _canonical(url: str | None) -> str:
 
 
 #: The share of a page's text in whole lines that are its links' text from which it is a
-#: list of links, not an article: 0.93 for a section's front page; at most 0.5 for every
-#: one of the 300 news pages of ../shared/data/web (most under 0.1).
+#: list of links, not an article: 0.93 for a section's front page; at most 0.111 for the
+#: 300 news pages of ../shared/data/web.
 LINKED_SHARE = 0.8
 _ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
 _ANY_TAG = re.compile(r"<[^>]+>")

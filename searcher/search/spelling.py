@@ -51,7 +51,7 @@ def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]
     nor those of a field's phrase or brackets: "Tilman" of author:"Tilman Weber", which
     the default fields may not have)."""
     addresses = [(found.start(), found.end()) for found in WEB_ADDRESS.finditer(text)]
-    addresses += [(found.start(), found.end()) for found in _FIELDED_GROUP.finditer(text)]
+    addresses += _fielded_spans(text)
     for match in TOKEN.finditer(text):
         if any(start <= match.start() < end for start, end in addresses):
             continue
@@ -65,7 +65,43 @@ def _words(text: str, is_known: Callable[[str], bool]) -> Iterator[re.Match[str]
             yield match
 
 
-_FIELDED_GROUP = re.compile(r'\w+:(?:"[^"]*"?|\([^)]*\)?)')  # (field:"a phrase", field:(some words))
+_FIELD_START = re.compile(r'(?<![\w"])\w+:(?=["(])')  # ("field:" before a phrase or brackets)
+
+
+def _fielded_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` has a field's phrase or brackets (author:"Tilman Weber", title:((a OR
+    b) c)), the brackets matched, a phrase's quotes too; a phrase with no field is passed
+    over whole ('"england:" infaltion' has none)."""
+    spans, at = [], 0
+    while at < len(text):
+        if text[at] == '"':
+            at = _after_phrase(text, at)
+            continue
+        field = _FIELD_START.match(text, at)
+        if field is None:
+            at += 1
+            continue
+        at = field.end()
+        if text[at] == '"':
+            at = _after_phrase(text, at)
+        else:
+            depth = 0
+            while at < len(text):
+                if text[at] == '"':
+                    at = _after_phrase(text, at)
+                    continue
+                depth += {"(": 1, ")": -1}.get(text[at], 0)
+                at += 1
+                if depth == 0:
+                    break
+        spans.append((field.start(), at))
+    return spans
+
+
+def _after_phrase(text: str, quote: int) -> int:
+    """Where the phrase whose opening quote is at `quote` ends (a quote left open: the end)."""
+    end = text.find('"', quote + 1)
+    return len(text) if end < 0 else end + 1
 
 
 def _cased_as(word: str, model: str) -> str:
