@@ -26,7 +26,7 @@ from .config import Config
 from .engine.batch import Batch, ShardedBatch, WordList
 from .errors import SearcherError
 from .paths import display_path
-from .engine.folder import DAMAGE, create_folder, damaged, is_index, open_folder, shard_name, shard_of
+from .engine.folder import CLOSED, DAMAGE, create_folder, damaged, is_index, open_folder, shard_name, shard_of
 from .engine.locking import write_lock
 from .engine.schema import QUERY_FIELDS, from_stored, stored_fingerprint
 from .engine.scoring import CollectionStatistics, SummedStatistics
@@ -243,6 +243,7 @@ class Index:
     def generation(self) -> int:
         """The number of the last commit (changes with every commit; of a sharded index,
         the sum of its shards')."""
+        self._check_open()
         if self.shards is not None:
             return sum(shard.generation for shard in self.shards)
         return self._ix.latest_generation()
@@ -560,6 +561,9 @@ class Index:
             yield from items
         except DAMAGE as error:
             raise damaged(self.path, error) from None
+        except CLOSED:  # (read on after close(): as every other call then)
+            self._check_open()
+            raise
 
     # -- closing ------------------------------------------------------------------------
 

@@ -267,8 +267,11 @@ def test_a_closed_index_is_an_error_not_opened_again(tmp_path: Path) -> None:
         with Index.create(tmp_path / f"ix{shards}", shards=shards) as index:
             index.add([Article(id="1", title="Idlib", body="Refugees in Idlib.")])
             assert index.search("idlib").total == 1
+        with Index.open(tmp_path / f"ix{shards}") as reading:
+            _, hits = reading.matches("idlib")
         for call in (lambda: index.search("idlib"), lambda: index.get("1"), lambda: len(index),
-                     lambda: index.add([Article(id="2", title="Aid", body="Aid.")])):
+                     lambda: index.add([Article(id="2", title="Aid", body="Aid.")]), lambda: index.generation,
+                     lambda: list(hits)):  # (an iterator read after close: Whoosh's bare ReaderClosed)
             with pytest.raises(SearcherError, match="is closed: open it again"):
                 call()
         index.close()  # (a second close is no error)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.reading import ReaderClosed
 
 from ..errors import (
     IndexFormatError,
@@ -43,6 +44,8 @@ _WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")  # the files Whoosh writes for the index 
 
 #: What reading a damaged index file raises from inside Whoosh.
 DAMAGE = (struct.error, EOFError, zlib.error, pickle.UnpicklingError, OSError)
+#: What a reader raises when read after it was closed (an Index's iterator after close()).
+CLOSED = ReaderClosed
 
 
 def is_index(folder: Path) -> bool:

@@ -28,8 +28,7 @@ from ..errors import IndexNotFoundError, IndexWriteError, SearcherError
 from ..index import Index
 from ..model import IndexReport, Problem, Progress
 from ..paths import display_path
-from ..readers import check_roots
-from .update import PARALLEL_MIN_BYTES, PartRun, index_part, save_duplicates
+from .update import PARALLEL_MIN_BYTES, PartRun, checked_corpus, index_part, save_duplicates
 
 #: Runs the parts (shard number -> the arguments of update.index_part after the config)
 #: and yields each one's (number, PartRun) as it ends: in local processes, or on a cluster.
@@ -45,8 +44,7 @@ def update_sharded(config: Config, corpus: Iterable[str | os.PathLike[str]] | No
     started = time.perf_counter()
     folder = config.index
     lock = write_lock(folder)
-    corpus = list(corpus) if corpus else None
-    check_roots(corpus or config.corpus, None if corpus else config.path or "searcher.yaml")  # (before a folder is made for nothing)
+    corpus = checked_corpus(config, corpus)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(config.lock_wait, progress.notice)

@@ -145,9 +145,7 @@ def _index_run(config: Config, corpus: Iterable[str | os.PathLike[str]] | None, 
     outcome = PartRun(report)
     committer = _Committer(config.commit_every, enabled=not rebuild, progress=progress)
     lock = write_lock(config.index)
-    # (A corpus path that is not there: said before an index folder is made for nothing.)
-    corpus = list(corpus) if corpus else None
-    check_roots(corpus or config.corpus, None if corpus else config.path or "searcher.yaml")
+    corpus = checked_corpus(config, corpus)
     try:
         if not config.index.exists():
             config.index.mkdir(parents=True)
@@ -179,6 +177,15 @@ def _index_run(config: Config, corpus: Iterable[str | os.PathLike[str]] | None, 
         progress.finish()
     report.seconds = time.perf_counter() - started
     return outcome
+
+
+def checked_corpus(config: Config, corpus: Iterable[str | os.PathLike[str]] | None) -> list[str | os.PathLike[str]] | None:
+    """`corpus` as a list (None: the configured one, else the one indexed before), once
+    each of its paths is there: a path that is not is a CorpusError before an index folder
+    is made for nothing, naming the configuration file that named it."""
+    corpus = list(corpus) if corpus else None
+    check_roots(corpus or config.corpus, None if corpus else config.path or "searcher.yaml")
+    return corpus
 
 
 def save_duplicates(index: Index, fresh: bool, generation: int, progress: Progress) -> None:
@@ -661,7 +668,7 @@ def _skipped_before(before: FileState, file: CorpusFile, report: IndexReport) ->
         # (No count: each shard of a sharded index keeps its own, and their notes, the
         # same words, are said once.)
         said = ("what was skipped when it was last read is still left out: the file is unchanged since "
-                "then (fix it and run again; `searcher index --rebuild` says why again)")
+                "then (`searcher index --rebuild` says why again)")
         report.problems.append(Problem(str(file.path), said, severity="note"))
     return before.skipped
 
