@@ -83,6 +83,8 @@ def _id_checked(article_id: object) -> str:
 
 def _semantic_model(folder: Path) -> str | None:
     """The model folder that embedded this index's articles (a trial: only vectors.json said)."""
+    if not (folder / "vectors.json").is_file():  # (semantic.vectors.RECORD; without it, nothing of semantic
+        return None                               # ranking is imported)
     from .semantic.vectors import recorded
 
     found = recorded(folder)
