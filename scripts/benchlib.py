@@ -259,16 +259,17 @@ class LocalCluster:
             log.close()
 
 
-def start_cluster(folder: Path, workers: int = 2) -> LocalCluster:
-    """A scheduler and `workers` workers of one thread, no nanny (a killed worker stays
-    dead), each a process bound to 127.0.0.1 with its dashboard on 127.0.0.1 too (Dask's
-    --no-dashboard alone still opened a port on every interface); logs in `folder`."""
+def start_cluster(folder: Path, workers: int = 2, port: int = 0) -> LocalCluster:
+    """A scheduler (on `port`, 0: any free one) and `workers` workers of one thread, no
+    nanny (a killed worker stays dead), each a process bound to 127.0.0.1 with its
+    dashboard on 127.0.0.1 too (Dask's --no-dashboard alone still opened a port on every
+    interface); logs in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     scheduler_file = folder / "scheduler.json"
     scheduler_file.unlink(missing_ok=True)  # (an earlier run's names a scheduler gone)
     loopback = ["--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"]
     log = (folder / "scheduler.log").open("w")
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", "0",
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", str(port),
                                   "--scheduler-file", str(scheduler_file), *loopback], stdout=log, stderr=log)
     cluster = LocalCluster("", scheduler, logs=[log])
     try:

@@ -21,8 +21,10 @@ result missing a shard. The single-machine commands never import this module (no
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
+from concurrent.futures import CancelledError  # (Dask's FutureCancelledError: an actor of a scheduler lost)
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from .search.shard import Fetched, ShardFetch, ShardMatches, ShardQuery
 
 #: Failures of the cluster itself, as Dask raises them (a worker gone, a connection closed).
-_LOST = (OSError, EnvironmentError, TimeoutError, ValueError, RuntimeError, KeyError)
+_LOST = (OSError, EnvironmentError, TimeoutError, ValueError, RuntimeError, KeyError, CancelledError)
 
 
 def connect(address: str, timeout: float) -> Any:
@@ -65,7 +67,8 @@ def connect(address: str, timeout: float) -> Any:
         client.wait_for_workers(1, timeout=timeout)
     except (OSError, TimeoutError):
         client.close()
-        raise ClusterError(f"the Dask cluster at {address} has no worker (waited {timeout:g} s)") from None
+        raise ClusterError(f"the Dask cluster at {address} has no worker (waited {timeout:g} s)",
+                           hint=f"start one (dask worker {address}), or work here with --cluster \"\"") from None
     return client
 
 
@@ -138,7 +141,10 @@ class ClusterShards:
 
     def _start(self) -> None:
         """An actor on each live worker, the shards shared out among them."""
-        workers = sorted(self._client.scheduler_info()["workers"])
+        info = self._client.scheduler_info()
+        if "workers" not in info:  # (a client that lost its scheduler knows none)
+            raise _SchedulerLost(f"lost the Dask scheduler at {self._address}")
+        workers = sorted(info["workers"])
         if not workers:
             others = f", nor its {self.count - 1} other shards" if self.count > 1 else ""
             raise _ShardLost(f"the Dask cluster at {self._address} has no worker left to serve {shard_name(0)} of "
@@ -241,13 +247,28 @@ class ClusterShards:
         once, with the shards shared out again among the live workers, when a worker failed."""
         for attempt in itertools.count():
             try:
+                if self._client.status != "running":  # (reconnecting, or closed: its calls would fail)
+                    raise _SchedulerLost(f"lost the Dask scheduler at {self._address}")
                 # (An actor's handle finds its client as Dask's "current" one: this one, for
                 # these calls only, not the process's default.)
                 with self._client.as_current():
                     self._ready()
                     return question(self)
+            except _SchedulerLost:
+                # A trial: once the scheduler was lost, every later call of a long-lived Index
+                # (a server's) was a KeyError, even with the scheduler back at its address.
+                # A new client finds it there again, or says in one line that it can't.
+                self._actors = []
+                with contextlib.suppress(*_LOST):
+                    self._client.close()
+                self._client = connect(self._address, self.config.cluster_timeout)
+                if attempt >= 2:
+                    raise ClusterError(f"lost the Dask scheduler at {self._address}",
+                                       hint="check the cluster; the next search connects again") from None
             except _ShardLost as error:
-                if attempt == 1:
+                if self._client.status != "running":
+                    continue  # (the scheduler, not a worker, was lost: the next attempt connects again)
+                if attempt >= 1:
                     raise ClusterError(str(error), hint="no worker could serve it; see the cluster's logs") from None
 
     def close(self) -> None:
@@ -267,6 +288,10 @@ class _Failed:
 
 class _ShardLost(ClusterError):
     """A worker holding a shard failed to answer (retried once: see ClusterShards.ask)."""
+
+
+class _SchedulerLost(ClusterError):
+    """The client lost the scheduler (connected again: see ClusterShards.ask)."""
 
 
 def run_parts(address: str, timeout: float,

@@ -153,6 +153,27 @@ def test_a_worker_killed_mid_search_is_replaced_and_none_left_is_one_line(tmp_pa
         cluster.stop()
 
 
+def test_a_scheduler_lost_is_one_line_and_found_again_when_it_is_back(tmp_path: Path, bbc_docs: Path) -> None:
+    """A new user's trial: once the scheduler was killed, an open Index (a server's) raised
+    Dask's FutureCancelledError, then KeyError: 'workers' for good, even with a scheduler
+    back at the same address; `searcher serve` answered 500 to every search."""
+    cluster = start_cluster(tmp_path / "cluster")
+    try:
+        config = Config(index=tmp_path / "ix", cluster=cluster.address, cluster_timeout=5)
+        update_index(replace(config, cluster=None), [bbc_docs], shards=2)
+        with Index.open(config=config) as index:
+            before = index.search("chelsea manager", passages=1)
+            cluster.stop()
+            for _ in range(2):
+                with pytest.raises(ClusterError, match=f"Dask scheduler at {cluster.address}"):
+                    index.search("chelsea manager")
+            port = int(cluster.address.rsplit(":", 1)[1])
+            cluster = start_cluster(tmp_path / "again", port=port)
+            assert index.search("chelsea manager", passages=1) == before
+    finally:
+        cluster.stop()
+
+
 def test_a_worker_killed_mid_build_loses_nothing(tmp_path: Path, bbc_docs: Path) -> None:
     cluster = start_cluster(tmp_path / "cluster")
     try:
