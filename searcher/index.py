@@ -457,6 +457,7 @@ class Index:
             last_date=dt.date.fromordinal(max(days)) if days else None,
             undated=articles - dated,
             semantic_model=_semantic_model(indexes[0].path),
+            shards=len(indexes),
         )
 
     def _snapshot(self) -> Snapshot:

@@ -415,6 +415,7 @@ class IndexStats:
     undated: int = 0
     # The model folder that embedded the articles (semantic ranking), None without vectors.
     semantic_model: str | None = None
+    shards: int = 1  # (what --shards must say, or --rebuild)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -429,4 +430,5 @@ class IndexStats:
             "last_date": self.last_date.isoformat() if self.last_date else None,
             "undated": self.undated,
             "semantic_model": self.semantic_model,
+            "shards": self.shards,
         }

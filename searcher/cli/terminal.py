@@ -372,7 +372,7 @@ def print_stats(out: Console, stats: IndexStats) -> None:
         ("Corpus", ", ".join(map(display_path, stats.corpus)) or "-"),
         ("Size on disk", _size(stats.size_bytes)),
         ("Last update", stats.last_update.strftime("%Y-%m-%d %H:%M:%S") if stats.last_update else "-"),
-        ("Segments", str(stats.segments)),
+        ("Segments", str(stats.segments) + (f" in {stats.shards} shards" if stats.shards > 1 else "")),
         ("Fields", ", ".join(stats.fields)),
         ("Embeddings", display_path(stats.semantic_model) if stats.semantic_model else "none (no semantic ranking)"),
     ]
