@@ -40,6 +40,9 @@ DEFAULT_RECORD_FIELDS: Mapping[str, tuple[str, ...]] = {
     "language": ("language", "lang"),
 }
 
+#: Other names people give fields: a query's `place:brazil`, a configuration's `fields: {place: ...}`.
+FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
+
 #: Query-time weights of the fields searched by default (BM25F field boosts).
 DEFAULT_BOOSTS: Mapping[str, float] = {"title": 3.0, "caption": 1.5, "dateline": 1.0, "body": 1.0}
 BOOSTABLE_FIELDS = ("title", "caption", "body", "dateline", "source", "category")
@@ -391,9 +394,9 @@ class _Checker:
         settings["formats"] = checked_formats
 
         fields = self.mapping(data.get("fields"), ("fields",))
-        self.known(fields, tuple(DEFAULT_RECORD_FIELDS), ("fields",), {"place": "dateline", "places": "dateline",
-                                                                       "categories": "category", "topics": "category",
-                                                                       "authors": "author", "text": "body"})
+        self.known(fields, tuple(DEFAULT_RECORD_FIELDS), ("fields",),
+                   {**{alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases},
+                    "authors": "author", "text": "body"})
         record_fields = dict(DEFAULT_RECORD_FIELDS)
         for name, value in fields.items():
             record_fields[name] = self.names(value, ("fields", name))

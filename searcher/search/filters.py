@@ -247,7 +247,7 @@ class Metadata:
         return self._live_days
 
 
-#: Other names people use for the facets (the query's field aliases, query.FIELD_ALIASES,
+#: Other names people use for the facets (the query's field aliases, config.FIELD_ALIASES,
 #: and the plurals).
 FACET_ALIASES = {"sources": "source", "categories": "category", "topic": "category", "topics": "category",
                  "places": "place", "dateline": "place"}

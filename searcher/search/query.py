@@ -57,13 +57,12 @@ from whoosh.qparser import (
 
 from ..dates import parse_date_bound
 from ..engine.schema import QUERY_FIELDS, STEMMED_FIELDS
+from ..config import FIELD_ALIASES
 from ..engine.tokens import STOP_WORDS, TOKEN, fold
 from ..errors import QueryError
 from ..model import Wanted
 from ..text import WEB_ADDRESS, without_invisible
 from .spelling import OPERATOR_WORDS, letters_within
-
-FIELD_ALIASES = {"dateline": ["place", "places"], "category": ["categories", "topic", "topics"]}
 
 # Fields that filter rather than describe what the article is about: a plain-words
 # query that falls back to "any word" keeps them required.
