@@ -306,11 +306,11 @@ class Index:
         `Hit.duplicates`; `total` still counts every article. `offset` leaves out the
         best `offset` articles (a later page of results: ranks go on from `offset` + 1).
         """
-        from .search.filters import FACET_ALIASES, as_values
+        from .search.filters import as_values, facet_names
         from .search.results import search
 
         query = _query_checked(query, filters)
-        facets = tuple(dict.fromkeys(FACET_ALIASES.get(facet, facet) for facet in as_values(facets)))  # ("topics")
+        facets = facet_names(as_values(facets))
         return self._ask(lambda shards: search(
             shards, query, limit, passages, filters=filters, sort=sort, facets=facets, auto_correct=auto_correct,
             explain=explain, collapse=collapse, all_words=all_words, offset=offset))

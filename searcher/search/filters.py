@@ -253,6 +253,11 @@ FACET_ALIASES = {"sources": "source", "categories": "category", "topic": "catego
                  "places": "place", "dateline": "place"}
 
 
+def facet_names(names: Iterable[str]) -> tuple[str, ...]:
+    """Facet names with their other names replaced ("topics" is category), each once."""
+    return tuple(dict.fromkeys(FACET_ALIASES.get(name, name) for name in names))
+
+
 def query_text(text: str, filters: Filters | None) -> str:
     """What to search for `text` under `filters`: the text, or every article ("*") when
     it is empty and there are filters (a search by source, category, place or date

@@ -20,7 +20,7 @@ from urllib.parse import unquote_plus, urlencode
 
 from ..errors import QueryError, RequestError, SearcherError, did_you_mean
 from ..model import PERIODS, SORTS
-from ..search.filters import FACET_ALIASES, Filters
+from ..search.filters import Filters, facet_names
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -143,8 +143,7 @@ class Params:
         text = self.one(name)
         if text is None:
             return default
-        names = tuple(dict.fromkeys(FACET_ALIASES.get(part, part) for part in
-                                    (piece.strip().lower() for piece in text.split(",")) if part))
+        names = facet_names(part for part in (piece.strip().lower() for piece in text.split(",")) if part)
         for facet in names:
             if facet not in FACETS:
                 raise RequestError(f"{name}: unknown facet {facet!r} (facets: {', '.join(FACETS)})", name)
