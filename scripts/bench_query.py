@@ -2,7 +2,7 @@
 """Warm query latency: a full `searcher` search against a plain Whoosh search, in one process.
 
     python scripts/bench_query.py [--corpus bbc reuters reuters-x5] [--rounds 3] [--seed 2026]
-                                  [--keep DIR] [--profile FILE] [--one-segment]
+                                  [--keep DIR] [--profile FILE] [--one-segment] [--phrases N]
 
 For each corpus, both engines index it (reuters-x5 is Reuters five times over, about
 108,000 articles; --keep DIR keeps the indexes there and reuses them next time). The
@@ -17,6 +17,10 @@ the rounds.
 - searcher: `Index.search(query, limit=10, passages=2)`: ranking (the articles with
   every word first, then those with some), the top 10, two passages per hit with
   highlights, all copied into our dataclasses.
+
+With --phrases N, the queries are N phrases in quotes instead, two or three words in
+a row from the articles' text ("interest rates", "of the"; benchlib.phrase_set): both
+engines search them as phrases, plain Whoosh with its phrase matcher.
 
 With --one-segment, searcher also searches a copy of its index with its segments joined
 into one (`Index.batch(optimize=True)`, engine/joining.py; `searcher index` on two cores
@@ -51,6 +55,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026, help="the seed that draws the queries")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the indexes in this folder")
     parser.add_argument("--profile", type=Path, help="write a cProfile of searcher's queries (last corpus) to this file")
+    parser.add_argument("--phrases", type=int, metavar="N", help="search N phrases in quotes instead")
     parser.add_argument("--one-segment", action="store_true",
                         help="also search a copy of searcher's index merged into one segment")
     args = parser.parse_args()
@@ -60,16 +65,19 @@ def main() -> None:
         for number, name in enumerate(args.corpus):
             corpus = benchlib.corpus_path(name, work)
             plain_folder, searcher_folder = built(corpus, work, Path(name).stem)
-            queries = benchlib.query_set(corpus, args.titles, args.short, seed=args.seed)
+            queries = benchlib.phrase_set(corpus, args.phrases, seed=args.seed) if args.phrases else \
+                benchlib.query_set(corpus, args.titles, args.short, seed=args.seed)
             profile = args.profile if number == len(args.corpus) - 1 else None
             merged_folder = one_segment(searcher_folder) if args.one_segment else None
             times = measure(plain_folder, searcher_folder, queries, args.rounds, profile, merged_folder)
-            print(f"{Path(name).name}: {len(queries)} queries (seed {args.seed}), median of {args.rounds} rounds each, "
+            kind = "phrases" if args.phrases else "queries"
+            print(f"{Path(name).name}: {len(queries)} {kind} (seed {args.seed}), median of {args.rounds} rounds each, "
                   "warm\n")
             print(table(times))
             print()
             p95[name] = {engine: benchlib.percentile(values, 0.95) for engine, values in times.items()}
-    print(targets(p95))
+    if not args.phrases:  # (issue 16's targets are for its query mix)
+        print(targets(p95))
 
 
 def built(corpus: Path, work: Path, name: str) -> tuple[Path, Path]:

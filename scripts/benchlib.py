@@ -152,6 +152,24 @@ def query_set(corpus: Path, titles: int = 200, short: int = 50, seed: int = 2026
     return queries
 
 
+def phrase_set(corpus: Path, count: int = 100, seed: int = 2026) -> list[str]:
+    """`count` phrases in quotes, as people quote them: two or three words in a row from
+    the articles' text, in lower case, drawn with a fixed seed. Half start with a word
+    of four letters or more ("interest rates"), half anywhere ("of the")."""
+    rng = random.Random(seed)
+    records = [json.loads(line) for line in corpus.open(encoding="utf-8")]
+    phrases = []
+    while len(phrases) < count:
+        words = [w.strip(".,:;'\"()!?").lower() for w in (rng.choice(records).get("body") or "").split()]
+        if len(words) < 10:
+            continue
+        at = rng.randrange(len(words) - 3)
+        chosen = words[at:at + 2 + at % 2]
+        if all(w.isalpha() for w in chosen) and (len(phrases) % 2 or len(chosen[0]) > 3):
+            phrases.append('"' + " ".join(chosen) + '"')
+    return phrases
+
+
 # -- running and measuring -------------------------------------------------------------
 
 

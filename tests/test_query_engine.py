@@ -7,6 +7,8 @@
   with deleted and replaced articles in several segments.
 - "All words first" (matching.tiered) against its definition from the two references.
 - Passages found from candidate words against analysing every word of the text.
+- Phrases found from their words' positions in arrays, and in passages from candidate
+  words, against Whoosh's phrase matcher and analysing every word.
 - Plain words parsed without Whoosh's tagger against Whoosh's parser.
 """
 
@@ -120,6 +122,43 @@ def test_columnar_scoring_is_the_exhaustive_scorer_on_reuters(reuters, reuters_r
     assert runs > 300 and compared > 1_000_000
 
 
+#: Phrases of common words, a word repeated, and phrases with other syntax.
+PHRASES = ['"of the"', '"said the"', '"the the"', '"it is the"', '"in the of"', '"prime minister"', '"new york"',
+           '"the government"', 'title:"the new"', '"oil prices" OR "interest rates"', '"of the" -"in the"',
+           '"the bank" rates', '"u.s. government"', '"1.5 billion"', '"the company\'s"', '"mr blair"^2 election']
+
+
+def phrase_texts(records: list[dict], seed: int, count: int = 100) -> list[str]:
+    """Phrases as people quote them: two to four words in a row from the articles' text
+    (punctuation and all), each alone, with another word, or in a field."""
+    rng = random.Random(seed)
+    texts = []
+    for record in rng.sample([r for r in records if len(r["body"].split()) > 10], count):
+        words = record["body"].split()
+        at = rng.randrange(len(words) - 5)
+        phrase = " ".join(words[at:at + 2 + at % 3]).replace('"', "").strip(".,:;!?()[]'")
+        kind = at % 4
+        texts.append(f'"{phrase}"' if kind < 2 else f'"{phrase}" {words[at + 5].strip(".,:;()")}' if kind == 2
+                     else f'body:"{phrase}"')
+    return [re.sub(r"\b(\w+):(?!\")", r"\1", text) for text in texts] + PHRASES
+
+
+def test_phrases_in_arrays_are_whoosh_phrase_matcher_and_their_passages_the_same(
+        bbc_index: Path, bbc_docs: Path, reuters, reuters_records) -> None:  # type: ignore[no-untyped-def]
+    # matching.py finds a phrase from its words' positions (its own code, not Whoosh's
+    # SpanNear2 matcher, which the exhaustive scorer runs), and passages find it from
+    # candidate words: both against their references, on BBC and Reuters.
+    bbc = [json.loads(line) for line in bbc_docs.read_text(encoding="utf-8").splitlines()]
+    with Index.open(bbc_index) as index:
+        runs, compared = check_against_the_exhaustive_scorer(index, phrase_texts(bbc, seed=21))
+        assert runs > 100 and compared > 5000
+        assert check_passages(index, phrase_texts(bbc, seed=22), 10) > 300
+    records = [r for r in reuters_records if r["body"]]
+    runs, compared = check_against_the_exhaustive_scorer(reuters, phrase_texts(records, seed=23))
+    assert runs > 100 and compared > 20_000
+    assert check_passages(reuters, phrase_texts(records, seed=24), 10) > 300
+
+
 def test_columnar_scoring_skips_deleted_and_replaced_articles(bbc_docs: Path, tmp_path: Path) -> None:
     lines = bbc_docs.read_text(encoding="utf-8").splitlines()[:1500]
     corpus = tmp_path / "bbc.jsonl"
@@ -141,7 +180,9 @@ def test_columnar_scoring_skips_deleted_and_replaced_articles(bbc_docs: Path, tm
     with Index.open(config.index, config) as index:
         assert index.deleted_count > 100 and len(list(index._snapshot().searcher.reader().leaf_readers())) > 1
         runs, _ = check_against_the_exhaustive_scorer(index, query_texts(records, seed=18, titles=40, short=30,
-                                                                          sentences=20) + ["updated government"])
+                                                                          sentences=20)
+                                                 + ["updated government", '"the government and the economy"']
+                                                 + phrase_texts(records, seed=19, count=30))
     assert runs > 100
 
 
@@ -336,6 +377,10 @@ def test_merged_segments_hold_the_postings_of_one_build(bbc_docs: Path, tmp_path
                                                    for m in _each(reader.postings(field, text)))
                              for field, text in reader.all_terms() if field in ("title", "body")})
     assert len(postings[0]) > 10_000 and postings[0] == postings[1]
+    # A phrase is read from both kinds of positions alike (matching._positions).
+    with Index.open(tmp_path / "added") as added:
+        runs, compared = check_against_the_exhaustive_scorer(added, phrase_texts(records, seed=25, count=40))
+    assert runs > 40 and compared > 500
 
 
 def _each(matcher):  # type: ignore[no-untyped-def]

@@ -14,7 +14,8 @@ positions of all its postings are compressed together (`PackedPositions`, or
 `PackedValues` for values already encoded), unpacked only when something asks for a
 position (a phrase). `term_blocks` hands a search (matching.py)
 each block's gaps and weights without decompressing anything, in blocks of up to
-BLOCK_SIZE postings: with numpy, about 8 microseconds a block.
+BLOCK_SIZE postings: with numpy, about 8 microseconds a block; `position_arrays` gives
+a phrase search a block's positions as two arrays.
 
 Blocks of fewer postings (rare words: most of the terms, few of the postings) stay
 Whoosh's tuples, which are smaller there; `term_blocks` reads both kinds. This module
@@ -32,7 +33,7 @@ from itertools import accumulate
 from typing import Iterator, Sequence
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo
-from whoosh.system import pack_uint
+from whoosh.system import _INT_SIZE as _UINT_SIZE, pack_uint
 from whoosh.util.numeric import length_to_byte
 
 #: Postings a block holds (Whoosh's codec: 128). Larger blocks cost a search less per
@@ -141,6 +142,15 @@ class PackedPositions:
         return _COUNT.unpack_from(zlib.decompress(self._packed)[:4])[0] if self._counts is None else len(self._counts)
 
     def __getitem__(self, index: int) -> bytes:
+        counts, gaps = self.arrays()
+        if index < 0:
+            index += len(counts)
+        start = self._starts[index]
+        return encode_gaps(gaps[start:start + counts[index]].tolist())
+
+    def arrays(self) -> tuple[array, array]:
+        """How many positions each posting has, and the gaps of them all (each posting's
+        first position, then the differences), unpacked on the first call."""
         if self._counts is None:
             data = zlib.decompress(self._packed)
             count = _COUNT.unpack_from(data)[0]
@@ -149,10 +159,23 @@ class PackedPositions:
             self._gaps = array(self._typecode)
             self._gaps.frombytes(data[4 + 4 * count:])
             self._starts = array("I", accumulate(self._counts, initial=0))
-        if index < 0:
-            index += len(self._counts)
-        start = self._starts[index]
-        return encode_gaps(self._gaps[start:start + self._counts[index]].tolist())
+        return self._counts, self._gaps
+
+
+def position_arrays(values, count: int) -> tuple[array, array]:  # type: ignore[no-untyped-def]
+    """A block's positions (its `values`, as term_blocks gives them, of a field with
+    positions) as PackedPositions.arrays gives them: for a phrase searched in arrays
+    (matching.py). Values encoded as Whoosh encodes them (a block of Whoosh's tuples,
+    or one a merge wrote) are decoded one by one."""
+    if isinstance(values, PackedPositions):
+        return values.arrays()
+    counts, gaps = array("I"), array("I")
+    for index in range(count):
+        value = values[index]  # (as whoosh.formats.Positions.decode_positions reads it)
+        codes = pickle.loads(value[_UINT_SIZE:] if value.endswith(b".") else value[_UINT_SIZE:] + b".")
+        counts.append(len(codes))
+        gaps.extend(codes)
+    return counts, gaps
 
 
 def encode_positions(positions: int | Sequence[int]) -> bytes:
@@ -334,18 +357,19 @@ def _smallest_ints(values: array) -> array:
 # -- reading -----------------------------------------------------------------------------
 
 
-def term_blocks(terms, fieldname: str, text: bytes) -> Iterator[tuple[object, object, int]] | None:  # type: ignore[no-untyped-def]
+def term_blocks(terms, fieldname: str, text: bytes) -> Iterator[tuple[object, object, int, object]] | None:  # type: ignore[no-untyped-def]
     """The blocks of a term's postings in one segment, from its terms reader (a
-    W3TermsReader), as (gaps, weights, count) each: gaps as written (the first article
-    number, then the differences) and weights as Whoosh minifies them (None: all 1.0;
-    a float: all the same; else one each). None when the segment hasn't the term.
+    W3TermsReader), as (gaps, weights, count, values) each: gaps as written (the first
+    article number, then the differences), weights as Whoosh minifies them (None: all
+    1.0; a float: all the same; else one each), and the postings' values, still packed
+    (position_arrays reads them). None when the segment hasn't the term.
     """
     raw = _info_of(terms, fieldname, text)
     if raw is None:
         return None
     if raw[0]:  # (W3TermInfo's flags: the postings are inlined, pickled after its fields)
-        ids, weights, _ = pickle.loads(raw[_TERM_INFO_SIZE:])
-        return iter([(ids[:1] + tuple(b - a for a, b in zip(ids, ids[1:])), weights, len(ids))])
+        ids, weights, values = pickle.loads(raw[_TERM_INFO_SIZE:])
+        return iter([(ids[:1] + tuple(b - a for a, b in zip(ids, ids[1:])), weights, len(ids), values)])
     offset, length = _EXTENT.unpack_from(raw, _TERM_INFO_SIZE)
     data = terms._postfile.get(offset, length)
     if data[:4] != WHOOSH3_HEADER_MAGIC:
@@ -398,7 +422,7 @@ def is_ours(data: bytes, start: int) -> bool:
     return data[start:start + 4] == _INFO_HEAD and data[start + _COMPRESSED_AT - 1] == 75
 
 
-def _blocks(data: bytes) -> Iterator[tuple[object, object, int]]:
+def _blocks(data: bytes) -> Iterator[tuple[object, object, int, object]]:
     view = memoryview(data)
     position, last = 4, False
     while not last:
@@ -415,6 +439,6 @@ def _blocks(data: bytes) -> Iterator[tuple[object, object, int]]:
             stream.seek(start)
             count, _, _, compressed = pickle.load(stream)[:4]
             block = view[stream.tell():end]
-        gaps, weights, _ = pickle.loads(zlib.decompress(block) if compressed else block)
-        yield gaps, weights, count
+        gaps, weights, values = pickle.loads(zlib.decompress(block) if compressed else block)
+        yield gaps, weights, count, values
         position = end
