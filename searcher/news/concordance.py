@@ -1,7 +1,8 @@
 """Keyword in context: every occurrence of a query's words, with the text on either side.
 
 The occurrences are the spans passages highlight (passages.find_matches: the query's
-terms and phrases, found with the indexing analysis, so "refugee" finds "refugees").
+terms and phrases, found with the indexing analysis, so "refugee" finds "refugees"),
+found as passages find them, from candidate words.
 Context is cut to `width` characters, whitespace collapsed, so that the lines align.
 """
 
@@ -11,8 +12,8 @@ import re
 from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from ..errors import QueryError
-from ..model import Article, Concordance, Wanted
-from ..search.passages import Analyze, find_matches
+from ..model import Article, Concordance, Span, Wanted
+from ..search.passages import Analyze, Candidates, candidates_of, find_matches
 
 if TYPE_CHECKING:
     from ..search.filters import Filters
@@ -33,16 +34,23 @@ def concordance(shards: Sequence[Snapshot], query: str, width: int, *, filters: 
     if any(one.scores and not any(want.get(name) and (want[name].terms or want[name].phrases) for name in _TEXT_FIELDS)
            for one, want in zip(found, wanted)):
         raise QueryError(f"{query!r} has no words of the text to show in context", hint="search for words or a phrase")
+    # (Found from candidate words, as passages are: a few words of each text analysed.)
+    candidates = [candidates_of({name: want[name] for name in _TEXT_FIELDS if name in want}) for want in wanted]
     return (line for rank, (number, docnum, _) in enumerate(ordered_articles(shards, found, sort, limit), start=1)
-            for line in occurrences(shards[number].article(docnum), rank, wanted[number], shards[number].analyze, width))
+            for line in occurrences(shards[number].article(docnum), rank, wanted[number], shards[number].analyze, width,
+                                    candidates[number]))
 
 
 def occurrences(article: Article, rank: int, wanted: Mapping[str, Wanted], analyze: Analyze,
-                width: int) -> Iterator[Concordance]:
-    """The occurrences of `wanted` in an article's title, caption and body, in reading order."""
+                width: int, candidates: Mapping[str, Candidates] | None = None) -> Iterator[Concordance]:
+    """The occurrences of `wanted` in an article's title, caption and body, in reading
+    order (found from `candidates`, passages.candidates_of(wanted), when given: the same)."""
     for field in _TEXT_FIELDS:
         text = getattr(article, field)
-        for span in find_matches(text, wanted.get(field), analyze):
+        finder = candidates.get(field) if candidates is not None else None
+        spans = find_matches(text, wanted.get(field), analyze) if finder is None else \
+            [Span(*match) for match in finder.wanted_matches(text, wanted[field], analyze)]
+        for span in spans:
             left = _SPACE.sub(" ", text[max(0, span.start - 3 * width):span.start]).lstrip()
             right = _SPACE.sub(" ", text[span.end:span.end + 3 * width]).rstrip()
             yield Concordance(
