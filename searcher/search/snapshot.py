@@ -123,7 +123,7 @@ class Snapshot:
         if self._columns is None:
             from . import matching
 
-            self._columns = matching.Columns(self.searcher)
+            self._columns = matching.Columns(self.searcher, dates=lambda: self.metadata.dates.values)
         return self._columns
 
     def vectors(self) -> Any:
