@@ -474,9 +474,11 @@ def test_switching_on_duplicate_changes_which_copy_is_indexed(tmp_path: Path) ->
     assert update_index(Config(index=first.index, corpus=(corpus,), on_duplicate="keep-last")).unchanged == 1
 
 
-def test_repeated_updates_do_not_pile_up_on_disk(tmp_path: Path) -> None:
+@pytest.mark.parametrize("commit_every", [50_000, 400])
+def test_repeated_updates_do_not_pile_up_on_disk(tmp_path: Path, commit_every: int) -> None:
+    # (A run that commits as it goes, every 400 articles here, merges at its end too.)
     feed = tmp_path / "feed.jsonl"
-    config = Config(index=tmp_path / "ix", workers=2)
+    config = Config(index=tmp_path / "ix", workers=2, commit_every=commit_every)
 
     def write(version: int) -> None:
         lines = (json.dumps({"id": str(n), "title": f"Story {n}", "body": f"Version {version} of story {n}. " * 20})

@@ -56,8 +56,10 @@ class Batch:
         try:
             # A batch that committed as it went made segments of a like size, which
             # Whoosh's policy would merge at the end through its slow merge: 20 s of
-            # Reuters written in batches of 2,000. They stay as they are.
-            self._finish(cancel=exc_type is not None, merge=not self._committed)
+            # Reuters written in batches of 2,000. They stay as they are, unless the
+            # batch was asked to optimize (an update that replaced a quarter of the
+            # index): else its dead articles stayed on disk, run after run.
+            self._finish(cancel=exc_type is not None, merge=not self._committed or self._optimize)
         finally:
             self._index.write_lock.release()
 
