@@ -494,3 +494,25 @@ def test_words_of_most_of_the_index_and_under_filters(reuters) -> None:
         assert term.articles == exact_count(reuters, term.word, "*", usa)
     alone = reuters.top_words("*", filters=Filters.parse(category=["coffee"]))  # a filter alone: against all
     assert not alone.filtered and alone.compared == len(reuters) and alone.terms[0].word == "coffee"
+
+
+def test_kwic_lines_tell_articles_with_long_ids_apart(tmp_path: Path) -> None:
+    # Ids that differ only at their end (a folder's files, web addresses): piped lines
+    # keep them whole; a terminal, short of room, keeps their ends.
+    from rich.console import Console
+
+    from searcher import Article
+    from searcher.cli import terminal
+
+    ids = ["entertainment/028", "entertainment/033", "https://www.example.com/news/2016/11/28/aleppo-siege"]
+    with Index.create(tmp_path / "ix") as index:
+        index.add([Article(id=article_id, title=f"Story {n}", body="The Azkaban scenes were cut.")
+                   for n, article_id in enumerate(ids)])
+    result = CliRunner().invoke(cli, ["kwic", "azkaban", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0
+    assert sorted(line.split()[0] for line in result.output.splitlines()) == sorted(ids)
+    with Index.open(tmp_path / "ix") as index:
+        out = Console(file=io.StringIO(), force_terminal=True, width=100, color_system=None)
+        assert terminal.print_concordance(out, index.concordance("azkaban", 20), 20) == 3
+    shown = {line.split()[0] for line in out.file.getvalue().splitlines()}  # type: ignore[attr-defined]
+    assert shown == {"entertainment/028", "entertainment/033", "…2016/11/28/aleppo-siege"}  # (24 characters)

@@ -277,11 +277,15 @@ def print_concordance(out: Console, lines: Iterable[Concordance], width: int, fi
 
     The columns are set by the `first` lines (a concordance of a common word has
     hundreds of thousands: they are printed as they are found). In a terminal the
-    context is narrowed to fit; piped lines keep `width`.
+    context is narrowed to fit, and a long id keeps its end, which tells articles
+    apart ("…tainment/028", a web address's page); piped lines keep `width` and
+    whole ids.
     """
     lines = iter(lines)
     head = list(itertools.islice(lines, first))
-    id_width = min(max((len(line.id) for line in head), default=0), 16)
+    id_width = max((len(line.id) for line in head), default=0)
+    if out.is_terminal:
+        id_width = min(id_width, 24)
     match_width = min(max((len(line.match) for line in head), default=0), 30)
     if out.is_terminal:
         width = max(min(width, (out.width - id_width - 2 - match_width) // 2), 10)
@@ -297,7 +301,10 @@ def print_concordance_line(out: Console, line: Concordance, width: int, id_width
     match = _fit(safe(line.match), match_width)
     left = safe(line.left)[-width:] if width else ""
     right = safe(line.right)[:width] if width else ""
-    text = Text(f"{_fit(safe(line.id), id_width):<{id_width}}  ", style=META)
+    shown_id = safe(line.id)
+    if len(shown_id) > id_width:  # (a terminal's, or a longer id after the first lines: its end)
+        shown_id = "…" + shown_id[len(shown_id) - id_width + 1:]
+    text = Text(f"{shown_id:<{id_width}}  ", style=META)
     # The context keeps its own spaces ("on " + "coffee" + " quotas", "quotas" + ". There"),
     # and nothing is added: the match starts in the same column on every line, and a
     # line reads as the text it quotes.
