@@ -126,6 +126,9 @@ def test_stemming_and_acronyms(news: Index) -> None:
         ("date:2016-12..", ["n2", "n3"]),
         ("date:..2015", ["n5"]),
         ("idlib date:2016", ["n1", "n2"]),
+        ("since:2016-12", ["n2", "n3"]),  # (as --since: date:2016-12..)
+        ("until:2015", ["n5"]),
+        ("idlib Since:2016-12", ["n2", "n3"]),
         ("pro-government", []),
     ],
 )
@@ -199,6 +202,9 @@ def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> 
     [
         ("Idlib date:2016-13", 11, "invalid date '2016-13'"),
         ("date:2017..2016", 0, "ends before it starts"),
+        ("idlib since:2016..2017", 6, "since: takes one date (since:2016-11); a range is date:2016-11..2016-12"),
+        ("idlib until:May", 12, "invalid date 'May'"),
+        ("idlib since:", 6, "nothing to search for after since:"),
         ("refugees titel:Idlib", 9, "unknown field 'titel'"),
         ("   ", None, "no words"),
         # A wildcard or a fuzzy word in quotes: the phrase dropped the * or ~ and looked for

@@ -49,7 +49,8 @@ Query syntax:
                           a word ends a question: labour? is labour)
   Idleb~  Idleb~2         a fuzzy word (1 or 2 letters off)
   date:2016-11            a year, month or day; a range with
-                          date:2016-11-01..2016-12-31 (or date:2016..)
+                          date:2016-11-01..2016-12-31 (or date:2016..);
+                          since:2016-11 and until:2016 as --since, --until
 """
 
 

@@ -173,7 +173,8 @@ class QueryBuilder:
         # expressions is a tenth of a first search; plain words don't need it). Shouted
         # (all-caps) queries have no operators.
         self._parsers: dict[bool, QueryParser] = {}
-        self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
+        self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases} \
+            | {"since", "until"}  # (date bounds: DatePlugin)
         # The last queries prepared: the shards of an index in one process share a builder,
         # and each prepares the same text (a quarter of a 4-shard search of Reuters x5).
         self._prepared: dict[str, PreparedQuery] = {}
@@ -410,8 +411,9 @@ class QueryBuilder:
                 raise QueryError(f"unknown field {name!r}", match.start(1),
                                  hint=f"did you mean {meant}? fields: {known}")
             if empty:
+                example = "2016-11" if name.lower() in ("date", "since", "until") else 'word or {0}:"some words"'
                 raise QueryError(f"nothing to search for after {name}:", match.start(1),
-                                 hint=f"write {name.lower()}:word or {name.lower()}:\"some words\"")
+                                 hint=f"write {name.lower()}:{example.format(name.lower())}")
             if name != name.lower():
                 text = text[:match.start(1)] + name.lower() + text[match.end(1):]
         return text
@@ -1055,9 +1057,11 @@ class _BoostPlugin(BoostPlugin):
 
 
 class DatePlugin(TaggingPlugin):
-    """`date:2016`, `date:2016-11-28`, `date:2016-11-01..2016-12-31`, `date:..2016-11`."""
+    """`date:2016`, `date:2016-11-28`, `date:2016-11-01..2016-12-31`, `date:..2016-11`;
+    `since:2016-11` and `until:2016` are `date:2016-11..` and `date:..2016`, as the
+    command line's --since and --until (else they were words: "since", "2016", "11")."""
 
-    expr = r"date:(?P<start>[^\s().]*)(?P<dots>\.\.)?(?P<end>[^\s()]*)"
+    expr = r"(?P<name>date|since|until):(?P<start>[^\s().]*)(?P<dots>\.\.)?(?P<end>[^\s()]*)"
     priority = -10  # before the field plugin sees "date:" as a field name
 
     class DateNode(syntax.SyntaxNode):
@@ -1073,6 +1077,14 @@ class DatePlugin(TaggingPlugin):
     def create(self, parser, match):  # type: ignore[no-untyped-def]
         start_text, end_text = match.group("start"), match.group("end")
         is_range = bool(match.group("dots"))
+        name = match.group("name")
+        if name != "date":
+            if is_range or end_text:
+                raise QueryError(f"{name}: takes one date ({name}:2016-11); a range is date:2016-11..2016-12",
+                                 match.start())
+            if not start_text:
+                raise QueryError(f"{name}: needs a date, such as {name}:2016-11", match.start())
+            start_text, end_text, is_range = (start_text, "", True) if name == "since" else ("", start_text, True)
         if not is_range and end_text:
             raise QueryError(f"invalid date {match.group()[5:]!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)", match.start() + 5)
         if not start_text and not end_text:
@@ -1085,7 +1097,7 @@ class DatePlugin(TaggingPlugin):
             end_source = end_text if is_range else start_text
             end = parse_date_bound(end_source, end=True) if end_source else None
         except ValueError as error:
-            raise QueryError(str(error), match.start("end")) from None
+            raise QueryError(str(error), match.start("end" if name == "date" else "start")) from None
         if start and end and end < start:
             raise QueryError(f"date range ends before it starts ({start_text}..{end_text})", match.start())
         return self.DateNode(start, end)
