@@ -156,6 +156,14 @@ def test_a_corpus_path_that_is_not_there_names_its_file_and_makes_no_index(proje
     with pytest.raises(CorpusError, match=r"^corpus not found: nothere \(check the path\)$"):
         update_index(Config(index=project / "ix4"), [project / "corpus", "nothere"])
     assert not (project / "ix4").exists()
+    # No corpus at all (a trial: `searcher index --config /dev/null` left an empty index,
+    # which stats then showed, exit 0, and a search called "an index of no articles").
+    (project / "c5.yaml").write_text("index: ix5\n", encoding="utf-8")
+    for command in (["index"], ["index", "--shards", "2"]):
+        result = run("--config", str(project / "c5.yaml"), *command)
+        assert result.exit_code == 2 and result.stderr.splitlines()[-1] == (
+            "searcher: error: no corpus to index (name one: `searcher index PATH`, or set `corpus:` in searcher.yaml)")
+        assert not (project / "ix5").exists(), command
 
 
 def test_config_option_and_environment(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:

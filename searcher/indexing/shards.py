@@ -28,7 +28,7 @@ from ..errors import IndexNotFoundError, IndexWriteError, SearcherError
 from ..index import Index
 from ..model import IndexReport, Problem, Progress
 from ..paths import display_path
-from .update import PARALLEL_MIN_BYTES, PartRun, checked_corpus, index_part, save_duplicates
+from .update import PARALLEL_MIN_BYTES, PartRun, checked_corpus, index_part, no_corpus, save_duplicates
 
 #: Runs the parts (shard number -> the arguments of update.index_part after the config)
 #: and yields each one's (number, PartRun) as it ends: in local processes, or on a cluster.
@@ -91,7 +91,7 @@ def update_sharded(config: Config, corpus: Iterable[str | os.PathLike[str]] | No
 def _corpus(config: Config, corpus: Iterable[str | os.PathLike[str]] | None) -> list[str]:
     """The corpus the runs index: the one named, else the configured one, else the one the
     index was built from; CorpusError when there is none."""
-    from ..errors import CorpusError, IndexFormatError
+    from ..errors import IndexFormatError
 
     if corpus:
         return [os.path.abspath(path) for path in corpus]
@@ -104,7 +104,7 @@ def _corpus(config: Config, corpus: Iterable[str | os.PathLike[str]] | None) -> 
         roots = []
     if roots:
         return roots
-    raise CorpusError("no corpus to index", hint="name one: `searcher index PATH`, or set `corpus:` in searcher.yaml")
+    raise no_corpus()
 
 
 def _prepared(config: Config, shards: int | None, rebuild: bool) -> int:

@@ -37,7 +37,7 @@ from typing import IO, Callable, Iterable
 
 from ..config import Config
 from ..engine.batch import Batch
-from ..engine.folder import shard_count, shard_of
+from ..engine.folder import is_index, shard_count, shard_of
 from ..engine.locking import write_lock
 from ..engine.schema import fingerprint
 from ..engine.writing import rare_full_collections  # (the command line's, and a library user's: see there)
@@ -184,8 +184,15 @@ def checked_corpus(config: Config, corpus: Iterable[str | os.PathLike[str]] | No
     each of its paths is there: a path that is not is a CorpusError before an index folder
     is made for nothing, naming the configuration file that named it."""
     corpus = list(corpus) if corpus else None
+    if not corpus and not config.corpus and not is_index(config.index):  # (no index whose corpus to index again)
+        raise no_corpus()
     check_roots(corpus or config.corpus, None if corpus else config.path or "searcher.yaml")
     return corpus
+
+
+def no_corpus() -> CorpusError:
+    """The error of a run with no corpus named, configured, or indexed before."""
+    return CorpusError("no corpus to index", hint="name one: `searcher index PATH`, or set `corpus:` in searcher.yaml")
 
 
 def save_duplicates(index: Index, fresh: bool, generation: int, progress: Progress) -> None:
@@ -585,10 +592,7 @@ def _roots(corpus: Iterable[str | os.PathLike[str]] | None, config: Config, mani
         return [Path(os.path.abspath(path)) for path in config.corpus]
     if manifest.roots:
         return [Path(path) for path in manifest.roots]
-    raise CorpusError(
-        "no corpus to index",
-        hint="name one: `searcher index PATH`, or set `corpus:` in searcher.yaml",
-    )
+    raise no_corpus()
 
 
 def _previous_states(
