@@ -522,6 +522,17 @@ def test_an_index_the_system_will_not_let_us_read_is_not_called_damaged(
     assert result.stderr == f"searcher: error: cannot read the index at index ({error.strerror}) {hint}\n"
 
 
+def test_export_to_dev_stdout_writes_to_the_pipe(project: Path) -> None:
+    # A trial: `-o /dev/stdout` was "No such file or directory": the link's real path,
+    # "pipe:[...]", was taken for a new file's.
+    run("index")
+    done = subprocess.run([installed_searcher(), "export", "Idlib", "-o", "/dev/stdout"], cwd=project,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == \
+        [json.loads(line)["id"] for line in run("export", "Idlib").stdout.splitlines()] != []
+
+
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_closed_pipe_is_not_an_error(project: Path, as_json: bool) -> None:
     script = installed_searcher()

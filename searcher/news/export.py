@@ -73,16 +73,16 @@ def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, 
 def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]
     """A regular file (new or not) is written under a temporary name and renamed into
     place; anything else (a pipe, a device, a link's target) is written to as it is."""
-    target = Path(os.path.realpath(path))
     try:
-        existing = target.stat()
-    except FileNotFoundError:
+        existing = path.stat()  # (through links: /dev/stdout is a link to the process's pipe, whose
+    except FileNotFoundError:  # real path, "pipe:[...]", is no file to open)
         existing = None
     except OSError as error:
         raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
+    target = Path(os.path.realpath(path))
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         try:
-            with open(target, "w", encoding="utf-8", newline="") as out:
+            with open(path, "w", encoding="utf-8", newline="") as out:
                 for _ in write_rows(hits, out, file_format, fields):
                     progress.advance()
         except BrokenPipeError:
