@@ -448,6 +448,9 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
     assert "share: of all the period's articles;" in run(reuters_config, "timeline", "coffee", "--by", "year").stdout
     result = run(reuters_config, "timeline", "oil", "--since", "9999-12", "--until", "9999-12", "--by", "year")
     assert result.exit_code == 1 and result.stderr == "No article matches 'oil' (dated 9999-12-01 to 9999-12-31).\n"
+    for output in ("--csv", "--json"):  # (its rows, at 0, for a tool; and why, for a person)
+        result = run(reuters_config, "timeline", "zzqx", "--by", "year", output)
+        assert result.exit_code == 1 and result.stderr == "No article matches 'zzqx'.\n" and result.stdout
     result = run(reuters_config, "words", "oil", "-nuclear", "-n", "3", "--json")
     assert result.exit_code == 0 and json.loads(result.stdout.splitlines()[0])["matches"] == \
         reuters_count(reuters_config, "oil -nuclear") < reuters_count(reuters_config, "oil")

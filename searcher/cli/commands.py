@@ -428,6 +428,8 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
         else:
             for row in rows:
                 _print_json(row)
+        if not found:  # (the rows are the periods, at 0; a person reading stderr is told why)
+            click.echo(nothing, err=True)
     else:
         from . import terminal
 
