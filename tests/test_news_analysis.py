@@ -257,6 +257,12 @@ def test_export_streams_every_match(reuters_config, tmp_path: Path) -> None:
     table.write_text("old\n", encoding="utf-8")
     assert run(reuters_config, "export", "zzyzxqq", "--format", "csv", "--fields", "id,title", "-o", str(table)).exit_code == 1
     assert table.read_text(encoding="utf-8").splitlines() == ["id,title"]
+    # An output ending in .csv is CSV unless --format says otherwise (it was JSON lines).
+    table = tmp_path / "coffee.CSV"
+    assert run(reuters_config, "export", "coffee", "--fields", "id,title", "-o", str(table)).exit_code == 0
+    assert table.read_text(encoding="utf-8").splitlines()[0] == "id,title"
+    assert run(reuters_config, "export", "coffee", "--fields", "id", "--format", "jsonl", "-o", str(table)).exit_code == 0
+    assert json.loads(table.read_text(encoding="utf-8").splitlines()[0])["id"]
 
 
 def test_words_and_kwic_commands(reuters_config) -> None:

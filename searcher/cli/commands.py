@@ -530,8 +530,9 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
 
 @cli.command()
 @click.argument("query", nargs=-1)
-@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-              help="JSON lines (lists as lists) or CSV (lists joined with '; ').")
+@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]),
+              help="JSON lines (lists as lists) or CSV (lists joined with '; ') [default: csv for an --output "
+                   "ending in .csv, else jsonl].")
 @click.option("--fields", metavar="NAMES", callback=lambda ctx, param, value: _export_fields(value),
               help="Comma-separated fields [default: rank,score,id,date,title,source,dateline,categories,url,"
                    "authors,language,caption,credit,body,path; also: matched, whether the article holds every word "
@@ -543,14 +544,17 @@ def kwic(query: tuple[str, ...], width: int, limit: int | None, filters: Any, so
 @all_words_option
 @index_option
 @with_config
-def export(query: tuple[str, ...], file_format: str, fields: tuple[str, ...], output: str, filters: Any, sort: str,
-           all_words: bool | None, config: Any, explicit_index: bool) -> int:
+def export(query: tuple[str, ...], file_format: str | None, fields: tuple[str, ...], output: str, filters: Any,
+           sort: str, all_words: bool | None, config: Any, explicit_index: bool) -> int:
     """Export every article matching QUERY (not only the best 10), for pandas, R or a spreadsheet.
 
     `searcher export --category coffee` exports a whole category (no QUERY: every
     article that passes the filters).
     """
     from ..news.export import export_hits
+
+    if file_format is None:  # (-o coffee.csv wrote JSON lines into it)
+        file_format = "csv" if output.lower().endswith(".csv") else "jsonl"
 
     text = _query_text(query, filters)
     with _open_for_search(config, explicit_index) as index:
