@@ -365,7 +365,7 @@ class IndexReport:
     def summary(self, where: str) -> str:
         """One line on what the run did to the index at `where`."""
         skipped = f", {self.skipped:,} skipped (see above)" if self.skipped else ""
-        files = f"{self.files_read:,} file{'' if self.files_read == 1 else 's'} read, {self.files_unchanged} unchanged"
+        files = f"{self.files_read:,} file{'' if self.files_read == 1 else 's'} read, {self.files_unchanged:,} unchanged"
         if self.files_removed:
             files += f", {self.files_removed} removed"
         none = ""
