@@ -288,6 +288,10 @@ def test_filters_without_a_query_and_what_nothing_found_says(reuters_config, reu
     assert result.exit_code == 1
     assert result.stderr == ("No article matches 'oil' (category crud).\n"
                              "  no article has category 'crud' (closest: crude, cruzado)\n")
+    result = run(reuters_config, "export", "coffee", "--since", "1988")  # (beyond the archive: said so)
+    assert result.exit_code == 1 and result.stderr == ("No article matches 'coffee' (dated since 1988-01-01).\n"
+                                                       "  no article is dated in that range: the index's are dated "
+                                                       "1987-02-26 to 1987-10-20\n")
     result = run(reuters_config, "timeline", "oil", "--per", "source")
     assert result.exit_code == 1 and result.stderr == "No article matching 'oil' has a source.\n"
     result = run(reuters_config, "search")

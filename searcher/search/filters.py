@@ -349,8 +349,15 @@ class Filters:
                 closest = list(dict.fromkeys(name for table in tables for name in table.closest(value)))[:3]
                 hint = f" (closest: {', '.join(closest)})" if closest else ""
                 found.append(f"no article has {facet} {value!r}{hint}")
-        if (self.since or self.until) and not any(any(shard.dates.values) for shard in shards):
-            found.append("no article in the index has a date")
+        if self.since or self.until:
+            days = [day for shard in shards for day in shard.live_days()]
+            first = self.since.date().toordinal() if self.since else 1
+            last = self.until.date().toordinal() if self.until else dt.date.max.toordinal()
+            if not days:
+                found.append("no article in the index has a date")
+            elif not any(first <= day <= last for day in days):  # (a year the archive doesn't reach)
+                earliest, latest = dt.date.fromordinal(min(days)), dt.date.fromordinal(max(days))
+                found.append(f"no article is dated in that range: the index's are dated {earliest} to {latest}")
         return found
 
     def apply(self, matches, metadata: Metadata):  # type: ignore[no-untyped-def]
