@@ -10,8 +10,10 @@ Here each term's postings are read into numpy arrays (postings.term_blocks: our
 blocks hold them as arrays) and scored with the same weighting model
 (scoring.FieldBoostedBM25F, the same quantized field lengths) in one vectorised
 expression; AND, OR, AND NOT and AND MAYBE combine the arrays as Whoosh's matchers
-combine scores (a sum over the parts that match). Any other query (a phrase, a date
-range) is run by its own Whoosh matcher and joins in as arrays.
+combine scores (a sum over the parts that match). A phrase is found from its words'
+positions, as arrays too, and a range of whole days from the date column, each
+scored as Whoosh's matcher scores it. Any other query (a phrase with slop, a wildcard
+left unresolved) is run by its own Whoosh matcher and joins in as arrays.
 
 Every match is scored, so the count of matches is exact, and the scores are the
 ones a dict accumulator gets, bit for bit: the same operations on each posting, and
