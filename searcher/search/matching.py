@@ -12,8 +12,8 @@ blocks hold them as arrays) and scored with the same weighting model
 expression; AND, OR, AND NOT and AND MAYBE combine the arrays as Whoosh's matchers
 combine scores (a sum over the parts that match). A phrase is found from its words'
 positions, as arrays too, and a range of whole days from the date column, each
-scored as Whoosh's matcher scores it. Any other query (a phrase with slop, a wildcard
-left unresolved) is run by its own Whoosh matcher and joins in as arrays.
+scored as Whoosh's matcher scores it. Any other query (a phrase with slop, "oil prices"~3,
+a range of times) is run by its own Whoosh matcher and joins in as arrays.
 
 Every match is scored, so the count of matches is exact, and the scores are the
 ones a dict accumulator gets, bit for bit: the same operations on each posting, and
