@@ -296,6 +296,9 @@ def test_filters_without_a_query_and_what_nothing_found_says(reuters_config, reu
     assert result.exit_code == 1 and result.stderr == "No article matching 'oil' has a source.\n"
     result = run(reuters_config, "search")
     assert result.exit_code == 2 and "Missing QUERY" in result.output
+    for command in ("search", "timeline", "words", "kwic", "export"):  # ('' is no query, in each alike)
+        result = run(reuters_config, command, "")
+        assert result.exit_code == 2 and "Missing QUERY (or a filter:" in result.output, command
 
 
 def test_bad_filters_are_one_line_errors(reuters_config) -> None:

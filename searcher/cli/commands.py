@@ -414,7 +414,7 @@ def timeline(queries: tuple[str, ...], by: str, per: str | None, filters: Any, a
     """
     if as_json and as_csv:
         raise click.UsageError("--json and --csv: one or the other")
-    texts = [query.strip() for query in queries] or [_query_text((), filters)]
+    texts = [query.strip() for query in queries if query.strip()] or [_query_text((), filters)]  # ('': as none)
     with _open_for_search(config, explicit_index) as index:
         chart = index.timeline(texts, by, per=per, filters=filters, all_words=all_words)
         found = any(series.matches for series in chart.series)
