@@ -460,7 +460,9 @@ def test_timeline_and_kwic_edge_cases(reuters_config) -> None:
     assert "share: of the period's articles with that place;" in result.stdout
     assert "share: of all the period's articles;" in run(reuters_config, "timeline", "coffee", "--by", "year").stdout
     result = run(reuters_config, "timeline", "oil", "--since", "9999-12", "--until", "9999-12", "--by", "year")
-    assert result.exit_code == 1 and result.stderr == "No article matches 'oil' (dated 9999-12-01 to 9999-12-31).\n"
+    assert result.exit_code == 1 and result.stderr == ("No article matches 'oil' (dated 9999-12-01 to 9999-12-31).\n"
+                                                       "  no article is dated in that range: the index's are dated "
+                                                       "1987-02-26 to 1987-10-20\n")
     for output in ("--csv", "--json"):  # (its rows, at 0, for a tool; and why, for a person)
         result = run(reuters_config, "timeline", "zzqx", "--by", "year", output)
         assert result.exit_code == 1 and result.stderr == "No article matches 'zzqx'.\n" and result.stdout
@@ -532,3 +534,12 @@ def test_kwic_lines_tell_articles_with_long_ids_apart(tmp_path: Path) -> None:
         assert terminal.print_concordance(out, index.concordance("azkaban", 20), 20) == 3
     shown = {line.split()[0] for line in out.file.getvalue().splitlines()}  # type: ignore[attr-defined]
     assert shown == {"entertainment/028", "entertainment/033", "…2016/11/28/aleppo-siege"}  # (24 characters)
+    # Piped, an id longer than those of the first lines (which set the columns) is whole too.
+    from searcher.model import Concordance
+
+    lines = [Concordance(id=f"b/{n:03d}", rank=n, field="body", left="the ", match="coffee", right=" price",
+                         term="coffe") for n in range(3)] + [Concordance(id=ids[2], rank=4, field="body", left="the ",
+                                                                         match="coffee", right=" price", term="coffe")]
+    piped = Console(file=io.StringIO(), width=80)
+    terminal.print_concordance(piped, lines, 20, first=3)
+    assert piped.file.getvalue().splitlines()[-1].split()[0] == ids[2]  # type: ignore[attr-defined]

@@ -279,30 +279,33 @@ def print_concordance(out: Console, lines: Iterable[Concordance], width: int, fi
     hundreds of thousands: they are printed as they are found). In a terminal the
     context is narrowed to fit, and a long id keeps its end, which tells articles
     apart ("…tainment/028", a web address's page); piped lines keep `width` and
-    whole ids.
+    whole ids (a longer id after the first lines pushes its line's match along).
     """
     lines = iter(lines)
     head = list(itertools.islice(lines, first))
     id_width = max((len(line.id) for line in head), default=0)
     if out.is_terminal:
         id_width = min(id_width, 24)
+    cut_ids = out.is_terminal
     match_width = min(max((len(line.match) for line in head), default=0), 30)
     if out.is_terminal:
         width = max(min(width, (out.width - id_width - 2 - match_width) // 2), 10)
     count = 0
     for line in itertools.chain(head, lines):
-        print_concordance_line(out, line, width, id_width, match_width)
+        print_concordance_line(out, line, width, id_width, match_width, cut_ids)
         count += 1
     return count
 
 
-def print_concordance_line(out: Console, line: Concordance, width: int, id_width: int, match_width: int) -> None:
-    """One occurrence: the id, then the match in the middle column between its left and right context."""
+def print_concordance_line(out: Console, line: Concordance, width: int, id_width: int, match_width: int,
+                           cut_ids: bool = True) -> None:
+    """One occurrence: the id, then the match in the middle column between its left and
+    right context. An id longer than `id_width` shows its end, when `cut_ids`."""
     match = _fit(safe(line.match), match_width)
     left = safe(line.left)[-width:] if width else ""
     right = safe(line.right)[:width] if width else ""
     shown_id = safe(line.id)
-    if len(shown_id) > id_width:  # (a terminal's, or a longer id after the first lines: its end)
+    if cut_ids and len(shown_id) > id_width:
         shown_id = "…" + shown_id[len(shown_id) - id_width + 1:]
     text = Text(f"{shown_id:<{id_width}}  ", style=META)
     # The context keeps its own spaces ("on " + "coffee" + " quotas", "quotas" + ". There"),
