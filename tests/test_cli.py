@@ -529,8 +529,17 @@ def test_export_to_dev_stdout_writes_to_the_pipe(project: Path) -> None:
     done = subprocess.run([installed_searcher(), "export", "Idlib", "-o", "/dev/stdout"], cwd=project,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == \
-        [json.loads(line)["id"] for line in run("export", "Idlib").stdout.splitlines()] != []
+    ids = [json.loads(line)["id"] for line in run("export", "Idlib").stdout.splitlines()]
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == ids != []
+    # The review: standard output on a file (`>> log`) was replaced whole, not written to.
+    log = project / "log.txt"
+    log.write_text("before\n", encoding="utf-8")
+    with log.open("a", encoding="utf-8") as out:
+        for path in ("/dev/stdout", "/proc/self/fd/1"):
+            assert subprocess.run([installed_searcher(), "export", "Idlib", "-o", path], cwd=project, stdout=out,
+                                  stderr=subprocess.DEVNULL, timeout=60).returncode == 0
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "before" and [json.loads(line)["id"] for line in lines[1:]] == ids * 2
 
 
 @pytest.mark.parametrize("as_json", [False, True])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -58,16 +59,46 @@ def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, 
             yield hit
 
     hits = counted(hits)
+    descriptor = _descriptor(output)
     try:
-        if output == "-":
+        if output == "-" or descriptor == 1:
             for _ in write_rows(hits, _Stdout(), file_format, fields):
                 progress.advance()
             write_output(sys.stdout.flush)
+        elif descriptor is not None:
+            _export_to_descriptor(hits, output, descriptor, file_format, fields, progress)
         else:
             _export_to_file(hits, Path(output), file_format, fields, progress)
     finally:
         progress.finish()
     return some
+
+
+def _descriptor(output: str) -> int | None:
+    """The file descriptor a path names (/dev/stdout, /dev/fd/3, /proc/self/fd/3), or
+    None: written to as it is, for the shell's redirection (`>> log`, `3> file`) stands,
+    where replacing the file it opened would lose what it holds."""
+    named = _DESCRIPTOR_PATHS.get(os.path.normpath(output))
+    if named is not None:
+        return named
+    found = _DESCRIPTOR_PATH.fullmatch(os.path.normpath(output))
+    return int(found.group(1)) if found else None
+
+
+_DESCRIPTOR_PATHS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_DESCRIPTOR_PATH = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
+
+
+def _export_to_descriptor(hits: Iterable[Hit], output: str, descriptor: int, file_format: str,
+                          fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]
+    try:
+        with os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") as out:
+            for _ in write_rows(hits, out, file_format, fields):
+                progress.advance()
+    except BrokenPipeError:
+        raise OutputClosed from None
+    except OSError as error:
+        raise OutputError(f"{output}: cannot write the export ({error.strerror or error})") from None
 
 
 def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]
