@@ -399,6 +399,8 @@ class QueryBuilder:
             after = match.end()
             empty = after >= len(text) or text[after].isspace() or text[after] == ")"
             if empty and text[after:].strip() and not text[after:].lstrip().startswith(")"):
+                if name.lower() in _DATE_NAMES:  # (else DatePlugin would read "since: Blair won" as a bound)
+                    text = text[:match.end(1)] + " " + text[match.end(1) + 1:]
                 continue  # "Syria: war", "Source: BBC says" are words, not a field
             if name.lower() not in self.known_fields:
                 if empty:
@@ -411,7 +413,7 @@ class QueryBuilder:
                 raise QueryError(f"unknown field {name!r}", match.start(1),
                                  hint=f"did you mean {meant}? fields: {known}")
             if empty:
-                example = "2016-11" if name.lower() in ("date", "since", "until") else 'word or {0}:"some words"'
+                example = "2016-11" if name.lower() in _DATE_NAMES else 'word or {0}:"some words"'
                 raise QueryError(f"nothing to search for after {name}:", match.start(1),
                                  hint=f"write {name.lower()}:{example.format(name.lower())}")
             if name != name.lower():
@@ -1056,6 +1058,9 @@ class _BoostPlugin(BoostPlugin):
         return node
 
 
+_DATE_NAMES = ("date", "since", "until")  # (DatePlugin's)
+
+
 class DatePlugin(TaggingPlugin):
     """`date:2016`, `date:2016-11-28`, `date:2016-11-01..2016-12-31`, `date:..2016-11`;
     `since:2016-11` and `until:2016` are `date:2016-11..` and `date:..2016`, as the
@@ -1077,6 +1082,8 @@ class DatePlugin(TaggingPlugin):
     def create(self, parser, match):  # type: ignore[no-untyped-def]
         start_text, end_text = match.group("start"), match.group("end")
         is_range = bool(match.group("dots"))
+        if not is_range and end_text == ".":  # (the end of a sentence: "... until:2005.")
+            end_text = ""
         name = match.group("name")
         if name != "date":
             if is_range or end_text:
