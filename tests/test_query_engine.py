@@ -23,6 +23,8 @@ import re
 import string
 from pathlib import Path
 
+import pytest
+
 from whoosh import query as wq
 
 from searcher import Index, Passage, Span
@@ -158,6 +160,37 @@ def test_phrases_in_arrays_are_whoosh_phrase_matcher_and_their_passages_the_same
     runs, compared = check_against_the_exhaustive_scorer(reuters, phrase_texts(records, seed=23))
     assert runs > 100 and compared > 20_000
     assert check_passages(reuters, phrase_texts(records, seed=24), 10) > 300
+
+
+def test_phrases_and_days_take_their_array_paths_and_kwic_finds_what_analysis_finds(
+        reuters, reuters_records, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The comparisons above would pass as well if a phrase or a date range fell back to
+    # Whoosh's own matchers (the reference): here those are refused.
+    from searcher.news.concordance import occurrences
+
+    texts = ['"new york"', 'title:"oil prices" -"crude oil"', '"the the"^2 oil', "date:1987-03 oil",
+             "since:1987-04 coffee", "oil -date:1987-03", "(date:1987-03 OR opec)^2", '"interest rates" date:1987']
+    searcher = reuters._snapshot().searcher
+    columns = matching.Columns(searcher)
+    with monkeypatch.context() as patched:
+        patched.setattr(matching._Evaluation, "_per_segment", lambda self, query, run: pytest.fail(repr(query)))
+        for text in texts:
+            for query in forms(reuters, text):
+                assert len(matching.scores(searcher, query, columns)) > 0, text
+    # kwic's occurrences from candidate words are those of analysing every word.
+    records = [r for r in reuters_records if r["body"]]
+    compared = 0
+    for text in phrase_texts(records, seed=26, count=40) + texts[:3]:
+        snapshot = reuters._snapshot()
+        found = snapshot.find(text, None)
+        wanted = snapshot.wanted(found)
+        candidates = candidates_of(wanted)
+        for docnum, _ in snapshot.order(found, "relevance", 10):
+            article = snapshot.article(docnum)
+            assert list(occurrences(article, 1, wanted, snapshot.analyze, 30, candidates)) == \
+                list(occurrences(article, 1, wanted, snapshot.analyze, 30)), (text, article.id)
+            compared += 1
+    assert compared > 200
 
 
 def test_columnar_scoring_skips_deleted_and_replaced_articles(bbc_docs: Path, tmp_path: Path) -> None:

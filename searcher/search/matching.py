@@ -326,6 +326,8 @@ class _Evaluation:
         elif kind is wq.Or and all(type(part) is wq.Term for part in query.subqueries):
             key = (query.boost, query.scale, query.minmatch,
                    *((part.fieldname, part.text, part.boost) for part in query.subqueries))
+        elif kind is wq.Phrase:  # (in a short query's strict and loose forms alike: read once)
+            key = ("phrase", query.fieldname, tuple(query.words), query.slop, query.boost)
         else:
             return self._evaluate(query)
         done = self._done.get(key)
@@ -369,7 +371,7 @@ class _Evaluation:
             return _without(ids, total, self._matches(query.b))
         if kind is wq.Every:
             return self._every(query)
-        if kind is wq.Phrase and query.slop == 1 and len(query.words) > 1:
+        if _is_phrase(query):
             return self._phrase(query)
         if _is_days(query, self.schema):
             return self._days(query)
@@ -545,8 +547,7 @@ class _Evaluation:
 
     def _matches(self, query: wq.Query) -> np.ndarray:
         """The article numbers that match `query`, unscored."""
-        if _is_term_tree(query) or (type(query) is wq.Phrase and query.slop == 1 and len(query.words) > 1) \
-                or _is_days(query, self.schema):
+        if _in_arrays(query, self.schema):
             return self.run(query)[0]
         if isinstance(query, wq.Or) and any(type(part) is wq.Every for part in query.subqueries):
             # ("-*": the default fields' Every, each fast on its own)
@@ -568,12 +569,18 @@ def _is_days(query: wq.Query, schema) -> bool:  # type: ignore[no-untyped-def]
             and not (query.startdate and query.startdate.tzinfo) and not (query.enddate and query.enddate.tzinfo))
 
 
-def _is_term_tree(query: wq.Query) -> bool:
-    """Whether `query` is words and ORs of words, whose matches are those of their postings."""
-    if type(query) in (wq.Term, wq.Every):
+def _in_arrays(query: wq.Query, schema) -> bool:  # type: ignore[no-untyped-def]
+    """Whether `query` is words, phrases, ranges of days and ORs of them, whose matches
+    `run` finds in arrays."""
+    if type(query) in (wq.Term, wq.Every) or _is_phrase(query) or _is_days(query, schema):
         return True
     return isinstance(query, wq.Or) and not query.scale and not query.minmatch and all(
-        _is_term_tree(part) for part in query.subqueries)
+        _in_arrays(part, schema) for part in query.subqueries)
+
+
+def _is_phrase(query: wq.Query) -> bool:
+    """Whether `query` is a phrase of words one after the other (Evaluation._phrase)."""
+    return type(query) is wq.Phrase and query.slop == 1 and len(query.words) > 1
 
 
 def _postings(segments: list[tuple[Any, int]]) -> tuple[np.ndarray, np.ndarray]:
