@@ -183,12 +183,22 @@ class Encoder:
     BATCH = 32
 
     def embed_article(self, text: str) -> np.ndarray:
-        """One unit vector a window of `text` (windows() cuts it), as rows."""
+        """One unit vector a window of `text` (windows() cuts it), as rows.
+
+        With one BLAS thread, whatever the process: OpenBLAS's sums come out different
+        in their last bits with two threads than with one (on this machine's AMD EPYC,
+        every article), so an article embedded by a worker (one thread a core) and by
+        an index run of a few articles (all the threads) had other vectors, and a
+        sharded index no longer fused as one index. One thread costs a run of fewer than
+        PARALLEL_MIN_EMBEDDED articles, the only one embedding in its own process, 17%."""
+        from threadpoolctl import threadpool_limits
+
         _, pieces = self.windows(text)
         if not pieces:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        return np.concatenate([self._forward(pieces[first:first + self.BATCH])
-                               for first in range(0, len(pieces), self.BATCH)])
+        with threadpool_limits(limits=1, user_api="blas"):
+            return np.concatenate([self._forward(pieces[first:first + self.BATCH])
+                                   for first in range(0, len(pieces), self.BATCH)])
 
     def embed_query(self, text: str) -> np.ndarray:
         """The unit vector of a query (its first window: a query is short).
