@@ -142,6 +142,9 @@ def test_a_date_keyword_before_a_colon_and_a_space_is_a_word(news: Index) -> Non
     # "since: needs a date", though "Since: idlib" was words).
     for text in ("since: idlib refugees", "Until: idlib refugees", "date: idlib refugees"):
         assert ids(news.search(text)) == ids(news.search(text.replace(":", ""))) != [], text
+    # And no slip of a word is taken for since: or until: ("sin:tax" was "did you mean since?").
+    for text in ("sin:idlib refugees", "unt:idlib refugees", "sinse:idlib refugees"):
+        assert ids(news.search(text)) == ids(news.search(text.replace(":", " "))) != [], text
 
 
 def test_every_word_first(news: Index) -> None:

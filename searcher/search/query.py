@@ -343,14 +343,14 @@ class QueryBuilder:
         """The known field an unknown `name` is most likely a slip for ("titel",
         "lang"), or None: then it is a word, not a field."""
         # (A field of two letters is near any three letters holding its two: "Aid:Syria",
-        # "Kid:" and "bid:" are words before a colon; "ids" and "idx" are slips for id.)
-        close = difflib.get_close_matches(name, sorted(field for field in self.known_fields if len(field) > 2),
-                                          n=1, cutoff=0.75)
-        close += [field for field in sorted(self.known_fields)
-                  if len(field) == 2 and name.startswith(field) and len(name) == 3]
+        # "Kid:" and "bid:" are words before a colon; "ids" and "idx" are slips for id.
+        # since: and until: are no fields, and common words: "sin:tax" stays words.)
+        fields = sorted(self.known_fields.difference(_DATE_NAMES[1:]))
+        close = difflib.get_close_matches(name, [field for field in fields if len(field) > 2], n=1, cutoff=0.75)
+        close += [field for field in fields if len(field) == 2 and name.startswith(field) and len(name) == 3]
         if close:
             return close[0]
-        started = [field for field in sorted(self.known_fields) if len(name) >= 3 and field.startswith(name)]
+        started = [field for field in fields if len(name) >= 3 and field.startswith(name)]
         return started[0] if started else None
 
     def _parse_plain(self, text: str, shouted: bool) -> wq.Query | None:
@@ -1058,7 +1058,7 @@ class _BoostPlugin(BoostPlugin):
         return node
 
 
-_DATE_NAMES = ("date", "since", "until")  # (DatePlugin's)
+_DATE_NAMES = ("date", "since", "until")  # (DatePlugin's; the last two are no fields)
 
 
 class DatePlugin(TaggingPlugin):
