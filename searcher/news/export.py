@@ -17,7 +17,7 @@ import re
 import stat
 import sys
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 from ..errors import OutputClosed, OutputError, write_output
 from ..model import Hit, Progress
@@ -66,7 +66,8 @@ def export_hits(hits: Iterable[Hit], total: int, output: str, file_format: str, 
                 progress.advance()
             write_output(sys.stdout.flush)
         elif descriptor is not None:
-            _export_to_descriptor(hits, output, descriptor, file_format, fields, progress)
+            _export_to_stream(hits, lambda: os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline=""),
+                              output, file_format, fields, progress)
         else:
             _export_to_file(hits, Path(output), file_format, fields, progress)
     finally:
@@ -89,16 +90,17 @@ _DESCRIPTOR_PATHS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
 _DESCRIPTOR_PATH = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
 
 
-def _export_to_descriptor(hits: Iterable[Hit], output: str, descriptor: int, file_format: str,
-                          fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]
+def _export_to_stream(hits: Iterable[Hit], opened: Callable[[], IO[str]], label: object, file_format: str,
+                      fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]
+    """Write to what `opened()` opens as it is: a pipe, a device, a descriptor the shell opened."""
     try:
-        with os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") as out:
+        with opened() as out:
             for _ in write_rows(hits, out, file_format, fields):
                 progress.advance()
     except BrokenPipeError:
-        raise OutputClosed from None
+        raise OutputClosed from None  # (a pipe's reader went away, as `| head` does: not an error)
     except OSError as error:
-        raise OutputError(f"{output}: cannot write the export ({error.strerror or error})") from None
+        raise OutputError(f"{label}: cannot write the export ({error.strerror or error})") from None
 
 
 def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: tuple[str, ...], progress) -> None:  # type: ignore[no-untyped-def]
@@ -112,14 +114,8 @@ def _export_to_file(hits: Iterable[Hit], path: Path, file_format: str, fields: t
         raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
     target = Path(os.path.realpath(path))
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as out:
-                for _ in write_rows(hits, out, file_format, fields):
-                    progress.advance()
-        except BrokenPipeError:
-            raise OutputClosed from None  # (a pipe's reader went away, as `| head` does: not an error)
-        except OSError as error:
-            raise OutputError(f"{path}: cannot write the export ({error.strerror or error})") from None
+        _export_to_stream(hits, lambda: open(path, "w", encoding="utf-8", newline=""), path, file_format, fields,
+                          progress)
         return
     if existing is not None and not os.access(target, os.W_OK):
         raise OutputError(f"{path}: cannot write the export (permission denied)")
