@@ -174,7 +174,7 @@ class QueryBuilder:
         # (all-caps) queries have no operators.
         self._parsers: dict[bool, QueryParser] = {}
         self.known_fields = set(QUERY_FIELDS) | {alias for aliases in FIELD_ALIASES.values() for alias in aliases} \
-            | {"since", "until"}  # (date bounds: DatePlugin)
+            | set(_DATE_BOUNDS)
         # The last queries prepared: the shards of an index in one process share a builder,
         # and each prepares the same text (a quarter of a 4-shard search of Reuters x5).
         self._prepared: dict[str, PreparedQuery] = {}
@@ -345,7 +345,7 @@ class QueryBuilder:
         # (A field of two letters is near any three letters holding its two: "Aid:Syria",
         # "Kid:" and "bid:" are words before a colon; "ids" and "idx" are slips for id.
         # since: and until: are no fields, and common words: "sin:tax" stays words.)
-        fields = sorted(self.known_fields.difference(_DATE_NAMES[1:]))
+        fields = sorted(self.known_fields.difference(_DATE_BOUNDS))
         close = difflib.get_close_matches(name, [field for field in fields if len(field) > 2], n=1, cutoff=0.75)
         close += [field for field in fields if len(field) == 2 and name.startswith(field) and len(name) == 3]
         if close:
@@ -1058,7 +1058,8 @@ class _BoostPlugin(BoostPlugin):
         return node
 
 
-_DATE_NAMES = ("date", "since", "until")  # (DatePlugin's; the last two are no fields)
+_DATE_BOUNDS = ("since", "until")  # (DatePlugin's date bounds: no fields, and common words)
+_DATE_NAMES = ("date", *_DATE_BOUNDS)
 
 
 class DatePlugin(TaggingPlugin):
