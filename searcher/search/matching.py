@@ -430,9 +430,8 @@ class _Evaluation:
             texts = [model.field.to_bytes(word) for word in phrase.words]
         except ValueError:
             return _EMPTY_IDS, _EMPTY_SCORES
-        read: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        words = [read[text] if text in read else read.setdefault(text, self._positions(fieldname, text))
-                 for text in texts]
+        read = {text: self._positions(fieldname, text) for text in dict.fromkeys(texts)}  # (a word said twice: once)
+        words = [read[text] for text in texts]
         # A place where the phrase starts has its k-th word k places after it (a
         # position is an article's number and a place in it, as one integer: _positions).
         rarest = min(range(len(words)), key=lambda k: len(words[k][2]))
