@@ -292,6 +292,13 @@ def test_filters_without_a_query_and_what_nothing_found_says(reuters_config, reu
     assert result.exit_code == 1 and result.stderr == ("No article matches 'coffee' (dated since 1988-01-01).\n"
                                                        "  no article is dated in that range: the index's are dated "
                                                        "1987-02-26 to 1987-10-20\n")
+    # The same dates written in the query are said the same way (they were not: the review).
+    result = run(reuters_config, "search", "coffee since:1988")
+    assert result.exit_code == 1 and result.stderr == ("No article matches 'coffee since:1988'.\n"
+                                                       "  no article is dated in that range: the index's are dated "
+                                                       "1987-02-26 to 1987-10-20\n")
+    result = run(reuters_config, "search", "coffee until:1987-06", "--since", "1987-11")  # (each alone has some)
+    assert result.exit_code == 1 and result.stderr.endswith("the index's are dated 1987-02-26 to 1987-10-20\n")
     result = run(reuters_config, "timeline", "oil", "--per", "source")
     assert result.exit_code == 1 and result.stderr == "No article matching 'oil' has a source.\n"
     result = run(reuters_config, "search")

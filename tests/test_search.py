@@ -130,6 +130,8 @@ def test_stemming_and_acronyms(news: Index) -> None:
         ("until:2015", ["n5"]),
         ("idlib Since:2016-12", ["n2", "n3"]),
         ("idlib until:2016-11.", ["n1"]),  # (a sentence's full stop after the date)
+        ("idlib since:2016-11-28 until:2016-11-28", ["n1"]),  # (one day: both bounds hold it)
+        ("(until:2015 OR since:2017) AND refugees", ["n3"]),  # (dates that need not both hold)
         ("pro-government", []),
     ],
 )
@@ -215,6 +217,11 @@ def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> 
         ("date:2017..2016", 0, "ends before it starts"),
         ("idlib since:2016..2017", 6, "since: takes one date (since:2016-11); a range is date:2016-11..2016-12"),
         ("idlib until:May", 12, "invalid date 'May'"),
+        # Dates that leave no day between them found nothing, and said nothing (the review).
+        ("idlib since:2017 until:2016", 17,
+         "no day is in all of the query's dates (since:2017 and until:2016) at position 17 "
+         "(the days between are date:2016..2017)"),
+        ("date:2016-11 idlib date:2016-12-01..", 19, "(date:2016-11 and date:2016-12-01..)"),
         ("idlib since:", 6, "nothing to search for after since:"),
         ("refugees titel:Idlib", 9, "unknown field 'titel'"),
         ("   ", None, "no words"),

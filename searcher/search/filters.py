@@ -333,9 +333,11 @@ class Filters:
             parts.append(f"dated since {since}" if since else f"dated until {until}")
         return "; ".join(parts)
 
-    def problems(self, metadata: Metadata | Sequence[Metadata]) -> list[str]:
+    def problems(self, metadata: Metadata | Sequence[Metadata],
+                 query_dates: tuple[dt.datetime | None, dt.datetime | None] | None = None) -> list[str]:
         """Why these filters may keep nothing: values no article has, dates no article has
-        (in one index, or in any shard of a sharded one: a list of their Metadata)."""
+        (in one index, or in any shard of a sharded one: a list of their Metadata), with
+        the dates the query requires too (`since:1990`: query.required_dates)."""
         shards = list(metadata) if isinstance(metadata, (list, tuple)) else [metadata]
         found = []
         for facet, values in self.facet_values().items():
@@ -349,10 +351,14 @@ class Filters:
                 closest = list(dict.fromkeys(name for table in tables for name in table.closest(value)))[:3]
                 hint = f" (closest: {', '.join(closest)})" if closest else ""
                 found.append(f"no article has {facet} {value!r}{hint}")
-        if self.since or self.until:
+        since, until = self.since, self.until
+        if query_dates is not None:
+            since = max(filter(None, (since, query_dates[0])), default=None)
+            until = min(filter(None, (until, query_dates[1])), default=None)
+        if since or until:
             days = [day for shard in shards for day in shard.live_days()]
-            first = self.since.date().toordinal() if self.since else 1
-            last = self.until.date().toordinal() if self.until else dt.date.max.toordinal()
+            first = since.date().toordinal() if since else 1
+            last = until.date().toordinal() if until else dt.date.max.toordinal()
             if not days:
                 found.append("no article in the index has a date")
             elif not any(first <= day <= last for day in days):  # (a year the archive doesn't reach)

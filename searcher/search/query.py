@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterator, Literal, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh.matching import AndNotMatcher
+from whoosh.qparser.common import attach
 from whoosh.qparser import (
     AndGroup,
     BoostPlugin,
@@ -337,6 +338,7 @@ class QueryBuilder:
         parsed = normalized(parsed)
         if not plain:
             _raise_parse_errors(parsed)
+            _check_dates(parsed, text)
         return parsed
 
     def _field_meant(self, name: str) -> str | None:
@@ -478,6 +480,39 @@ def _only_exclusions(text: str) -> bool:
     '-oil -"crude oil"'."""
     words = _WORD.findall(_QUOTED.sub(_blank, text))
     return bool(words) and all(_MINUS.match(word) or word == "-" for word in words)
+
+
+def required_dates(query: wq.Query) -> tuple[Any, Any] | None:
+    """The first and last moment (datetimes, None: open) that every match of `query`
+    lies in: the overlap of the date ranges its top-level AND requires (`date:1987-03`,
+    `since:1987-04`), or None when it requires none."""
+    ranges = _required_ranges(query)
+    if not ranges:
+        return None
+    starts = [part.startdate for part in ranges if part.startdate is not None]
+    ends = [part.enddate for part in ranges if part.enddate is not None]
+    return max(starts, default=None), min(ends, default=None)
+
+
+def _required_ranges(query: wq.Query) -> list[wq.DateRange]:
+    while isinstance(query, (wq.AndNot, wq.AndMaybe)):
+        query = query.a
+    parts = query.subqueries if isinstance(query, wq.And) else [query]
+    return [part for part in parts if isinstance(part, wq.DateRange)]
+
+
+def _check_dates(query: wq.Query, text: str) -> None:
+    """A QueryError, at the date that leaves none, when the dates `query` requires
+    don't overlap (`since:1990 until:1980`): no article could match, and the user
+    meant something else."""
+    ranges = _required_ranges(query)
+    for count in range(2, len(ranges) + 1):
+        start, end = required_dates(wq.And(ranges[:count]))
+        if start is not None and end is not None and end < start:
+            written = [text[part.startchar:part.endchar] for part in ranges[:count]]
+            bounds = sorted(bound.rstrip(".") for said in written for bound in said.split(":", 1)[1].split("..") if bound)
+            raise QueryError(f"no day is in all of the query's dates ({' and '.join(written)})",
+                             ranges[count - 1].startchar, hint=f"the days between are date:{bounds[0]}..{bounds[-1]}")
 
 
 def _is_filter(query: wq.Query) -> bool:
@@ -1078,7 +1113,7 @@ class DatePlugin(TaggingPlugin):
             return f"date {self.start}..{self.end}"
 
         def query(self, parser):  # type: ignore[no-untyped-def]
-            return wq.DateRange("date", self.start, self.end)
+            return attach(wq.DateRange("date", self.start, self.end), self)  # (its place: _check_dates)
 
     def create(self, parser, match):  # type: ignore[no-untyped-def]
         start_text, end_text = match.group("start"), match.group("end")

@@ -375,7 +375,12 @@ def nothing_found(shards: Sequence[Snapshot], query: str, filters: Filters | Non
         return "The index holds no articles (run `searcher index CORPUS`)."
     where = filters.describe() if filters else ""
     where = f" ({where})" if where else ""
-    problems = filters.problems([shard.metadata for shard in shards]) if filters else []
+    from .filters import Filters
+    from .query import required_dates
+
+    dates = required_dates(shards[0].queries.prepare(query).query)
+    problems = (filters or Filters()).problems([shard.metadata for shard in shards], dates) \
+        if filters or dates else []
     if per and not problems and any(len(shard.find(query, filters, all_words=all_words).scores) for shard in shards):
         return f"No article matching {quoted(query)}{where} has a {per}."
     return f"No article matches {quoted(query)}{where}." + "".join(f"\n  {problem}" for problem in problems)
