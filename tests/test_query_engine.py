@@ -29,6 +29,7 @@ from whoosh import query as wq
 
 from searcher import Index, Passage, Span
 from searcher.search import matching
+from searcher.engine.postings import term_articles
 from searcher.engine.tokens import TOKEN, normalize_word, stem
 from searcher.config import Config
 from searcher.indexing.update import update_index
@@ -216,6 +217,12 @@ def test_columnar_scoring_skips_deleted_and_replaced_articles(bbc_docs: Path, tm
     records = [json.loads(line) for line in edited]
     with Index.open(config.index, config) as index:
         assert index.deleted_count > 100 and len(list(index._snapshot().searcher.reader().leaf_readers())) > 1
+        # An update finds the articles an id replaces from the blocks, as Whoosh's matcher does.
+        reader = index._snapshot().searcher.reader()
+        for article_id in [term.decode("utf-8") for term in reader.lexicon("id")] + ["no-such-id", ""]:
+            whoosh = list(reader.postings("id", article_id).all_ids()) if ("id", article_id) in reader else []
+            assert [number for number in term_articles(reader, "id", article_id)
+                    if not reader.is_deleted(number)] == whoosh, article_id
         runs, _ = check_against_the_exhaustive_scorer(index, query_texts(records, seed=18, titles=40, short=30,
                                                                           sentences=20)
                                                  + ["updated government", '"the government and the economy"',

@@ -192,13 +192,12 @@ class Batch:
         return self._may_replace and self._delete(article_id)
 
     def _delete(self, article_id: str) -> bool:
-        # Whoosh's delete_by_term, less the query it builds: an index run would import
-        # the whole of whoosh.query for that alone.
-        reader = self._writer.searcher().reader()
-        if ("id", article_id) not in reader:
-            return False
+        # Whoosh's delete_by_term, less the query it builds (an index run would import
+        # the whole of whoosh.query for that alone) and the matchers it reads them with.
+        from .postings import term_articles
+
         deleted = 0
-        for docnum in reader.postings("id", article_id).all_ids():
+        for docnum in term_articles(self._writer.searcher().reader(), "id", article_id):
             if not self._writer.is_deleted(docnum):  # (deleted before, or earlier in this batch)
                 self._writer.delete_document(docnum)
                 deleted += 1

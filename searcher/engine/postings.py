@@ -377,6 +377,21 @@ def term_blocks(terms, fieldname: str, text: bytes) -> Iterator[tuple[object, ob
     return _blocks(data)
 
 
+def term_articles(reader, fieldname: str, text: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """The numbers of the articles with the term in `reader` (a segment's reader or a
+    MultiReader), deleted ones too: Whoosh's `reader.postings(...).all_ids()` less its
+    filter of deleted articles, read from the blocks (term_blocks) without building its
+    matchers, which cost 0.3 ms an id: a third of an update that replaced most of Reuters."""
+    found: list[int] = []
+    key = reader.schema[fieldname].to_bytes(text)
+    for leaf, offset in reader.leaf_readers():
+        terms = getattr(leaf, "_terms", None)  # (None: an empty reader)
+        blocks = term_blocks(terms, fieldname, key) if terms is not None else None
+        for gaps, _, _, _ in blocks or ():
+            found.extend(number + offset for number in accumulate(gaps))
+    return found
+
+
 def has_term(terms, fieldname: str, text: bytes) -> bool:  # type: ignore[no-untyped-def]
     """Whether one segment (its W3TermsReader) has the term: Whoosh's `(fieldname, text)
     in reader`, without walking its hash table a call at a time (19 us a lookup, a
