@@ -195,3 +195,52 @@ def test_an_optimize_of_a_sharded_index_keeps_its_near_duplicate_groups(bbc_docs
         assert index.generation > generation
         assert {article_id: index.duplicates_of(article_id) for article_id in ids} == groups
         assert sum(1 for found in groups.values() if found) > 20
+
+
+def test_an_optimize_with_deletions_reads_the_postings_from_the_blocks_as_whoosh_does(
+        bbc_docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoosh's optimize merges segments with deleted articles through add_reader, which
+    read every term through a matcher; ours reads the blocks (postings.live_postings).
+    The same postings, on segments of both writers' blocks, and the same merged index."""
+    from searcher.engine import writing
+
+    lines = bbc_docs.read_text(encoding="utf-8").splitlines()
+    corpus = tmp_path / "bbc.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = Config(index=tmp_path / "ix", workers=2)
+    update_index(config, [corpus])
+    # Half replaced: the update merges away the dead (a parallel writer's merge, whose
+    # segment Whoosh's own postings writer writes), then a ninth deleted.
+    records = [json.loads(line) for line in lines]
+    edited = [{**record, "body": record["body"] + " Corrected."} if number % 2 else record
+              for number, record in enumerate(records)]
+    corpus.write_text("".join(json.dumps(record) + "\n" for record in edited), encoding="utf-8")
+    assert update_index(config, [corpus]).updated == len(records) // 2
+    with Index.open(config.index, config) as index:
+        assert index.deleted_count == 0
+        with index.batch() as batch:
+            for record in records[::9]:
+                batch.delete(record["id"])
+        reader = index._snapshot().searcher.reader()
+        segments = [leaf for leaf, _ in reader.leaf_readers()]
+        assert len(segments) > 1 and all(leaf.has_deletions() for leaf in segments)
+        kinds = set()
+        for leaf in segments:
+            assert list(postings.live_postings(leaf)) == list(leaf.iter_postings())
+            kinds.update(type(block[3]).__name__ for fieldname in ("body", "title")
+                         for text in list(leaf.lexicon(fieldname))[::50]
+                         for block in postings.term_blocks(leaf._terms, fieldname, text) or ())
+        assert {"PackedPositions", "tuple"} <= kinds  # (the blocks of both writers)
+    texts = query_texts(edited, seed=7, titles=60, short=30, sentences=20)
+    merged = {}
+    for way in ("blocks", "matchers"):
+        if way == "matchers":
+            monkeypatch.setattr(writing, "live_postings", lambda leaf: leaf.iter_postings())
+        with joined_copy(config.index, tmp_path / way) as index:
+            with index.batch(optimize=True):
+                pass
+            assert index.stats().segments == 1 and index.deleted_count == 0
+            assert len(index) == len(records) - len(records[::9])
+            leaf = index._snapshot().searcher.reader()
+            merged[way] = (list(leaf.iter_postings()), list(leaf.iter_docs()), answers(index, texts))
+    assert merged["blocks"] == merged["matchers"]

@@ -365,8 +365,10 @@ def term_blocks(terms, fieldname: str, text: bytes) -> Iterator[tuple[object, ob
     (position_arrays reads them). None when the segment hasn't the term.
     """
     raw = _info_of(terms, fieldname, text)
-    if raw is None:
-        return None
+    return None if raw is None else _term_blocks(terms, raw, fieldname, text)
+
+
+def _term_blocks(terms, raw, fieldname: str, text: bytes) -> Iterator[tuple[object, object, int, object]]:  # type: ignore[no-untyped-def]
     if raw[0]:  # (W3TermInfo's flags: the postings are inlined, pickled after its fields)
         ids, weights, values = pickle.loads(raw[_TERM_INFO_SIZE:])
         return iter([(ids[:1] + tuple(b - a for a, b in zip(ids, ids[1:])), weights, len(ids), values)])
@@ -375,6 +377,38 @@ def term_blocks(terms, fieldname: str, text: bytes) -> Iterator[tuple[object, ob
     if data[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"no postings at offset {offset} for {fieldname}:{text!r}")
     return _blocks(data)
+
+
+def live_postings(reader) -> Iterator[tuple[str, bytes, int, float, object]]:  # type: ignore[no-untyped-def]
+    """Every posting of one segment's reader but those of deleted articles, as Whoosh's
+    `reader.iter_postings()` gives them: (field name, term, article number, weight,
+    value), by term. Read from the blocks, where Whoosh builds a matcher a term, which
+    was nine tenths of merging away the dead articles of an update (Whoosh's optimize):
+    19,419 of Reuters' 21,578 articles replaced took 22-30 s against 10 s for a rebuild."""
+    terms, schema = reader._terms, reader.schema
+    names = {_SHORT.pack(number): name for name, number in terms._fieldmap.items()}
+    deleted = reader.deleted_docs_set
+    field_key, fieldname, fixed = None, "", None
+    for key, raw in terms._tindex.items():
+        if key[:2] != field_key:
+            field_key = key[:2]
+            fieldname = names[field_key]
+            fixed = schema[fieldname].format.fixed_value_size() if fieldname in schema else None
+        if fieldname not in schema:
+            continue
+        text = key[2:]
+        for gaps, weights, count, values in _term_blocks(terms, raw, fieldname, text):
+            number = 0  # (a block's first gap is its first article's number)
+            # (As W3LeafMatcher reads a block: weights None or one float for all, as
+            # float32; values of a fixed size sliced, or None for a size of 0.)
+            if weights is None or isinstance(weights, float):
+                weights = array("f", [1.0 if weights is None else weights]) * count
+            if fixed is not None and fixed >= 0:
+                values = [None] * count if fixed == 0 else [values[i:i + fixed] for i in range(0, len(values), fixed)]
+            for index, gap in enumerate(gaps):
+                number += gap
+                if number not in deleted:
+                    yield fieldname, text, number, weights[index], values[index]
 
 
 def term_articles(reader, fieldname: str, text: str) -> list[int]:  # type: ignore[no-untyped-def]
