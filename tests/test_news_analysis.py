@@ -74,6 +74,24 @@ def test_coffee_in_march_1987_counts_agree_everywhere(reuters, reuters_config, r
     assert all("coffee" in row["categories"].split("; ") and row["date"].startswith("1987-03") for row in rows)
 
 
+def test_us_finds_the_united_states_not_every_use(reuters, reuters_records) -> None:
+    """Porter stems "use", "used", "using" and "useful" to "us", the term of "U.S.": a
+    search for U.S. found 5,778 articles, 453 of them with no U.S. at all ("WEST GERMAN
+    TAPIOCA USE SEEN DECLINING", a new user's trial). Every match now says US, U.S. or us."""
+    by_id = {record["id"]: record for record in reuters_records}
+    said = re.compile(r"(?<![\w.])u\.?s(?![\w'’]|\.\w)", re.IGNORECASE)  # (U.S., US, us; not U.S.A., USDA)
+    total, hits = reuters.matches("U.S.")
+    found = {hit.id for hit in hits}
+    assert total == len(found) > 4000
+    assert not [article_id for article_id in found
+                if not said.search(by_id[article_id]["title"] + " " + by_id[article_id]["body"])]
+    assert "17380" not in found and "17380" in {hit.id for hit in reuters.matches("use")[1]}
+    # The words of use are one term still: "using" finds "used" and "useful".
+    hit = reuters.search("used cars", limit=1)[0]
+    assert hit.id == "17508" and "U.S. BOUGHT 16.5 MLN USED CARS" in hit.title.text
+    assert reuters.matches("using")[0] == reuters.matches("useful")[0] == reuters.matches("use")[0]
+
+
 def test_stats_say_the_dates_the_archive_spans(reuters, reuters_records) -> None:
     # The days of the JSON lines' dates, as written ("26-FEB-1987 15:01:01.79"); a time that
     # is no time ("605:12:19.12") leaves its article undated.

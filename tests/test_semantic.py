@@ -103,8 +103,8 @@ def test_semantic_ranking_leads_fts5_on_time_by_003(time_semantic: Config, time_
     assert len(fused.queries) == 55
     assert mean(fused, "map") >= FTS5_MAP + 0.03 and mean(fused, "ndcg@10") >= FTS5_NDCG + 0.03, \
         (mean(fused, "map"), mean(fused, "ndcg@10"))
-    # Without `semantic:`, the same index ranks as an index without vectors (0.663, README).
-    assert mean(plain, "map") == pytest.approx(0.663, abs=0.001)
+    # Without `semantic:`, the same index ranks as an index without vectors (0.653, README).
+    assert mean(plain, "map") == pytest.approx(0.653, abs=0.001)
     better = sum(1 for a, b in zip(fused.queries, plain.queries) if a.measures["map"] > b.measures["map"] + 1e-9)
     worse = sum(1 for a, b in zip(fused.queries, plain.queries) if a.measures["map"] < b.measures["map"] - 1e-9)
     assert better > worse, (better, worse)

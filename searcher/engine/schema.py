@@ -20,13 +20,14 @@ from .postings import encode_positions
 from .sketches import KEYS_BYTES, keys, sketch
 from .tokens import NAME_TERMS, TEXT_TERMS, name_analyzer, text_analyzer
 
-SCHEMA_VERSION = 14  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
+SCHEMA_VERSION = 15  # 2: the index keeps a word list for wildcards; 3: ArticleText, ArticleDate;
 # 4: facet fields and the date column; 5: the date column holds the timestamp plus one;
 # 6: the sketch column (near-duplicates); 7: sketches of 64 32-bit hashes of term shingles;
 # 8: dates and fingerprints stored as numbers; 9: body_keys, a sketch's keys, not the sketch
 # 10: posting blocks of arrays (postings.py); 11: the schema's classes moved into searcher.engine
 # (Whoosh pickles the schema into the index, naming their modules); 12: the order_key column (ties)
 # 13: the vectors column (semantic ranking); 14: author and language (web pages)
+# 15: "use", "used", "useful" stem to "use", no longer to "us", the term of "U.S."
 
 #: Fields searched by words with no field name, and which a `field:` prefix can name.
 TEXT_FIELDS = ("title", "caption", "body", "dateline", "source", "category", "credit", "author")
