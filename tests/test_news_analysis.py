@@ -315,8 +315,16 @@ def test_filters_without_a_query_and_what_nothing_found_says(reuters_config, reu
     assert result.exit_code == 1 and result.stderr == ("No article matches 'coffee since:1988'.\n"
                                                        "  no article is dated in that range: the index's are dated "
                                                        "1987-02-26 to 1987-10-20\n")
-    result = run(reuters_config, "search", "coffee until:1987-06", "--since", "1987-11")  # (each alone has some)
-    assert result.exit_code == 1 and result.stderr.endswith("the index's are dated 1987-02-26 to 1987-10-20\n")
+    # Dates inside the archive's span that it has no article of: a gap (Reuters has no May
+    # 1987), not "the index's are dated 1987-02-26 to 1987-10-20" (a new user's trial).
+    result = run(reuters_config, "search", "coffee date:1987-05")
+    assert result.exit_code == 1 and result.stderr.endswith(
+        "  no article is dated in that range: the nearest are dated 1987-04-29 and 1987-06-01\n")
+    # The query's dates and the options', each with days of their own, leave none.
+    result = run(reuters_config, "search", "coffee until:1987-06", "--since", "1987-07")
+    assert result.exit_code == 1 and result.stderr == (
+        "No article matches 'coffee until:1987-06' (dated since 1987-07-01).\n"
+        "  the dates of the query and of the filters leave no day (since 1987-07-01, until 1987-06-30)\n")
     result = run(reuters_config, "timeline", "oil", "--per", "source")
     assert result.exit_code == 1 and result.stderr == "No article matching 'oil' has a source.\n"
     result = run(reuters_config, "search")

@@ -1019,6 +1019,12 @@ def test_what_a_search_that_found_nothing_says(tmp_path: Path) -> None:
         assert index.nothing_found("zebra") == "No article matches 'zebra'."
         said = index.nothing_found("oil", Filters.parse(category=["crud"]))
         assert said.startswith("No article matches 'oil' (category crud).\n  ") and "crude" in said
+        # The same filter in the query says the same (it said nothing: a new user's trial).
+        assert index.nothing_found("oil category:crud") == \
+            "No article matches 'oil category:crud'.\n  no article has category 'crud' (closest: crude)"
+        assert index.nothing_found("oil source:reuters") == \
+            "No article matches 'oil source:reuters'.\n  no article in the index has a source"
+        assert index.nothing_found("zebra category:crude") == "No article matches 'zebra category:crude'."
         assert query_text("", Filters.parse(category=["crude"])) == "*" and query_text(" oil ", None) == " oil "
         with pytest.raises(ValueError, match="missing query"):
             query_text("  ", None)

@@ -273,6 +273,16 @@ def query_text(text: str, filters: Filters | None) -> str:
 _FACET_FIELDS = {"source": "sources", "category": "categories", "place": "places"}
 
 
+def unknown_value(tables: Sequence[FacetTable], facet: str, value: str) -> str:
+    """What to say of a value of `facet` that no article has (in any of the shards'
+    `tables`): the values most like it, or that no article has any."""
+    if not any(table.names for table in tables):
+        return f"no article in the index has a {facet}"
+    closest = list(dict.fromkeys(name for table in tables for name in table.closest(value)))[:3]
+    hint = f" (closest: {', '.join(closest)})" if closest else ""
+    return f"no article has {facet} {value!r}{hint}"
+
+
 @dataclass(frozen=True)
 class Filters:
     """What every matching article must also be: from these sources, in these categories,
@@ -345,25 +355,30 @@ class Filters:
             for value in values:
                 if any(table.knows(value) for table in tables):
                     continue
+                found.append(unknown_value(tables, facet, value))
                 if not any(table.names for table in tables):
-                    found.append(f"no article in the index has a {facet}")
                     break
-                closest = list(dict.fromkeys(name for table in tables for name in table.closest(value)))[:3]
-                hint = f" (closest: {', '.join(closest)})" if closest else ""
-                found.append(f"no article has {facet} {value!r}{hint}")
         since, until = self.since, self.until
         if query_dates is not None:
             since = max(filter(None, (since, query_dates[0])), default=None)
             until = min(filter(None, (until, query_dates[1])), default=None)
-        if since or until:
+        if since and until and until < since:  # (the query's dates and the filters': each has days)
+            found.append(f"the dates of the query and of the filters leave no day (since {since:%Y-%m-%d}, "
+                         f"until {until:%Y-%m-%d})")
+        elif since or until:
             days = [day for shard in shards for day in shard.live_days()]
             first = since.date().toordinal() if since else 1
             last = until.date().toordinal() if until else dt.date.max.toordinal()
             if not days:
                 found.append("no article in the index has a date")
-            elif not any(first <= day <= last for day in days):  # (a year the archive doesn't reach)
-                earliest, latest = dt.date.fromordinal(min(days)), dt.date.fromordinal(max(days))
-                found.append(f"no article is dated in that range: the index's are dated {earliest} to {latest}")
+            elif not any(first <= day <= last for day in days):
+                before, after = [day for day in days if day < first], [day for day in days if day > last]
+                if before and after:  # (a gap in the archive: Reuters has no May 1987)
+                    found.append(f"no article is dated in that range: the nearest are dated "
+                                 f"{dt.date.fromordinal(max(before))} and {dt.date.fromordinal(min(after))}")
+                else:  # (a year the archive doesn't reach)
+                    earliest, latest = dt.date.fromordinal(min(days)), dt.date.fromordinal(max(days))
+                    found.append(f"no article is dated in that range: the index's are dated {earliest} to {latest}")
         return found
 
     def apply(self, matches, metadata: Metadata):  # type: ignore[no-untyped-def]

@@ -496,11 +496,20 @@ def required_dates(query: wq.Query) -> tuple[Any, Any] | None:
     return max(starts, default=None), min(ends, default=None)
 
 
+def required_words(query: wq.Query) -> list[wq.Term]:
+    """The words (in their fields) that every match of `query` must have: the words of
+    its top-level AND (`category:coffee`, say)."""
+    return [part for part in _required(query) if type(part) is wq.Term]
+
+
 def _required_ranges(query: wq.Query) -> list[wq.DateRange]:
+    return [part for part in _required(query) if isinstance(part, wq.DateRange)]
+
+
+def _required(query: wq.Query) -> list[wq.Query]:
     while isinstance(query, (wq.AndNot, wq.AndMaybe)):
         query = query.a
-    parts = query.subqueries if isinstance(query, wq.And) else [query]
-    return [part for part in parts if isinstance(part, wq.DateRange)]
+    return list(query.subqueries) if isinstance(query, wq.And) else [query]
 
 
 def _check_dates(query: wq.Query, text: str) -> None:

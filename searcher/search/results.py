@@ -368,6 +368,24 @@ def similar(shards: Shards, snapshots: Sequence[Snapshot], article_id: str, limi
     return Results(hits, total=sum(answer.total for answer in answers), matched="ranked", query=answers[0].query)
 
 
+#: The facet whose values a field of a query holds (`category:coffee`, `place:london`).
+_FACET_OF_FIELD = {"source": "source", "category": "category", "dateline": "place"}
+
+
+def _unknown_values(shards: Sequence[Snapshot], query) -> list[str]:  # type: ignore[no-untyped-def]
+    """What to say of the words a query requires in a facet's field that no article has
+    there (`category:polit`), as of a filter's value (--category polit)."""
+    from .filters import unknown_value
+    from .query import required_words
+
+    found = []
+    for word in required_words(query):
+        facet = _FACET_OF_FIELD.get(word.fieldname)
+        if facet is not None and not any((word.fieldname, word.text) in shard.searcher.reader() for shard in shards):
+            found.append(unknown_value([shard.metadata.facet(facet) for shard in shards], facet, word.text))
+    return found
+
+
 def nothing_found(shards: Sequence[Snapshot], query: str, filters: Filters | None, per: str | None,
                   all_words: bool | None) -> str:
     """Index.nothing_found, in one snapshot of each shard."""
@@ -378,9 +396,11 @@ def nothing_found(shards: Sequence[Snapshot], query: str, filters: Filters | Non
     from .filters import Filters
     from .query import required_dates
 
-    dates = required_dates(shards[0].queries.prepare(query).query)
+    searched = shards[0].queries.prepare(query).query
+    dates = required_dates(searched)
     problems = (filters or Filters()).problems([shard.metadata for shard in shards], dates) \
         if filters or dates else []
+    problems += _unknown_values(shards, searched)
     if per and not problems and any(len(shard.find(query, filters, all_words=all_words).scores) for shard in shards):
         return f"No article matching {quoted(query)}{where} has a {per}."
     return f"No article matches {quoted(query)}{where}." + "".join(f"\n  {problem}" for problem in problems)
