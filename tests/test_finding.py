@@ -237,6 +237,10 @@ def test_explain_splits_each_score_by_term(bbc_index: Path) -> None:
     result = runner.invoke(cli, ["Idleb offensive", "--explain", "--index", str(bbc_index)])
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
     assert "Name variants: idleb -> idlib" in result.stdout and "Searched (" in result.stdout
+    # Common words are optional, and the heading says so (a new user's trial: "every word required").
+    result = runner.invoke(cli, ["is it true?", "--explain", "--index", str(bbc_index), "-n", "1"])
+    assert result.exit_code == 0 and "ANDMAYBE" in result.stdout
+    assert "Searched (every word required but the common ones, which rank an article higher)" in result.stdout
 
 
 def test_explain_says_a_pattern_matched_no_word(bbc_index: Path) -> None:

@@ -341,6 +341,8 @@ def print_explanation(out: Console, results: Results) -> None:
     how = {"all": "every word required", "any": "any of the words (no article had them all)",
            "ranked": "ranked by any of its words (a long query)",
            "tiered": "those with every word first, then those with some"}.get(results.matched, results.matched)
+    if results.matched == "all" and " ANDMAYBE " in results.query:  # ("is it true?": "is" and "it" optional)
+        how = "every word required but the common ones, which rank an article higher"
     out.print(Text(f"Searched ({how}), as field:term (terms are stems in title, caption and body):", style="cyan"))
     # (Whoosh writes the query that matches nothing "<_NullQuery>": a wildcard or a fuzzy
     # word that matches no word of the index.)
