@@ -139,6 +139,12 @@ def test_query_syntax(news: Index, query: str, expected: list[str]) -> None:
     assert sorted(ids(news.search(query))) == expected
 
 
+def test_the_searched_query_shows_dates_as_days(news: Index) -> None:
+    # (--explain and the API's `query` showed the numbers the index keeps: a new user's trial.)
+    assert "date:[2016-11-01 TO 2016-11-30]" in news.search("idlib date:2016-11").query
+    assert "date:[ TO 2015-12-31]" in news.search("idlib until:2015 OR refugees").query
+
+
 def test_a_date_keyword_before_a_colon_and_a_space_is_a_word(news: Index) -> None:
     # Pasted notes: "since: idlib" is words, as "Source: BBC says" is (the review: it was
     # "since: needs a date", though "Since: idlib" was words).

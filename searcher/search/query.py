@@ -967,8 +967,21 @@ def resolve_patterns(query: wq.Query, searcher, stem: Callable[[str], str], word
 
 def searched_text(query: wq.Query) -> str:
     """A parsed query as --explain and the API's `query` show it: Whoosh's text, but
-    every article is "*" (Whoosh writes the field-less Every "None:*")."""
-    return "*" if type(query) is wq.Every and query.fieldname in (None, "*") else str(query)
+    every article is "*" (Whoosh writes the field-less Every "None:*"), and a date range
+    its days (Whoosh writes the numbers it keeps: date:[62682422400000000 TO ...])."""
+    if type(query) is wq.Every and query.fieldname in (None, "*"):
+        return "*"
+    return _DATE_NUMBERS.sub(_as_days, str(query))
+
+
+_DATE_NUMBERS = re.compile(r"\bdate:\[(\d*) TO (\d*)\]")
+
+
+def _as_days(match: re.Match[str]) -> str:
+    from whoosh.util.times import long_to_datetime
+
+    return "date:[{} TO {}]".format(*(f"{long_to_datetime(int(number)):%Y-%m-%d}" if number else ""
+                                      for number in match.groups()))
 
 
 def has_patterns(query: wq.Query) -> bool:
