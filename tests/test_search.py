@@ -226,7 +226,7 @@ def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> 
         # Dates that leave no day between them found nothing, and said nothing (the review).
         ("idlib since:2017 until:2016", 17,
          "no day is in all of the query's dates (since:2017 and until:2016) at position 17 "
-         "(the days between are date:2016..2017)"),
+         "(did you mean date:2016..2017?)"),
         ("date:2016-11 idlib date:2016-12-01..", 19, "(date:2016-11 and date:2016-12-01..)"),
         ("idlib since:", 6, "nothing to search for after since:"),
         ("refugees titel:Idlib", 9, "unknown field 'titel'"),

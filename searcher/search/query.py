@@ -523,7 +523,7 @@ def _check_dates(query: wq.Query, text: str) -> None:
             written = [text[part.startchar:part.endchar] for part in ranges[:count]]
             bounds = sorted(bound.rstrip(".") for said in written for bound in said.split(":", 1)[1].split("..") if bound)
             raise QueryError(f"no day is in all of the query's dates ({' and '.join(written)})",
-                             ranges[count - 1].startchar, hint=f"the days between are date:{bounds[0]}..{bounds[-1]}")
+                             ranges[count - 1].startchar, hint=f"did you mean date:{bounds[0]}..{bounds[-1]}?")
 
 
 def _is_filter(query: wq.Query) -> bool:
