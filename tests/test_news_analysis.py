@@ -76,7 +76,7 @@ def test_coffee_in_march_1987_counts_agree_everywhere(reuters, reuters_config, r
 
 def test_us_finds_the_united_states_not_every_use(reuters, reuters_records) -> None:
     """Porter stems "use", "used", "using" and "useful" to "us", the term of "U.S.": a
-    search for U.S. found 5,778 articles, 453 of them with no U.S. at all ("WEST GERMAN
+    search for U.S. found 5,778 articles, 1,234 of them with no U.S. at all ("WEST GERMAN
     TAPIOCA USE SEEN DECLINING", a new user's trial). Every match now says US, U.S. or us."""
     by_id = {record["id"]: record for record in reuters_records}
     said = re.compile(r"(?<![\w.])u\.?s(?![\w'’]|\.\w)", re.IGNORECASE)  # (U.S., US, us; not U.S.A., USDA)

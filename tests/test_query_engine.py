@@ -219,10 +219,13 @@ def test_columnar_scoring_skips_deleted_and_replaced_articles(bbc_docs: Path, tm
         assert index.deleted_count > 100 and len(list(index._snapshot().searcher.reader().leaf_readers())) > 1
         # An update finds the articles an id replaces from the blocks, as Whoosh's matcher does.
         reader = index._snapshot().searcher.reader()
+        replaced = 0
         for article_id in [term.decode("utf-8") for term in reader.lexicon("id")] + ["no-such-id", ""]:
             whoosh = list(reader.postings("id", article_id).all_ids()) if ("id", article_id) in reader else []
-            assert [number for number in term_articles(reader, "id", article_id)
-                    if not reader.is_deleted(number)] == whoosh, article_id
+            found = term_articles(reader, "id", article_id)
+            assert [number for number in found if not reader.is_deleted(number)] == whoosh, article_id
+            replaced += len(found) == 2 and reader.is_deleted(found[0]) and not reader.is_deleted(found[1])
+        assert replaced == len([n for n in range(len(lines)) if n % 7 == 0 and n % 11])  # (the old copies too)
         runs, _ = check_against_the_exhaustive_scorer(index, query_texts(records, seed=18, titles=40, short=30,
                                                                           sentences=20)
                                                  + ["updated government", '"the government and the economy"',

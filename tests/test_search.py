@@ -228,6 +228,7 @@ def test_any_word_fallback_ranks_articles_with_more_words_first(news: Index) -> 
          "no day is in all of the query's dates (since:2017 and until:2016) at position 17 "
          "(did you mean date:2016..2017?)"),
         ("date:2016-11 idlib date:2016-12-01..", 19, "(date:2016-11 and date:2016-12-01..)"),
+        ("idlib (until:2015 -aleppo) since:2016", 27, "(until:2015 and since:2016)"),  # (at any depth)
         ("idlib since:", 6, "nothing to search for after since:"),
         ("refugees titel:Idlib", 9, "unknown field 'titel'"),
         ("   ", None, "no words"),
@@ -654,7 +655,7 @@ def test_a_question_mark_ending_a_word_ends_a_question(bbc_index: Path, bbc_docs
         assert caught.value.position == 16
         # A ? on its own, typed after a space, is no word either: it was any word of one
         # letter ("coffee ?" on Reuters: 15,466 articles more than "coffee", a new user's trial).
-        for asked in ("blair ?", "blair ??", "blair (?)", "? blair"):
+        for asked in ("blair ?", "blair ??", "blair (?)", "? blair", "blair ?,", "blair ?!"):
             assert shown(index.search(asked)) == shown(index.search("blair")), asked
         # Inside a word, ? is still one letter.
         assert index.search("colo?r").total == index.search("colour").total > 10
@@ -1031,6 +1032,9 @@ def test_what_a_search_that_found_nothing_says(tmp_path: Path) -> None:
         assert index.nothing_found("oil source:reuters") == \
             "No article matches 'oil source:reuters'.\n  no article in the index has a source"
         assert index.nothing_found("zebra category:crude") == "No article matches 'zebra category:crude'."
+        # Said once when the query and the filters say it both; a blank query is no error (the review).
+        assert index.nothing_found("oil category:crud", Filters.parse(category=["crud"])).count("closest") == 1
+        assert "(closest: crude)" in index.nothing_found("  ", Filters.parse(category=["crud"]))
         assert query_text("", Filters.parse(category=["crude"])) == "*" and query_text(" oil ", None) == " oil "
         with pytest.raises(ValueError, match="missing query"):
             query_text("  ", None)

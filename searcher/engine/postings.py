@@ -407,8 +407,8 @@ def live_postings(reader) -> Iterator[tuple[str, bytes, int, float, object]]:  #
                 values = [None] * count if fixed == 0 else [values[i:i + fixed] for i in range(0, len(values), fixed)]
             for index, gap in enumerate(gaps):
                 number += gap
-                if number not in deleted:
-                    yield fieldname, text, number, weights[index], values[index]
+                if number not in deleted:  # (a weight as a float, as Whoosh's writer keeps it)
+                    yield fieldname, text, number, float(weights[index]), values[index]
 
 
 def term_articles(reader, fieldname: str, text: str) -> list[int]:  # type: ignore[no-untyped-def]

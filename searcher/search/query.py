@@ -118,7 +118,7 @@ SHOUTED_WORDS = 6
 # typed after a space ("coffee ?": a lone ? was any word of one letter, 15,466 articles
 # of Reuters); "colo?r" keeps its wildcard, and so does a ? after another pattern mark
 # ("organi*?").
-_QUESTION_MARK = re.compile(r"(?<=[^\s*?~(])\?+(?=$|[\s\"'”’)\]},.;:!])|(?:^|(?<=[\s(]))\?+(?=$|[\s)])")
+_QUESTION_MARK = re.compile(r"(?<=[^\s*?~(])\?+(?=$|[\s\"'”’)\]},.;:!])|(?:^|(?<=[\s(]))\?+(?=$|[\s\"'”’)\]},.;:!])")
 # field:value where field starts with a letter (times such as 10:30 are not fields);
 # a field with nothing after it is caught too.
 _FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(+\-]))([^\W\d_][\w]*):(?=[^\s)]|\s|\)|$)')
@@ -486,8 +486,8 @@ def _only_exclusions(text: str) -> bool:
 
 def required_dates(query: wq.Query) -> tuple[Any, Any] | None:
     """The first and last moment (datetimes, None: open) that every match of `query`
-    lies in: the overlap of the date ranges its top-level AND requires (`date:1987-03`,
-    `since:1987-04`), or None when it requires none."""
+    lies in: the overlap of the date ranges it requires (`date:1987-03`, `since:1987-04`),
+    or None when it requires none."""
     ranges = _required_ranges(query)
     if not ranges:
         return None
@@ -497,9 +497,10 @@ def required_dates(query: wq.Query) -> tuple[Any, Any] | None:
 
 
 def required_words(query: wq.Query) -> list[wq.Term]:
-    """The words (in their fields) that every match of `query` must have: the words of
-    its top-level AND (`category:coffee`, say)."""
-    return [part for part in _required(query) if type(part) is wq.Term]
+    """The words (in their fields) that every match of `query` must have, each a word
+    as written (`category:coffee`, not the parts of `category:money-fx`, which have no
+    place of their own in the query)."""
+    return [part for part in _required(query) if type(part) is wq.Term and getattr(part, "startchar", None) is not None]
 
 
 def _required_ranges(query: wq.Query) -> list[wq.DateRange]:
@@ -507,9 +508,11 @@ def _required_ranges(query: wq.Query) -> list[wq.DateRange]:
 
 
 def _required(query: wq.Query) -> list[wq.Query]:
+    """The parts every match of `query` must match: of its ANDs, and of what its
+    exclusions and optional words leave required, at any depth."""
     while isinstance(query, (wq.AndNot, wq.AndMaybe)):
         query = query.a
-    return list(query.subqueries) if isinstance(query, wq.And) else [query]
+    return [part for sub in query.subqueries for part in _required(sub)] if isinstance(query, wq.And) else [query]
 
 
 def _check_dates(query: wq.Query, text: str) -> None:

@@ -396,11 +396,13 @@ def nothing_found(shards: Sequence[Snapshot], query: str, filters: Filters | Non
     from .filters import Filters
     from .query import required_dates
 
-    searched = shards[0].queries.prepare(query).query
-    dates = required_dates(searched)
+    # (A blank query with filters, from the library, is every article: no words, no dates.)
+    searched = shards[0].queries.prepare(query).query if query.strip() else None
+    dates = required_dates(searched) if searched is not None else None
     problems = (filters or Filters()).problems([shard.metadata for shard in shards], dates) \
         if filters or dates else []
-    problems += _unknown_values(shards, searched)
+    if searched is not None:  # (the query's filters and the options' may say one thing: once)
+        problems = list(dict.fromkeys(problems + _unknown_values(shards, searched)))
     if per and not problems and any(len(shard.find(query, filters, all_words=all_words).scores) for shard in shards):
         return f"No article matching {quoted(query)}{where} has a {per}."
     return f"No article matches {quoted(query)}{where}." + "".join(f"\n  {problem}" for problem in problems)
