@@ -131,6 +131,10 @@ def test_stemming_and_acronyms(news: Index) -> None:
         ("idlib Since:2016-12", ["n2", "n3"]),
         ("idlib until:2016-11.", ["n1"]),  # (a sentence's full stop after the date)
         ("idlib since:2016-11-28 until:2016-11-28", ["n1"]),  # (one day: both bounds hold it)
+        # A filter beside a +word filters (it was optional, as the words beside it are).
+        ("+idlib category:world", ["n1", "n2"]),
+        ("+idlib since:2016-12", ["n2", "n3"]),
+        ("refugees +idlib source:bbc", ["n3"]),
         ("(until:2015 OR since:2017) AND refugees", ["n3"]),  # (dates that need not both hold)
         ("pro-government", []),
     ],

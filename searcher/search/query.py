@@ -292,7 +292,10 @@ class QueryBuilder:
         # OR, NOT, -word and parentheses leave the other words free to be ranked.
         if plus or (not shouted and _REQUIRING_OPERATORS.search(unquoted)):
             # (But the words beside a +word, or after ANDMAYBE, are optional: the articles
-            # that have them too come first, as those with every word, then the others.)
+            # that have them too come first, as those with every word, then the others.
+            # Filters beside a +word are not: they filter, as the options do.)
+            if plus:
+                parsed = _filters_required(parsed)
             every = _optional_words_required(parsed)
             return PreparedQuery(text, parsed, None) if every is parsed else PreparedQuery(text, every, parsed)
         clauses = _Clauses.of(parsed)
@@ -618,6 +621,27 @@ def mapped(query: wq.Query, change: Callable[[wq.Query], wq.Query]) -> wq.Query:
         return query
     by_child = {id(old): new for old, new in zip(children, changed)}
     return query.apply(lambda child: by_child[id(child)])
+
+
+def _filters_required(query: wq.Query) -> wq.Query:
+    """`query` with the filters among its optional words required: '+opec category:crude'
+    is the crude articles with opec, as `+opec --category crude` is, not every article
+    with opec, the crude ones first (a filter was optional beside a +word)."""
+    if isinstance(query, wq.AndNot):
+        kept = _filters_required(query.a)
+        return query if kept is query.a else wq.AndNot(kept, query.b)
+    if not isinstance(query, wq.AndMaybe):
+        return query
+    # (The optional clauses: an AND of them, or one, such as a word's OR of its fields.)
+    optional = list(query.b.subqueries) if type(query.b) is wq.And else [query.b]
+    filters = [part for part in optional if _is_filter(part)]
+    if not filters:
+        return query
+    required = wq.And([_filters_required(query.a), *filters])
+    rest = [part for part in optional if not _is_filter(part)]
+    if not rest:
+        return required
+    return wq.AndMaybe(required, rest[0] if len(rest) == 1 else wq.And(rest))
 
 
 def _optional_words_required(query: wq.Query) -> wq.Query:
