@@ -118,7 +118,8 @@ SHOUTED_WORDS = 6
 # typed after a space ("coffee ?": a lone ? was any word of one letter, 15,466 articles
 # of Reuters); "colo?r" keeps its wildcard, and so does a ? after another pattern mark
 # ("organi*?").
-_QUESTION_MARK = re.compile(r"(?<=[^\s*?~(])\?+(?=$|[\s\"'”’)\]},.;:!])|(?:^|(?<=[\s(]))\?+(?=$|[\s\"'”’)\]},.;:!])")
+_QUESTION_END = r"(?=$|[\s\"'”’)\]},.;:!])"
+_QUESTION_MARK = re.compile(rf"(?<=[^\s*?~(])\?+{_QUESTION_END}|(?:^|(?<=[\s(]))\?+{_QUESTION_END}")
 # field:value where field starts with a letter (times such as 10:30 are not fields);
 # a field with nothing after it is caught too.
 _FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(+\-]))([^\W\d_][\w]*):(?=[^\s)]|\s|\)|$)')
@@ -492,8 +493,10 @@ def required_dates(query: wq.Query) -> tuple[Any, Any] | None:
     lies in: the overlap of the date ranges it requires (`date:1987-03`, `since:1987-04`),
     or None when it requires none."""
     ranges = _required_ranges(query)
-    if not ranges:
-        return None
+    return _overlap(ranges) if ranges else None
+
+
+def _overlap(ranges: Sequence[wq.DateRange]) -> tuple[Any, Any]:
     starts = [part.startdate for part in ranges if part.startdate is not None]
     ends = [part.enddate for part in ranges if part.enddate is not None]
     return max(starts, default=None), min(ends, default=None)
@@ -524,7 +527,7 @@ def _check_dates(query: wq.Query, text: str) -> None:
     meant something else."""
     ranges = _required_ranges(query)
     for count in range(2, len(ranges) + 1):
-        start, end = required_dates(wq.And(ranges[:count]))
+        start, end = _overlap(ranges[:count])
         if start is not None and end is not None and end < start:
             written = [text[part.startchar:part.endchar] for part in ranges[:count]]
             bounds = sorted(bound.rstrip(".") for said in written for bound in said.split(":", 1)[1].split("..") if bound)
