@@ -407,8 +407,6 @@ class QueryBuilder:
             after = match.end()
             empty = after >= len(text) or text[after].isspace() or text[after] == ")"
             if empty and text[after:].strip() and not text[after:].lstrip().startswith(")"):
-                if name.lower() in _DATE_NAMES:  # (else DatePlugin would read "since: Blair won" as a bound)
-                    text = text[:match.end(1)] + " " + text[match.end(1) + 1:]
                 continue  # "Syria: war", "Source: BBC says" are words, not a field
             if name.lower() not in self.known_fields:
                 if empty:
@@ -1156,7 +1154,8 @@ class DatePlugin(TaggingPlugin):
     `since:2016-11` and `until:2016` are `date:2016-11..` and `date:..2016`, as the
     command line's --since and --until (else they were words: "since", "2016", "11")."""
 
-    expr = r"(?P<name>date|since|until):(?P<start>[^\s().]*)(?P<dots>\.\.)?(?P<end>[^\s()]*)"
+    # (Not before a space: "since: Blair won" and "Date: 2005 election" are words.)
+    expr = r"(?P<name>date|since|until):(?!\s)(?P<start>[^\s().]*)(?P<dots>\.\.)?(?P<end>[^\s()]*)"
     priority = -10  # before the field plugin sees "date:" as a field name
 
     class DateNode(syntax.SyntaxNode):
