@@ -185,32 +185,26 @@ class Encoder:
     def embed_article(self, text: str) -> np.ndarray:
         """One unit vector a window of `text` (windows() cuts it), as rows.
 
-        With one BLAS thread, whatever the process: OpenBLAS's sums come out different
-        in their last bits with two threads than with one (on this machine's AMD EPYC,
-        every article), so an article embedded by a worker (one thread a core) and by
-        an index run of a few articles (all the threads) had other vectors, and a
+        With one BLAS thread, whatever the process (_forward): OpenBLAS's sums come out
+        different in their last bits with two threads than with one (on this machine's
+        AMD EPYC, every article), so an article embedded by a worker (one thread a core)
+        and by an index run of a few articles (all the threads) had other vectors, and a
         sharded index no longer fused as one index. One thread costs a run of fewer than
         PARALLEL_MIN_EMBEDDED articles, the only one embedding in its own process, 17%."""
-        from threadpoolctl import threadpool_limits
-
         _, pieces = self.windows(text)
         if not pieces:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        with threadpool_limits(limits=1, user_api="blas"):
-            return np.concatenate([self._forward(pieces[first:first + self.BATCH])
-                                   for first in range(0, len(pieces), self.BATCH)])
+        return np.concatenate([self._forward(pieces[first:first + self.BATCH])
+                               for first in range(0, len(pieces), self.BATCH)])
 
     def embed_query(self, text: str) -> np.ndarray:
         """The unit vector of a query (its first window: a query is short).
 
-        With one BLAS thread, for the call only: a query's matrices are too small for
-        threads to pay, and on a busy machine (an index run beside a search) OpenBLAS's
-        threads waited on each other: 57-108 ms a query, against 12-15 ms with one."""
-        from threadpoolctl import threadpool_limits
-
+        With one BLAS thread, for the call only (_forward): a query's matrices are too
+        small for threads to pay, and on a busy machine (an index run beside a search)
+        OpenBLAS's threads waited on each other: 57-108 ms a query, against 12-15 ms with one."""
         ids = self.tokenizer.encode(text, add_special_tokens=False).ids[:self.WINDOW_TOKENS]
-        with threadpool_limits(limits=1, user_api="blas"):
-            return self._forward([ids])[0]
+        return self._forward([ids])[0]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector a text (each cut to its first window), as rows."""
@@ -220,7 +214,15 @@ class Encoder:
     # -- the forward pass ------------------------------------------------------------
 
     def _forward(self, pieces: list[list[int]]) -> np.ndarray:
-        """The mean-pooled, normalised last layer of [CLS] + each piece + [SEP]."""
+        """The mean-pooled, normalised last layer of [CLS] + each piece + [SEP], with one
+        BLAS thread for the call: every vector is summed alike, in any process (see
+        embed_article and embed_query)."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._forward_pass(pieces)
+
+    def _forward_pass(self, pieces: list[list[int]]) -> np.ndarray:
         longest = min(max(len(piece) for piece in pieces) + 2, self._max_positions)
         batch = len(pieces)
         ids = np.zeros((batch, longest), dtype=np.int64)
